@@ -1,0 +1,1 @@
+"""nnplayground's web server: FastAPI over the NumPy engine."""

@@ -1,0 +1,82 @@
+"""Wire models: the REST bodies and the websocket's client messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from engine.config import ExperimentConfig
+
+RunStatus = Literal[
+    "created", "running", "paused", "succeeded", "failed", "diverged", "cancelled", "interrupted"
+]
+TERMINAL_STATUSES: frozenset[str] = frozenset(
+    {"succeeded", "failed", "diverged", "cancelled", "interrupted"}
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class RunCreate(_Strict):
+    config: ExperimentConfig = Field(default_factory=ExperimentConfig)
+    name: str | None = Field(None, max_length=200)
+    start: bool = Field(True, description="start training at once")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"config": {"seed": 42, "network": {"hidden": [8, 8]}}, "start": True}]
+        }
+    )
+
+
+class RunPublic(BaseModel):
+    id: str
+    name: str | None
+    status: RunStatus
+    config: ExperimentConfig
+    epoch: int
+    step: int
+    share_code: str
+    created_at: datetime
+    error: str | None = None
+
+
+class RunCreated(RunPublic):
+    control_token: str = Field(description="needed to control the run; shown only here")
+
+
+class Play(_Strict):
+    type: Literal["play"]
+
+
+class Pause(_Strict):
+    type: Literal["pause"]
+
+
+class Step(_Strict):
+    """Train ``epochs`` whole epochs, or ``batches`` single mini-batches (default: 1 epoch)."""
+
+    type: Literal["step"]
+    epochs: int | None = Field(None, ge=1, le=1000)
+    batches: int | None = Field(None, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Step:
+        if self.epochs is not None and self.batches is not None:
+            raise ValueError("give epochs or batches, not both")
+        return self
+
+
+class View(_Strict):
+    type: Literal["view"]
+    fps: float | None = Field(None, ge=1, le=60)
+    resolution: int | None = Field(None, ge=10, le=200)
+
+
+ClientMessage = Annotated[Play | Pause | Step | View, Field(discriminator="type")]
+CLIENT_MESSAGE: TypeAdapter[Play | Pause | Step | View] = TypeAdapter(ClientMessage)
+CONTROL_TYPES = frozenset({"play", "pause", "step"})

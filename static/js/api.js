@@ -1,0 +1,45 @@
+// The only module that knows URLs and the socket.
+import { decodeFrame } from "./frame.js";
+
+export async function fetchOptions() {
+  const response = await fetch("/api/options");
+  if (!response.ok) throw new Error(`options: HTTP ${response.status}`);
+  return response.json();
+}
+
+export async function createRun(config = {}, start = false) {
+  const response = await fetch("/api/runs", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ config, start }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    const detail = (body.detail || []).map((e) => `${e.loc.join(".")}: ${e.msg}`).join("; ");
+    throw new Error(detail || `HTTP ${response.status}`);
+  }
+  return body;
+}
+
+// Opens the run's stream; handlers: onFrame(frame), onMessage(json), onClose(event).
+export function openStream(run, handlers) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const token = encodeURIComponent(run.control_token || "");
+  const socket = new WebSocket(`${scheme}://${location.host}/api/runs/${run.id}/stream?token=${token}`);
+  socket.binaryType = "arraybuffer";
+  const pending = [];
+  socket.addEventListener("open", () => pending.splice(0).forEach((m) => socket.send(m)));
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data === "string") handlers.onMessage(JSON.parse(event.data));
+    else handlers.onFrame(decodeFrame(event.data));
+  });
+  socket.addEventListener("close", (event) => handlers.onClose?.(event));
+  return {
+    send(message) {
+      const text = JSON.stringify(message);
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      else pending.push(text);
+    },
+    close: () => socket.close(),
+  };
+}

@@ -1,0 +1,45 @@
+// Play/pause and step buttons, the epoch counter, the loss read-outs and the status line.
+const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
+
+export function formatEpoch(epoch) {
+  return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function formatLoss(value) {
+  return value === null || value === undefined ? "—" : value.toFixed(3);
+}
+
+export class Controls {
+  constructor(root, send) {
+    this.play = root.querySelector("#play");
+    this.step = root.querySelector("#step");
+    this.epoch = root.querySelector("#epoch");
+    this.testLoss = root.querySelector("#test-loss");
+    this.trainLoss = root.querySelector("#train-loss");
+    this.accuracy = root.querySelector("#test-accuracy");
+    this.status = root.querySelector("#status");
+    this.play.addEventListener("click", () => {
+      send({ type: this.playing ? "pause" : "play" });
+    });
+    this.step.addEventListener("click", () => send({ type: "step", epochs: 1 }));
+  }
+
+  update(state) {
+    this.playing = state.status === "running";
+    const ended = ENDED.has(state.status);
+    this.play.setAttribute("aria-label", this.playing ? "Pause" : "Play");
+    this.play.classList.toggle("playing", this.playing);
+    this.play.disabled = ended || !state.run;
+    this.step.disabled = ended || !state.run;
+    const header = state.frame?.header;
+    if (header) {
+      this.epoch.textContent = formatEpoch(header.epoch);
+      this.testLoss.textContent = formatLoss(header.test_loss);
+      this.trainLoss.textContent = formatLoss(header.train_loss);
+      const accuracy = header.test_accuracy;
+      this.accuracy.textContent = accuracy === null ? "—" : `${(accuracy * 100).toFixed(1)} %`;
+    }
+    this.status.textContent = state.error || "";
+    this.status.hidden = !state.error;
+  }
+}

@@ -1,0 +1,54 @@
+// Train and test loss per epoch: train in grey, test in black, as TF Playground.
+const SERIES = [
+  { key: "train_loss", color: "#999", width: 1.5 },
+  { key: "test_loss", color: "#111", width: 2 },
+];
+
+export class LossChart {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.drawnLength = -1;
+  }
+
+  update(state) {
+    const history = state.history;
+    const size = this.resize();
+    if (history.epoch.length === this.drawnLength && !size) return;
+    this.drawnLength = history.epoch.length;
+    this.draw(history);
+  }
+
+  resize() {
+    const width = Math.round(this.canvas.clientWidth * devicePixelRatio);
+    const height = Math.round(this.canvas.clientHeight * devicePixelRatio);
+    if (width === this.canvas.width && height === this.canvas.height) return false;
+    this.canvas.width = width;
+    this.canvas.height = height;
+    return true;
+  }
+
+  draw(history) {
+    const { width, height } = this.canvas;
+    const context = this.canvas.getContext("2d");
+    context.clearRect(0, 0, width, height);
+    const values = SERIES.flatMap((s) => history[s.key]).filter((v) => v !== null);
+    if (history.epoch.length < 2 || values.length === 0) return;
+    const pad = 4 * devicePixelRatio;
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const x0 = history.epoch[0];
+    const xSpan = Math.max(1, history.epoch[history.epoch.length - 1] - x0);
+    const x = (epoch) => pad + ((epoch - x0) / xSpan) * (width - 2 * pad);
+    const y = (v) => height - pad - ((v - lo) / (hi - lo || 1)) * (height - 2 * pad);
+    for (const series of SERIES) {
+      context.beginPath();
+      context.strokeStyle = series.color;
+      context.lineWidth = series.width * devicePixelRatio;
+      history[series.key].forEach((v, i) => {
+        if (v === null) return;
+        context[i === 0 ? "moveTo" : "lineTo"](x(history.epoch[i]), y(v));
+      });
+      context.stroke();
+    }
+  }
+}

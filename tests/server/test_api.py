@@ -1,0 +1,83 @@
+"""REST: the page, options, creating and reading runs, and bad input."""
+
+import time
+
+from fastapi.testclient import TestClient
+
+from engine.activations import ACTIVATIONS
+from engine.datasets import DATASETS
+
+
+def test_page_renders_with_its_controls(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'aria-label="Play"' in response.text
+    assert client.get("/static/js/main.js").status_code == 200
+
+
+def test_options_come_from_the_registries(client: TestClient) -> None:
+    options = client.get("/api/options").json()
+    assert options["datasets"] == list(DATASETS)
+    assert set(options["activations"]) == set(ACTIVATIONS)
+    assert options["defaults"]["network"]["hidden"] == [4, 2]
+    assert "seed" not in options["defaults"]
+
+
+def test_create_run_returns_it_with_a_control_token(client: TestClient) -> None:
+    response = client.post(
+        "/api/runs", json={"config": {"seed": 5}, "name": "mine", "start": False}
+    )
+    assert response.status_code == 201
+    run = response.json()
+    assert run["status"] == "created" and run["name"] == "mine"
+    assert len(run["control_token"]) >= 20 and len(run["share_code"]) == 6
+    assert run["config"]["seed"] == 5 and run["config"]["network"]["hidden"] == [4, 2]
+    assert response.headers["location"].endswith(f"/api/runs/{run['id']}")
+    public = client.get(f"/api/runs/{run['id']}").json()
+    assert public["id"] == run["id"] and "control_token" not in public
+
+
+def test_empty_body_creates_the_default_run_with_a_recorded_seed(client: TestClient) -> None:
+    run = client.post("/api/runs", json={}).json()
+    assert run["config"]["data"]["dataset"] == "circle"
+    assert isinstance(run["config"]["seed"], int)
+
+
+def test_a_started_run_trains_in_the_background(client: TestClient) -> None:
+    run = client.post("/api/runs", json={"config": {"seed": 1}}).json()
+    for _ in range(200):
+        state = client.get(f"/api/runs/{run['id']}").json()
+        if state["epoch"] >= 3:
+            break
+        time.sleep(0.02)
+    assert state["status"] == "running" and state["epoch"] >= 3
+
+
+def test_bad_config_is_a_422_naming_the_field(client: TestClient) -> None:
+    response = client.post("/api/runs", json={"config": {"network": {"hidden": [4, -1]}}})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "config", "network", "hidden", 1]
+
+
+def test_nan_and_unknown_keys_are_422_not_500(client: TestClient) -> None:
+    body = '{"config": {"data": {"noise": NaN}, "colour": 1}}'
+    response = client.post("/api/runs", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    locations = {tuple(e["loc"]) for e in response.json()["detail"]}
+    assert locations == {("body", "config", "data", "noise"), ("body", "config", "colour")}
+
+
+def test_unknown_dataset_lists_the_valid_ones(client: TestClient) -> None:
+    response = client.post("/api/runs", json={"config": {"data": {"dataset": "moon"}}})
+    assert response.status_code == 422
+    assert "valid: circle" in response.json()["detail"][0]["msg"]
+
+
+def test_unknown_run_is_404(client: TestClient) -> None:
+    assert client.get("/api/runs/nope").status_code == 404
+
+
+def test_health_counts_runs(client: TestClient) -> None:
+    client.post("/api/runs", json={"start": False})
+    assert client.get("/api/health").json()["runs"] == 1

@@ -1,0 +1,140 @@
+"""The websocket: frames in the API.md envelope, control, and bad messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from server.wire import decode_frame
+
+HEADER_FIELDS = {"type", "epoch", "step", "train_loss", "test_loss", "arrays"}
+
+
+def create(client: TestClient, **config: Any) -> dict[str, Any]:
+    body = {"config": {"seed": 2, **config}, "start": False}
+    run: dict[str, Any] = client.post("/api/runs", json=body).json()
+    return run
+
+
+def connect(client: TestClient, run: dict[str, Any], token: bool = True) -> WebSocketTestSession:
+    query = f"?token={run['control_token']}" if token else ""
+    return client.websocket_connect(f"/api/runs/{run['id']}/stream{query}")
+
+
+def next_of(ws: WebSocketTestSession, kind: str, limit: int = 200) -> Any:
+    """Read until a message of ``kind`` (a frame header+arrays, or a JSON type) arrives."""
+    for _ in range(limit):
+        message = ws.receive()
+        if message.get("bytes") is not None:
+            if kind == "frame":
+                return decode_frame(message["bytes"])
+        elif (parsed := json.loads(message["text"]))["type"] == kind:
+            return parsed
+    raise AssertionError(f"no {kind} in {limit} messages")
+
+
+def test_viewer_gets_dataset_status_and_a_first_frame(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        dataset = next_of(ws, "dataset")
+        assert len(dataset["train"]) == 250 and len(dataset["test"]) == 250
+        assert next_of(ws, "status")["status"] == "created"
+        header, arrays = next_of(ws, "frame")
+    assert set(header) >= HEADER_FIELDS and header["epoch"] == 0
+    assert arrays["output"].shape == (100, 100)
+    assert arrays["neurons"].shape[0] == 6
+    assert arrays["weights.0"].dtype.name == "float32"
+
+
+def test_play_streams_frames_whose_epochs_advance_and_loss_falls(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        first, _ = next_of(ws, "frame")
+        ws.send_text('{"type": "play"}')
+        assert next_of(ws, "status")["status"] == "running"
+        epochs, losses = [], []
+        while len(epochs) < 30:
+            header, _ = next_of(ws, "frame")
+            epochs.append(header["epoch"])
+            losses.append(header["test_loss"])
+        ws.send_text('{"type": "pause"}')
+        assert next_of(ws, "status")["status"] == "paused"
+    assert epochs == sorted(epochs) and epochs[-1] >= 30
+    assert losses[-1] < first["test_loss"]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"type": "step"}, (1, 25)),
+        ({"type": "step", "epochs": 3}, (3, 75)),
+        ({"type": "step", "batches": 4}, (0, 4)),
+    ],
+)
+def test_step_trains_exactly_what_was_asked(
+    client: TestClient, message: dict[str, Any], expected: tuple[int, int]
+) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        next_of(ws, "frame")
+        ws.send_json(message)
+        header, _ = next_of(ws, "frame")
+    assert (header["epoch"], header["step"]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '{"type": "jump"}',
+        '{"type": "step", "epochs": 0}',
+        '{"type": "play", "x": 1}',
+        '["play"]',
+        "x" * 5000,
+    ],
+)
+def test_malformed_messages_get_an_error_and_the_socket_stays_open(
+    client: TestClient, text: str
+) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        ws.send_text(text)
+        error = next_of(ws, "error")
+        assert error["message"]
+        ws.send_text('{"type": "step"}')  # still open and working
+        header, _ = next_of(ws, "frame")
+        while header["epoch"] == 0:
+            header, _ = next_of(ws, "frame")
+        assert header["epoch"] == 1
+
+
+def test_binary_messages_are_refused_politely(client: TestClient) -> None:
+    with connect(client, create(client)) as ws:
+        ws.send_bytes(b"\x00\x01")
+        assert "binary" in next_of(ws, "error")["message"]
+
+
+def test_control_without_the_token_is_refused_but_watching_is_not(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run, token=False) as viewer:
+        next_of(viewer, "frame")
+        viewer.send_text('{"type": "play"}')
+        assert "control token" in next_of(viewer, "error")["message"]
+        with connect(client, run) as owner:
+            owner.send_text('{"type": "step"}')
+        header, _ = next_of(viewer, "frame")  # the watcher sees the owner's step
+        assert header["epoch"] == 1
+
+
+def test_unknown_run_closes_with_a_reason(client: TestClient) -> None:
+    with (
+        client.websocket_connect("/api/runs/nope/stream") as ws,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        ws.receive_text()
+    assert closed.value.code == 4404 and "nope" in closed.value.reason
