@@ -1,31 +1,49 @@
-"""The one experiment configuration (see API.md), validated by pydantic.
+"""The one experiment configuration (API.md), validated by pydantic.
 
-Every field has a default, so ``ExperimentConfig()`` is TensorFlow Playground's default
-run: circle, features x1 and x2, hidden [4, 2], tanh, learning rate 0.03, batch 10.
-Only the fields the engine honours exist; unknown keys are an error.
+Every field has a default, so ``ExperimentConfig()`` is TensorFlow Playground's default run:
+circle, features x1 and x2, hidden [4, 2], tanh, SGD at 0.03, batch 10. Unknown keys and
+non-finite numbers are errors; impossible combinations are rejected with the allowed ones.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from engine.activations import ACTIVATIONS
 from engine.datasets import DATASETS
 from engine.features import FEATURES
-from engine.registry import Registry
+from engine.heads import OUTPUT_ALIASES, resolve_pair
+from engine.initializers import INITIALIZERS
+from engine.losses import LOSSES
+from engine.optimizers import OPTIMIZERS
+from engine.regularizers import REGULARIZERS
+from engine.userdata import infer_task, parse_csv, points_to_dataset
 
-# TF Playground's learning-rate dropdown; any value in range is accepted.
 LEARNING_RATE_CHOICES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATE_CHOICES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+USER_DATASETS = ("points", "csv")
+OUTPUT_ACTIVATIONS = ("auto", "none", "linear", "tanh", "sigmoid", "relu", "softplus", "softmax")
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 
 
-def _in(registry: Registry[object]) -> AfterValidator:
+def _in(registry: Mapping[str, object], *extra: str) -> AfterValidator:
     def check(name: str) -> str:
-        registry[name]  # raises with the list of valid names
+        if name not in extra:
+            registry[name]  # raises, listing the valid names
         return name
 
     return AfterValidator(check)
@@ -35,14 +53,47 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
 
 
+Dropout = Annotated[float, Field(ge=0.0, le=0.9)]
+
+
+class LayerConfig(_Strict):
+    units: int = Field(ge=1, le=MAX_UNITS)
+    activation: Annotated[str, _in(ACTIVATIONS)] | None = Field(
+        None, description="default: the network's"
+    )
+    dropout: Dropout | None = Field(
+        None, description="share of this layer's units dropped in training"
+    )
+
+
+def _layer_kind(value: object) -> str:
+    return "layer" if isinstance(value, dict | LayerConfig) else "units"
+
+
+# An int is a layer of that many units; an object sets that layer. The discriminator keeps
+# a bad entry's error to the form it was written in.
+HiddenLayer = Annotated[
+    Annotated[Annotated[int, Field(ge=1, le=MAX_UNITS)], Tag("units")]
+    | Annotated[LayerConfig, Tag("layer")],
+    Discriminator(_layer_kind),
+]
+
+
 class DataConfig(_Strict):
-    dataset: Annotated[str, _in(DATASETS)] = Field("circle", description="a registered generator")
-    n_samples: int = Field(500, ge=10, le=10_000, description="points generated")
+    dataset: Annotated[str, _in(DATASETS, *USER_DATASETS)] = "circle"
+    n_samples: int | None = Field(
+        None, ge=4, le=10_000, description="default: 500, or 1200 for regression"
+    )
     noise: float = Field(0.0, ge=0.0, le=0.5, description="TF Playground's noise slider / 100")
     train_ratio: float = Field(0.5, ge=0.1, le=0.9, description="share of points used to train")
     features: list[Annotated[str, _in(FEATURES)]] = Field(
-        default_factory=lambda: ["x1", "x2"], min_length=1, description="input features"
+        default_factory=lambda: ["x1", "x2"], min_length=1, max_length=len(FEATURES)
     )
+    classes: int = Field(3, ge=3, le=8, description="classes of a multi-class dataset")
+    points: list[list[float]] | None = Field(
+        None, description='[[x1, x2, label], ...] for "points"'
+    )
+    csv: str | None = Field(None, description='CSV text (x1,x2,label) for "csv"')
 
     @field_validator("features")
     @classmethod
@@ -51,19 +102,76 @@ class DataConfig(_Strict):
             raise ValueError("each feature may appear once")
         return names
 
+    @model_validator(mode="after")
+    def _user_data(self) -> DataConfig:
+        needs = {"points": self.points, "csv": self.csv}
+        for name, value in needs.items():
+            if self.dataset == name and value is None:
+                raise ValueError(f'dataset "{name}" needs the field "{name}"')
+            if self.dataset != name and value is not None:
+                raise ValueError(f'"{name}" is only read when dataset is "{name}"')
+        if self.points is not None:
+            points_to_dataset(self.points)
+        if self.csv is not None:
+            parse_csv(self.csv)
+        return self
+
+    def task(self) -> str:
+        if self.dataset == "points":
+            return infer_task(points_to_dataset(self.points or []).y)
+        if self.dataset == "csv":
+            return infer_task(parse_csv(self.csv or "").y)
+        return DATASETS[self.dataset].task
+
 
 class NetworkConfig(_Strict):
-    hidden: list[Annotated[int, Field(ge=1, le=MAX_UNITS)]] = Field(
-        default_factory=lambda: [4, 2],
+    hidden: list[HiddenLayer] = Field(
+        default_factory=lambda: list[int | LayerConfig]([4, 2]),
         max_length=MAX_HIDDEN_LAYERS,
-        description="units per hidden layer; [] connects the inputs to the output",
+        description="an int is a layer of that many units; an object sets that layer",
     )
-    activation: Annotated[str, _in(ACTIVATIONS)] = Field("tanh", description="hidden activation")
+    activation: Annotated[str, _in(ACTIVATIONS)] = "tanh"
+    dropout: Dropout = Field(0.0, description="default dropout of every hidden layer")
+    output_activation: Literal[OUTPUT_ACTIVATIONS] = "auto"  # type: ignore[valid-type]
+    init: Annotated[str, _in(INITIALIZERS, "auto")] = "auto"
+
+    def layers(self) -> list[LayerConfig]:
+        """Every hidden layer spelled out, with the network's defaults filled in."""
+        out = []
+        for layer in self.hidden:
+            spec = LayerConfig(units=layer) if isinstance(layer, int) else layer
+            out.append(
+                LayerConfig(
+                    units=spec.units,
+                    activation=spec.activation or self.activation,
+                    dropout=self.dropout if spec.dropout is None else spec.dropout,
+                )
+            )
+        return out
+
+
+class EarlyStopping(_Strict):
+    patience: int = Field(20, ge=1, le=100_000, description="epochs without improvement")
+    min_delta: float = Field(0.0, ge=0.0, description="smallest test-loss drop that counts")
+    restore_best: bool = Field(True, description="go back to the best epoch's weights")
 
 
 class TrainingConfig(_Strict):
-    learning_rate: float = Field(0.03, gt=0.0, le=10.0, description="SGD step size η")
-    batch_size: int = Field(10, ge=1, le=10_000, description="examples per gradient step")
+    loss: Annotated[str, _in(LOSSES, "auto")] = "auto"
+    optimizer: Annotated[str, _in(OPTIMIZERS)] = "sgd"
+    learning_rate: float = Field(0.03, gt=0.0, le=10.0, description="step size η")
+    batch_size: int = Field(10, ge=1, le=10_000, description="1 = SGD; ≥ n_train = full batch")
+    regularization: Annotated[str, _in(REGULARIZERS)] = "none"
+    regularization_rate: float = Field(0.0, ge=0.0, le=10.0, description="λ")
+    momentum: float = Field(0.9, ge=0.0, lt=1.0)
+    beta1: float = Field(0.9, ge=0.0, lt=1.0)
+    beta2: float = Field(0.999, ge=0.0, lt=1.0)
+    rho: float = Field(0.9, ge=0.0, lt=1.0, description="RMSProp's decay")
+    epsilon: float = Field(1e-8, gt=0.0, le=1.0)
+    weight_decay: float = Field(0.01, ge=0.0, le=1.0, description="AdamW's decoupled decay")
+    max_epochs: int | None = Field(None, ge=1, le=1_000_000, description="null: until stopped")
+    target_loss: float | None = Field(None, ge=0.0, description="stop once train loss ≤ this")
+    early_stopping: EarlyStopping | None = None
 
 
 def _random_seed() -> int:
@@ -71,7 +179,28 @@ def _random_seed() -> int:
 
 
 class ExperimentConfig(_Strict):
-    seed: int = Field(default_factory=_random_seed, ge=0, lt=2**63, description="run seed")
+    seed: int = Field(default_factory=_random_seed, ge=0, lt=2**63)
     data: DataConfig = Field(default_factory=DataConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
+
+    @model_validator(mode="after")
+    def _head_fits_task(self) -> ExperimentConfig:
+        self.head()  # raises with the allowed pairs
+        return self
+
+    def head(self) -> tuple[str, str, str]:
+        """(task, output activation, loss), with "auto" resolved."""
+        task = self.data.task()
+        output = OUTPUT_ALIASES.get(self.network.output_activation, self.network.output_activation)
+        return (task, *resolve_pair(task, output, self.training.loss))
+
+
+class LiveChanges(_Strict):
+    """Settings that change mid-training, without a reset (the websocket's ``set``)."""
+
+    learning_rate: float | None = Field(None, gt=0.0, le=10.0)
+    batch_size: int | None = Field(None, ge=1, le=10_000)
+    regularization: Annotated[str, _in(REGULARIZERS)] | None = None
+    regularization_rate: float | None = Field(None, ge=0.0, le=10.0)
+    dropout: Dropout | list[Dropout] | None = Field(None, description="one rate, or one per layer")

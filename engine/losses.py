@@ -1,21 +1,91 @@
-"""Losses, each with its gradient beside it: ``(y_true, y_pred) -> value / grad``."""
+"""Losses, each value with its gradient beside it: ``(t, a) -> value`` and ``(t, a) -> dL/da``.
+
+``t`` and ``a`` are (B, outputs): targets and the output layer's activations. Values are the
+mean over the B examples of the per-example loss (summed over outputs).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
+from engine.registry import Registry
 
-class HalfSquaredError:
-    """TF Playground's loss: mean of ½(ŷ − y)² over the batch."""
+Array = np.ndarray
+PROB_EPS = 1e-12
+HUBER_DELTA = 1.0
 
-    name = "half_mse"
 
-    @staticmethod
-    def value(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(0.5 * np.mean((y_pred - y_true) ** 2))
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    value: Callable[[Array, Array], float]
+    grad: Callable[[Array, Array], Array]
+    formula: str
 
-    @staticmethod
-    def grad(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """dLoss/dŷ, same shape as y_pred (B, 1)."""
-        grad: np.ndarray = (y_pred - y_true) / y_pred.size
-        return grad
+
+LOSSES: Registry[Loss] = Registry("loss")
+
+
+def _mean(per_element: Array) -> float:
+    """Sum over outputs, mean over the batch."""
+    return float(np.sum(per_element) / per_element.shape[0])
+
+
+def _grad(values: Array, batch: int) -> Array:
+    grad: Array = values / batch
+    return grad
+
+
+def _huber(r: Array) -> Array:
+    small = np.abs(r) <= HUBER_DELTA
+    out: Array = np.where(small, 0.5 * r * r, HUBER_DELTA * (np.abs(r) - 0.5 * HUBER_DELTA))
+    return out
+
+
+def _clip(a: Array) -> Array:
+    out: Array = np.clip(a, PROB_EPS, 1.0 - PROB_EPS)
+    return out
+
+
+for loss in (
+    Loss(
+        "half_mse",
+        lambda t, a: _mean(0.5 * (a - t) ** 2),
+        lambda t, a: _grad(a - t, len(a)),
+        "J = 1/n Σ ½(ŷ − y)²  (TF Playground)",
+    ),
+    Loss(
+        "mse",
+        lambda t, a: _mean((a - t) ** 2),
+        lambda t, a: _grad(2.0 * (a - t), len(a)),
+        "J = 1/n Σ (y − ŷ)²",
+    ),
+    Loss(
+        "mae",
+        lambda t, a: _mean(np.abs(a - t)),
+        lambda t, a: _grad(np.sign(a - t), len(a)),
+        "J = 1/n Σ |y − ŷ|",
+    ),
+    Loss(
+        "huber",
+        lambda t, a: _mean(_huber(a - t)),
+        lambda t, a: _grad(np.clip(a - t, -HUBER_DELTA, HUBER_DELTA), len(a)),
+        "½r² for |r| ≤ 1, else |r| − ½  (r = ŷ − y)",
+    ),
+    Loss(
+        "bce",
+        lambda t, a: _mean(-(t * np.log(_clip(a)) + (1 - t) * np.log(_clip(1 - a)))),
+        lambda t, a: _grad((a - t) / (_clip(a) * _clip(1 - a)), len(a)),
+        "J = −1/n Σ [y ln ŷ + (1 − y) ln(1 − ŷ)]",
+    ),
+    Loss(
+        "cross_entropy",
+        lambda t, a: _mean(-t * np.log(_clip(a))),
+        lambda t, a: _grad(-t / _clip(a), len(a)),
+        "J = −1/n Σ Σ_k y_k ln ŷ_k",
+    ),
+):
+    LOSSES.register(loss.name, loss)

@@ -1,8 +1,19 @@
-"""One evaluation of a run: losses and accuracies at an epoch."""
+"""Evaluation of a run at an epoch: losses, accuracy and confusion, RMSE and R², norms."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from engine.data import Prepared
+    from engine.heads import Head
+    from engine.network import Network
+
+Array = np.ndarray
 
 
 @dataclass(frozen=True)
@@ -11,8 +22,74 @@ class Metrics:
     step: int
     train_loss: float
     test_loss: float
-    train_accuracy: float
-    test_accuracy: float
+    train_accuracy: float | None = None  # classification
+    test_accuracy: float | None = None
+    confusion: list[list[int]] | None = None  # test set, rows = true class, cols = predicted
+    train_rmse: float | None = None  # regression
+    test_rmse: float | None = None
+    test_r2: float | None = None
+    weight_norms: tuple[float, ...] = ()  # per layer, Frobenius
+    grad_norms: tuple[float, ...] = ()  # per layer, of the last step's gradient
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def accuracy(labels: Array, predicted: Array) -> float | None:
+    return float(np.mean(labels == predicted)) if len(labels) else None
+
+
+def confusion_matrix(labels: Array, predicted: Array, classes: Array) -> list[list[int]]:
+    """(K, K) counts, rows = true class, columns = predicted class, in ``classes`` order."""
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    matrix = np.zeros((len(classes), len(classes)), dtype=int)
+    for true, guess in zip(labels.tolist(), predicted.tolist(), strict=True):
+        matrix[index[true], index[guess]] += 1
+    out: list[list[int]] = matrix.tolist()
+    return out
+
+
+def rmse(targets: Array, predicted: Array) -> float | None:
+    return float(np.sqrt(np.mean((predicted - targets) ** 2))) if len(targets) else None
+
+
+def r2(targets: Array, predicted: Array) -> float | None:
+    """1 − SS_res / SS_tot; None when the targets do not vary."""
+    total = float(np.sum((targets - targets.mean()) ** 2)) if len(targets) else 0.0
+    if total == 0.0:
+        return None
+    return 1.0 - float(np.sum((targets - predicted) ** 2)) / total
+
+
+def evaluate(data: Prepared, network: Network, head: Head, epoch: int, step: int) -> Metrics:
+    """Every metric of the task on the train and test sets (no dropout, no penalty)."""
+    train_z, test_z = network.predict(data.train_x), network.predict(data.test_x)
+    train_a, test_a = head.activate(train_z), head.activate(test_z)
+    common: dict[str, object] = {
+        "epoch": epoch,
+        "step": step,
+        "train_loss": head.loss_value(train_z, train_a, data.train_t),
+        "test_loss": head.loss_value(test_z, test_a, data.test_t) if len(test_z) else math.nan,
+        "weight_norms": tuple(float(np.linalg.norm(w)) for w in network.weights),
+        "grad_norms": tuple(float(np.linalg.norm(g)) for g in network.grad_weights),
+    }
+    train_y, test_y = data.split.train.y, data.split.test.y
+    if head.task == "regression":
+        return Metrics(
+            **common,  # type: ignore[arg-type]
+            train_rmse=rmse(train_y, train_a[:, 0]),
+            test_rmse=rmse(test_y, test_a[:, 0]),
+            test_r2=r2(test_y, test_a[:, 0]),
+        )
+    classes = (
+        np.arange(head.n_outputs, dtype=float)
+        if head.task == "multiclass"
+        else np.array([-1.0, 1.0])
+    )
+    test_pred = head.labels(test_a)
+    return Metrics(
+        **common,  # type: ignore[arg-type]
+        train_accuracy=accuracy(train_y, head.labels(train_a)),
+        test_accuracy=accuracy(test_y, test_pred),
+        confusion=confusion_matrix(test_y, test_pred, classes),
+    )

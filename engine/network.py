@@ -1,83 +1,158 @@
 """A fully connected network whose parameters live in one flat vector.
 
-Each layer's weight matrix (fan_in, fan_out) and bias (fan_out,) are views into
-``params``; their gradients are views into ``grads``. An optimizer updates the flat
-vector in place, and every view sees it.
+Layer k's weights (fan_in, fan_out) and bias (fan_out,) are views into ``params``; their
+gradients are views into ``grads``, so an optimizer updates one vector in place. Hidden
+layers have their own activation and inverted-dropout rate; the last layer is linear (its
+output z goes to the head). Work buffers are kept per batch size, so a training step
+allocates next to nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.activations import Activation
 
+Array = np.ndarray
+MAX_CACHED_SIZES = 8
+
 
 @dataclass
 class Trace:
-    """What a forward pass keeps for backward: pre-activations and outputs per layer.
+    """What a forward pass keeps for backward, per layer k (B = batch):
 
-    ``outputs[0]`` is the input (B, n_in); ``outputs[k]`` and ``pre[k - 1]`` are layer k's
-    output and pre-activation, each (B, sizes[k]).
+    ``inputs[k]`` (B, sizes[k]) entered layer k; ``pre[k]`` (B, sizes[k+1]) is its z;
+    ``act[k]`` its activation before dropout (hidden layers); ``masks[k]`` its dropout mask
+    (scaled by 1/(1−p)) or None. ``pre[-1]`` is the network's output z.
     """
 
-    pre: list[np.ndarray]
-    outputs: list[np.ndarray]
+    inputs: list[Array]
+    pre: list[Array]
+    act: list[Array]
+    masks: list[Array | None]
+
+
+@dataclass
+class _Buffers:
+    pre: list[Array]
+    act: list[Array]
+    dropped: list[Array]
+    masks: list[Array]
+    delta: list[Array]
+    deriv: list[Array] = field(default_factory=list)
 
 
 class Network:
-    def __init__(self, sizes: Sequence[int], hidden: Activation, output: Activation) -> None:
+    def __init__(
+        self, sizes: Sequence[int], activations: Sequence[Activation], dropout: Sequence[float]
+    ) -> None:
         self.sizes = tuple(sizes)
+        self.activations = list(activations)  # one per hidden layer
+        self.dropout = list(dropout)  # one per hidden layer; live-tunable
         shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
         n_params = sum(fan_in * fan_out + fan_out for fan_in, fan_out in shapes)
         self.params = np.zeros(n_params)
         self.grads = np.zeros(n_params)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
-        self.grad_weights: list[np.ndarray] = []
-        self.grad_biases: list[np.ndarray] = []
+        self.weight_mask = np.zeros(n_params, dtype=bool)  # True where params are weights
+        self.weights: list[Array] = []
+        self.biases: list[Array] = []
+        self.grad_weights: list[Array] = []
+        self.grad_biases: list[Array] = []
         offset = 0
         for fan_in, fan_out in shapes:
-            w, b = (
-                slice(offset, offset + fan_in * fan_out),
-                slice(offset + fan_in * fan_out, offset + fan_in * fan_out + fan_out),
-            )
+            w = slice(offset, offset + fan_in * fan_out)
+            b = slice(w.stop, w.stop + fan_out)
             self.weights.append(self.params[w].reshape(fan_in, fan_out))
             self.biases.append(self.params[b])
             self.grad_weights.append(self.grads[w].reshape(fan_in, fan_out))
             self.grad_biases.append(self.grads[b])
+            self.weight_mask[w] = True
             offset = b.stop
-        self.activations = [hidden] * (len(shapes) - 1) + [output]
+        self._buffers: dict[int, _Buffers] = {}
 
-    def forward(self, x: np.ndarray) -> Trace:
-        """x (B, n_in) -> the trace; ``trace.outputs[-1]`` is the prediction (B, n_out)."""
-        trace = Trace(pre=[], outputs=[x])
-        for w, b, act in zip(self.weights, self.biases, self.activations, strict=True):
-            z = np.dot(trace.outputs[-1], w) + b
-            trace.pre.append(z)
-            trace.outputs.append(act.forward(z))
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    def _buffers_for(self, batch: int) -> _Buffers:
+        found = self._buffers.get(batch)
+        if found is None:
+            if len(self._buffers) >= MAX_CACHED_SIZES:
+                self._buffers.clear()
+            hidden = [np.empty((batch, n)) for n in self.sizes[1:-1]]
+            found = _Buffers(
+                pre=[np.empty((batch, n)) for n in self.sizes[1:]],
+                act=hidden,
+                dropped=[np.empty_like(h) for h in hidden],
+                masks=[np.empty_like(h) for h in hidden],
+                delta=[np.empty_like(h) for h in hidden],
+                deriv=[np.empty_like(h) for h in hidden],
+            )
+            self._buffers[batch] = found
+        return found
+
+    def forward(self, x: Array, rng: np.random.Generator | None = None) -> Trace:
+        """x (B, n_in) -> the trace; ``rng`` given means training (dropout on).
+
+        The trace's arrays are work buffers, valid until the next pass of the same batch size.
+        """
+        buf = self._buffers_for(len(x))
+        trace = Trace(inputs=[x], pre=buf.pre, act=buf.act, masks=[])
+        last = self.n_layers - 1
+        for k in range(self.n_layers):
+            z = buf.pre[k]
+            np.dot(trace.inputs[k], self.weights[k], out=z)
+            z += self.biases[k]
+            if k == last:
+                break
+            a = self.activations[k].forward(z, buf.act[k])
+            trace.masks.append(self._dropout(k, a, buf, rng))
+            trace.inputs.append(a if trace.masks[k] is None else buf.dropped[k])
         return trace
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x).outputs[-1]
+    def _dropout(
+        self, k: int, a: Array, buf: _Buffers, rng: np.random.Generator | None
+    ) -> Array | None:
+        """Inverted dropout: keep each unit with 1 − p, scaled by 1/(1 − p); writes buf.dropped."""
+        p = self.dropout[k]
+        if rng is None or p <= 0.0:
+            return None
+        mask = buf.masks[k]
+        np.greater_equal(rng.random(a.shape), p, out=mask)
+        mask *= 1.0 / (1.0 - p)
+        np.multiply(a, mask, out=buf.dropped[k])
+        return mask
 
-    def backward(self, trace: Trace, d_output: np.ndarray) -> None:
-        """Fill ``grads`` from dLoss/dOutput (B, n_out), by the chain rule layer by layer."""
-        delta = d_output * self.activations[-1].derivative(trace.pre[-1], trace.outputs[-1])
-        for k in range(len(self.weights) - 1, -1, -1):
-            np.dot(trace.outputs[k].T, delta, out=self.grad_weights[k])
-            np.sum(delta, axis=0, out=self.grad_biases[k])
-            if k > 0:
-                act = self.activations[k - 1]
-                delta = np.dot(delta, self.weights[k].T) * act.derivative(
-                    trace.pre[k - 1], trace.outputs[k]
-                )
+    def predict(self, x: Array) -> Array:
+        """x (B, n_in) -> output z (B, n_out), a fresh array, no dropout."""
+        return self.forward(x).pre[-1].copy()
+
+    def backward(self, trace: Trace, d_out: Array) -> None:
+        """Fill ``grads`` from dL/dz of the output layer (B, n_out), layer by layer."""
+        buf = self._buffers_for(len(d_out))
+        delta = d_out
+        for k in range(self.n_layers - 1, -1, -1):
+            np.dot(trace.inputs[k].T, delta, out=self.grad_weights[k])
+            np.add.reduce(delta, axis=0, out=self.grad_biases[k])
+            if k == 0:
+                break
+            below = buf.delta[k - 1]
+            np.dot(delta, self.weights[k].T, out=below)
+            below *= self.activations[k - 1].derivative(
+                trace.pre[k - 1], trace.act[k - 1], buf.deriv[k - 1]
+            )
+            mask = trace.masks[k - 1]
+            if mask is not None:
+                below *= mask
+            delta = below
 
 
-def init_uniform(network: Network, rng: np.random.Generator) -> None:
-    """TF Playground's initializer: weights U(-0.5, 0.5), every bias 0.1."""
+def init_network(network: Network, initializer: object, rng: np.random.Generator) -> None:
+    """Draw every layer's weights and set its biases with ``initializer(fan_in, fan_out, rng)``."""
     for w, b in zip(network.weights, network.biases, strict=True):
-        w[...] = rng.uniform(-0.5, 0.5, w.shape)
-        b[...] = 0.1
+        weights, bias = initializer(*w.shape, rng)  # type: ignore[operator]
+        w[...] = weights
+        b[...] = bias

@@ -40,6 +40,7 @@ class Run:
     epoch: int = 0
     step: int = 0
     error: str | None = None
+    stop_reason: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     viewers: set[Viewer] = field(default_factory=set)
     last_frame: bytes | None = None
@@ -54,6 +55,7 @@ class Run:
                 "epoch": self.epoch,
                 "step": self.step,
                 "error": self.error,
+                "stop_reason": self.stop_reason,
             }
         )
 
@@ -138,8 +140,11 @@ class RunManager:
             return
         if kind == "status":
             run.status, run.error = payload["status"], payload.get("error")
+            run.stop_reason = payload.get("stop_reason")
             run.epoch, run.step = payload.get("epoch", run.epoch), payload.get("step", run.step)
             text = run.status_message()
+        elif kind == "error":
+            text = dumps(payload)
         else:
             text = run.dataset = dumps(payload)
         for viewer in run.viewers:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from engine.config import ExperimentConfig
+from engine.config import ExperimentConfig, LiveChanges
 
 RunStatus = Literal[
     "created", "running", "paused", "succeeded", "failed", "diverged", "cancelled", "interrupted"
@@ -43,6 +43,7 @@ class RunPublic(BaseModel):
     share_code: str
     created_at: datetime
     error: str | None = None
+    stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
 
 
 class RunCreated(RunPublic):
@@ -71,12 +72,32 @@ class Step(_Strict):
         return self
 
 
+class Reset(_Strict):
+    """Back to epoch 0, with the same initial weights or newly drawn ones."""
+
+    type: Literal["reset"]
+    same_init: bool = True
+
+
+class Regenerate(_Strict):
+    """A new sample of the dataset; training goes on with the current weights."""
+
+    type: Literal["regenerate"]
+
+
+class Set(LiveChanges):
+    """Change live-tunable settings (learning rate, batch size, regularization, dropout)."""
+
+    type: Literal["set"]
+
+
 class View(_Strict):
     type: Literal["view"]
     fps: float | None = Field(None, ge=1, le=60)
     resolution: int | None = Field(None, ge=10, le=200)
 
 
-ClientMessage = Annotated[Play | Pause | Step | View, Field(discriminator="type")]
-CLIENT_MESSAGE: TypeAdapter[Play | Pause | Step | View] = TypeAdapter(ClientMessage)
-CONTROL_TYPES = frozenset({"play", "pause", "step"})
+AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | View
+ClientMessage = Annotated[AnyClientMessage, Field(discriminator="type")]
+CLIENT_MESSAGE: TypeAdapter[AnyClientMessage] = TypeAdapter(ClientMessage)
+CONTROL_TYPES = frozenset({"play", "pause", "step", "reset", "regenerate", "set"})

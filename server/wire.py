@@ -15,14 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from engine.frames import VALUE_RANGE, Frame
+from engine.frames import Frame
 
 JsonValue = Any
 
 
-def finite_or_none(value: float) -> float | None:
-    """JSON has no NaN or Infinity: a non-finite number goes on the wire as null."""
-    return value if math.isfinite(value) else None
+def clean(value: JsonValue) -> JsonValue:
+    """JSON has no NaN or Infinity: non-finite numbers, however deep, go on the wire as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
 
 
 def dumps(message: Mapping[str, JsonValue]) -> str:
@@ -34,23 +40,23 @@ def encode_frame(run_id: str, frame: Frame) -> bytes:
     header: dict[str, JsonValue] = {
         "type": "frame",
         "run_id": run_id,
-        **{k: finite_or_none(v) for k, v in frame.metrics.as_dict().items()},
-        "value_range": list(VALUE_RANGE),
+        **clean(frame.metrics.as_dict()),
         "arrays": [],
     }
     chunks: list[bytes] = []
     offset = 0
     for name, array in frame.arrays.items():
         data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
-        header["arrays"].append(
-            {
-                "name": name,
-                "dtype": array.dtype.name,
-                "shape": list(array.shape),
-                "offset": offset,
-                "nbytes": len(data),
-            }
-        )
+        spec = {
+            "name": name,
+            "dtype": array.dtype.name,
+            "shape": list(array.shape),
+            "offset": offset,
+            "nbytes": len(data),
+        }
+        if name in frame.ranges:
+            spec["range"] = list(frame.ranges[name])
+        header["arrays"].append(spec)
         chunks.append(data)
         offset += len(data) + (-len(data) % 4)  # keep every array 4-byte aligned
         chunks.append(b"\0" * (-len(data) % 4))

@@ -25,6 +25,7 @@ def public(run: Run) -> RunPublic:
         share_code=run.share_code,
         created_at=run.created_at,
         error=run.error,
+        stop_reason=run.stop_reason,
     )
 
 

@@ -57,7 +57,7 @@ def test_bad_config_is_a_422_naming_the_field(client: TestClient) -> None:
     response = client.post("/api/runs", json={"config": {"network": {"hidden": [4, -1]}}})
     assert response.status_code == 422
     [error] = response.json()["detail"]
-    assert error["loc"] == ["body", "config", "network", "hidden", 1]
+    assert error["loc"] == ["body", "config", "network", "hidden", 1, "units"]
 
 
 def test_nan_and_unknown_keys_are_422_not_500(client: TestClient) -> None:

@@ -138,3 +138,75 @@ def test_unknown_run_closes_with_a_reason(client: TestClient) -> None:
     ):
         ws.receive_text()
     assert closed.value.code == 4404 and "nope" in closed.value.reason
+
+
+def test_set_changes_live_fields_and_names_a_bad_one(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        ws.send_json({"type": "set", "learning_rate": -1})
+        error = next_of(ws, "error")
+        assert error["detail"][0]["loc"] == ["set", "learning_rate"]
+        ws.send_json({"type": "set", "dropout": [0.1, 0.2, 0.3]})  # the net has 2 hidden layers
+        assert "one per hidden layer" in next_of(ws, "error")["message"]
+        ws.send_json({"type": "set", "batch_size": 250})
+        ws.send_json({"type": "step"})
+        header, _ = next_of(ws, "frame")
+        while header["epoch"] == 0:
+            header, _ = next_of(ws, "frame")
+    assert header["step"] == 1  # one batch of 250 is the whole epoch
+
+
+def test_reset_goes_back_to_epoch_zero_with_the_same_weights(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        _, first = next_of(ws, "frame")
+        ws.send_json({"type": "step", "epochs": 3})
+        header, _ = next_of(ws, "frame")
+        while header["epoch"] < 3:
+            header, _ = next_of(ws, "frame")
+        ws.send_json({"type": "reset", "same_init": True})
+        assert next_of(ws, "status")["status"] == "paused"
+        header, arrays = next_of(ws, "frame")
+    assert header["epoch"] == 0
+    assert (arrays["weights.0"] == first["weights.0"]).all()
+
+
+def test_regenerate_sends_new_points(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        before = next_of(ws, "dataset")
+        ws.send_json({"type": "regenerate"})
+        after = next_of(ws, "dataset")
+    assert after["train"] != before["train"] and after["task"] == "binary"
+
+
+def test_a_diverging_run_ends_as_diverged_and_says_why(client: TestClient) -> None:
+    run = create(
+        client,
+        data={"dataset": "reg-plane"},
+        network={"hidden": [8, 8], "activation": "relu"},
+        training={"learning_rate": 10.0},
+    )
+    with connect(client, run) as ws:
+        ws.send_json({"type": "play"})
+        status = next_of(ws, "status")
+        while status["status"] in ("created", "running"):
+            status = next_of(ws, "status", limit=5000)
+        assert status["status"] == "diverged" and "learning rate" in status["error"]
+        ws.send_json({"type": "play"})
+        assert "ended (diverged)" in next_of(ws, "error")["message"]
+    assert client.get(f"/api/runs/{run['id']}").json()["status"] == "diverged"
+
+
+def test_a_run_with_max_epochs_succeeds(client: TestClient) -> None:
+    run = create(client, training={"max_epochs": 5})
+    with connect(client, run) as ws:
+        ws.send_json({"type": "play"})
+        status = next_of(ws, "status")
+        while status["status"] in ("created", "running"):
+            status = next_of(ws, "status", limit=5000)
+    assert (status["status"], status["epoch"], status["stop_reason"]) == (
+        "succeeded",
+        5,
+        "max_epochs",
+    )

@@ -1,0 +1,55 @@
+"""A run's data ready for training: generated or user points, split, featurised, encoded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.config import DataConfig
+from engine.datasets import DATASETS, Dataset, Split, split
+from engine.features import feature_matrix
+from engine.heads import Head
+from engine.userdata import n_classes, parse_csv, points_to_dataset
+
+Array = np.ndarray
+
+
+def load_points(config: DataConfig, rng: np.random.Generator) -> Dataset:
+    """All the run's points, before the split."""
+    if config.dataset == "points":
+        return points_to_dataset(config.points or [])
+    if config.dataset == "csv":
+        return parse_csv(config.csv or "")
+    spec = DATASETS[config.dataset]
+    return spec.generate(
+        config.n_samples or spec.default_samples, config.noise, rng, config.classes
+    )
+
+
+def class_count(config: DataConfig, data: Dataset) -> int:
+    if config.dataset in ("points", "csv"):
+        return n_classes(data.y)
+    return config.classes
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Split points plus what the network sees: features (n, f) and targets (n, outputs)."""
+
+    split: Split
+    train_x: Array
+    train_t: Array
+    test_x: Array
+    test_t: Array
+
+
+def prepare(data: Dataset, config: DataConfig, head: Head, rng: np.random.Generator) -> Prepared:
+    parts = split(data, config.train_ratio, rng)
+    return Prepared(
+        split=parts,
+        train_x=feature_matrix(parts.train.x, config.features),
+        train_t=head.targets(parts.train.y),
+        test_x=feature_matrix(parts.test.x, config.features),
+        test_t=head.targets(parts.test.y),
+    )

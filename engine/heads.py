@@ -1,0 +1,121 @@
+"""Output heads: the output activation and the loss as one allowed pair, per task.
+
+A task is ``binary`` (labels ±1), ``multiclass`` (labels 0..K−1) or ``regression``. The
+network's last layer is linear (z); the head turns z into the prediction a and the loss
+gradient into dL/dz. Sigmoid + BCE and softmax + cross-entropy use their fused, stable forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES, Loss
+
+Array = np.ndarray
+TASKS = ("binary", "multiclass", "regression")
+REGRESSION_LOSSES = frozenset({"half_mse", "mse", "mae", "huber"})
+ALLOWED: dict[str, dict[str, frozenset[str]]] = {
+    "binary": {
+        "tanh": frozenset({"half_mse", "mse"}),
+        "sigmoid": frozenset({"bce", "half_mse", "mse"}),
+    },
+    "multiclass": {"softmax": frozenset({"cross_entropy"})},
+    "regression": {
+        name: REGRESSION_LOSSES for name in ("linear", "relu", "softplus", "sigmoid", "tanh")
+    },
+}
+AUTO: dict[str, tuple[str, str]] = {
+    "binary": ("tanh", "half_mse"),  # TF Playground's pair
+    "multiclass": ("softmax", "cross_entropy"),
+    "regression": ("linear", "half_mse"),
+}
+OUTPUT_ALIASES = {"none": "linear"}
+FUSED = {("sigmoid", "bce"), ("softmax", "cross_entropy")}
+
+
+def _auto_loss(task: str, output: str) -> str:
+    if task == "binary" and output == "sigmoid":
+        return "bce"
+    return AUTO[task][1] if output == AUTO[task][0] or task == "regression" else ""
+
+
+def resolve_pair(task: str, output: str, loss: str) -> tuple[str, str]:
+    """("auto" or a name, "auto" or a name) -> an allowed pair, or ValueError naming them."""
+    output = OUTPUT_ALIASES.get(output, output)
+    allowed = ALLOWED[task]
+    if output == "auto":  # the task's default, unless the loss asks for another output
+        fits = [o for o in (AUTO[task][0], *allowed) if loss == "auto" or loss in allowed[o]]
+        output = fits[0] if fits else AUTO[task][0]
+    if loss == "auto":
+        loss = _auto_loss(task, output)
+    if output not in allowed or loss not in allowed[output]:
+        pairs = "; ".join(f"{o} with {'/'.join(sorted(ls))}" for o, ls in allowed.items())
+        raise ValueError(
+            f"output activation {output!r} with loss {loss!r} does not fit a {task} task; "
+            f"allowed: {pairs}"
+        )
+    return output, loss
+
+
+def softmax(z: Array) -> Array:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    out: Array = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+@dataclass(frozen=True)
+class Head:
+    task: str
+    output: str
+    loss: Loss
+    n_outputs: int
+
+    @classmethod
+    def build(cls, task: str, output: str, loss: str, n_classes: int = 2) -> Head:
+        output, loss_name = resolve_pair(task, output, loss)
+        return cls(task, output, LOSSES[loss_name], n_classes if task == "multiclass" else 1)
+
+    def targets(self, labels: Array) -> Array:
+        """Labels (n,) -> targets (n, outputs) in the range of this head's output."""
+        if self.task == "multiclass":
+            onehot: Array = np.eye(self.n_outputs)[labels.astype(int)]
+            return onehot
+        t = labels.reshape(-1, 1).astype(np.float64)
+        if self.task == "binary" and self.output == "sigmoid":
+            return (t + 1.0) / 2.0  # ±1 -> 0/1
+        return t
+
+    def activate(self, z: Array) -> Array:
+        if self.output == "softmax":
+            return softmax(z)
+        return ACTIVATIONS[self.output](z)
+
+    def loss_value(self, z: Array, a: Array, t: Array) -> float:
+        if (self.output, self.loss.name) == ("sigmoid", "bce"):  # from logits, never log(0)
+            return float(np.mean(np.logaddexp(0.0, z) - t * z) * z.shape[1])
+        if self.output == "softmax":
+            zmax = z.max(axis=1, keepdims=True)
+            lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
+            return float(np.mean(lse - np.sum(t * z, axis=1)))
+        return self.loss.value(t, a)
+
+    def grad_z(self, z: Array, a: Array, t: Array) -> Array:
+        """dL/dz (B, outputs) for the output layer's pre-activation."""
+        if (self.output, self.loss.name) in FUSED:
+            fused: Array = (a - t) / len(a)
+            return fused
+        act = ACTIVATIONS[self.output]
+        grad: Array = self.loss.grad(t, a) * act.derivative(z, a, np.empty_like(z))
+        return grad
+
+    def labels(self, a: Array) -> Array:
+        """Predicted labels (n,) in the dataset's convention: ±1 or class indices."""
+        if self.task == "multiclass":
+            classes: Array = a.argmax(axis=1).astype(np.float64)
+            return classes
+        threshold = 0.5 if self.output == "sigmoid" else 0.0
+        signs: Array = np.where(a[:, 0] >= threshold, 1.0, -1.0)
+        return signs

@@ -1,0 +1,40 @@
+"""A run's metrics per epoch, columnar and bounded: old points thin out, the curve's shape stays."""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from engine.metrics import Metrics
+
+COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+MAX_POINTS = 4096
+
+
+class History:
+    def __init__(self, max_points: int = MAX_POINTS) -> None:
+        self.max_points = max_points
+        self.columns: dict[str, array[float]] = {name: array("d") for name in COLUMNS}
+
+    def __len__(self) -> int:
+        return len(self.columns["epoch"])
+
+    def append(self, metrics: Metrics) -> None:
+        for name, column in self.columns.items():
+            value = getattr(metrics, name)
+            column.append(math.nan if value is None else float(value))
+        if len(self) > self.max_points:
+            self._thin()
+
+    def _thin(self) -> None:
+        """Keep every other point of the older half; the recent half stays dense."""
+        half = len(self) // 2
+        for name, column in self.columns.items():
+            self.columns[name] = column[:half:2] + column[half:]
+
+    def as_lists(self) -> dict[str, list[float | None]]:
+        """Columns with NaN as None, ready for JSON."""
+        return {
+            name: [None if math.isnan(v) else v for v in column]
+            for name, column in self.columns.items()
+        }

@@ -1,0 +1,151 @@
+"""Optimizers over one flat parameter vector; each keeps its own state.
+
+One general class per update rule, ``step(params, grads, lr)`` updating ``params`` in place.
+Conventions follow PyTorch (momentum buffers, Adam's bias correction, AdamW's decoupled decay),
+so hand-worked and PyTorch steps agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.registry import Registry
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Hyper:
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    rho: float = 0.9
+    epsilon: float = 1e-8
+    weight_decay: float = 0.01
+
+
+class Optimizer:
+    formula = ""
+
+    def __init__(self, size: int, hyper: Hyper) -> None:
+        self.hyper = hyper
+        self.t = 0
+        self._tmp = np.zeros(size)
+
+    def step(self, params: Array, grads: Array, lr: float) -> None:
+        self.t += 1
+        self._update(params, grads, lr)
+
+    def _update(self, params: Array, grads: Array, lr: float) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    formula = "w ← w − η·g"
+
+    def _update(self, params: Array, grads: Array, lr: float) -> None:
+        np.multiply(grads, lr, out=self._tmp)
+        params -= self._tmp
+
+
+class Momentum(Optimizer):
+    """Polyak's heavy ball, as PyTorch: v ← μv + g; w ← w − ηv (Nesterov: w ← w − η(g + μv))."""
+
+    formula = "v ← μ·v + g;  w ← w − η·v"
+    nesterov = False
+
+    def __init__(self, size: int, hyper: Hyper) -> None:
+        super().__init__(size, hyper)
+        self.velocity = np.zeros(size)
+
+    def _update(self, params: Array, grads: Array, lr: float) -> None:
+        self.velocity *= self.hyper.momentum
+        self.velocity += grads
+        if self.nesterov:
+            np.multiply(self.velocity, self.hyper.momentum, out=self._tmp)
+            self._tmp += grads
+        else:
+            np.copyto(self._tmp, self.velocity)
+        self._tmp *= lr
+        params -= self._tmp
+
+
+class Nesterov(Momentum):
+    formula = "v ← μ·v + g;  w ← w − η·(g + μ·v)"
+    nesterov = True
+
+
+class AdaGrad(Optimizer):
+    """Duchi et al. 2011: s ← s + g²; w ← w − η g / (√s + ε)."""
+
+    formula = "s ← s + g²;  w ← w − η·g / (√s + ε)"
+
+    def __init__(self, size: int, hyper: Hyper) -> None:
+        super().__init__(size, hyper)
+        self.sum_sq = np.zeros(size)
+
+    def _update(self, params: Array, grads: Array, lr: float) -> None:
+        self.sum_sq += grads * grads
+        params -= lr * grads / (np.sqrt(self.sum_sq) + self.hyper.epsilon)
+
+
+class RMSProp(Optimizer):
+    """Hinton's lecture 6e: s ← ρs + (1 − ρ)g²; w ← w − η g / (√s + ε)."""
+
+    formula = "s ← ρ·s + (1 − ρ)·g²;  w ← w − η·g / (√s + ε)"
+
+    def __init__(self, size: int, hyper: Hyper) -> None:
+        super().__init__(size, hyper)
+        self.mean_sq = np.zeros(size)
+
+    def _update(self, params: Array, grads: Array, lr: float) -> None:
+        rho = self.hyper.rho
+        self.mean_sq *= rho
+        self.mean_sq += (1.0 - rho) * grads * grads
+        params -= lr * grads / (np.sqrt(self.mean_sq) + self.hyper.epsilon)
+
+
+class Adam(Optimizer):
+    """Kingma & Ba 2015, with bias correction; AdamW (Loshchilov & Hutter 2019) decays first."""
+
+    formula = "m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − η·m̂ / (√v̂ + ε)"
+    decoupled_decay = False
+
+    def __init__(self, size: int, hyper: Hyper) -> None:
+        super().__init__(size, hyper)
+        self.m = np.zeros(size)
+        self.v = np.zeros(size)
+
+    def _update(self, params: Array, grads: Array, lr: float) -> None:
+        h = self.hyper
+        if self.decoupled_decay:
+            params *= 1.0 - lr * h.weight_decay
+        self.m *= h.beta1
+        self.m += (1.0 - h.beta1) * grads
+        self.v *= h.beta2
+        self.v += (1.0 - h.beta2) * grads * grads
+        m_hat = self.m / (1.0 - h.beta1**self.t)
+        v_hat = self.v / (1.0 - h.beta2**self.t)
+        params -= lr * m_hat / (np.sqrt(v_hat) + h.epsilon)
+
+
+class AdamW(Adam):
+    formula = "w ← w − η·λ·w, then Adam"
+    decoupled_decay = True
+
+
+OptimizerFactory = Callable[[int, Hyper], Optimizer]
+OPTIMIZERS: Registry[OptimizerFactory] = Registry("optimizer")
+for _name, _cls in (
+    ("sgd", SGD),
+    ("momentum", Momentum),
+    ("nesterov", Nesterov),
+    ("adagrad", AdaGrad),
+    ("rmsprop", RMSProp),
+    ("adam", Adam),
+    ("adamw", AdamW),
+):
+    OPTIMIZERS.register(_name, _cls)

@@ -1,0 +1,98 @@
+"""A user's own points and CSV: validated row by row, the task read from the labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from engine import ExperimentConfig, Trainer
+from engine.userdata import MAX_POINTS, UserDataError, infer_task, parse_csv, points_to_dataset
+
+SQUARE = [[-1, -1, 0], [1, 1, 0], [-1, 1, 1], [1, -1, 1], [2, 2, 0], [-2, 2, 1]]
+
+
+def test_points_with_0_1_labels_become_a_binary_set_in_plus_minus_one() -> None:
+    data = points_to_dataset(SQUARE)
+    assert data.x.tolist()[0] == [-1.0, -1.0]
+    assert data.y.tolist() == [-1, -1, 1, 1, -1, 1]
+
+
+@pytest.mark.parametrize(
+    ("labels", "task"),
+    [
+        ([1, -1, 1], "binary"),
+        ([0, 1, 0], "binary"),
+        ([0, 1, 2], "multiclass"),
+        ([0.5, 1, 2], "regression"),
+        ([0, 1, 20], "regression"),
+    ],
+)
+def test_task_follows_from_the_labels(labels: list[float], task: str) -> None:
+    assert infer_task(np.array(labels, dtype=float)) == task
+
+
+def test_csv_with_a_header_and_blank_lines() -> None:
+    data = parse_csv("x1,x2,label\n0.5,1,1\n\n-1,2,-1\n3,-3,1\n-4,4,-1\n")
+    assert data.x.shape == (4, 2) and data.y.tolist() == [1, -1, 1, -1]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "x1,x2,label\n1,2,1\n1,abc,1\n1,1,1\n2,2,1",
+            "row 3, column 2 (x2): 'abc' is not a number",
+        ),
+        ("1,2,1\n1,2\n1,1,1\n2,2,1", "row 2: expected 3 values"),
+        ("1,2,1\n1,2,nan\n1,1,1\n2,2,1", "row 2, column 3 (label): 'nan' is not finite"),
+        ("1,2,1\n9,2,1\n1,1,1\n2,2,1", "row 2, column 1 (x1): 9.0 lies outside [-6, 6]"),
+        ("1,2,1\n", "need 4 to"),
+    ],
+)
+def test_bad_csv_says_where(text: str, where: str) -> None:
+    with pytest.raises(
+        UserDataError, match=where.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+    ):
+        parse_csv(text)
+
+
+def test_too_many_points_are_refused() -> None:
+    with pytest.raises(UserDataError, match="need 4 to"):
+        points_to_dataset([[0, 0, 1]] * (MAX_POINTS + 1))
+
+
+def test_bad_points_are_a_config_error_at_the_field() -> None:
+    with pytest.raises(ValidationError) as error:
+        ExperimentConfig.model_validate(
+            {"data": {"dataset": "points", "points": [[0, 0, 1]] * 3 + [[0, 99, 1]]}}
+        )
+    assert "row 4, column 2" in str(error.value) and "data" in str(error.value)
+    with pytest.raises(ValidationError, match='needs the field "csv"'):
+        ExperimentConfig.model_validate({"data": {"dataset": "csv"}})
+
+
+def test_a_network_learns_drawn_points() -> None:
+    points = [[x, y, int(x > 0)] for x in np.linspace(-5, 5, 8) for y in np.linspace(-5, 5, 8)]
+    trainer = Trainer(
+        ExperimentConfig.model_validate(
+            {"seed": 1, "data": {"dataset": "points", "points": points, "train_ratio": 0.75}}
+        )
+    )
+    assert trainer.head.task == "binary"
+    assert trainer.fit(100).test_accuracy == 1.0
+
+
+def test_three_class_csv_trains_a_softmax_head() -> None:
+    rows = "\n".join(
+        f"{x},{y},{int(x > 0) + int(y > 0)}" for x in range(-5, 6, 2) for y in range(-5, 6, 2)
+    )
+    trainer = Trainer(
+        ExperimentConfig.model_validate({"seed": 1, "data": {"dataset": "csv", "csv": rows}})
+    )
+    assert (trainer.head.task, trainer.head.output, trainer.head.n_outputs) == (
+        "multiclass",
+        "softmax",
+        3,
+    )
+    assert trainer.fit(20).confusion is not None
