@@ -44,12 +44,18 @@ class Prepared:
     test_t: Array
 
 
-def prepare(data: Dataset, config: DataConfig, head: Head, rng: np.random.Generator) -> Prepared:
+def prepare(
+    data: Dataset,
+    config: DataConfig,
+    head: Head,
+    rng: np.random.Generator,
+    dtype: np.dtype | type = np.float64,
+) -> Prepared:
     parts = split(data, config.train_ratio, rng)
     return Prepared(
         split=parts,
-        train_x=feature_matrix(parts.train.x, config.features),
-        train_t=head.targets(parts.train.y),
-        test_x=feature_matrix(parts.test.x, config.features),
-        test_t=head.targets(parts.test.y),
+        train_x=feature_matrix(parts.train.x, config.features).astype(dtype),
+        train_t=head.targets(parts.train.y).astype(dtype),
+        test_x=feature_matrix(parts.test.x, config.features).astype(dtype),
+        test_t=head.targets(parts.test.y).astype(dtype),
     )

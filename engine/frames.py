@@ -43,32 +43,46 @@ def grid_points(resolution: int) -> Array:
 
 
 def quantize(values: Array, value_range: tuple[float, float] = UNIT_RANGE) -> Array:
-    """Values -> uint8 codes: 0 at the range's low end, 255 at its high end; NaN -> middle."""
+    """Values -> uint8 codes: 0 at the range's low end, 255 at its high end, rounded;
+    NaN -> 0. Four passes, in the values' own dtype (frames are float32)."""
     lo, hi = value_range
-    scaled = (np.clip(values, lo, hi) - lo) * (255.0 / (hi - lo))
-    codes: Array = np.rint(np.nan_to_num(scaled, nan=127.5)).astype(np.uint8)
+    scale = 255.0 / (hi - lo)
+    scaled = values * scale
+    scaled += 0.5 - lo * scale  # + 0.5: the cast below truncates, so this rounds
+    np.fmax(scaled, 0.0, out=scaled)  # fmax/fmin, unlike clip, turn NaN into the bound
+    np.fmin(scaled, 255.0, out=scaled)
+    codes: Array = scaled.astype(np.uint8)
     return codes
+
+
+def grid_inputs(
+    network: Network, features: Sequence[str], resolution: int, thumbnail: int
+) -> Array:
+    """The network's augmented float32 input for the full grid then the thumbnail grid:
+    (features + 1, R² + T²). Pictures need no float64: float32 halves the pass."""
+    points = np.concatenate([grid_points(resolution), grid_points(thumbnail)])
+    return network.augment(feature_matrix(points, features).astype(np.float32))
 
 
 def render_frame(
     network: Network,
     head: Head,
-    features: Sequence[str],
+    grid: Array,
     metrics: Metrics,
     *,
     resolution: int,
     thumbnail: int,
     value_range: tuple[float, float] = UNIT_RANGE,
 ) -> Frame:
+    """One forward pass over ``grid`` (from ``grid_inputs``) -> the frame's arrays."""
     full = resolution * resolution
-    points = np.concatenate([grid_points(resolution), grid_points(thumbnail)])
-    trace = network.forward(feature_matrix(points, features))
-    neurons = [layer[full:] for layer in trace.act]  # each (T², units)
-    stacked = np.concatenate(neurons, axis=1).T if neurons else np.zeros((0, thumbnail**2))
+    trace = network.forward(grid, augmented=True)
+    neurons = [layer[:, full:] for layer in trace.act]  # each (units, T²)
+    stacked = np.concatenate(neurons) if neurons else np.zeros((0, thumbnail**2))
     frame = Frame(metrics=metrics)
     frame.arrays["neurons"] = quantize(stacked.reshape(-1, thumbnail, thumbnail))
     frame.ranges["neurons"] = UNIT_RANGE
-    _output(frame, head, head.activate(trace.pre[-1][:full]), resolution, value_range)
+    _output(frame, head, head.activate(trace.output[:full]), resolution, value_range)
     for k, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         frame.arrays[f"weights.{k}"] = w.astype(np.float32)
         frame.arrays[f"biases.{k}"] = b.astype(np.float32)

@@ -7,11 +7,11 @@ gradient into dL/dz. Sigmoid + BCE and softmax + cross-entropy use their fused, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS
+from engine.activations import ACTIVATIONS, Activation
 from engine.losses import LOSSES, Loss
 
 Array = np.ndarray
@@ -72,6 +72,7 @@ class Head:
     output: str
     loss: Loss
     n_outputs: int
+    _activation: Activation | None = field(init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, task: str, output: str, loss: str, n_classes: int = 2) -> Head:
@@ -88,10 +89,14 @@ class Head:
             return (t + 1.0) / 2.0  # ±1 -> 0/1
         return t
 
+    def __post_init__(self) -> None:
+        activation = None if self.output == "softmax" else ACTIVATIONS[self.output]
+        object.__setattr__(self, "_activation", activation)
+
     def activate(self, z: Array) -> Array:
-        if self.output == "softmax":
+        if self._activation is None:
             return softmax(z)
-        return ACTIVATIONS[self.output](z)
+        return self._activation(z)
 
     def loss_value(self, z: Array, a: Array, t: Array) -> float:
         if (self.output, self.loss.name) == ("sigmoid", "bce"):  # from logits, never log(0)
@@ -107,7 +112,13 @@ class Head:
         if (self.output, self.loss.name) in FUSED:
             fused: Array = (a - t) / len(a)
             return fused
-        act = ACTIVATIONS[self.output]
+        if self.output == "tanh" and self.loss.name == "half_mse":  # TF's pair, the hot path
+            d: Array = a - t
+            d *= 1.0 - a * a
+            d *= 1.0 / len(a)
+            return d
+        act = self._activation
+        assert act is not None
         grad: Array = self.loss.grad(t, a) * act.derivative(z, a, np.empty_like(z))
         return grad
 

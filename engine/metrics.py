@@ -35,17 +35,21 @@ class Metrics:
         return asdict(self)
 
 
+def _layer_norms(matrices: list[Array]) -> tuple[float, ...]:
+    """Frobenius norm of each matrix."""
+    return tuple(np.sqrt([float(np.vdot(m, m)) for m in matrices]).tolist())
+
+
 def accuracy(labels: Array, predicted: Array) -> float | None:
     return float(np.mean(labels == predicted)) if len(labels) else None
 
 
 def confusion_matrix(labels: Array, predicted: Array, classes: Array) -> list[list[int]]:
     """(K, K) counts, rows = true class, columns = predicted class, in ``classes`` order."""
-    index = {c: i for i, c in enumerate(classes.tolist())}
-    matrix = np.zeros((len(classes), len(classes)), dtype=int)
-    for true, guess in zip(labels.tolist(), predicted.tolist(), strict=True):
-        matrix[index[true], index[guess]] += 1
-    out: list[list[int]] = matrix.tolist()
+    k = len(classes)
+    true_index, guess_index = np.searchsorted(classes, labels), np.searchsorted(classes, predicted)
+    counts = np.bincount(true_index * k + guess_index, minlength=k * k).reshape(k, k)
+    out: list[list[int]] = counts.tolist()
     return out
 
 
@@ -61,8 +65,17 @@ def r2(targets: Array, predicted: Array) -> float | None:
     return 1.0 - float(np.sum((targets - predicted) ** 2)) / total
 
 
-def evaluate(data: Prepared, network: Network, head: Head, epoch: int, step: int) -> Metrics:
-    """Every metric of the task on the train and test sets (no dropout, no penalty)."""
+def evaluate(
+    data: Prepared,
+    network: Network,
+    head: Head,
+    epoch: int,
+    step: int,
+    *,
+    detail: bool = True,
+) -> Metrics:
+    """The task's metrics on the train and test sets (no dropout, no penalty). Without
+    ``detail``, only losses and accuracies: what every epoch records."""
     train_z, test_z = network.predict(data.train_x), network.predict(data.test_x)
     train_a, test_a = head.activate(train_z), head.activate(test_z)
     common: dict[str, object] = {
@@ -70,11 +83,14 @@ def evaluate(data: Prepared, network: Network, head: Head, epoch: int, step: int
         "step": step,
         "train_loss": head.loss_value(train_z, train_a, data.train_t),
         "test_loss": head.loss_value(test_z, test_a, data.test_t) if len(test_z) else math.nan,
-        "weight_norms": tuple(float(np.linalg.norm(w)) for w in network.weights),
-        "grad_norms": tuple(float(np.linalg.norm(g)) for g in network.grad_weights),
     }
     train_y, test_y = data.split.train.y, data.split.test.y
+    if detail:
+        common["weight_norms"] = _layer_norms(network.weights)
+        common["grad_norms"] = _layer_norms(network.grad_weights)
     if head.task == "regression":
+        if not detail:
+            return Metrics(**common)  # type: ignore[arg-type]
         return Metrics(
             **common,  # type: ignore[arg-type]
             train_rmse=rmse(train_y, train_a[:, 0]),
@@ -91,5 +107,5 @@ def evaluate(data: Prepared, network: Network, head: Head, epoch: int, step: int
         **common,  # type: ignore[arg-type]
         train_accuracy=accuracy(train_y, head.labels(train_a)),
         test_accuracy=accuracy(test_y, test_pred),
-        confusion=confusion_matrix(test_y, test_pred, classes),
+        confusion=confusion_matrix(test_y, test_pred, classes) if detail else None,
     )

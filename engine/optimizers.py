@@ -30,10 +30,14 @@ class Hyper:
 class Optimizer:
     formula = ""
 
-    def __init__(self, size: int, hyper: Hyper) -> None:
+    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         self.hyper = hyper
         self.t = 0
-        self._tmp = np.zeros(size)
+        self.size, self.dtype = size, np.dtype(dtype)
+        self._tmp = self._zeros()
+
+    def _zeros(self) -> Array:
+        return np.zeros(self.size, self.dtype)
 
     def step(self, params: Array, grads: Array, lr: float) -> None:
         self.t += 1
@@ -57,9 +61,9 @@ class Momentum(Optimizer):
     formula = "v ← μ·v + g;  w ← w − η·v"
     nesterov = False
 
-    def __init__(self, size: int, hyper: Hyper) -> None:
-        super().__init__(size, hyper)
-        self.velocity = np.zeros(size)
+    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+        super().__init__(size, hyper, dtype)
+        self.velocity = self._zeros()
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
         self.velocity *= self.hyper.momentum
@@ -83,13 +87,15 @@ class AdaGrad(Optimizer):
 
     formula = "s ← s + g²;  w ← w − η·g / (√s + ε)"
 
-    def __init__(self, size: int, hyper: Hyper) -> None:
-        super().__init__(size, hyper)
-        self.sum_sq = np.zeros(size)
+    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+        super().__init__(size, hyper, dtype)
+        self.sum_sq = self._zeros()
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
-        self.sum_sq += grads * grads
-        params -= lr * grads / (np.sqrt(self.sum_sq) + self.hyper.epsilon)
+        tmp = self._tmp
+        np.multiply(grads, grads, tmp)
+        self.sum_sq += tmp
+        _scaled_step(params, grads, self.sum_sq, 1.0, self.hyper.epsilon, lr, tmp)
 
 
 class RMSProp(Optimizer):
@@ -97,15 +103,17 @@ class RMSProp(Optimizer):
 
     formula = "s ← ρ·s + (1 − ρ)·g²;  w ← w − η·g / (√s + ε)"
 
-    def __init__(self, size: int, hyper: Hyper) -> None:
-        super().__init__(size, hyper)
-        self.mean_sq = np.zeros(size)
+    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+        super().__init__(size, hyper, dtype)
+        self.mean_sq = self._zeros()
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
-        rho = self.hyper.rho
+        rho, tmp = self.hyper.rho, self._tmp
+        np.multiply(grads, grads, tmp)
+        tmp *= 1.0 - rho
         self.mean_sq *= rho
-        self.mean_sq += (1.0 - rho) * grads * grads
-        params -= lr * grads / (np.sqrt(self.mean_sq) + self.hyper.epsilon)
+        self.mean_sq += tmp
+        _scaled_step(params, grads, self.mean_sq, 1.0, self.hyper.epsilon, lr, tmp)
 
 
 class Adam(Optimizer):
@@ -114,22 +122,27 @@ class Adam(Optimizer):
     formula = "m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − η·m̂ / (√v̂ + ε)"
     decoupled_decay = False
 
-    def __init__(self, size: int, hyper: Hyper) -> None:
-        super().__init__(size, hyper)
-        self.m = np.zeros(size)
-        self.v = np.zeros(size)
+    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+        super().__init__(size, hyper, dtype)
+        self.m = self._zeros()
+        self.v = self._zeros()
+        self._denom = self._zeros()
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
-        h = self.hyper
+        h, tmp = self.hyper, self._tmp
         if self.decoupled_decay:
             params *= 1.0 - lr * h.weight_decay
         self.m *= h.beta1
-        self.m += (1.0 - h.beta1) * grads
+        np.multiply(grads, 1.0 - h.beta1, tmp)
+        self.m += tmp
         self.v *= h.beta2
-        self.v += (1.0 - h.beta2) * grads * grads
-        m_hat = self.m / (1.0 - h.beta1**self.t)
-        v_hat = self.v / (1.0 - h.beta2**self.t)
-        params -= lr * m_hat / (np.sqrt(v_hat) + h.epsilon)
+        np.multiply(grads, grads, tmp)
+        tmp *= 1.0 - h.beta2
+        self.v += tmp
+        # w ← w − η·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), as PyTorch computes it
+        correction2 = 1.0 - h.beta2**self.t
+        step = lr / (1.0 - h.beta1**self.t)
+        _scaled_step(params, self.m, self.v, correction2, h.epsilon, step, self._denom)
 
 
 class AdamW(Adam):
@@ -137,7 +150,26 @@ class AdamW(Adam):
     decoupled_decay = True
 
 
-OptimizerFactory = Callable[[int, Hyper], Optimizer]
+def _scaled_step(
+    params: Array,
+    direction: Array,
+    second: Array,
+    correction: float,
+    eps: float,
+    lr: float,
+    out: Array,
+) -> None:
+    """params −= lr · direction / (√(second / correction) + eps), in three passes over ``out``."""
+    np.sqrt(second, out)
+    if correction != 1.0:
+        out *= 1.0 / np.sqrt(correction)
+    out += eps
+    np.divide(direction, out, out)
+    out *= lr
+    params -= out
+
+
+OptimizerFactory = Callable[..., Optimizer]
 OPTIMIZERS: Registry[OptimizerFactory] = Registry("optimizer")
 for _name, _cls in (
     ("sgd", SGD),

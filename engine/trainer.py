@@ -13,7 +13,7 @@ import numpy as np
 from engine.activations import ACTIVATIONS
 from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, class_count, load_points, prepare
-from engine.frames import Frame, render_frame
+from engine.frames import Frame, grid_inputs, render_frame
 from engine.heads import Head
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
@@ -37,17 +37,21 @@ class Trainer:
     def __init__(self, config: ExperimentConfig) -> None:
         self.config = config
         self.rng = np.random.default_rng(config.seed)
+        self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
         task, output, loss = config.head()
         self.head = Head.build(task, output, loss, class_count(config.data, self.points))
-        self.data: Prepared = prepare(self.points, config.data, self.head, self.rng)
+        self.data: Prepared = prepare(self.points, config.data, self.head, self.rng, self.dtype)
         layers = config.network.layers()
         sizes = [len(config.data.features), *(layer.units for layer in layers), self.head.n_outputs]
         self.network = Network(
             sizes,
             [ACTIVATIONS[layer.activation or "tanh"] for layer in layers],
             [layer.dropout or 0.0 for layer in layers],
+            dtype=self.dtype,
         )
+        self._train_x_aug = self.network.augment(self.data.train_x)
+        self._grids: dict[tuple[int, int], np.ndarray] = {}  # the picture's inputs, cached
         training = config.training
         self.learning_rate = training.learning_rate
         self.batch_size = training.batch_size
@@ -75,13 +79,15 @@ class Trainer:
             training.epsilon,
             training.weight_decay,
         )
-        self.optimizer: Optimizer = OPTIMIZERS[training.optimizer](self.network.params.size, hyper)
+        size = self.network.params.size
+        self.optimizer: Optimizer = OPTIMIZERS[training.optimizer](size, hyper, self.dtype)
         self.dead = np.zeros(self.network.params.size, dtype=bool)  # L1-clamped weights
-        self._previous = self.network.params.copy()  # the weights before the last step
+        self._any_dead = False
+        self._previous = self.network.params.copy()  # the weights before the step (for L1)
+        self._sane = self.network.params.copy()  # the weights at the last healthy check
         self.diverged: str | None = None
         self.epoch = 0
         self.step = 0
-        self._order = np.arange(len(self.data.train_t))
         self._cursor = 0
         self.stopper = Stopper(training)
         self.history = History()
@@ -98,7 +104,8 @@ class Trainer:
         """A new sample of the same dataset; training goes on with the current weights."""
         if self.config.data.dataset not in ("points", "csv"):
             self.points = load_points(self.config.data, self.rng)
-        self.data = prepare(self.points, self.config.data, self.head, self.rng)
+        self.data = prepare(self.points, self.config.data, self.head, self.rng, self.dtype)
+        self._train_x_aug = self.network.augment(self.data.train_x)
         self._cursor = 0
         self.latest = self.metrics()
 
@@ -137,18 +144,23 @@ class Trainer:
         Does nothing once a stopping rule or a divergence has ended the run."""
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught, not warned
             self._step()
+            if self._cursor != 0:  # mid-epoch: check now (an epoch's end checks itself)
+                self._check_weights()
 
     def _step(self) -> None:
         if self.stopper.reason or self.diverged:
             return
         n_train = len(self.data.train_t)
-        if self._cursor == 0:
-            self._order = self.rng.permutation(n_train)
-        batch = self._order[self._cursor : self._cursor + self.batch_size]
-        self.gradient(self.data.train_x[batch], self.data.train_t[batch], self.rng)
+        if self._cursor == 0:  # a new epoch: reshuffle once, then batches are plain slices
+            order = self.rng.permutation(n_train)
+            self._epoch_x = self._train_x_aug[:, order]  # (features + 1, n), feature-major
+            self._epoch_t = self.data.train_t[order]
+        end = min(self._cursor + self.batch_size, n_train)
+        batch = slice(self._cursor, end)
+        self.gradient(self._epoch_x[:, batch], self._epoch_t[batch], self.rng, augmented=True)
         self._update()
         self.step += 1
-        self._cursor += len(batch)
+        self._cursor = end
         if self._cursor >= n_train:  # a short last batch is its own step
             self._cursor = 0
             self._end_epoch()
@@ -166,6 +178,7 @@ class Trainer:
             if self.stopper.reason or self.diverged:
                 break
             self.train_epoch()
+        self.latest = self.metrics()
         return self.latest
 
     def objective(
@@ -173,17 +186,21 @@ class Trainer:
     ) -> float:
         """J = data loss + λ·R(weights) on a batch: x (B, features), t (B, outputs).
         ``rng`` turns dropout on (the same generator state draws the same masks)."""
-        z = self.network.forward(x, rng).pre[-1]
+        z = self.network.forward(x, rng).output
         loss = self.head.loss_value(z, self.head.activate(z), t)
         weights = self.network.params[self.network.weight_mask]
         return loss + self.regularization_rate * self.regularizer.penalty(weights)
 
     def gradient(
-        self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator | None = None
+        self,
+        x: np.ndarray,
+        t: np.ndarray,
+        rng: np.random.Generator | None = None,
+        augmented: bool = False,
     ) -> None:
         """Fill ``network.grads`` with dJ/dparams on a batch (see ``objective``)."""
-        trace = self.network.forward(x, rng)
-        z = trace.pre[-1]
+        trace = self.network.forward(x, rng, augmented)
+        z = trace.output
         self.network.backward(trace, self.head.grad_z(z, self.head.activate(z), t))
         if self.regularization_rate > 0 and self.regularizer.name != "none":
             mask = self.network.weight_mask
@@ -191,20 +208,28 @@ class Trainer:
             self.network.grads[mask] += self.regularization_rate * penalty
 
     def _update(self) -> None:
+        """One optimizer step, with TF's L1 clamp. Divergence is checked at epoch ends."""
         params, grads = self.network.params, self.network.grads
-        if not np.isfinite(grads).all():
-            self._diverge("the gradients")
-        np.copyto(self._previous, params)
-        if self.dead.any():
+        clamp = self.regularizer.clamps_at_zero and self.regularization_rate > 0
+        if clamp:
+            np.copyto(self._previous, params)
+        if self._any_dead:
             grads[self.dead] = 0.0
         self.optimizer.step(params, grads, self.learning_rate)
-        if self.regularizer.clamps_at_zero and self.regularization_rate > 0:
-            # TF's L1 rule: a weight the step carries across zero becomes exactly 0, for good
-            self.dead |= self.network.weight_mask & (self._previous * params < 0)
-        if self.dead.any():
+        if clamp:  # a weight the step carries across zero becomes exactly 0, for good
+            crossed = self.network.weight_mask & (self._previous * params < 0)
+            if crossed.any():
+                self.dead |= crossed
+                self._any_dead = True
+        if self._any_dead:
             params[self.dead] = 0.0
-        if not np.abs(params).max() <= MAX_WEIGHT:  # also catches NaN
-            params[:] = self._previous
+
+    def _check_weights(self) -> None:
+        """Diverged if a weight is NaN, infinite or past MAX_WEIGHT: back to the last sane ones."""
+        params = self.network.params
+        if not max(params.max(), -params.min()) <= MAX_WEIGHT:  # NaN fails the test too
+            params[:] = self._sane
+            self.latest = self.metrics()
             self._diverge("the weights")
 
     def _diverge(self, what: str) -> None:
@@ -221,11 +246,13 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         self.epoch += 1
-        self.latest = self.metrics()
-        if not self.latest.train_loss <= MAX_LOSS:  # also catches NaN
-            self.network.params[:] = self._previous
+        self._check_weights()
+        self.latest = self.metrics(detail=False)
+        if not self.latest.train_loss <= MAX_LOSS:  # NaN fails the test too
+            self.network.params[:] = self._sane
             self.latest = self.metrics()
             self._diverge("the loss")
+        np.copyto(self._sane, self.network.params)
         self.history.append(self.latest)
         best = self.stopper.update(self.latest, self.network.params)
         if best is not None:  # early stopping with restore_best
@@ -234,17 +261,21 @@ class Trainer:
 
     # -- what the outside sees ---------------------------------------------------------
 
-    def metrics(self) -> Metrics:
-        return evaluate(self.data, self.network, self.head, self.epoch, self.step)
+    def metrics(self, detail: bool = True) -> Metrics:
+        """Every metric now; ``detail=False``: just losses and accuracies (cheaper)."""
+        return evaluate(self.data, self.network, self.head, self.epoch, self.step, detail=detail)
 
     def frame(self, resolution: int = 100, thumbnail: int = 20) -> Frame:
         """The output and every hidden neuron over the [-6, 6]² grid, with the latest metrics."""
-        if self.latest.step != self.step:  # mid-epoch, after single batches
-            self.latest = self.metrics()
+        if self.latest.step != self.step or self.latest.weight_norms == ():
+            self.latest = self.metrics()  # in full for the picture
+        key = (resolution, thumbnail)
+        if key not in self._grids:
+            self._grids = {key: grid_inputs(self.network, self.config.data.features, *key)}
         return render_frame(
             self.network,
             self.head,
-            self.config.data.features,
+            self._grids[key],
             self.latest,
             resolution=resolution,
             thumbnail=thumbnail,
