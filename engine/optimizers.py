@@ -95,7 +95,9 @@ class AdaGrad(Optimizer):
         tmp = self._tmp
         np.multiply(grads, grads, tmp)
         self.sum_sq += tmp
-        _scaled_step(params, grads, self.sum_sq, 1.0, self.hyper.epsilon, lr, tmp)
+        _scaled_step(
+            params, grads, self.sum_sq, correction=1.0, eps=self.hyper.epsilon, lr=lr, out=tmp
+        )
 
 
 class RMSProp(Optimizer):
@@ -113,7 +115,9 @@ class RMSProp(Optimizer):
         tmp *= 1.0 - rho
         self.mean_sq *= rho
         self.mean_sq += tmp
-        _scaled_step(params, grads, self.mean_sq, 1.0, self.hyper.epsilon, lr, tmp)
+        _scaled_step(
+            params, grads, self.mean_sq, correction=1.0, eps=self.hyper.epsilon, lr=lr, out=tmp
+        )
 
 
 class Adam(Optimizer):
@@ -142,7 +146,9 @@ class Adam(Optimizer):
         # w ← w − η·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), as PyTorch computes it
         correction2 = 1.0 - h.beta2**self.t
         step = lr / (1.0 - h.beta1**self.t)
-        _scaled_step(params, self.m, self.v, correction2, h.epsilon, step, self._denom)
+        _scaled_step(
+            params, self.m, self.v, correction=correction2, eps=h.epsilon, lr=step, out=self._denom
+        )
 
 
 class AdamW(Adam):
@@ -154,6 +160,7 @@ def _scaled_step(
     params: Array,
     direction: Array,
     second: Array,
+    *,
     correction: float,
     eps: float,
     lr: float,
