@@ -71,7 +71,12 @@ def bench_steps(torch: object, epochs: int, repeats: int) -> dict[str, float]:
     ours = playground_trainer()
     x, t = ours.data.train_x, ours.data.train_t
     steps = epochs * len(t) // 10
-    our_time = median_time(lambda: ours.fit(epochs), repeats) / steps
+
+    def our_epochs() -> None:  # as the server drives a run: epoch after epoch
+        for _ in range(epochs):
+            ours.train_epoch()
+
+    our_time = median_time(our_epochs, repeats) / steps
 
     model = torch_mlp(torch, [2, *PLAYGROUND_NET, 1], "tanh", "tanh")
     opt = torch.optim.SGD(model.parameters(), lr=0.03)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -42,6 +43,14 @@ class Prepared:
     train_t: Array
     test_x: Array
     test_t: Array
+
+    @cached_property
+    def all_x_aug(self) -> Array:
+        """Train then test inputs in float32, feature-major with a ones row: (features + 1, n)."""
+        x = np.concatenate([self.train_x, self.test_x]).astype(np.float32)
+        out = np.ones((x.shape[1] + 1, len(x)), x.dtype)
+        out[:-1] = x.T
+        return out
 
 
 def prepare(

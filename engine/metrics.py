@@ -76,8 +76,11 @@ def evaluate(
 ) -> Metrics:
     """The task's metrics on the train and test sets (no dropout, no penalty). Without
     ``detail``, only losses and accuracies: what every epoch records."""
-    train_z, test_z = network.predict(data.train_x), network.predict(data.test_x)
-    train_a, test_a = head.activate(train_z), head.activate(test_z)
+    # train and test in one float32 pass (4× cheaper activations; read-outs need no more)
+    z = network.forward(data.all_x_aug, augmented=True).output.astype(data.train_t.dtype)
+    n_train = len(data.train_t)
+    a = head.activate(z)
+    train_z, test_z, train_a, test_a = z[:n_train], z[n_train:], a[:n_train], a[n_train:]
     common: dict[str, object] = {
         "epoch": epoch,
         "step": step,

@@ -63,6 +63,8 @@ class _Buffers:
         self.inputs = [np.ones((n + 1, batch), dtype) for n in sizes[:-1]]  # ones row last
         self.pre = [np.empty((n, batch), dtype) for n in sizes[1:]]
         self.fed = [inputs[:-1] for inputs in self.inputs[1:]]  # what layer k + 1 reads
+        # the trace of a pass without dropout: always these same arrays
+        self.trace = Trace(list(self.inputs), self.pre, self.fed, [None] * len(self.fed))
         self.plan: list[tuple[Any, ...]] | None = None  # built by Network.backward
 
     def _hidden_arrays(self) -> list[Array]:
@@ -159,6 +161,8 @@ class Network:
         )
         pre = buf.pre
         if rng is None or not any(self.dropout):
+            trace = buf.trace
+            trace.inputs[0] = inputs[0]
             # the hidden layers (the output layer, one more, follows the loop)
             for inp, w, z, fed, activation in zip(
                 inputs, layers, pre, buf.fed, self.activations, strict=False
@@ -166,7 +170,7 @@ class Network:
                 _dot(w, inp, z)
                 activation.forward(z, fed)
             _dot(layers[-1], inputs[-1], pre[-1])
-            return Trace(inputs, pre, buf.fed, [None] * len(buf.fed))
+            return trace
         trace = Trace(inputs=inputs, pre=pre, act=[], masks=[])
         for k, activation in enumerate(self.activations):
             _dot(layers[k], inputs[k], pre[k])
@@ -195,15 +199,21 @@ class Network:
         if buf.plan is None:
             buf.plan = self._backward_plan(buf)
         delta = d_out.T  # (n_out, B)
-        masks = trace.masks
-        for k, (inputs, grad, weights, below, derivative, z, deriv) in enumerate(buf.plan):
-            _dot(inputs, delta.T, grad)
-            _dot(weights, delta, below)
-            np.multiply(below, derivative(z, trace.act[-1 - k], deriv), below)
-            mask = masks[-1 - k]
-            if mask is not None:
-                np.multiply(below, mask, below)
-            delta = below
+        if trace is buf.trace:  # no dropout: the plan holds every array
+            for inputs, grad, weights, below, derivative, z, act, deriv in buf.plan:
+                _dot(inputs, delta.T, grad)
+                _dot(weights, delta, below)
+                np.multiply(below, derivative(z, act, deriv), below)
+                delta = below
+        else:
+            for k, (inputs, grad, weights, below, derivative, z, _, deriv) in enumerate(buf.plan):
+                _dot(inputs, delta.T, grad)
+                _dot(weights, delta, below)
+                np.multiply(below, derivative(z, trace.act[-1 - k], deriv), below)
+                mask = trace.masks[-1 - k]
+                if mask is not None:
+                    np.multiply(below, mask, below)
+                delta = below
         _dot(trace.inputs[0], delta.T, self.grad_layers[0])
 
     def _backward_plan(self, buf: _Buffers) -> list[tuple[Any, ...]]:
@@ -216,6 +226,7 @@ class Network:
                 buf.delta[k - 1],
                 self.activations[k - 1].derivative,
                 buf.pre[k - 1],
+                buf.fed[k - 1],  # the activation, when there is no dropout
                 buf.deriv[k - 1],
             )
             for k in range(self.n_layers - 1, 0, -1)

@@ -7,7 +7,6 @@ so hand-worked and PyTorch steps agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,8 +49,8 @@ class Optimizer:
 class SGD(Optimizer):
     formula = "w ← w − η·g"
 
-    def _update(self, params: Array, grads: Array, lr: float) -> None:
-        np.multiply(grads, lr, out=self._tmp)
+    def step(self, params: Array, grads: Array, lr: float) -> None:  # the hot path: no detour
+        np.multiply(grads, lr, self._tmp)
         params -= self._tmp
 
 
@@ -69,7 +68,7 @@ class Momentum(Optimizer):
         self.velocity *= self.hyper.momentum
         self.velocity += grads
         if self.nesterov:
-            np.multiply(self.velocity, self.hyper.momentum, out=self._tmp)
+            np.multiply(self.velocity, self.hyper.momentum, self._tmp)
             self._tmp += grads
         else:
             np.copyto(self._tmp, self.velocity)
@@ -176,7 +175,7 @@ def _scaled_step(
     params -= out
 
 
-OptimizerFactory = Callable[..., Optimizer]
+OptimizerFactory = type[Optimizer]
 OPTIMIZERS: Registry[OptimizerFactory] = Registry("optimizer")
 for _name, _cls in (
     ("sgd", SGD),

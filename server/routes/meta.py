@@ -7,22 +7,54 @@ from typing import Any
 from fastapi import APIRouter
 
 from engine.activations import ACTIVATIONS
-from engine.config import LEARNING_RATE_CHOICES, ExperimentConfig
+from engine.config import (
+    LEARNING_RATE_CHOICES,
+    OUTPUT_ACTIVATIONS,
+    REGULARIZATION_RATE_CHOICES,
+    USER_DATASETS,
+    ExperimentConfig,
+)
 from engine.datasets import DATASETS
 from engine.features import FEATURES
+from engine.heads import ALLOWED, AUTO
+from engine.initializers import INITIALIZERS
+from engine.losses import LOSSES
+from engine.optimizers import OPTIMIZERS
+from engine.regularizers import REGULARIZERS
 from server.deps import Manager
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
+def _datasets() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {
+        name: {"task": s.task, "samples": s.default_samples, "description": s.description}
+        for name, s in DATASETS.items()
+    }
+    for name in USER_DATASETS:
+        found[name] = {"task": "from the labels", "samples": None, "description": "your own"}
+    return found
+
+
 @router.get("/options")
 async def options() -> dict[str, Any]:
-    """Every registry's names, the config's schema (ranges and defaults) and UI choices."""
+    """Every registry's names (with formulas), the allowed output/loss pairs per task, the
+    config's defaults and JSON schema (ranges), and TF Playground's choice lists."""
     return {
-        "datasets": list(DATASETS),
+        "datasets": _datasets(),
         "features": list(FEATURES),
         "activations": {name: {"formula": a.formula} for name, a in ACTIVATIONS.items()},
+        "output_activations": list(OUTPUT_ACTIVATIONS),
+        "losses": {name: {"formula": loss.formula} for name, loss in LOSSES.items()},
+        "heads": {
+            task: {"auto": AUTO[task], "allowed": {o: sorted(ls) for o, ls in pairs.items()}}
+            for task, pairs in ALLOWED.items()
+        },
+        "optimizers": {name: {"formula": cls.formula} for name, cls in OPTIMIZERS.items()},
+        "initializers": ["auto", *INITIALIZERS],
+        "regularizers": {name: {"formula": r.formula} for name, r in REGULARIZERS.items()},
         "learning_rates": list(LEARNING_RATE_CHOICES),
+        "regularization_rates": list(REGULARIZATION_RATE_CHOICES),
         "defaults": ExperimentConfig(seed=0).model_dump(exclude={"seed"}),
         "config_schema": ExperimentConfig.model_json_schema(),
     }

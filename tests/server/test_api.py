@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from engine.activations import ACTIVATIONS
 from engine.datasets import DATASETS
+from engine.optimizers import OPTIMIZERS
 
 
 def test_page_renders_with_its_controls(client: TestClient) -> None:
@@ -17,8 +18,11 @@ def test_page_renders_with_its_controls(client: TestClient) -> None:
 
 def test_options_come_from_the_registries(client: TestClient) -> None:
     options = client.get("/api/options").json()
-    assert options["datasets"] == list(DATASETS)
+    assert set(options["datasets"]) == {*DATASETS, "points", "csv"}
+    assert options["datasets"]["spiral"]["task"] == "binary"
     assert set(options["activations"]) == set(ACTIVATIONS)
+    assert set(options["optimizers"]) == set(OPTIMIZERS)
+    assert options["heads"]["multiclass"]["allowed"] == {"softmax": ["cross_entropy"]}
     assert options["defaults"]["network"]["hidden"] == [4, 2]
     assert "seed" not in options["defaults"]
 
@@ -71,7 +75,7 @@ def test_nan_and_unknown_keys_are_422_not_500(client: TestClient) -> None:
 def test_unknown_dataset_lists_the_valid_ones(client: TestClient) -> None:
     response = client.post("/api/runs", json={"config": {"data": {"dataset": "moon"}}})
     assert response.status_code == 422
-    assert "valid: circle" in response.json()["detail"][0]["msg"]
+    assert "valid: circle, xor" in response.json()["detail"][0]["msg"]
 
 
 def test_unknown_run_is_404(client: TestClient) -> None:
