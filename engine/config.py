@@ -7,6 +7,7 @@ non-finite numbers are errors; impossible combinations are rejected with the all
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Mapping
 from typing import Annotated, Literal
@@ -30,7 +31,7 @@ from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
-from engine.userdata import infer_task, parse_csv, points_to_dataset
+from engine.userdata import infer_task, n_classes, parse_csv, points_to_dataset
 
 LEARNING_RATE_CHOICES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REGULARIZATION_RATE_CHOICES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -191,6 +192,27 @@ class ExperimentConfig(_Strict):
     def _head_fits_task(self) -> ExperimentConfig:
         self.head()  # raises with the allowed pairs
         return self
+
+    def n_outputs(self) -> int:
+        """Output units: one, or one per class."""
+        if self.data.task() != "multiclass":
+            return 1
+        if self.data.dataset in USER_DATASETS:
+            return n_classes(
+                points_to_dataset(self.data.points).y
+                if self.data.points
+                else parse_csv(self.data.csv or "").y
+            )
+        return self.data.classes
+
+    def n_parameters(self) -> int:
+        """Weights and biases of the network this config builds."""
+        sizes = [
+            len(self.data.features),
+            *(layer.units for layer in self.network.layers()),
+            self.n_outputs(),
+        ]
+        return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
 
     def head(self) -> tuple[str, str, str]:
         """(task, output activation, loss), with "auto" resolved."""

@@ -103,3 +103,15 @@ def _output(
         values = 2.0 * values - 1.0  # probability -> the ±1 colour scale
     frame.arrays["output"] = quantize(values.reshape(shape), value_range)
     frame.ranges["output"] = value_range
+
+
+def feature_maps(features: Sequence[str], thumbnail: int) -> Frame:
+    """Each input feature over the thumbnail grid, scaled by its largest magnitude to
+    [-1, 1]: ``features`` (F, T, T) uint8. They never change, so they go out once a run."""
+    values = feature_matrix(grid_points(thumbnail), features).T  # (F, T²)
+    peak = np.abs(values).max(axis=1, keepdims=True)
+    scaled = values / np.where(peak > 0, peak, 1.0)
+    frame = Frame(metrics=Metrics(epoch=0, step=0, train_loss=0.0, test_loss=0.0))
+    frame.arrays["features"] = quantize(scaled.reshape(-1, thumbnail, thumbnail))
+    frame.ranges["features"] = UNIT_RANGE
+    return frame

@@ -13,7 +13,7 @@ import numpy as np
 from engine.activations import ACTIVATIONS
 from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, class_count, load_points, prepare
-from engine.frames import Frame, grid_inputs, render_frame
+from engine.frames import Frame, feature_maps, grid_inputs, render_frame
 from engine.heads import Head
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
@@ -281,6 +281,10 @@ class Trainer:
             thumbnail=thumbnail,
             value_range=self._value_range(),
         )
+
+    def feature_maps(self, thumbnail: int = 20) -> Frame:
+        """Each input feature's picture (they never change during a run)."""
+        return feature_maps(self.config.data.features, thumbnail)
 
     def _value_range(self) -> tuple[float, float]:
         if self.head.task != "regression":

@@ -18,6 +18,8 @@ from server.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app; its lifespan starts the run manager's workers and stops them (SIGTERM too:
+    uvicorn turns it into the lifespan's shutdown)."""
     settings = settings or Settings()
     manager = RunManager(settings)
 
@@ -39,8 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.manager = manager
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    for module in (pages, meta, runs, ws):
-        app.include_router(module.router)
+    for router in (pages.router, meta.router, runs.router, runs.share_router, ws.router):
+        app.include_router(router)
+    app.state.create_buckets = {}
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app
 

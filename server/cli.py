@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from server.app import create_app
+from server.runs import default_workers
 from server.settings import Settings
 
 
@@ -22,7 +23,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    if settings.workers is None:
+        settings.workers = default_workers()
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, timeout_graceful_shutdown=3
+    )
 
 
 if __name__ == "__main__":

@@ -1,30 +1,40 @@
-"""The worker side of the run manager: steps every playing run round-robin on one thread.
+"""The worker side of the run manager: steps every playing run round-robin in one loop.
 
 Nothing here touches the event loop. Commands arrive on a queue; results (status changes,
-the dataset, encoded frames) leave through ``publish``, which the run manager makes
-thread-safe. A run's ``Trainer`` is only ever touched by this thread.
+the dataset, encoded frames) leave through ``publish``. A worker (``server.workers``) hosts
+the loop on a thread or in a process. A run's ``Trainer`` is only touched by its loop.
+
+Training speed (epochs per second) and frame rate are separate: a run trains on its own
+clock, and a frame goes out at most ``fps`` times a second, only when something changed.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.trainer import DivergedError, Trainer
-from server.wire import encode_frame
+from server.wire import encode_features, encode_frame
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[str, str, Any], None]  # (run_id, kind, payload)
-_STOP = ("", {"type": "stop"})
+STOP = ("", {"type": "stop"})
+MAX_CATCH_UP = 50  # epochs one tick may run to catch up with the speed
+SERVER_FIELDS = ("speed",)  # in a "set" message, fields the scheduler keeps itself
+
+
+class CommandQueue(Protocol):
+    def get(
+        self, block: bool = True, timeout: float | None = None
+    ) -> tuple[str, dict[str, Any]]: ...
 
 
 @dataclass
@@ -33,56 +43,55 @@ class _Slot:
 
     trainer: Trainer
     fps: float
+    speed: float  # epochs per second
     resolution: int = 100
     playing: bool = False
-    next_due: float = 0.0
+    next_epoch: float = 0.0
+    next_frame: float = 0.0
+    dirty: bool = False  # trained since the last frame
 
 
 class Scheduler:
-    def __init__(self, publish: Publish, default_fps: float) -> None:
+    def __init__(self, publish: Publish, default_fps: float, commands: CommandQueue) -> None:
         self._publish = publish
         self._default_fps = default_fps
-        self._commands: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
+        self._commands = commands
         self._slots: dict[str, _Slot] = {}
-        self._thread = threading.Thread(target=self._loop, name="nnpg-scheduler", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._commands.put(_STOP)
-        self._thread.join(timeout)
-
-    def submit(self, run_id: str, command: dict[str, Any]) -> None:
-        """Queue a command: ``create``, ``remove``, or a client message (``play``, ``step`` …)."""
-        self._commands.put((run_id, command))
-
-    def _loop(self) -> None:
+    def run(self) -> None:
+        """Serve commands and train until the STOP command."""
         while True:
             try:
-                run_id, command = self._commands.get(timeout=self._idle_time())
+                item = self._commands.get(timeout=self._idle_time())
                 while True:
-                    if (run_id, command) == _STOP:
+                    if item == STOP:
                         return
-                    self._apply_safely(run_id, command)
-                    run_id, command = self._commands.get_nowait()
+                    self._apply_safely(*item)
+                    item = self._commands.get(block=False)
             except queue.Empty:
                 pass
             self._tick(time.monotonic())
 
     def _idle_time(self) -> float:
-        """Seconds until the next playing run is due (0.5 s when none plays)."""
-        due = [slot.next_due for slot in self._slots.values() if slot.playing]
+        """Seconds until something is due (0.5 s when nothing plays)."""
+        due = [slot.next_epoch for slot in self._slots.values() if slot.playing]
+        due += [slot.next_frame for slot in self._slots.values() if slot.dirty]
         return max(0.0, min(due) - time.monotonic()) if due else 0.5
 
     def _tick(self, now: float) -> None:
         for run_id, slot in list(self._slots.items()):
-            if slot.playing and slot.next_due <= now:
-                slot.next_due = max(slot.next_due + 1.0 / slot.fps, now)
-                self._guarded(run_id, slot, slot.trainer.train_epoch)
+            if slot.playing and slot.next_epoch <= now:
+                behind = int((now - slot.next_epoch) * slot.speed) + 1
+                count = min(behind, MAX_CATCH_UP)
+                slot.next_epoch = max(slot.next_epoch + count / slot.speed, now - 1.0)
+                if not self._train(run_id, slot, slot.trainer.train_epoch, count):
+                    continue
+            if slot.dirty and slot.next_frame <= now:
+                self._send_frame(run_id, slot)
+                slot.next_frame = max(slot.next_frame + 1.0 / slot.fps, now)
 
     def _apply_safely(self, run_id: str, command: dict[str, Any]) -> None:
-        """A command that breaks fails its own run, never the thread that serves every run."""
+        """A command that breaks fails its own run, never the loop that serves every run."""
         try:
             self._apply(run_id, command)
         except Exception as error:
@@ -94,22 +103,36 @@ class Scheduler:
     def _apply(self, run_id: str, command: dict[str, Any]) -> None:
         kind = command["type"]
         if kind == "create":
-            self._create(run_id, command["config"])
+            self._create(run_id, command)
             return
         slot = self._slots.get(run_id)
-        if slot is None:
-            return
         handler = getattr(self, f"_on_{kind}", None)
-        if handler is None:
-            log.warning("run %s: unknown command %r", run_id, kind)
+        if slot is None or handler is None:
             return
         handler(run_id, slot, command)
+
+    def _create(self, run_id: str, command: dict[str, Any]) -> None:
+        config: ExperimentConfig = command["config"]
+        try:
+            trainer = Trainer(config)
+        except Exception as error:
+            log.exception("run %s could not be built", run_id)
+            self._publish(run_id, "status", {"status": "failed", "error": str(error)})
+            return
+        fps = self._default_fps
+        slot = _Slot(trainer=trainer, fps=fps, speed=command.get("speed") or fps)
+        self._slots[run_id] = slot
+        self._publish(run_id, "dataset", _dataset_message(trainer))
+        self._publish(run_id, "features", encode_features(run_id, trainer.feature_maps()))
+        self._send_frame(run_id, slot)
+
+    # -- client messages -----------------------------------------------------------------
 
     def _on_remove(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         del self._slots[run_id]
 
     def _on_play(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
-        slot.playing, slot.next_due = True, time.monotonic()
+        slot.playing, slot.next_epoch = True, time.monotonic()
         self._status(run_id, slot, "running")
 
     def _on_pause(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
@@ -122,7 +145,9 @@ class Scheduler:
         self._send_frame(run_id, slot)
 
     def _on_set(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
-        changes = {k: v for k, v in command.items() if k != "type"}
+        if command.get("speed"):
+            slot.speed = command["speed"]
+        changes = {k: v for k, v in command.items() if k not in ("type", *SERVER_FIELDS)}
         try:
             slot.trainer.set(**changes)
         except ValueError as error:
@@ -144,40 +169,33 @@ class Scheduler:
             slot.playing = False
             self._status(run_id, slot, "paused")
         batches = command.get("batches")
-        count = batches or command.get("epochs") or 1
         unit = slot.trainer.train_batch if batches else slot.trainer.train_epoch
+        if self._train(run_id, slot, unit, batches or command.get("epochs") or 1):
+            self._send_frame(run_id, slot)
 
-        def train() -> None:
+    # -- training and reporting ----------------------------------------------------------
+
+    def _train(self, run_id: str, slot: _Slot, unit: Callable[[], None], count: int) -> bool:
+        """Run ``unit`` ``count`` times; a divergence, an error or a stop rule ends the run
+        (with a last frame). Returns whether the run goes on."""
+        try:
             for _ in range(count):
                 unit()
-
-        self._guarded(run_id, slot, train)
-
-    def _create(self, run_id: str, config: ExperimentConfig) -> None:
-        try:
-            trainer = Trainer(config)
-        except Exception as error:
-            log.exception("run %s could not be built", run_id)
-            self._publish(run_id, "status", {"status": "failed", "error": str(error)})
-            return
-        slot = self._slots[run_id] = _Slot(trainer=trainer, fps=self._default_fps)
-        self._publish(run_id, "dataset", _dataset_message(trainer))
-        self._send_frame(run_id, slot)
-
-    def _guarded(self, run_id: str, slot: _Slot, train: Callable[[], None]) -> None:
-        """Train, then send a frame; a divergence or an error ends the run with its reason."""
-        try:
-            train()
+                if slot.trainer.stop_reason:
+                    break
         except DivergedError as error:
             self._end(run_id, slot, "diverged", str(error))
-            return
+            return False
         except Exception as error:
             log.exception("run %s failed", run_id)
             self._end(run_id, slot, "failed", f"{type(error).__name__}: {error}")
-            return
-        self._send_frame(run_id, slot)
+            return False
+        slot.dirty = True
         if slot.trainer.stop_reason:
+            self._send_frame(run_id, slot)
             self._end(run_id, slot, "succeeded", None, slot.trainer.stop_reason)
+            return False
+        return True
 
     def _end(
         self, run_id: str, slot: _Slot, status: str, error: str | None, reason: str | None = None
@@ -206,6 +224,7 @@ class Scheduler:
 
     def _send_frame(self, run_id: str, slot: _Slot) -> None:
         frame = slot.trainer.frame(slot.resolution)
+        slot.dirty = False
         self._publish(run_id, "frame", (frame.metrics, encode_frame(run_id, frame)))
 
 
@@ -216,6 +235,7 @@ def _dataset_message(trainer: Trainer) -> dict[str, Any]:
         "type": "dataset",
         "task": trainer.head.task,
         "classes": trainer.head.n_outputs if trainer.head.task == "multiclass" else 2,
+        "features": trainer.config.data.features,
         "train": np.column_stack([train.x.round(4), train.y]).tolist(),
         "test": np.column_stack([test.x.round(4), test.y]).tolist(),
     }

@@ -25,6 +25,9 @@ class RunCreate(_Strict):
     config: ExperimentConfig = Field(default_factory=ExperimentConfig)
     name: str | None = Field(None, max_length=200)
     start: bool = Field(True, description="start training at once")
+    speed: float | None = Field(
+        None, gt=0, le=1000, description="epochs per second; default: one per frame (20)"
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -42,6 +45,8 @@ class RunPublic(BaseModel):
     step: int
     share_code: str
     created_at: datetime
+    viewers: int = 0
+    viewers_can_control: bool = False
     error: str | None = None
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
 
@@ -86,9 +91,18 @@ class Regenerate(_Strict):
 
 
 class Set(LiveChanges):
-    """Change live-tunable settings (learning rate, batch size, regularization, dropout)."""
+    """Change live-tunable settings: learning rate, batch size, regularization, dropout,
+    and the run's speed in epochs per second."""
 
     type: Literal["set"]
+    speed: float | None = Field(None, gt=0, le=1000)
+
+
+class Permissions(_Strict):
+    """The owner lets viewers (who joined by share code) control the run, or stops them."""
+
+    type: Literal["permissions"]
+    viewers_can_control: bool
 
 
 class View(_Strict):
@@ -97,7 +111,8 @@ class View(_Strict):
     resolution: int | None = Field(None, ge=10, le=200)
 
 
-AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | View
+AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | Permissions | View
 ClientMessage = Annotated[AnyClientMessage, Field(discriminator="type")]
 CLIENT_MESSAGE: TypeAdapter[AnyClientMessage] = TypeAdapter(ClientMessage)
 CONTROL_TYPES = frozenset({"play", "pause", "step", "reset", "regenerate", "set"})
+OWNER_TYPES = frozenset({"permissions"})  # never granted to viewers

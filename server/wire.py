@@ -1,8 +1,9 @@
 """The binary frame envelope of API.md.
 
-A frame is a 4-byte little-endian header length ``n``, ``n`` bytes of UTF-8 JSON header,
-then the payload: the arrays back to back, each described in the header by name, dtype,
-shape, byte offset and byte count.
+A binary message is a 4-byte little-endian header length ``n``, ``n`` bytes of UTF-8 JSON
+header (padded with spaces so the payload starts 4-byte aligned), then the payload: the
+arrays back to back, each described in the header by name, dtype, shape, byte offset, byte
+count and, for quantised arrays, the value range that codes 0 and 255 stand for.
 """
 
 from __future__ import annotations
@@ -36,17 +37,13 @@ def dumps(message: Mapping[str, JsonValue]) -> str:
     return json.dumps(message, allow_nan=False, separators=(",", ":"))
 
 
-def encode_frame(run_id: str, frame: Frame) -> bytes:
-    header: dict[str, JsonValue] = {
-        "type": "frame",
-        "run_id": run_id,
-        **clean(frame.metrics.as_dict()),
-        "arrays": [],
-    }
+def encode(header: dict[str, JsonValue], frame: Frame) -> bytes:
+    """``header`` plus the frame's arrays, in the envelope."""
+    specs: list[dict[str, JsonValue]] = []
     chunks: list[bytes] = []
     offset = 0
     for name, array in frame.arrays.items():
-        data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+        data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
         spec = {
             "name": name,
             "dtype": array.dtype.name,
@@ -56,17 +53,26 @@ def encode_frame(run_id: str, frame: Frame) -> bytes:
         }
         if name in frame.ranges:
             spec["range"] = list(frame.ranges[name])
-        header["arrays"].append(spec)
-        chunks.append(data)
-        offset += len(data) + (-len(data) % 4)  # keep every array 4-byte aligned
-        chunks.append(b"\0" * (-len(data) % 4))
-    head = dumps(header).encode()
+        specs.append(spec)
+        padding = -len(data) % 4  # keep every array 4-byte aligned
+        chunks += [data, b"\0" * padding]
+        offset += len(data) + padding
+    head = dumps({**header, "arrays": specs}).encode()
     head += b" " * (-len(head) % 4)  # the payload starts 4-byte aligned (Float32Array needs it)
     return struct.pack("<I", len(head)) + head + b"".join(chunks)
 
 
-def decode_frame(message: bytes) -> tuple[dict[str, JsonValue], dict[str, np.ndarray]]:
-    """The inverse of ``encode_frame``, for tests and Python clients."""
+def encode_frame(run_id: str, frame: Frame) -> bytes:
+    return encode({"type": "frame", "run_id": run_id, **clean(frame.metrics.as_dict())}, frame)
+
+
+def encode_features(run_id: str, frame: Frame) -> bytes:
+    """The input features' pictures: sent once a run, not in every frame."""
+    return encode({"type": "features", "run_id": run_id}, frame)
+
+
+def decode(message: bytes) -> tuple[dict[str, JsonValue], dict[str, np.ndarray]]:
+    """The inverse of ``encode``, for tests and Python clients."""
     (n,) = struct.unpack_from("<I", message)
     header = json.loads(message[4 : 4 + n])
     payload = memoryview(message)[4 + n :]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -33,13 +34,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """``nnplayground``'s app served by uvicorn on 127.0.0.1, for the browser tests."""
+@contextlib.contextmanager
+def serve_in_thread(settings: Settings) -> Iterator[str]:
+    """``nnplayground``'s app served by uvicorn on 127.0.0.1 (a free port) in a thread."""
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(Settings()), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -48,6 +47,15 @@ def live_server() -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """A real server for the browser tests."""
+    with serve_in_thread(Settings()) as url:
+        yield url

@@ -1,75 +1,117 @@
-"""The live stream of a run: frames out, control messages in (API.md, "Websocket")."""
+"""The live stream of a run: frames out, control messages in (API.md, "Websocket").
+
+One receiver and one sender per connection in a task group: when either ends, both end.
+"""
 
 from __future__ import annotations
 
 import hmac
 import json
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
 
 from server.deps import Manager
-from server.runs import ConflictError, Run, RunManager
-from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES
-from server.viewers import Viewer
+from server.runs import CapacityError, ConflictError, Run, RunManager
+from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES
+from server.viewers import Close, Viewer
 from server.wire import dumps
 
 router = APIRouter()
 UNKNOWN_RUN = 4404
-MAX_MESSAGE_CHARS = 4096
+POLICY = 1008  # RFC 6455: a message that violates policy
+TRY_AGAIN_LATER = 1013
+
+
+def origin_allowed(websocket: WebSocket, extra: list[str]) -> bool:
+    """Browsers send Origin: it must be the page's own host or one allowed in settings.
+    Scripts send none and pass."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host") or origin in extra
 
 
 @router.websocket("/api/runs/{run_id}/stream")
 async def stream(websocket: WebSocket, run_id: str, manager: Manager) -> None:
+    if not origin_allowed(websocket, manager.settings.allowed_origins):
+        await websocket.close(POLICY, "origin not allowed")  # before accept: HTTP 403
+        return
     await websocket.accept()
     run = manager.runs.get(run_id)
     if run is None:
         await websocket.close(UNKNOWN_RUN, f"no run with id {run_id!r}")
         return
     token = websocket.query_params.get("token", "")
-    viewer = manager.subscribe(run, hmac.compare_digest(token, run.control_token))
+    try:
+        viewer = manager.subscribe(run, hmac.compare_digest(token, run.control_token))
+    except CapacityError as error:
+        await websocket.close(TRY_AGAIN_LATER, str(error))
+        return
     try:
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_send_loop, websocket, viewer, manager.settings.send_deadline)
+            deadline = manager.settings.send_deadline
+            tasks.start_soon(_send_loop, websocket, viewer, deadline, tasks.cancel_scope)
             await _receive_loop(websocket, manager, run, viewer)
             tasks.cancel_scope.cancel()
     finally:
         manager.unsubscribe(run, viewer)
 
 
-async def _send_loop(websocket: WebSocket, viewer: Viewer, deadline: float) -> None:
-    """Send the viewer's outbox; a viewer that stops reading for ``deadline`` s is dropped."""
-    while True:
-        item = await viewer.next()
-        with anyio.fail_after(deadline):
-            if isinstance(item, bytes):
-                await websocket.send_bytes(item)
-            else:
-                await websocket.send_text(item)
+async def _send_loop(
+    websocket: WebSocket, viewer: Viewer, deadline: float, scope: anyio.CancelScope
+) -> None:
+    """Send the viewer's outbox. A close instruction, a gone client or a viewer that stopped
+    reading for ``deadline`` seconds ends the connection (the scope ends the receiver too)."""
+    try:
+        while True:
+            item = await viewer.next()
+            with anyio.fail_after(deadline):
+                if isinstance(item, Close):
+                    await websocket.close(item.code, item.reason)
+                    return
+                if isinstance(item, bytes):
+                    await websocket.send_bytes(item)
+                else:
+                    await websocket.send_text(item)
+    except (TimeoutError, OSError, RuntimeError, WebSocketDisconnect):
+        return  # stuck or gone: drop it
+    finally:
+        scope.cancel()
 
 
 async def _receive_loop(
     websocket: WebSocket, manager: RunManager, run: Run, viewer: Viewer
 ) -> None:
+    settings = manager.settings
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        if viewer.closing:
+            continue  # the sender closes the socket, then ends us
         text = message.get("text")
-        error = (
-            _handle(text, manager, run, viewer)
-            if text is not None
-            else {"message": "binary messages are not accepted; send JSON text"}
-        )
+        if not viewer.bucket.take():
+            error: dict[str, object] | None = {"message": "too many messages; slow down"}
+        elif text is None:
+            error = {"message": "binary messages are not accepted; send JSON text"}
+        elif len(text.encode()) > settings.max_message_bytes:
+            error = {"message": f"message too long (over {settings.max_message_bytes} bytes)"}
+        else:
+            error = _handle(text, manager, run, viewer)
         if error:
+            viewer.strikes += 1
+            if viewer.strikes >= settings.max_strikes:
+                viewer.close(POLICY, "too many invalid messages")
+                continue
             viewer.offer_message(dumps({"type": "error", **error}))
 
 
 def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> dict[str, object] | None:
     """Apply one client message; returns an error's message and detail, or None."""
-    if len(text) > MAX_MESSAGE_CHARS:
-        return {"message": f"message too long (over {MAX_MESSAGE_CHARS} characters)"}
     try:
         message = CLIENT_MESSAGE.validate_python(json.loads(text))
     except json.JSONDecodeError as exc:
@@ -77,7 +119,8 @@ def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> dict[st
     except ValidationError as exc:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
         return {"message": "invalid message", "detail": detail}
-    if message.type in CONTROL_TYPES and not viewer.can_control:
+    allowed = viewer.can_control or (run.viewers_can_control and message.type not in OWNER_TYPES)
+    if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
         return {"message": f"{message.type!r} needs the run's control token"}
     try:
         manager.control(run, message.model_dump(exclude_none=True))

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from server.wire import decode_frame
+from server.wire import decode
 
 HEADER_FIELDS = {"type", "epoch", "step", "train_loss", "test_loss", "arrays"}
 
@@ -31,8 +31,9 @@ def next_of(ws: WebSocketTestSession, kind: str, limit: int = 200) -> Any:
     for _ in range(limit):
         message = ws.receive()
         if message.get("bytes") is not None:
-            if kind == "frame":
-                return decode_frame(message["bytes"])
+            header, arrays = decode(message["bytes"])
+            if header["type"] == kind:
+                return header, arrays
         elif (parsed := json.loads(message["text"]))["type"] == kind:
             return parsed
     raise AssertionError(f"no {kind} in {limit} messages")
@@ -42,15 +43,18 @@ def test_viewer_gets_dataset_status_and_a_first_frame(client: TestClient) -> Non
     run = create(client)
     seen: dict[str, Any] = {}
     with connect(client, run) as ws:
-        while len(seen) < 3:  # in any order: the run may still be building when we join
+        while len(seen) < 4:  # in any order: the run may still be building when we join
             message = ws.receive()
             if message.get("bytes") is not None:
-                seen["frame"] = decode_frame(message["bytes"])
+                header, arrays = decode(message["bytes"])
+                seen[header["type"]] = (header, arrays)
             else:
                 parsed = json.loads(message["text"])
                 seen[parsed["type"]] = parsed
     assert len(seen["dataset"]["train"]) == 250 and len(seen["dataset"]["test"]) == 250
     assert seen["status"]["status"] == "created"
+    _, features = seen["features"]  # the input features' pictures, once
+    assert features["features"].shape == (2, 20, 20)
     header, arrays = seen["frame"]
     assert set(header) >= HEADER_FIELDS and header["epoch"] == 0
     assert arrays["output"].shape == (100, 100)

@@ -1,0 +1,207 @@
+"""The run manager's promises: sharing, limits, hygiene and isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from server.app import create_app
+from server.settings import Settings
+from tests.server.test_ws import connect, create, next_of
+
+
+def make_client(**settings: Any) -> TestClient:
+    return TestClient(create_app(Settings(**settings)))
+
+
+def close_of(ws: Any) -> tuple[int, str]:
+    """Read until the server closes the socket: its code and reason."""
+    while True:
+        message = ws.receive()
+        if message["type"] == "websocket.close":
+            return message["code"], message.get("reason", "")
+
+
+def wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_share_code_lets_others_watch_and_the_owner_can_let_them_steer(
+    client: TestClient,
+) -> None:
+    run = create(client)
+    shared = client.get(f"/api/share/{run['share_code'].lower()}")
+    assert shared.status_code == 200 and shared.json()["id"] == run["id"]
+    assert "control_token" not in shared.json()
+    assert client.get("/api/share/NOPE00").status_code == 404
+    with connect(client, run, token=False) as viewer, connect(client, run) as owner:
+        viewer.send_json({"type": "step"})
+        assert "control token" in next_of(viewer, "error")["message"]
+        owner.send_json({"type": "permissions", "viewers_can_control": True})
+        status = next_of(viewer, "status")
+        while not status["viewers_can_control"]:
+            status = next_of(viewer, "status")
+        viewer.send_json({"type": "step"})
+        header, _ = next_of(viewer, "frame")
+        while header["epoch"] == 0:
+            header, _ = next_of(viewer, "frame")
+        viewer.send_json({"type": "permissions", "viewers_can_control": False})  # owner only
+        assert "control token" in next_of(viewer, "error")["message"]
+
+
+def test_repeat_offenders_are_closed_with_1008() -> None:
+    with make_client(max_strikes=3) as client:
+        run = create(client)
+        with connect(client, run) as ws:
+            for _ in range(2):
+                ws.send_text("nonsense")
+                assert next_of(ws, "error")["message"] == "message is not JSON"
+            ws.send_text("nonsense")
+            code, reason = close_of(ws)
+    assert code == 1008 and "invalid" in reason
+
+
+def test_flooding_messages_are_refused_and_the_socket_stays_open() -> None:
+    with make_client(message_rate=1, message_burst=3, max_strikes=100) as client:
+        run = create(client)
+        with connect(client, run) as ws:
+            for _ in range(6):
+                ws.send_json({"type": "view", "fps": 10})
+            assert "slow down" in next_of(ws, "error")["message"]
+            time.sleep(1.1)
+            ws.send_json({"type": "step"})
+            header, _ = next_of(ws, "frame")
+            while header["epoch"] == 0:
+                header, _ = next_of(ws, "frame")
+
+
+def test_a_full_run_refuses_more_viewers_with_1013() -> None:
+    with make_client(max_viewers=1) as client:
+        run = create(client)
+        with connect(client, run) as first:
+            next_of(first, "frame")
+            with connect(client, run, token=False) as second:
+                code, reason = close_of(second)
+    assert code == 1013 and "maximum of 1 viewers" in reason
+
+
+def test_a_network_over_the_parameter_budget_is_a_422(client: TestClient) -> None:
+    response = client.post("/api/runs", json={"config": {"network": {"hidden": [256] * 10}}})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (
+        error["loc"] == ["body", "config", "network", "hidden"]
+        and "limit is 100,000" in error["msg"]
+    )
+
+
+def test_creating_too_fast_is_a_429_with_retry_after() -> None:
+    with make_client(creates_per_minute=2) as client:
+        codes = [client.post("/api/runs", json={"start": False}).status_code for _ in range(3)]
+        response = client.post("/api/runs", json={"start": False})
+    assert codes[:2] == [201, 201] and response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
+
+
+def test_a_full_server_is_a_503_with_retry_after() -> None:
+    with make_client(max_runs=1) as client:
+        busy = client.post("/api/runs", json={"start": True}).json()
+        wait_for(lambda: client.get(f"/api/runs/{busy['id']}").json()["status"] == "running")
+        response = client.post("/api/runs", json={})
+    assert response.status_code == 503 and response.headers["retry-after"] == "30"
+
+
+def test_an_idle_run_makes_room_for_a_new_one() -> None:
+    with make_client(max_runs=1) as client:
+        idle = client.post("/api/runs", json={"start": False}).json()
+        assert client.post("/api/runs", json={"start": False}).status_code == 201
+        assert client.get(f"/api/runs/{idle['id']}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [(None, True), ("http://testserver", True), ("http://evil.example", False)],
+)
+def test_the_handshake_checks_the_origin(
+    client: TestClient, origin: str | None, allowed: bool
+) -> None:
+    run = create(client)
+    headers = {"origin": origin} if origin else {}
+    url = f"/api/runs/{run['id']}/stream"
+    if allowed:
+        with client.websocket_connect(url, headers=headers) as ws:
+            next_of(ws, "frame")
+    else:
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect(url, headers=headers),
+        ):
+            pass
+        assert refused.value.code == 1008
+
+
+def test_two_hundred_connections_leave_no_task_behind(client: TestClient) -> None:
+    run = create(client)
+
+    async def count_tasks() -> int:
+        return len(asyncio.all_tasks())
+
+    assert client.portal is not None
+    before = client.portal.call(count_tasks)
+    for _ in range(200):
+        with connect(client, run) as ws:
+            ws.receive()
+    wait_for(lambda: client.portal.call(count_tasks) <= before, timeout=1.0)  # type: ignore[union-attr]
+    assert client.get("/api/health").json()["viewers"] == 0
+
+
+def test_speed_is_epochs_per_second_apart_from_the_frame_rate(client: TestClient) -> None:
+    run = client.post(
+        "/api/runs", json={"config": {"seed": 1}, "start": False, "speed": 200}
+    ).json()
+    with connect(client, run) as ws:
+        next_of(ws, "frame")
+        ws.send_json({"type": "view", "fps": 5})
+        ws.send_json({"type": "play"})
+        start = time.monotonic()
+        frames = []
+        while time.monotonic() - start < 1.5:
+            header, _ = next_of(ws, "frame")
+            frames.append(header["epoch"])
+        ws.send_json({"type": "pause"})
+    assert frames[-1] >= 100  # ~200 epochs a second …
+    assert len(frames) <= 12  # … shown at ~5 frames a second
+
+
+def test_sweep_pauses_an_abandoned_page_and_evicts_idle_runs() -> None:
+    with make_client(pause_after=0.0, idle_ttl=0.5) as client:
+        app_manager = client.app.state.manager  # type: ignore[attr-defined]
+        watched = create(client)
+        scripted = client.post("/api/runs", json={"start": True}).json()
+        with connect(client, watched) as ws:
+            ws.send_json({"type": "play"})
+            assert next_of(ws, "status")["status"] in ("created", "running")
+        wait_for(lambda: client.get(f"/api/runs/{watched['id']}").json()["status"] == "running")
+        app_manager.sweep(time.monotonic() + 1)
+        wait_for(lambda: client.get(f"/api/runs/{watched['id']}").json()["status"] == "paused")
+        assert (
+            client.get(f"/api/runs/{scripted['id']}").json()["status"] == "running"
+        )  # a script's run goes on
+        app_manager.sweep(time.monotonic() + 2)
+        assert client.get(f"/api/runs/{watched['id']}").status_code == 404
+        assert client.get(f"/api/runs/{scripted['id']}").status_code == 200
+
+
+def test_status_messages_say_how_many_watch(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        assert json.loads(json.dumps(next_of(ws, "status")))["viewers"] >= 0
