@@ -30,8 +30,13 @@ export function openStream(run, handlers) {
   const pending = [];
   socket.addEventListener("open", () => pending.splice(0).forEach((m) => socket.send(m)));
   socket.addEventListener("message", (event) => {
-    if (typeof event.data === "string") handlers.onMessage(JSON.parse(event.data));
-    else handlers.onFrame(decodeFrame(event.data));
+    if (typeof event.data === "string") {
+      handlers.onMessage(JSON.parse(event.data));
+      return;
+    }
+    const decoded = decodeFrame(event.data);
+    if (decoded.header.type === "frame") handlers.onFrame(decoded);
+    else handlers.onBinary?.(decoded); // e.g. the input features' pictures, sent once
   });
   socket.addEventListener("close", (event) => handlers.onClose?.(event));
   return {
