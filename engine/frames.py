@@ -20,6 +20,7 @@ from engine.network import Network
 
 Array = np.ndarray
 UNIT_RANGE = (-1.0, 1.0)
+SHADES = 31  # TF Playground's colour scale: 31 shades over the range; pictures carry no more
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class Frame:
     metrics: Metrics
     arrays: dict[str, Array] = field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)  # codes 0 … levels − 1 span the range
+
+    def picture(self, name: str, values: Array, value_range: tuple[float, float]) -> None:
+        """Add ``values`` as a quantised picture of ``SHADES`` levels over ``value_range``."""
+        self.arrays[name] = quantize(values, value_range, SHADES)
+        self.ranges[name] = value_range
+        self.levels[name] = SHADES
 
 
 def grid_points(resolution: int) -> Array:
@@ -42,15 +50,18 @@ def grid_points(resolution: int) -> Array:
     return points
 
 
-def quantize(values: Array, value_range: tuple[float, float] = UNIT_RANGE) -> Array:
-    """Values -> uint8 codes: 0 at the range's low end, 255 at its high end, rounded;
-    NaN -> 0. Four passes, in the values' own dtype (frames are float32)."""
+def quantize(
+    values: Array, value_range: tuple[float, float] = UNIT_RANGE, levels: int = 256
+) -> Array:
+    """Values -> uint8 codes 0 … levels − 1: 0 at the range's low end, the top code at its
+    high end, rounded; NaN -> 0. Four passes, in the values' own dtype (pictures are float32)."""
     lo, hi = value_range
-    scale = 255.0 / (hi - lo)
+    top = levels - 1
+    scale = top / (hi - lo)
     scaled = values * scale
     scaled += 0.5 - lo * scale  # + 0.5: the cast below truncates, so this rounds
     np.fmax(scaled, 0.0, out=scaled)  # fmax/fmin, unlike clip, turn NaN into the bound
-    np.fmin(scaled, 255.0, out=scaled)
+    np.fmin(scaled, top, out=scaled)
     codes: Array = scaled.astype(np.uint8)
     return codes
 
@@ -80,8 +91,7 @@ def render_frame(
     neurons = [layer[:, full:] for layer in trace.act]  # each (units, T²)
     stacked = np.concatenate(neurons) if neurons else np.zeros((0, thumbnail**2))
     frame = Frame(metrics=metrics)
-    frame.arrays["neurons"] = quantize(stacked.reshape(-1, thumbnail, thumbnail))
-    frame.ranges["neurons"] = UNIT_RANGE
+    frame.picture("neurons", stacked.reshape(-1, thumbnail, thumbnail), UNIT_RANGE)
     _output(frame, head, head.activate(trace.output[:full]), resolution, value_range)
     for k, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         frame.arrays[f"weights.{k}"] = w.astype(np.float32)
@@ -95,14 +105,12 @@ def _output(
     shape = (resolution, resolution)
     if head.task == "multiclass":
         frame.arrays["output"] = a.argmax(axis=1).astype(np.uint8).reshape(shape)
-        frame.arrays["confidence"] = quantize(a.max(axis=1).reshape(shape), (0.0, 1.0))
-        frame.ranges["confidence"] = (0.0, 1.0)
+        frame.picture("confidence", a.max(axis=1).reshape(shape), (0.0, 1.0))
         return
     values = a[:, 0]
     if head.task == "binary" and head.output == "sigmoid":
         values = 2.0 * values - 1.0  # probability -> the ±1 colour scale
-    frame.arrays["output"] = quantize(values.reshape(shape), value_range)
-    frame.ranges["output"] = value_range
+    frame.picture("output", values.reshape(shape), value_range)
 
 
 def feature_maps(features: Sequence[str], thumbnail: int) -> Frame:
@@ -112,6 +120,5 @@ def feature_maps(features: Sequence[str], thumbnail: int) -> Frame:
     peak = np.abs(values).max(axis=1, keepdims=True)
     scaled = values / np.where(peak > 0, peak, 1.0)
     frame = Frame(metrics=Metrics(epoch=0, step=0, train_loss=0.0, test_loss=0.0))
-    frame.arrays["features"] = quantize(scaled.reshape(-1, thumbnail, thumbnail))
-    frame.ranges["features"] = UNIT_RANGE
+    frame.picture("features", scaled.reshape(-1, thumbnail, thumbnail), UNIT_RANGE)
     return frame

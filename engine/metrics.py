@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,12 +32,26 @@ class Metrics:
     grad_norms: tuple[float, ...] = ()  # per layer, of the last step's gradient
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """A shallow dict (``dataclasses.asdict`` deep-copies: 10× slower, same JSON)."""
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+FIELDS = tuple(f.name for f in fields(Metrics))
 
 
 def _layer_norms(matrices: list[Array]) -> tuple[float, ...]:
     """Frobenius norm of each matrix."""
     return tuple(np.sqrt([float(np.vdot(m, m)) for m in matrices]).tolist())
+
+
+def with_norms(metrics: Metrics, network: Network) -> Metrics:
+    """``metrics`` plus the per-layer Frobenius norms of the weights and of the last step's
+    weight gradients."""
+    return replace(
+        metrics,
+        weight_norms=_layer_norms(network.weights),
+        grad_norms=_layer_norms(network.grad_weights),
+    )
 
 
 def accuracy(labels: Array, predicted: Array) -> float | None:
@@ -74,8 +88,8 @@ def evaluate(
     *,
     detail: bool = True,
 ) -> Metrics:
-    """The task's metrics on the train and test sets (no dropout, no penalty). Without
-    ``detail``, only losses and accuracies: what every epoch records."""
+    """The task's metrics on the train and test sets (no dropout, no penalty). ``detail``
+    adds the per-layer weight and gradient norms."""
     # train and test in one float32 pass (4× cheaper activations; read-outs need no more)
     z = network.forward(data.all_x_aug, augmented=True).output.astype(data.train_t.dtype)
     n_train = len(data.train_t)
@@ -88,27 +102,21 @@ def evaluate(
         "test_loss": head.loss_value(test_z, test_a, data.test_t) if len(test_z) else math.nan,
     }
     train_y, test_y = data.split.train.y, data.split.test.y
-    if detail:
-        common["weight_norms"] = _layer_norms(network.weights)
-        common["grad_norms"] = _layer_norms(network.grad_weights)
     if head.task == "regression":
-        if not detail:
-            return Metrics(**common)  # type: ignore[arg-type]
-        return Metrics(
+        metrics = Metrics(
             **common,  # type: ignore[arg-type]
             train_rmse=rmse(train_y, train_a[:, 0]),
             test_rmse=rmse(test_y, test_a[:, 0]),
             test_r2=r2(test_y, test_a[:, 0]),
         )
-    classes = (
-        np.arange(head.n_outputs, dtype=float)
-        if head.task == "multiclass"
-        else np.array([-1.0, 1.0])
-    )
-    test_pred = head.labels(test_a)
-    return Metrics(
-        **common,  # type: ignore[arg-type]
-        train_accuracy=accuracy(train_y, head.labels(train_a)),
-        test_accuracy=accuracy(test_y, test_pred),
-        confusion=confusion_matrix(test_y, test_pred, classes) if detail else None,
-    )
+    else:
+        multiclass = head.task == "multiclass"
+        classes = np.arange(head.n_outputs, dtype=float) if multiclass else np.array([-1.0, 1.0])
+        test_pred = head.labels(test_a)
+        metrics = Metrics(
+            **common,  # type: ignore[arg-type]
+            train_accuracy=accuracy(train_y, head.labels(train_a)),
+            test_accuracy=accuracy(test_y, test_pred),
+            confusion=confusion_matrix(test_y, test_pred, classes),
+        )
+    return with_norms(metrics, network) if detail else metrics

@@ -17,7 +17,7 @@ from engine.frames import Frame, feature_maps, grid_inputs, render_frame
 from engine.heads import Head
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
-from engine.metrics import Metrics, evaluate
+from engine.metrics import Metrics, evaluate, with_norms
 from engine.network import Network, init_network
 from engine.optimizers import OPTIMIZERS, Hyper, Optimizer
 from engine.regularizers import REGULARIZERS
@@ -267,8 +267,10 @@ class Trainer:
 
     def frame(self, resolution: int = 100, thumbnail: int = 20) -> Frame:
         """The output and every hidden neuron over the [-6, 6]² grid, with the latest metrics."""
-        if self.latest.step != self.step or self.latest.weight_norms == ():
-            self.latest = self.metrics()  # in full for the picture
+        if self.latest.step != self.step:  # mid-epoch, after single batches
+            self.latest = self.metrics()
+        elif not self.latest.weight_norms:  # an epoch's record: add the norms for the picture
+            self.latest = with_norms(self.latest, self.network)
         key = (resolution, thumbnail)
         if key not in self._grids:
             self._grids = {key: grid_inputs(self.network, self.config.data.features, *key)}

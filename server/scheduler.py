@@ -11,6 +11,7 @@ clock, and a frame goes out at most ``fps`` times a second, only when something 
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import time
 from collections.abc import Callable
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[str, str, Any], None]  # (run_id, kind, payload)
 STOP = ("", {"type": "stop"})
-MAX_CATCH_UP = 50  # epochs one tick may run to catch up with the speed
 SERVER_FIELDS = ("speed",)  # in a "set" message, fields the scheduler keeps itself
 
 
@@ -81,9 +81,11 @@ class Scheduler:
     def _tick(self, now: float) -> None:
         for run_id, slot in list(self._slots.items()):
             if slot.playing and slot.next_epoch <= now:
+                # at most one frame's worth of epochs: an overloaded worker trains slower
+                # and keeps every run's pictures coming, rather than catching up in bursts
                 behind = int((now - slot.next_epoch) * slot.speed) + 1
-                count = min(behind, MAX_CATCH_UP)
-                slot.next_epoch = max(slot.next_epoch + count / slot.speed, now - 1.0)
+                count = min(behind, math.ceil(slot.speed / slot.fps))
+                slot.next_epoch = max(slot.next_epoch + count / slot.speed, now)
                 if not self._train(run_id, slot, slot.trainer.train_epoch, count):
                     continue
             if slot.dirty and slot.next_frame <= now:

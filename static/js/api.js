@@ -28,15 +28,20 @@ export function openStream(run, handlers) {
   const socket = new WebSocket(`${scheme}://${location.host}/api/runs/${run.id}/stream?token=${token}`);
   socket.binaryType = "arraybuffer";
   const pending = [];
+  let decoding = Promise.resolve(); // binary messages decode in arrival order
   socket.addEventListener("open", () => pending.splice(0).forEach((m) => socket.send(m)));
   socket.addEventListener("message", (event) => {
     if (typeof event.data === "string") {
       handlers.onMessage(JSON.parse(event.data));
       return;
     }
-    const decoded = decodeFrame(event.data);
-    if (decoded.header.type === "frame") handlers.onFrame(decoded);
-    else handlers.onBinary?.(decoded); // e.g. the input features' pictures, sent once
+    decoding = decoding
+      .then(() => decodeFrame(event.data))
+      .then((decoded) => {
+        if (decoded.header.type === "frame") handlers.onFrame(decoded);
+        else handlers.onBinary?.(decoded); // e.g. the input features' pictures, sent once
+      })
+      .catch((error) => console.error("could not decode a frame", error));
   });
   socket.addEventListener("close", (event) => handlers.onClose?.(event));
   return {

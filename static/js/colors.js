@@ -16,15 +16,19 @@ export function colorOf(value) {
   return t < 0 ? mix(ZERO, NEGATIVE, -t) : mix(ZERO, POSITIVE, t);
 }
 
-// A 256-entry RGBA table for uint8 codes (0 = -1, 255 = +1), blended at alpha 160/255
-// over white as TF Playground draws it.
-export function codeTable() {
+// An RGBA table (as Uint32 pixels) for picture codes 0 … levels − 1, the lowest code orange,
+// the highest blue, blended at alpha 160/255 over white as TF Playground draws it.
+const tables = new Map();
+export function codeTable(levels = 256) {
+  if (tables.has(levels)) return tables.get(levels);
   const table = new Uint8ClampedArray(256 * 4);
   const alpha = 160 / 255;
   for (let code = 0; code < 256; code++) {
-    const rgb = colorOf(code / 127.5 - 1);
+    const rgb = colorOf((Math.min(code, levels - 1) / (levels - 1)) * 2 - 1);
     rgb.forEach((c, i) => (table[code * 4 + i] = Math.round(c * alpha + 255 * (1 - alpha))));
     table[code * 4 + 3] = 255;
   }
-  return table;
+  const pixels = new Uint32Array(table.buffer);
+  tables.set(levels, pixels);
+  return pixels;
 }

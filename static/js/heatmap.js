@@ -8,7 +8,6 @@ export class Heatmap {
     this.root = root;
     this.map = root.querySelector("canvas.map");
     this.points = root.querySelector("canvas.points");
-    this.table = codeTable();
     this.drawnFrame = null;
     this.drawnDataset = null;
   }
@@ -25,7 +24,7 @@ export class Heatmap {
     }
   }
 
-  drawMap({ data, shape: [rows, cols] }) {
+  drawMap({ data, shape: [rows, cols], levels }) {
     if (this.map.width !== cols || this.map.height !== rows) {
       this.map.width = cols;
       this.map.height = rows;
@@ -33,7 +32,7 @@ export class Heatmap {
     const context = this.map.getContext("2d");
     const image = context.createImageData(cols, rows);
     const pixels = new Uint32Array(image.data.buffer);
-    const table = new Uint32Array(this.table.buffer);
+    const table = codeTable(levels);
     for (let i = 0; i < data.length; i++) pixels[i] = table[data[i]];
     context.putImageData(image, 0, 0);
   }

@@ -4,7 +4,6 @@ import { codeTable } from "./colors.js";
 export class NeuronGrid {
   constructor(root) {
     this.root = root;
-    this.table = new Uint32Array(codeTable().buffer);
     this.shape = "";
   }
 
@@ -16,12 +15,13 @@ export class NeuronGrid {
     const hidden = state.run?.config.network.hidden ?? [];
     this.build(hidden, neurons.shape);
     const [, rows, cols] = neurons.shape;
+    const table = codeTable(neurons.levels);
     this.canvases.forEach((canvas, n) => {
       const context = canvas.getContext("2d");
       const image = context.createImageData(cols, rows);
       const pixels = new Uint32Array(image.data.buffer);
       const offset = n * rows * cols;
-      for (let i = 0; i < rows * cols; i++) pixels[i] = this.table[neurons.data[offset + i]];
+      for (let i = 0; i < rows * cols; i++) pixels[i] = table[neurons.data[offset + i]];
       context.putImageData(image, 0, 0);
     });
   }

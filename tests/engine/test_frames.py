@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.frames import grid_points, quantize
+from engine.frames import SHADES, grid_points, quantize
 from engine.history import History
 from engine.metrics import Metrics
 from tests.engine.helpers import make_trainer
@@ -21,6 +21,7 @@ def test_quantize_maps_the_range_to_bytes_and_rounds() -> None:
     codes = quantize(np.array([-5.0, -1.0, 0.0, 1.0, 9.0, np.nan]))
     assert codes.tolist() == [0, 0, 128, 255, 255, 0]
     assert quantize(np.array([0.0, 0.5, 2.0]), (0.0, 2.0)).tolist() == [0, 64, 255]
+    assert quantize(np.array([-1.0, 0.0, 0.99, 1.0]), levels=SHADES).tolist() == [0, 15, 30, 30]
 
 
 def test_the_output_picture_is_the_networks_prediction() -> None:
@@ -28,7 +29,7 @@ def test_the_output_picture_is_the_networks_prediction() -> None:
     trainer.fit(3)
     frame = trainer.frame(resolution=30, thumbnail=6)
     z = trainer.network.predict(np.asarray(grid_points(30)))
-    expected = quantize(np.tanh(z).reshape(30, 30))
+    expected = quantize(np.tanh(z).reshape(30, 30), levels=SHADES)
     assert np.abs(frame.arrays["output"].astype(int) - expected).max() <= 1  # float32 pass
 
 
@@ -36,7 +37,7 @@ def test_neuron_thumbnails_are_each_neurons_output_on_the_small_grid() -> None:
     trainer = make_trainer(network={"hidden": [3, 2]})
     frame = trainer.frame(resolution=20, thumbnail=5)
     first_layer = np.tanh(grid_points(5) @ trainer.network.weights[0] + trainer.network.biases[0])
-    expected = quantize(first_layer.T.reshape(3, 5, 5))
+    expected = quantize(first_layer.T.reshape(3, 5, 5), levels=SHADES)
     assert np.abs(frame.arrays["neurons"][:3].astype(int) - expected).max() <= 1
 
 

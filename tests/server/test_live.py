@@ -7,12 +7,15 @@ import json
 import time
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
+from server.routes.ws import _send_loop
 from server.settings import Settings
+from server.viewers import RateBucket, Viewer
 from tests.server.test_ws import connect, create, next_of
 
 
@@ -205,3 +208,23 @@ def test_status_messages_say_how_many_watch(client: TestClient) -> None:
     run = create(client)
     with connect(client, run) as ws:
         assert json.loads(json.dumps(next_of(ws, "status")))["viewers"] >= 0
+
+
+def test_a_viewer_whose_sends_hang_is_dropped_at_the_deadline() -> None:
+    class Stuck:
+        async def send_bytes(self, data: bytes) -> None:
+            await anyio.sleep_forever()
+
+        async def send_text(self, data: str) -> None:
+            await anyio.sleep_forever()
+
+    async def scenario() -> float:
+        viewer = Viewer(can_control=False, bucket=RateBucket(1, 1))
+        viewer.offer_frame(b"frame")
+        start = time.monotonic()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_send_loop, Stuck(), viewer, 0.2, tasks.cancel_scope)
+            await anyio.sleep_forever()  # the receiver: ended by the sender's scope
+        return time.monotonic() - start
+
+    assert 0.2 <= anyio.run(scenario) < 1.0

@@ -1,0 +1,306 @@
+"""The served engine at scale: many live runs, many viewers, against the bare engine.
+
+Run: .venv/bin/python bench/serve.py [--quick]
+Starts `nnplayground serve` on 127.0.0.1 (worker processes, one per core), opens real
+websocket clients, and in the same run measures the bare engine producing the same frames
+with no server. Prints a table, then
+`RESULT runs_at_20fps=… served_over_bare=… broadcast_delivered=… frame_bytes_vs_json=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine import ExperimentConfig, Trainer  # noqa: E402
+from server.wire import encode_frame  # noqa: E402
+from server.workers import single_threaded_children  # noqa: E402
+
+# "default playground runs": TF's [4, 2] up to [8]×6, one epoch per frame, 100×100 grid
+NETS = [[4, 2], [8, 8], [8, 8, 8, 8], [8] * 6]
+FPS = 20.0
+P99_BAR = 0.150
+
+
+def configs(n: int) -> list[dict[str, Any]]:
+    return [{"seed": i, "network": {"hidden": NETS[i % len(NETS)]}} for i in range(n)]
+
+
+# -- the server --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "NNPG_PORT": str(port),
+        "NNPG_WORKERS": str(workers),
+        "NNPG_MAX_RUNS": "2000",
+        "NNPG_CREATES_PER_MINUTE": "100000",
+        "NNPG_MAX_VIEWERS": "500",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+async def create_runs(base: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        responses = [
+            await http.post("/api/runs", json={"config": b, "start": False}) for b in bodies
+        ]
+    return [r.json() for r in responses]
+
+
+class Watcher:
+    """One websocket viewer recording when frames arrive (and which epochs they show)."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.times: list[float] = []
+        self.epochs: list[int] = []
+        self.bytes = 0
+
+    async def read(self, until: float) -> None:
+        while (left := until - time.monotonic()) > 0:
+            try:
+                message = await asyncio.wait_for(self.ws.recv(), left)
+            except (TimeoutError, Exception):
+                return
+            if isinstance(message, bytes) and b'"type":"frame"' in message[:40]:
+                self.times.append(time.monotonic())
+                head = json.loads(message[4 : 4 + int.from_bytes(message[:4], "little")])
+                self.epochs.append(head["epoch"])
+                self.bytes += len(message)
+
+
+def ws_url(port: int, run: dict[str, Any], token: bool = True) -> str:
+    query = f"?token={run['control_token']}" if token else ""
+    return f"ws://127.0.0.1:{port}/api/runs/{run['id']}/stream{query}"
+
+
+async def open_watchers(port: int, runs: list[dict[str, Any]], fps: float) -> list[Watcher]:
+    watchers = []
+    for run in runs:
+        ws = await connect(ws_url(port, run), max_size=None, max_queue=64)
+        await ws.send(json.dumps({"type": "view", "fps": fps}))
+        await ws.send(json.dumps({"type": "set", "speed": fps}))
+        watchers.append(Watcher(ws))
+    return watchers
+
+
+async def play(watchers: list[Watcher], kind: str = "play") -> None:
+    for watcher in watchers:
+        await watcher.ws.send(json.dumps({"type": kind}))
+
+
+def gaps_of(watchers: list[Watcher], skip: float) -> list[float]:
+    """Gaps between consecutive frames of each viewer, after a warm-up of ``skip`` s."""
+    gaps = []
+    for watcher in watchers:
+        times = [t for t in watcher.times if t >= watcher.times[0] + skip] if watcher.times else []
+        gaps += [b - a for a, b in itertools.pairwise(times)]
+    return gaps
+
+
+async def measure_runs(port: int, n: int, seconds: float, fps: float = FPS) -> dict[str, float]:
+    """N runs, each with its own viewer, at ``fps``: p99 gap and frames a second delivered."""
+    runs = await create_runs(f"http://127.0.0.1:{port}", configs(n))
+    watchers = await open_watchers(port, runs, fps)
+    await play(watchers)
+    start = time.monotonic()
+    await asyncio.gather(*(w.read(start + seconds) for w in watchers))
+    await play(watchers, "pause")
+    for watcher in watchers:
+        await watcher.ws.close()
+    gaps = gaps_of(watchers, skip=1.0)
+    frames = sum(len(w.times) for w in watchers)
+    p99 = statistics.quantiles(gaps, n=100)[98] if len(gaps) > 100 else float("inf")
+    return {"n": n, "p99": p99, "fps": frames / seconds, "bytes": sum(w.bytes for w in watchers)}
+
+
+async def measure_broadcast(port: int, viewers: int, stuck: int, seconds: float) -> float:
+    """One run, ``viewers`` viewers of which ``stuck`` never read: the share of the run's
+    frames that reach the healthy ones."""
+    [run] = await create_runs(f"http://127.0.0.1:{port}", configs(1))
+    owner = (await open_watchers(port, [run], FPS))[0]
+    healthy = [owner]
+    for _ in range(viewers - stuck - 1):
+        healthy.append(Watcher(await connect(ws_url(port, run, False), max_size=None)))
+    blocked = [
+        await connect(ws_url(port, run, False), max_size=None, max_queue=1) for _ in range(stuck)
+    ]
+    await play([owner])
+    start = time.monotonic()
+    await asyncio.gather(*(w.read(start + seconds) for w in healthy))
+    await play([owner], "pause")
+    produced = (
+        max(max(w.epochs) for w in healthy if w.epochs)
+        - min(min(w.epochs) for w in healthy if w.epochs)
+        + 1
+    )
+    shares = [len(set(w.epochs)) / produced for w in healthy]
+    for ws in [w.ws for w in healthy] + blocked:
+        await ws.close()
+    return statistics.mean(shares)
+
+
+# -- the bare engine ---------------------------------------------------------------------
+
+
+def bare_worker(bodies: list[dict[str, Any]], seconds: float, out: Any) -> None:
+    """Round-robin over the runs: one epoch, one frame, encoded: as a worker does, no server."""
+    trainers = [Trainer(ExperimentConfig.model_validate(b)) for b in bodies]
+    frames, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        for trainer in trainers:
+            trainer.train_epoch()
+            encode_frame("bench", trainer.frame(100))
+            frames += 1
+    out.put(frames)
+
+
+def measure_bare(n: int, workers: int, seconds: float) -> float:
+    """Frames a second of the bare engine over the same N runs, in ``workers`` processes."""
+    bodies = configs(n)
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    procs = [
+        context.Process(target=bare_worker, args=(bodies[i::workers], seconds, out))
+        for i in range(workers)
+    ]
+    with single_threaded_children():  # as the server's workers run
+        for proc in procs:
+            proc.start()
+    total = sum(out.get() for _ in procs)
+    for proc in procs:
+        proc.join()
+    return total / seconds
+
+
+def frame_sizes() -> tuple[int, int]:
+    """Bytes of the default frame on the wire, and of the same frame as naive JSON lists."""
+    trainer = Trainer(ExperimentConfig(seed=0))
+    trainer.train_epoch()
+    frame = trainer.frame(100)
+    binary = encode_frame("bench", frame)
+    naive = {
+        **frame.metrics.as_dict(),
+        **{
+            name: (array / 127.5 - 1.0 if array.dtype.name == "uint8" else array).tolist()
+            for name, array in frame.arrays.items()
+        },
+    }
+    return len(binary), len(json.dumps(naive))
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+async def bench_server(port: int, levels: list[int], seconds: float) -> dict[str, Any]:
+    knee_rows = []
+    for n in levels:
+        row = await measure_runs(port, n, seconds)
+        knee_rows.append(row)
+        print(
+            f"  {n:>4} runs at 20 fps: p99 gap {row['p99'] * 1e3:7.1f} ms, "
+            f"{row['fps']:7.1f} frames/s delivered",
+            flush=True,
+        )
+    saturated = await measure_runs(port, levels[-1], seconds, fps=60.0)
+    broadcast = await measure_broadcast(port, 100, 5, seconds)
+    return {"knee": knee_rows, "saturated": saturated, "broadcast": broadcast}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter windows, fewer levels")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    args = parser.parse_args()
+    seconds = 4.0 if args.quick else 8.0
+    levels = [10, 50, 100] if args.quick else [10, 25, 50, 75, 100, 125]
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        print(f"server: {args.workers} worker processes, port {port}", flush=True)
+        results = asyncio.run(bench_server(port, levels, seconds))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
+    bare = measure_bare(levels[-1], args.workers, seconds)
+    binary, naive = frame_sizes()
+    ok = [row["n"] for row in results["knee"] if row["p99"] <= P99_BAR]
+    knee = max(ok) if ok else 0
+    served = results["saturated"]["fps"]
+    ratios = {
+        "runs_at_20fps": knee,
+        "served_over_bare": served / bare,
+        "broadcast_delivered": results["broadcast"],
+        "frame_bytes_vs_json": binary / naive,
+    }
+    print()
+    print(f"{'measure':<58} {'value':>12}  target")
+    for row in results["knee"]:
+        mark = "ok" if row["p99"] <= P99_BAR else "over"
+        print(
+            f"{'p99 frame gap, ' + str(row['n']) + ' runs × 1 viewer at 20 fps (ms)':<58} "
+            f"{row['p99'] * 1e3:>12.1f}  ≤ 150 ({mark})"
+        )
+    print(f"{'runs sustained at 20 fps with p99 ≤ 150 ms (the knee)':<58} {knee:>12}  ≥ 100")
+    print(f"{'served frames/s, ' + str(levels[-1]) + ' runs flat out':<58} {served:>12.1f}")
+    print(f"{'bare engine frames/s, same runs, same processes':<58} {bare:>12.1f}")
+    print(f"{'served ÷ bare':<58} {served / bare:>12.2f}  ≥ 0.8")
+    print(
+        f"{'broadcast: 1 run → 100 viewers (5 stuck), delivered':<58} "
+        f"{results['broadcast']:>12.3f}  ≥ 0.95"
+    )
+    print(
+        f"{'default frame bytes: binary ' + str(binary) + ' vs JSON ' + str(naive):<58} "
+        f"{binary / naive:>12.4f}  ≤ 0.02"
+    )
+    print(
+        "RESULT "
+        + " ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in ratios.items()
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
