@@ -26,7 +26,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if settings.workers is None:
         settings.workers = default_workers()
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, timeout_graceful_shutdown=3
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=3,
+        # frames are compressed once per run; per-message deflate would redo it per viewer
+        ws_per_message_deflate=False,
     )
 
 

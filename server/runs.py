@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.metrics import Metrics
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
 from server.settings import Settings
 from server.viewers import RateBucket, Viewer
@@ -96,7 +95,9 @@ class RunManager:
     def _new_worker(self, index: int, process: bool) -> Worker:
         fps = self.settings.default_fps
         if process:
-            return ProcessWorker(index, self._publish_threadsafe, fps, self._worker_died_threadsafe)
+            return ProcessWorker(
+                index, self._publish_batch_threadsafe, fps, self._worker_died_threadsafe
+            )
         return ThreadWorker(index, self._publish_threadsafe, fps)
 
     async def stop(self) -> None:
@@ -199,13 +200,21 @@ class RunManager:
         with contextlib.suppress(RuntimeError):  # the loop closed while a worker finished
             self._loop.call_soon_threadsafe(self._deliver, run_id, kind, payload)
 
+    def _publish_batch_threadsafe(self, items: list[tuple[str, str, Any]]) -> None:
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._deliver_batch, items)
+
+    def _deliver_batch(self, items: list[tuple[str, str, Any]]) -> None:
+        for item in items:
+            self._deliver(*item)
+
     def _deliver(self, run_id: str, kind: str, payload: Any) -> None:
         run = self.runs.get(run_id)
         if run is None:
             return
         if kind == "frame":
-            metrics, run.last_frame = payload
-            self._record(run, metrics)
+            run.epoch, run.step, run.last_frame = payload
             for viewer in run.viewers:
                 viewer.offer_frame(run.last_frame)
         elif kind == "features":
@@ -221,10 +230,6 @@ class RunManager:
         else:
             run.dataset = dumps(payload)
             self._broadcast(run, run.dataset)
-
-    @staticmethod
-    def _record(run: Run, metrics: Metrics) -> None:
-        run.epoch, run.step = metrics.epoch, metrics.step
 
     def _worker_died_threadsafe(self, worker: ProcessWorker) -> None:
         assert self._loop is not None

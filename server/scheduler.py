@@ -227,7 +227,8 @@ class Scheduler:
     def _send_frame(self, run_id: str, slot: _Slot) -> None:
         frame = slot.trainer.frame(slot.resolution)
         slot.dirty = False
-        self._publish(run_id, "frame", (frame.metrics, encode_frame(run_id, frame)))
+        metrics = frame.metrics
+        self._publish(run_id, "frame", (metrics.epoch, metrics.step, encode_frame(run_id, frame)))
 
 
 def _dataset_message(trainer: Trainer) -> dict[str, Any]:

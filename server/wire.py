@@ -32,8 +32,20 @@ def clean(value: JsonValue) -> JsonValue:
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if value and isinstance(value[0], list) and isinstance(value[0][0], int):
+            return value  # a confusion matrix: counts are always finite
         return [clean(v) for v in value]
     return value
+
+
+_DTYPE_NAMES: dict[np.dtype, str] = {}  # ``dtype.name`` is a slow property; frames ask often
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
 
 
 def dumps(message: Mapping[str, JsonValue]) -> str:
@@ -50,7 +62,7 @@ def encode(header: dict[str, JsonValue], frame: Frame) -> bytes:
         data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
         spec: dict[str, JsonValue] = {
             "name": name,
-            "dtype": array.dtype.name,
+            "dtype": _dtype_name(array.dtype),
             "shape": list(array.shape),
         }
         if name in frame.ranges:

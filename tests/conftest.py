@@ -38,7 +38,13 @@ def _free_port() -> int:
 def serve_in_thread(settings: Settings) -> Iterator[str]:
     """``nnplayground``'s app served by uvicorn on 127.0.0.1 (a free port) in a thread."""
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_per_message_deflate=False,  # as `nnplayground serve`
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
