@@ -246,7 +246,7 @@ async def bench_server(port: int, levels: list[int], seconds: float) -> dict[str
         knee_rows.append(row)
         print(
             f"  {n:>4} runs at 20 fps: p99 gap {row['p99'] * 1e3:7.1f} ms, "
-            f"{row['fps']:7.1f} frames/s delivered",
+            f"{row['fps']:7.1f} frames/s delivered ({row['delivered']:.0%})",
             flush=True,
         )
     saturated = await measure_runs(port, levels[-1], seconds, fps=60.0)
@@ -283,12 +283,13 @@ def main() -> None:
     print()
     print(f"{'measure':<58} {'value':>12}  target")
     for row in results["knee"]:
-        mark = "ok" if row["p99"] <= P99_BAR else "over"
+        mark = "sustained" if sustained(row) else "not sustained"
+        name = f"{row['n']} runs × 1 viewer at 20 fps: p99 gap (ms) / delivered"
         print(
-            f"{'p99 frame gap, ' + str(row['n']) + ' runs × 1 viewer at 20 fps (ms)':<58} "
-            f"{row['p99'] * 1e3:>12.1f}  ≤ 150 ({mark})"
+            f"{name:<58} {row['p99'] * 1e3:>6.1f} / {row['delivered']:>4.0%}"
+            f"  ≤ 150 / ≥ 95 % ({mark})"
         )
-    print(f"{'runs sustained at 20 fps with p99 ≤ 150 ms (the knee)':<58} {knee:>12}  ≥ 100")
+    print(f"{'runs sustained at 20 fps (the knee)':<58} {knee:>12}  ≥ 100")
     print(f"{'served frames/s, ' + str(levels[-1]) + ' runs flat out':<58} {served:>12.1f}")
     print(f"{'bare engine frames/s, same runs, same processes':<58} {bare:>12.1f}")
     print(f"{'served ÷ bare':<58} {served / bare:>12.2f}  ≥ 0.8")
