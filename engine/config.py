@@ -112,9 +112,17 @@ class DataConfig(_Strict):
             if self.dataset != name and value is not None:
                 raise ValueError(f'"{name}" is only read when dataset is "{name}"')
         if self.points is not None:
-            points_to_dataset(self.points)
-        if self.csv is not None:
-            parse_csv(self.csv)
+            n = len(points_to_dataset(self.points))
+        elif self.csv is not None:
+            n = len(parse_csv(self.csv))
+        else:
+            n = self.n_samples or DATASETS[self.dataset].default_samples
+        n_train = int(n * self.train_ratio)
+        if not 1 <= n_train < n:
+            raise ValueError(
+                f"train_ratio {self.train_ratio} of {n} points leaves {n_train} to train and "
+                f"{n - n_train} to test; each needs at least one"
+            )
         return self
 
     def task(self) -> str:

@@ -253,6 +253,7 @@ def test_metrics_per_task() -> None:
         ({"training": {"optimizer": "adamax"}}, "valid: sgd"),
         ({"data": {"noise": float("nan")}}, "finite"),
         ({"colour": "blue"}, "colour"),
+        ({"data": {"n_samples": 4, "train_ratio": 0.1}}, "leaves 0 to train"),
     ],
 )
 def test_impossible_configs_are_rejected_with_a_clear_message(
