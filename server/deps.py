@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection
 
 from server.runs import Run, RunManager
-from server.settings import Settings
 
 
 def get_manager(connection: HTTPConnection) -> RunManager:
     manager: RunManager = connection.app.state.manager
     return manager
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 Manager = Annotated[RunManager, Depends(get_manager)]
