@@ -9,6 +9,8 @@ from fastapi import APIRouter
 from engine.activations import ACTIVATIONS
 from engine.config import (
     LEARNING_RATE_CHOICES,
+    MAX_HIDDEN_LAYERS,
+    MAX_UNITS,
     OUTPUT_ACTIVATIONS,
     REGULARIZATION_RATE_CHOICES,
     USER_DATASETS,
@@ -55,6 +57,8 @@ async def options() -> dict[str, Any]:
         "regularizers": {name: {"formula": r.formula} for name, r in REGULARIZERS.items()},
         "learning_rates": list(LEARNING_RATE_CHOICES),
         "regularization_rates": list(REGULARIZATION_RATE_CHOICES),
+        "limits": {"hidden_layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS},
+        "speeds": [1, 5, 10, 20, 60, 200],
         "defaults": ExperimentConfig(seed=0).model_dump(exclude={"seed"}),
         "config_schema": ExperimentConfig.model_json_schema(),
     }

@@ -50,6 +50,6 @@ export function openStream(run, handlers) {
       if (socket.readyState === WebSocket.OPEN) socket.send(text);
       else pending.push(text);
     },
-    close: () => socket.close(),
+    close: () => socket.close(1000),
   };
 }

@@ -32,3 +32,20 @@ export function codeTable(levels = 256) {
   tables.set(levels, pixels);
   return pixels;
 }
+
+// Classes of a multi-class set: the binary pair first, then well-separated hues.
+export const CLASS_COLORS = [NEGATIVE, POSITIVE, [44, 160, 44], [148, 103, 189], [214, 39, 40],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
+
+export function cssOf([r, g, b]) {
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
+// A pixel (Uint32, little-endian RGBA) of a class's colour at a confidence in [0, 1]:
+// pale where the network is unsure, as strong as TF Playground's where it is sure.
+export function classPixel(index, confidence) {
+  const rgb = CLASS_COLORS[index % CLASS_COLORS.length];
+  const t = (160 / 255) * confidence;
+  const [r, g, b] = rgb.map((c) => Math.round(c * t + 255 * (1 - t)));
+  return (255 << 24) | (b << 16) | (g << 8) | r;
+}

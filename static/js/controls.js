@@ -13,15 +13,18 @@ export class Controls {
   constructor(root, send) {
     this.play = root.querySelector("#play");
     this.step = root.querySelector("#step");
+    this.reset = root.querySelector("#reset");
     this.epoch = root.querySelector("#epoch");
     this.testLoss = root.querySelector("#test-loss");
     this.trainLoss = root.querySelector("#train-loss");
     this.accuracy = root.querySelector("#test-accuracy");
+    this.accuracyLabel = root.querySelector("#test-accuracy-label");
     this.status = root.querySelector("#status");
     this.play.addEventListener("click", () => {
       send({ type: this.playing ? "pause" : "play" });
     });
     this.step.addEventListener("click", () => send({ type: "step", epochs: 1 }));
+    this.reset.addEventListener("click", () => send({ type: "reset", same_init: true }));
   }
 
   update(state) {
@@ -31,13 +34,17 @@ export class Controls {
     this.play.classList.toggle("playing", this.playing);
     this.play.disabled = ended || !state.run;
     this.step.disabled = ended || !state.run;
+    this.reset.disabled = !state.run;
     const header = state.frame?.header;
     if (header) {
       this.epoch.textContent = formatEpoch(header.epoch);
       this.testLoss.textContent = formatLoss(header.test_loss);
       this.trainLoss.textContent = formatLoss(header.train_loss);
-      const accuracy = header.test_accuracy;
-      this.accuracy.textContent = accuracy === null ? "—" : `${(accuracy * 100).toFixed(1)} %`;
+      const regression = header.test_accuracy === null && header.test_r2 !== undefined;
+      this.accuracyLabel.textContent = regression ? "Test R²" : "Test accuracy";
+      const value = regression ? header.test_r2 : header.test_accuracy;
+      if (value === null || value === undefined) this.accuracy.textContent = "—";
+      else this.accuracy.textContent = regression ? value.toFixed(3) : `${(value * 100).toFixed(1)} %`;
     }
     this.status.textContent = state.error || "";
     this.status.hidden = !state.error;

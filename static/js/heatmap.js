@@ -1,5 +1,5 @@
 // The big output plot: the network's output over [-6, 6]² and the data points on top.
-import { codeTable, CSS } from "./colors.js";
+import { classPixel, codeTable, colorOf, cssOf, CLASS_COLORS } from "./colors.js";
 
 const DOMAIN = [-6, 6];
 
@@ -13,28 +13,54 @@ export class Heatmap {
   }
 
   update(state) {
-    const grid = state.frame?.arrays.output;
-    if (grid && state.frame !== this.drawnFrame) {
-      this.drawMap(grid);
+    const arrays = state.frame?.arrays;
+    if (arrays?.output && state.frame !== this.drawnFrame) {
+      if (arrays.confidence) this.drawClasses(arrays.output, arrays.confidence);
+      else this.drawMap(arrays.output);
+      this.range = arrays.output.range ?? [-1, 1];
       this.drawnFrame = state.frame;
     }
-    if (state.dataset !== this.drawnDataset || this.sizeChanged()) {
+    const rangeKey = String(this.range);
+    if (state.dataset !== this.drawnDataset || this.sizeChanged() || rangeKey !== this.drawnRange) {
       this.drawPoints(state.dataset);
       this.drawnDataset = state.dataset;
+      this.drawnRange = rangeKey;
     }
   }
 
   drawMap({ data, shape: [rows, cols], levels }) {
+    const table = codeTable(levels);
+    this.paint(rows, cols, (pixels) => {
+      for (let i = 0; i < data.length; i++) pixels[i] = table[data[i]];
+    });
+  }
+
+  // Multi-class: each pixel in its predicted class's colour, as strong as the network is sure.
+  drawClasses({ data, shape: [rows, cols] }, confidence) {
+    const top = confidence.levels - 1;
+    this.paint(rows, cols, (pixels) => {
+      for (let i = 0; i < data.length; i++) pixels[i] = classPixel(data[i], confidence.data[i] / top);
+    });
+  }
+
+  paint(rows, cols, fill) {
     if (this.map.width !== cols || this.map.height !== rows) {
       this.map.width = cols;
       this.map.height = rows;
     }
     const context = this.map.getContext("2d");
     const image = context.createImageData(cols, rows);
-    const pixels = new Uint32Array(image.data.buffer);
-    const table = codeTable(levels);
-    for (let i = 0; i < data.length; i++) pixels[i] = table[data[i]];
+    fill(new Uint32Array(image.data.buffer));
     context.putImageData(image, 0, 0);
+  }
+
+  pointColor(dataset, label) {
+    if (dataset.task === "multiclass") return cssOf(CLASS_COLORS[label % CLASS_COLORS.length]);
+    if (dataset.task === "regression") {
+      const [lo, hi] = this.range ?? [-1, 1];
+      return cssOf(colorOf(((label - lo) / (hi - lo)) * 2 - 1));
+    }
+    return cssOf(CLASS_COLORS[label > 0 ? 1 : 0]);
   }
 
   sizeChanged() {
@@ -56,7 +82,7 @@ export class Heatmap {
       for (const [x1, x2, label] of rows) {
         context.beginPath();
         context.arc((x1 - DOMAIN[0]) * scale, (DOMAIN[1] - x2) * scale, radius, 0, 2 * Math.PI);
-        context.fillStyle = label > 0 ? CSS.positive : CSS.negative;
+        context.fillStyle = this.pointColor(dataset, label);
         context.fill();
         context.stroke();
       }

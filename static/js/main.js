@@ -1,13 +1,17 @@
-// Wires the page: creates a run, opens its stream, and hands state to the widgets.
-import { createRun, openStream } from "./api.js";
+// Wires the page: builds the setup from the options, runs a run, hands state to the widgets.
+import { createRun, fetchOptions, openStream } from "./api.js";
 import { Controls } from "./controls.js";
 import { Heatmap } from "./heatmap.js";
 import { LossChart } from "./losschart.js";
 import { NeuronGrid } from "./neurons.js";
+import { Setup } from "./setup.js";
 import { Store } from "./store.js";
 import { configFromHash, writeHash } from "./urlstate.js";
 
+const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
 const store = new Store();
+let stream = null;
+let speed = 20;
 
 function onMessage(message) {
   if (message.type === "status") {
@@ -19,14 +23,56 @@ function onMessage(message) {
   }
 }
 
+// A new run for this config (the same seed: the same data and initial weights).
+async function startRun(config) {
+  stream?.close();
+  stream = null;
+  store.clearHistory();
+  store.set({ run: null, frame: null, dataset: null, status: "connecting", error: null });
+  try {
+    const run = await createRun(config, false);
+    writeHash(run.config);
+    store.set({ run, status: run.status });
+    stream = openStream(run, {
+      onFrame: (frame) => store.addFrame(frame),
+      onMessage,
+      onClose: (event) => {
+        if (event.code !== 1000 && stream?.run === run) {
+          store.set({ error: `Connection closed (${event.code}). Reload to start again.` });
+        }
+      },
+    });
+    stream.run = run;
+    stream.send({ type: "set", speed });
+  } catch (error) {
+    store.set({ status: "failed", error: `Could not start a run: ${error.message}` });
+  }
+}
+
+function send(message) {
+  if (message.type === "reset" && ENDED.has(store.state.status)) {
+    startRun(store.state.run.config); // an ended run cannot rewind: start it again
+  } else {
+    stream?.send(message);
+  }
+}
+
 async function start() {
-  let stream = null;
-  const send = (message) => stream?.send(message);
+  const options = await fetchOptions();
+  const config = { ...structuredClone(options.defaults), ...configFromHash() };
   const widgets = [
     new Controls(document, send),
     new Heatmap(document.querySelector("#output")),
     new LossChart(document.querySelector("#loss-chart")),
     new NeuronGrid(document.querySelector("#neurons")),
+    new Setup(document, options, config, (change) => {
+      if (change.live) {
+        if (change.live.speed) speed = change.live.speed;
+        send({ type: "set", ...change.live });
+      } else {
+        startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed });
+      }
+    }),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   const showTest = document.querySelector("#show-test");
@@ -34,20 +80,7 @@ async function start() {
     if (store.state.dataset) store.set({ dataset: { ...store.state.dataset, showTest: showTest.checked } });
   });
   window.addEventListener("resize", () => store.schedule());
-  try {
-    const run = await createRun(configFromHash(), false);
-    writeHash(run.config);
-    store.set({ run, status: run.status });
-    stream = openStream(run, {
-      onFrame: (frame) => store.addFrame(frame),
-      onMessage,
-      onClose: (event) => {
-        if (event.code !== 1000) store.set({ error: `Connection closed (${event.code}). Reload to start again.` });
-      },
-    });
-  } catch (error) {
-    store.set({ status: "failed", error: `Could not start a run: ${error.message}` });
-  }
+  await startRun(config);
 }
 
-start();
+start().catch((error) => store.set({ status: "failed", error: `The page could not start: ${error.message}` }));

@@ -1,0 +1,95 @@
+"""A student shapes the run from the page: dataset, features, layers, live learning rate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+EPOCH = "Number(document.querySelector('#epoch').textContent.replace(/,/g, ''))"
+
+
+def open_page(page: Page, live_server: str, seed: int = 1) -> None:
+    page.goto(f"{live_server}/#seed={seed}")
+    expect(page.get_by_role("button", name="Play")).to_be_enabled()
+
+
+def wait_for_new_run(page: Page) -> None:
+    expect(page.locator("#epoch")).to_have_text("000,000")
+    expect(page.get_by_role("button", name="Play")).to_be_enabled()
+    expect(page.locator("#test-loss")).not_to_have_text("—")
+
+
+def test_spiral_with_sin_features_and_a_bigger_net_is_learned(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Dataset").select_option("spiral")
+    wait_for_new_run(page)
+    for feature in ("sin_x1", "sin_x2"):
+        page.get_by_label(feature, exact=True).check()
+        wait_for_new_run(page)
+    for layer, clicks in ((1, 4), (2, 6)):
+        for _ in range(clicks):
+            page.get_by_role("button", name=f"Add a neuron to layer {layer}").click()
+            wait_for_new_run(page)
+    expect(page.get_by_text("Layer 2: 8 neurons")).to_be_visible()
+    page.get_by_label("Epochs per second").select_option("200")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "parseFloat(document.querySelector('#test-loss').textContent) < 0.05", timeout=60_000
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.screenshot(path=artifacts / "spiral-learned.png")
+    assert page.evaluate("document.querySelectorAll('#neurons canvas').length") == 16
+
+
+def test_a_three_class_set_shows_three_colours(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Dataset").select_option("blobs")
+    wait_for_new_run(page)
+    page.get_by_role("button", name="Step one epoch").click()
+    page.wait_for_function(f"{EPOCH} >= 1")
+    for _ in range(20):
+        page.get_by_role("button", name="Step one epoch").click()
+    page.wait_for_function(f"{EPOCH} >= 21", timeout=30_000)
+    hues = page.evaluate(
+        """() => {
+          const c = document.querySelector('#output canvas.map');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          const seen = new Set();
+          for (let i = 0; i < d.length; i += 4 * 37) {
+            const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+            const top = Math.max(r, g, b);
+            if (top - Math.min(r, g, b) < 40) continue;  // pale or grey: no class
+            seen.add(top === r ? 'r' : top === g ? 'g' : 'b');
+          }
+          return [...seen].sort();
+        }"""
+    )
+    page.screenshot(path=artifacts / "three-classes.png")
+    assert hues == ["b", "g", "r"]  # orange (red-dominant), green, blue
+
+
+def test_the_learning_rate_changes_mid_run_without_a_reset(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    run_id = page.evaluate("location.hash")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"{EPOCH} >= 10")
+    page.get_by_label("Learning rate").select_option("0.3")
+    epoch_after_change = page.evaluate(EPOCH)
+    page.wait_for_function(f"{EPOCH} >= {epoch_after_change + 10}")
+    assert page.evaluate("location.hash") == run_id  # the same run goes on
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+
+
+def test_reset_goes_back_to_epoch_zero(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    first_loss = page.locator("#test-loss").inner_text()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"{EPOCH} >= 5")
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator("#epoch")).to_have_text("000,000")
+    expect(page.locator("#test-loss")).to_have_text(first_loss)  # the same initial weights
