@@ -11,7 +11,7 @@ EPOCH = "Number(document.querySelector('#epoch').textContent.replace(/,/g, ''))"
 
 def open_page(page: Page, live_server: str, seed: int = 1) -> None:
     page.goto(f"{live_server}/#seed={seed}")
-    expect(page.get_by_role("button", name="Play")).to_be_enabled()
+    wait_for_new_run(page)
 
 
 def wait_for_new_run(page: Page) -> None:
