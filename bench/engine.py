@@ -181,7 +181,7 @@ def bench_scripted(torch: object, epochs: int) -> dict[str, float]:
             batch = slice(i, i + 64)
             trace = net.forward(shuffled_x[:, batch], augmented=True)
             z = trace.output
-            net.backward(trace, head.grad_z(z, head.activate(z), shuffled_t[batch]))
+            net.backward(trace, head.loss_grad(z, shuffled_t[batch]))
             adam.step(net.params, net.grads, 0.001)
 
     model = torch_mlp(torch, [10, 64, 64, 64, 5], "relu", None)

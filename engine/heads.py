@@ -107,16 +107,23 @@ class Head:
             return float(np.mean(lse - np.sum(t * z, axis=1)))
         return self.loss.value(t, a)
 
+    def loss_grad(self, z: Array, t: Array) -> Array:
+        """dL/dz (B, outputs) straight from z: what a training step needs."""
+        if self.output == "tanh" and self.loss.name == "half_mse":  # TF's pair: the hot path
+            a = np.tanh(z)
+            d: Array = a - t
+            np.multiply(a, a, a)  # a is not needed after: reuse it for 1 − a²
+            np.subtract(1.0, a, a)
+            d *= a
+            d *= 1.0 / len(d)
+            return d
+        return self.grad_z(z, self.activate(z), t)
+
     def grad_z(self, z: Array, a: Array, t: Array) -> Array:
-        """dL/dz (B, outputs) for the output layer's pre-activation."""
+        """dL/dz (B, outputs) for the output layer's pre-activation, given a = f(z)."""
         if (self.output, self.loss.name) in FUSED:
             fused: Array = (a - t) / len(a)
             return fused
-        if self.output == "tanh" and self.loss.name == "half_mse":  # TF's pair, the hot path
-            d: Array = a - t
-            d *= 1.0 - a * a
-            d *= 1.0 / len(a)
-            return d
         act = self._activation
         assert act is not None
         grad: Array = self.loss.grad(t, a) * act.derivative(z, a, np.empty_like(z))

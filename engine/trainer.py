@@ -201,7 +201,7 @@ class Trainer:
         """Fill ``network.grads`` with dJ/dparams on a batch (see ``objective``)."""
         trace = self.network.forward(x, rng, augmented)
         z = trace.output
-        self.network.backward(trace, self.head.grad_z(z, self.head.activate(z), t))
+        self.network.backward(trace, self.head.loss_grad(z, t))
         if self.regularization_rate > 0 and self.regularizer.name != "none":
             mask = self.network.weight_mask
             penalty = self.regularizer.derivative(self.network.params[mask])
