@@ -35,7 +35,8 @@ from server.wire import encode_frame  # noqa: E402
 from server.workers import single_threaded_children  # noqa: E402
 
 # "default playground runs": TF's [4, 2] up to [8]×6, one epoch per frame, 100×100 grid
-NETS = [[4, 2], [8, 8], [8, 8, 8, 8], [8] * 6]
+NET_MIXES = {"mix": [[4, 2], [8, 8], [8, 8, 8, 8], [8] * 6], "tf": [[4, 2]]}
+NETS = NET_MIXES["mix"]
 FPS = 20.0
 P99_BAR = 0.150
 DELIVERED_BAR = 0.95  # "at 20 fps": each viewer gets at least 95 % of the frames it asked for
@@ -263,7 +264,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter windows, fewer levels")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--nets",
+        choices=sorted(NET_MIXES),
+        default="mix",
+        help="mix: [4,2], [8,8], [8]×4 and [8]×6 in turn; tf: TF Playground's default [4,2] only",
+    )
     args = parser.parse_args()
+    NETS[:] = NET_MIXES[args.nets]
     seconds = 4.0 if args.quick else 8.0
     levels = [10, 50, 100] if args.quick else [10, 25, 50, 75, 100, 125]
     port = free_port()
