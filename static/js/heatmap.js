@@ -21,9 +21,11 @@ export class Heatmap {
       this.drawnFrame = state.frame;
     }
     const rangeKey = String(this.range);
-    if (state.dataset !== this.drawnDataset || this.sizeChanged() || rangeKey !== this.drawnRange) {
-      this.drawPoints(state.dataset);
-      this.drawnDataset = state.dataset;
+    const shown = state.drawing ? { task: "binary", train: state.draft ?? [], test: [] } : state.dataset;
+    const shownKey = state.drawing ? state.draft : state.dataset;
+    if (shownKey !== this.drawnDataset || this.sizeChanged() || rangeKey !== this.drawnRange) {
+      this.drawPoints(shown);
+      this.drawnDataset = shownKey;
       this.drawnRange = rangeKey;
     }
   }

@@ -4,6 +4,7 @@ import { Controls } from "./controls.js";
 import { Heatmap } from "./heatmap.js";
 import { LossChart } from "./losschart.js";
 import { NeuronGrid } from "./neurons.js";
+import { OwnData } from "./owndata.js";
 import { Setup } from "./setup.js";
 import { Store } from "./store.js";
 import { configFromHash, writeHash } from "./urlstate.js";
@@ -60,19 +61,30 @@ function send(message) {
 async function start() {
   const options = await fetchOptions();
   const config = { ...structuredClone(options.defaults), ...configFromHash() };
+  let setup = null;
+  const ownData = new OwnData(document.querySelector("#own-data"), document.querySelector("#output"), store, (data) => {
+    const points = data.points ? { dataset: "points", points: data.points, csv: null } : {};
+    const csv = data.csv !== undefined ? { dataset: "csv", csv: data.csv, points: null } : {};
+    setup.config.data = { ...setup.config.data, n_samples: null, noise: 0, points: null, csv: null, ...points, ...csv };
+    setup.render();
+    store.set({ drawing: false });
+    startRun({ ...structuredClone(setup.config), seed: store.state.run?.config.seed ?? config.seed });
+  });
+  setup = new Setup(document, options, config, (change) => {
+    if (change.live) {
+      if (change.live.speed) speed = change.live.speed;
+      send({ type: "set", ...change.live });
+    } else {
+      startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed });
+    }
+  });
   const widgets = [
+    ownData,
+    setup,
     new Controls(document, send),
     new Heatmap(document.querySelector("#output")),
     new LossChart(document.querySelector("#loss-chart")),
     new NeuronGrid(document.querySelector("#neurons")),
-    new Setup(document, options, config, (change) => {
-      if (change.live) {
-        if (change.live.speed) speed = change.live.speed;
-        send({ type: "set", ...change.live });
-      } else {
-        startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed });
-      }
-    }),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   const showTest = document.querySelector("#show-test");

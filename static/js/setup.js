@@ -55,6 +55,9 @@ export class Setup {
 
   datasetControl() {
     const control = element("select", { name: "dataset" });
+    if (!(this.config.data.dataset in this.options.datasets) || !(this.options.datasets[this.config.data.dataset].task in TASK_TITLES)) {
+      control.append(element("option", { value: "", selected: "", disabled: "" }, "your own data"));
+    }
     const groups = {};
     for (const [name, info] of Object.entries(this.options.datasets)) {
       if (!(info.task in TASK_TITLES)) continue; // own points and CSV come with their own tools
@@ -64,8 +67,7 @@ export class Setup {
       groups[info.task].append(option);
     }
     control.addEventListener("change", () => {
-      this.config.data.dataset = control.value;
-      this.config.data.n_samples = null;
+      Object.assign(this.config.data, { dataset: control.value, n_samples: null, points: null, csv: null });
       this.emit();
     });
     return labelled("Dataset", control);

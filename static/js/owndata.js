@@ -1,0 +1,84 @@
+// Your own data: draw points on the output plot (click adds one of the chosen class,
+// shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
+const DOMAIN = [-6, 6];
+const MIN_POINTS = 4;
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+export class OwnData {
+  // store: the page's store (state.drawing, state.draft); onData({points} | {csv})
+  constructor(root, plot, store, onData) {
+    this.root = root;
+    this.store = store;
+    this.onData = onData;
+    this.label = 1;
+    this.build();
+    plot.addEventListener("click", (event) => this.click(event, plot));
+  }
+
+  build() {
+    this.draw = element("button", { type: "button", "aria-pressed": "false", class: "wide" }, "Draw points");
+    this.draw.title = "Click the output plot to add points; shift-click removes the nearest one";
+    this.draw.addEventListener("click", () => {
+      const drawing = !this.store.state.drawing;
+      this.store.set({ drawing, draft: this.store.state.draft ?? [] });
+    });
+    const classes = element("div", { class: "classes", role: "radiogroup", "aria-label": "Class of new points" });
+    for (const [label, name] of [[1, "Blue class"], [-1, "Orange class"]]) {
+      const radio = element("input", { type: "radio", name: "draw-class", value: String(label), "aria-label": name });
+      radio.checked = label === this.label;
+      radio.addEventListener("change", () => (this.label = label));
+      const wrapper = element("label", { class: `swatch ${label > 0 ? "positive" : "negative"}` });
+      wrapper.append(radio, element("span", {}, name));
+      classes.append(wrapper);
+    }
+    this.count = element("span", { class: "hint", "aria-live": "polite" });
+    this.train = element("button", { type: "button", class: "wide" }, "Train on my points");
+    this.train.addEventListener("click", () => this.onData({ points: this.store.state.draft }));
+    this.clear = element("button", { type: "button", class: "wide" }, "Clear points");
+    this.clear.addEventListener("click", () => this.store.set({ draft: [] }));
+    const upload = element("input", { type: "file", accept: ".csv,text/csv", "aria-label": "Upload a CSV" });
+    upload.addEventListener("change", async () => {
+      const [file] = upload.files;
+      if (file) this.onData({ csv: await file.text() });
+      upload.value = "";
+    });
+    const uploadLabel = element("label", { class: "field" });
+    uploadLabel.append(element("span", {}, "Or upload a CSV: x1, x2, label (in [−6, 6])"), upload);
+    this.drawingTools = element("div", { class: "drawing" });
+    this.drawingTools.append(classes, this.count, this.train, this.clear);
+    this.root.replaceChildren(this.draw, this.drawingTools, uploadLabel);
+  }
+
+  update(state) {
+    const drawing = Boolean(state.drawing);
+    this.draw.setAttribute("aria-pressed", String(drawing));
+    this.draw.textContent = drawing ? "Stop drawing" : "Draw points";
+    this.drawingTools.hidden = !drawing;
+    const n = state.draft?.length ?? 0;
+    this.count.textContent = `${n} point${n === 1 ? "" : "s"} drawn`;
+    this.train.disabled = n < MIN_POINTS;
+  }
+
+  click(event, plot) {
+    if (!this.store.state.drawing) return;
+    const box = plot.getBoundingClientRect();
+    const span = DOMAIN[1] - DOMAIN[0];
+    const x1 = DOMAIN[0] + ((event.clientX - box.left) / box.width) * span;
+    const x2 = DOMAIN[1] - ((event.clientY - box.top) / box.height) * span;
+    const draft = [...(this.store.state.draft ?? [])];
+    if (event.shiftKey) {
+      const distance = ([a, b]) => Math.hypot(a - x1, b - x2);
+      const nearest = draft.reduce((best, p, i) => (distance(p) < distance(draft[best]) ? i : best), 0);
+      if (draft.length && distance(draft[nearest]) < 0.6) draft.splice(nearest, 1);
+    } else {
+      draft.push([Number(x1.toFixed(3)), Number(x2.toFixed(3)), this.label]);
+    }
+    this.store.set({ draft });
+  }
+}
