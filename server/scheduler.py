@@ -186,6 +186,7 @@ class Scheduler:
                 if slot.trainer.stop_reason:
                     break
         except DivergedError as error:
+            self._send_frame(run_id, slot)  # the last sane weights, at the epoch it stopped
             self._end(run_id, slot, "diverged", str(error))
             return False
         except Exception as error:

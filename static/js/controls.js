@@ -46,7 +46,8 @@ export class Controls {
       if (value === null || value === undefined) this.accuracy.textContent = "—";
       else this.accuracy.textContent = regression ? value.toFixed(3) : `${(value * 100).toFixed(1)} %`;
     }
-    this.status.textContent = state.error || "";
+    const prefix = state.status === "diverged" ? "Training diverged: " : "";
+    this.status.textContent = state.error ? prefix + state.error : "";
     this.status.hidden = !state.error;
   }
 }

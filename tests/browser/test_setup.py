@@ -93,3 +93,23 @@ def test_reset_goes_back_to_epoch_zero(page: Page, live_server: str) -> None:
     page.get_by_role("button", name="Reset").click()
     expect(page.locator("#epoch")).to_have_text("000,000")
     expect(page.locator("#test-loss")).to_have_text(first_loss)  # the same initial weights
+
+
+def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Dataset").select_option("reg-plane")
+    wait_for_new_run(page)
+    page.get_by_label("Activation").select_option("relu")
+    wait_for_new_run(page)
+    page.get_by_label("Learning rate").select_option("10")
+    page.get_by_role("button", name="Play").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("learning rate 10 is probably too high", timeout=30_000)
+    expect(alert).to_contain_text("Training diverged")
+    expect(page.locator("#epoch")).not_to_have_text("000,000")  # the epoch it stopped at
+    expect(page.get_by_role("button", name="Play")).to_be_disabled()
+    assert "NaN" not in page.locator("#test-loss").inner_text()
+    page.screenshot(path=artifacts / "diverged.png")
+    page.get_by_role("button", name="Reset").click()  # an ended run starts again
+    wait_for_new_run(page)
+    expect(alert).to_be_hidden()
