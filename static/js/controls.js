@@ -14,7 +14,9 @@ export class Controls {
     this.play = root.querySelector("#play");
     this.step = root.querySelector("#step");
     this.reset = root.querySelector("#reset");
+    this.stepBatch = root.querySelector("#step-batch");
     this.epoch = root.querySelector("#epoch");
+    this.stepCount = root.querySelector("#step-count");
     this.testLoss = root.querySelector("#test-loss");
     this.trainLoss = root.querySelector("#train-loss");
     this.accuracy = root.querySelector("#test-accuracy");
@@ -25,6 +27,7 @@ export class Controls {
     });
     this.step.addEventListener("click", () => send({ type: "step", epochs: 1 }));
     this.reset.addEventListener("click", () => send({ type: "reset", same_init: true }));
+    this.stepBatch.addEventListener("click", () => send({ type: "step", batches: 1 }));
   }
 
   update(state) {
@@ -35,9 +38,11 @@ export class Controls {
     this.play.disabled = ended || !state.run;
     this.step.disabled = ended || !state.run;
     this.reset.disabled = !state.run;
+    this.stepBatch.disabled = ended || !state.run;
     const header = state.frame?.header;
     if (header) {
       this.epoch.textContent = formatEpoch(header.epoch);
+      this.stepCount.textContent = header.step.toLocaleString("en");
       this.testLoss.textContent = formatLoss(header.test_loss);
       this.trainLoss.textContent = formatLoss(header.train_loss);
       const regression = header.test_accuracy === null && header.test_r2 !== undefined;

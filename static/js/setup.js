@@ -50,7 +50,13 @@ export class Setup {
     const training = this.root.querySelector("#training-setup");
     data.replaceChildren(this.datasetControl(), this.noiseControl(), this.featureControls());
     network.replaceChildren(this.layerControls(), this.activationControl());
-    training.replaceChildren(this.learningRateControl(), this.speedControl());
+    training.replaceChildren(
+      this.learningRateControl(),
+      this.optimizerControl(),
+      this.regularizationControls(),
+      this.batchSizeControl(),
+      this.speedControl(),
+    );
   }
 
   datasetControl() {
@@ -144,6 +150,49 @@ export class Setup {
       this.emit({ learning_rate: Number(control.value) });
     });
     return labelled("Learning rate", control);
+  }
+
+  optimizerControl() {
+    const optimizers = this.options.optimizers;
+    const control = select("optimizer", Object.keys(optimizers), this.config.training.optimizer);
+    control.title = Object.entries(optimizers).map(([n, o]) => `${n}: ${o.formula}`).join("\n");
+    control.addEventListener("change", () => {
+      this.config.training.optimizer = control.value;
+      this.emit();
+    });
+    return labelled("Optimizer", control);
+  }
+
+  // Regularization and its rate change live, without a reset (TF Playground resets).
+  regularizationControls() {
+    const training = this.config.training;
+    const kinds = this.options.regularizers;
+    const kind = select("regularization", Object.keys(kinds), training.regularization);
+    kind.title = Object.entries(kinds).map(([n, r]) => `${n}: ${r.formula}`).join("\n");
+    const rate = select("regularization_rate", this.options.regularization_rates, training.regularization_rate);
+    kind.addEventListener("change", () => {
+      training.regularization = kind.value;
+      this.emit({ regularization: kind.value });
+    });
+    rate.addEventListener("change", () => {
+      training.regularization_rate = Number(rate.value);
+      this.emit({ regularization_rate: Number(rate.value) });
+    });
+    const box = element("div", { class: "pair" });
+    box.append(labelled("Regularization", kind), labelled("Rate λ", rate));
+    return box;
+  }
+
+  batchSizeControl() {
+    const control = element("input", { type: "number", min: "1", max: "500", step: "1", name: "batch_size" });
+    control.value = String(this.config.training.batch_size);
+    control.addEventListener("change", () => {
+      const size = Math.max(1, Math.min(500, Math.round(Number(control.value) || 1)));
+      control.value = String(size);
+      this.config.training.batch_size = size;
+      this.emit({ batch_size: size });
+    });
+    return labelled("Batch size", control);
   }
 
   speedControl() {

@@ -113,3 +113,30 @@ def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path)
     page.get_by_role("button", name="Reset").click()  # an ended run starts again
     wait_for_new_run(page)
     expect(alert).to_be_hidden()
+
+
+def test_step_one_batch_moves_the_step_not_the_epoch(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    for expected in ("1", "2", "3"):
+        page.get_by_role("button", name="Step one batch").click()
+        expect(page.locator("#step-count")).to_have_text(expected)
+    expect(page.locator("#epoch")).to_have_text("000,000")
+
+
+def test_optimizer_starts_a_new_run_and_regularization_changes_live(
+    page: Page, live_server: str
+) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Optimizer").select_option("adam")
+    wait_for_new_run(page)
+    first_loss = float(page.locator("#test-loss").inner_text())
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"{EPOCH} >= 5")
+    page.get_by_label("Regularization").select_option("l2")
+    page.get_by_label("Rate λ").select_option("0.01")
+    page.get_by_label("Batch size").fill("25")
+    page.get_by_label("Batch size").press("Enter")
+    epoch = page.evaluate(EPOCH)
+    page.wait_for_function(f"{EPOCH} >= {epoch + 10}")  # the same run trains on, no reset
+    expect(page.get_by_role("alert")).to_be_hidden()
+    assert float(page.locator("#test-loss").inner_text()) < first_loss
