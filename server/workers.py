@@ -8,6 +8,7 @@ it: ``on_death`` tells the manager, which fails those runs and starts a replacem
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -124,7 +125,8 @@ class ProcessWorker:
         self._relay.start()
 
     def submit(self, run_id: str, command: dict[str, Any]) -> None:
-        self._commands.put((run_id, command))
+        if not self._stopping:  # after stop, a late control message has nowhere to go
+            self._commands.put((run_id, command))
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
@@ -133,6 +135,13 @@ class ProcessWorker:
         if self.process.is_alive():
             self.process.kill()
         self._relay.join(timeout)
+        for channel in (self._commands, self._results):  # release their pipes and semaphores
+            channel.close()
+            channel.join_thread()
+        # Drop them now: their semaphores are unregistered when collected, and a server that
+        # ends by re-raising SIGTERM never collects (the tracker would report them leaked).
+        del self._commands, self._results
+        gc.collect()
 
     def _relay_results(self) -> None:
         """Hand results to the manager in batches: one wake-up of the loop for all that is
