@@ -5,17 +5,27 @@ const SERIES = [
 ];
 
 export class LossChart {
-  constructor(canvas) {
+  constructor(canvas, logToggle) {
     this.canvas = canvas;
     this.drawnLength = -1;
+    this.log = false;
+    logToggle.addEventListener("change", () => {
+      this.log = logToggle.checked;
+      if (this.history) requestAnimationFrame(() => this.draw(this.history));
+    });
   }
 
   update(state) {
-    const history = state.history;
+    const history = (this.history = state.history);
     const size = this.resize();
     if (history.epoch.length === this.drawnLength && !size) return;
     this.drawnLength = history.epoch.length;
     this.draw(history);
+  }
+
+  // Log scale shows the late, small improvements a linear axis flattens.
+  scaled(value) {
+    return this.log ? Math.log10(Math.max(value, 1e-8)) : value;
   }
 
   resize() {
@@ -31,11 +41,15 @@ export class LossChart {
     const { width, height } = this.canvas;
     const context = this.canvas.getContext("2d");
     context.clearRect(0, 0, width, height);
-    const values = SERIES.flatMap((s) => history[s.key]).filter((v) => v !== null);
+    const values = SERIES.flatMap((s) => history[s.key]).filter((v) => v !== null).map((v) => this.scaled(v));
     if (history.epoch.length < 2 || values.length === 0) return;
     const pad = 4 * devicePixelRatio;
-    const lo = Math.min(...values);
-    const hi = Math.max(...values);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
     const x0 = history.epoch[0];
     const xSpan = Math.max(1, history.epoch[history.epoch.length - 1] - x0);
     const x = (epoch) => pad + ((epoch - x0) / xSpan) * (width - 2 * pad);
@@ -46,7 +60,7 @@ export class LossChart {
       context.lineWidth = series.width * devicePixelRatio;
       history[series.key].forEach((v, i) => {
         if (v === null) return;
-        context[i === 0 ? "moveTo" : "lineTo"](x(history.epoch[i]), y(v));
+        context[i === 0 ? "moveTo" : "lineTo"](x(history.epoch[i]), y(this.scaled(v)));
       });
       context.stroke();
     }

@@ -2,6 +2,7 @@
 import { createRun, fetchOptions, openStream } from "./api.js";
 import { Controls } from "./controls.js";
 import { Heatmap } from "./heatmap.js";
+import { Legend } from "./legend.js";
 import { LossChart } from "./losschart.js";
 import { NeuronGrid } from "./neurons.js";
 import { OwnData } from "./owndata.js";
@@ -83,7 +84,8 @@ async function start() {
     setup,
     new Controls(document, send),
     new Heatmap(document.querySelector("#output")),
-    new LossChart(document.querySelector("#loss-chart")),
+    new LossChart(document.querySelector("#loss-chart"), document.querySelector("#log-scale")),
+    new Legend(document.querySelector("#legend")),
     new NeuronGrid(document.querySelector("#neurons")),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));

@@ -1,5 +1,16 @@
 // One store: the run, the latest frame, the history, the status. Widgets read it in
 // update(state); painting happens at most once per animation frame.
+const MAX_POINTS = 4000;
+
+// Keep every other point of the older half: the chart keeps its shape, memory stays bounded.
+function thin(history) {
+  const half = Math.floor(history.epoch.length / 2);
+  for (const key of Object.keys(history)) {
+    const column = history[key];
+    history[key] = column.slice(0, half).filter((_, i) => i % 2 === 0).concat(column.slice(half));
+  }
+}
+
 export class Store {
   constructor() {
     this.state = {
@@ -34,6 +45,7 @@ export class Store {
     h.epoch.push(epoch);
     h.train_loss.push(train);
     h.test_loss.push(test);
+    if (h.epoch.length > MAX_POINTS) thin(h);
     this.set({ frame });
   }
 

@@ -140,3 +140,25 @@ def test_optimizer_starts_a_new_run_and_regularization_changes_live(
     page.wait_for_function(f"{EPOCH} >= {epoch + 10}")  # the same run trains on, no reset
     expect(page.get_by_role("alert")).to_be_hidden()
     assert float(page.locator("#test-loss").inner_text()) < first_loss
+
+
+def test_the_legend_follows_the_task_and_the_chart_has_a_log_scale(
+    page: Page, live_server: str
+) -> None:
+    open_page(page, live_server)
+    legend = page.get_by_role("group", name="Colour legend")
+    expect(legend).to_contain_text("−1")
+    page.get_by_label("Dataset").select_option("blobs")
+    wait_for_new_run(page)
+    expect(legend).to_contain_text("class 0")
+    expect(legend).to_contain_text("class 2")
+    for epoch in (1, 2, 3):
+        page.get_by_role("button", name="Step one epoch").click()
+        page.wait_for_function(f"{EPOCH} >= {epoch}")
+    chart = "document.querySelector('#loss-chart').toDataURL()"
+    page.wait_for_timeout(100)
+    linear = page.evaluate(chart)
+    page.get_by_label("Log scale").check()
+    page.wait_for_function(f"{chart} !== {linear!r}")  # redrawn at once, differently
+    page.get_by_label("Log scale").uncheck()
+    page.wait_for_function(f"{chart} === {linear!r}")  # and back
