@@ -18,13 +18,14 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     field_validator,
     model_validator,
 )
 
 from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS
+from engine.datasets import DATASETS, Dataset
 from engine.features import FEATURES
 from engine.heads import OUTPUT_ALIASES, resolve_pair
 from engine.initializers import INITIALIZERS
@@ -95,6 +96,7 @@ class DataConfig(_Strict):
         None, description='[[x1, x2, label], ...] for "points"'
     )
     csv: str | None = Field(None, description='CSV text (x1,x2,label) for "csv"')
+    _user: Dataset | None = PrivateAttr(None)  # the parsed points or CSV
 
     @field_validator("features")
     @classmethod
@@ -111,12 +113,19 @@ class DataConfig(_Strict):
                 raise ValueError(f'dataset "{name}" needs the field "{name}"')
             if self.dataset != name and value is not None:
                 raise ValueError(f'"{name}" is only read when dataset is "{name}"')
+        # set in every branch: private attributes get their defaults only after this validator
         if self.points is not None:
-            n = len(points_to_dataset(self.points))
+            self._user = points_to_dataset(self.points)
         elif self.csv is not None:
-            n = len(parse_csv(self.csv))
+            self._user = parse_csv(self.csv)
         else:
-            n = self.n_samples or DATASETS[self.dataset].default_samples
+            self._user = None
+        user = self.user_dataset()
+        n = (
+            len(user)
+            if user is not None
+            else self.n_samples or DATASETS[self.dataset].default_samples
+        )
         n_train = int(n * self.train_ratio)
         if not 1 <= n_train < n:
             raise ValueError(
@@ -125,12 +134,13 @@ class DataConfig(_Strict):
             )
         return self
 
+    def user_dataset(self) -> Dataset | None:
+        """The user's points or CSV, parsed once when the config was validated."""
+        return self._user
+
     def task(self) -> str:
-        if self.dataset == "points":
-            return infer_task(points_to_dataset(self.points or []).y)
-        if self.dataset == "csv":
-            return infer_task(parse_csv(self.csv or "").y)
-        return DATASETS[self.dataset].task
+        user = self.user_dataset()
+        return infer_task(user.y) if user is not None else DATASETS[self.dataset].task
 
 
 class NetworkConfig(_Strict):
@@ -205,13 +215,8 @@ class ExperimentConfig(_Strict):
         """Output units: one, or one per class."""
         if self.data.task() != "multiclass":
             return 1
-        if self.data.dataset in USER_DATASETS:
-            return n_classes(
-                points_to_dataset(self.data.points).y
-                if self.data.points
-                else parse_csv(self.data.csv or "").y
-            )
-        return self.data.classes
+        user = self.data.user_dataset()
+        return n_classes(user.y) if user is not None else self.data.classes
 
     def n_parameters(self) -> int:
         """Weights and biases of the network this config builds."""

@@ -11,17 +11,17 @@ from engine.config import DataConfig
 from engine.datasets import DATASETS, Dataset, Split, split
 from engine.features import feature_matrix
 from engine.heads import Head
-from engine.userdata import n_classes, parse_csv, points_to_dataset
+from engine.network import augment
+from engine.userdata import n_classes
 
 Array = np.ndarray
 
 
 def load_points(config: DataConfig, rng: np.random.Generator) -> Dataset:
     """All the run's points, before the split."""
-    if config.dataset == "points":
-        return points_to_dataset(config.points or [])
-    if config.dataset == "csv":
-        return parse_csv(config.csv or "")
+    user = config.user_dataset()
+    if user is not None:
+        return user
     spec = DATASETS[config.dataset]
     return spec.generate(
         config.n_samples or spec.default_samples, config.noise, rng, config.classes
@@ -29,9 +29,7 @@ def load_points(config: DataConfig, rng: np.random.Generator) -> Dataset:
 
 
 def class_count(config: DataConfig, data: Dataset) -> int:
-    if config.dataset in ("points", "csv"):
-        return n_classes(data.y)
-    return config.classes
+    return n_classes(data.y) if config.user_dataset() is not None else config.classes
 
 
 @dataclass(frozen=True)
@@ -47,10 +45,7 @@ class Prepared:
     @cached_property
     def all_x_aug(self) -> Array:
         """Train then test inputs in float32, feature-major with a ones row: (features + 1, n)."""
-        x = np.concatenate([self.train_x, self.test_x]).astype(np.float32)
-        out = np.ones((x.shape[1] + 1, len(x)), x.dtype)
-        out[:-1] = x.T
-        return out
+        return augment(np.concatenate([self.train_x, self.test_x]).astype(np.float32))
 
 
 def prepare(

@@ -33,6 +33,13 @@ MAX_CACHED_SHAPES = 8
 _dot: Callable[..., Array] = getattr(np.dot, "_implementation", np.dot)
 
 
+def augment(x: Array) -> Array:
+    """x (n, features) -> (features + 1, n): feature-major, with a last row of ones."""
+    out = np.ones((x.shape[1] + 1, len(x)), x.dtype)
+    out[:-1] = x.T
+    return out
+
+
 @dataclass
 class Trace:
     """What a forward pass keeps for backward, per layer k (B = batch), feature-major:
@@ -134,11 +141,10 @@ class Network:
             self._buffers[key] = found
         return found
 
-    def augment(self, x: Array) -> Array:
+    @staticmethod
+    def augment(x: Array) -> Array:
         """x (n, n_in) -> (n_in + 1, n), feature-major with the ones row, for ``augmented=True``."""
-        out = np.ones((x.shape[1] + 1, len(x)), x.dtype)
-        out[:-1] = x.T
-        return out
+        return augment(x)
 
     def forward(
         self, x: Array, rng: np.random.Generator | None = None, augmented: bool = False

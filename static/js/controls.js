@@ -1,5 +1,5 @@
 // Play/pause and step buttons, the epoch counter, the loss read-outs and the status line.
-const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
+export const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
 
 export function formatEpoch(epoch) {
   return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");

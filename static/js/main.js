@@ -1,6 +1,6 @@
 // Wires the page: builds the setup from the options, runs a run, hands state to the widgets.
 import { createRun, fetchOptions, openStream } from "./api.js";
-import { Controls } from "./controls.js";
+import { Controls, ENDED } from "./controls.js";
 import { Heatmap } from "./heatmap.js";
 import { Legend } from "./legend.js";
 import { LossChart } from "./losschart.js";
@@ -10,7 +10,6 @@ import { Setup } from "./setup.js";
 import { Store } from "./store.js";
 import { configFromHash, writeHash } from "./urlstate.js";
 
-const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
 const store = new Store();
 let stream = null;
 let speed = 20;

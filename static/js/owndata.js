@@ -1,14 +1,10 @@
 // Your own data: draw points on the output plot (click adds one of the chosen class,
 // shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
+import { element } from "./dom.js";
+
 const DOMAIN = [-6, 6];
 const MIN_POINTS = 4;
 
-function element(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
 
 export class OwnData {
   // store: the page's store (state.drawing, state.draft); onData({points} | {csv})

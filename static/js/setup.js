@@ -1,14 +1,10 @@
 // The run's setup, built from GET /api/options: dataset, noise, input features, hidden layers
 // and neurons, activation; learning rate and speed change live. Structural changes start a
 // new run (as TF Playground resets); live ones are sent to the running one.
+import { element } from "./dom.js";
+
 const TASK_TITLES = { binary: "Two classes", multiclass: "Several classes", regression: "Regression" };
 
-function element(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
 
 function labelled(label, control) {
   const wrapper = element("label", { class: "field" });
