@@ -10,15 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS
 from engine.config import ExperimentConfig, LiveChanges
-from engine.data import Prepared, class_count, load_points, prepare
+from engine.data import Prepared, load_points, prepare
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame
-from engine.heads import Head
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
 from engine.metrics import Metrics, evaluate, with_norms
-from engine.network import Network, init_network
+from engine.model import build_head, build_network
+from engine.network import init_network
 from engine.optimizers import OPTIMIZERS, Hyper, Optimizer
 from engine.regularizers import REGULARIZERS
 from engine.stopping import Stopper
@@ -39,17 +38,9 @@ class Trainer:
         self.rng = np.random.default_rng(config.seed)
         self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
-        task, output, loss = config.head()
-        self.head = Head.build(task, output, loss, class_count(config.data, self.points))
+        self.head = build_head(config)
         self.data: Prepared = prepare(self.points, config.data, self.head, self.rng, self.dtype)
-        layers = config.network.layers()
-        sizes = [len(config.data.features), *(layer.units for layer in layers), self.head.n_outputs]
-        self.network = Network(
-            sizes,
-            [ACTIVATIONS[layer.activation or "tanh"] for layer in layers],
-            [layer.dropout or 0.0 for layer in layers],
-            dtype=self.dtype,
-        )
+        self.network = build_network(config, self.dtype)
         self._train_x_aug = self.network.augment(self.data.train_x)
         self._grids: dict[tuple[int, int], np.ndarray] = {}  # the picture's inputs, cached
         training = config.training
