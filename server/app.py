@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from server.routes import meta, pages, runs, ws
+from server.limits import BodyLimit
+from server.routes import meta, pages, results, runs, ws
 from server.runs import RunManager
 from server.settings import Settings
 
@@ -41,10 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.manager = manager
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    for router in (pages.router, meta.router, runs.router, runs.share_router, ws.router):
+    routers = (pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router)
+    for router in routers:
         app.include_router(router)
     app.state.create_buckets = {}
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
 

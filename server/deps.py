@@ -1,13 +1,16 @@
-"""Dependencies shared by the routers."""
+"""Dependencies shared by the routers: the manager, a run by id, the control token."""
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, Header, HTTPException
 from starlette.requests import HTTPConnection
 
 from server.runs import Run, RunManager
+from server.store import RunRecord, hash_token
 
 
 def get_manager(connection: HTTPConnection) -> RunManager:
@@ -23,3 +26,40 @@ def get_run(run_id: str, manager: Manager) -> Run:
         return manager.get(run_id)
     except KeyError:
         raise HTTPException(404, f"no run with id {run_id!r}") from None
+
+
+@dataclass
+class Found:
+    """A run by id: its record, and the run itself while it is held in memory."""
+
+    record: RunRecord
+    live: Run | None
+
+
+def find_run(run_id: str, manager: Manager) -> Found:
+    live = manager.runs.get(run_id)
+    record = live.record() if live else manager.store.get_run(run_id)
+    if record is None:
+        raise HTTPException(404, f"no run with id {run_id!r}")
+    return Found(record, live)
+
+
+FoundRun = Annotated[Found, Depends(find_run)]
+
+
+def authorized_run(
+    found: FoundRun,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer <control_token>` from the run's creation")
+    ] = None,
+) -> Found:
+    """The run, when the request carries its control token; else 403."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        hash_token(token.strip()), found.record.token_hash
+    ):
+        raise HTTPException(403, "this needs the run's control token: Authorization: Bearer …")
+    return found
+
+
+ControlledRun = Annotated[Found, Depends(authorized_run)]

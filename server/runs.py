@@ -1,91 +1,59 @@
-"""The run manager: creates, controls, schedules and ends runs, and fans frames out.
+"""The run manager: creates, controls, schedules, persists and ends runs; fans frames out.
 
 Everything here runs on the event loop. Training happens in workers (``server.workers``);
 their results come back through ``_deliver``, scheduled on the loop thread-safely. Each
-frame arrives encoded once and goes to every viewer's outbox as the same bytes.
+frame arrives encoded once and goes to every viewer's outbox as the same bytes. Statuses,
+metrics rows and checkpoints go to the store (``server.store``) as they arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
+import numpy as np
+
+from engine.config import ExperimentConfig
+from server.run import CapacityError, ConflictError, Run
+from server.schemas import TERMINAL_STATUSES, RunCreate
 from server.settings import Settings
+from server.store import RunRecord, Store, hash_token, now
 from server.viewers import RateBucket, Viewer
 from server.wire import dumps
 from server.workers import ProcessWorker, ThreadWorker, Worker
 
+__all__ = ["CapacityError", "ConflictError", "Run", "RunManager"]
 log = logging.getLogger(__name__)
 SHARE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 GOING_AWAY = 1001
-
-
-class CapacityError(RuntimeError):
-    """No room for another run or viewer."""
-
-
-class ConflictError(RuntimeError):
-    """The run's status does not allow that control."""
-
-
-@dataclass(eq=False)
-class Run:
-    id: str
-    control_token: str
-    share_code: str
-    body: RunCreate
-    worker: int
-    status: RunStatus = "created"
-    epoch: int = 0
-    step: int = 0
-    error: str | None = None
-    stop_reason: str | None = None
-    viewers_can_control: bool = False
-    watched: bool = False  # a viewer has joined once (an interactive run, not a script's)
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    last_seen: float = field(default_factory=time.monotonic)  # last viewer or control
-    viewers: set[Viewer] = field(default_factory=set)
-    last_frame: bytes | None = None
-    features: bytes | None = None
-    dataset: str | None = None
-
-    def status_message(self) -> str:
-        return dumps(
-            {
-                "type": "status",
-                "run_id": self.id,
-                "status": self.status,
-                "epoch": self.epoch,
-                "step": self.step,
-                "error": self.error,
-                "stop_reason": self.stop_reason,
-                "viewers": len(self.viewers),
-                "viewers_can_control": self.viewers_can_control,
-            }
-        )
+Weights = tuple[int, int, np.ndarray]  # epoch, step, flat parameters
 
 
 class RunManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.store = Store(settings.database)
         self.runs: dict[str, Run] = {}
         self.by_code: dict[str, Run] = {}
         self.workers: list[Worker] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._janitor: asyncio.Task[None] | None = None
+        self._requests: dict[int, asyncio.Future[Weights]] = {}
+        self._request_ids = itertools.count()
 
     # -- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        marked = self.store.mark_interrupted()  # what was live when the server last stopped
+        if marked:
+            log.info("%d runs were interrupted by the last shutdown", marked)
         count = self.settings.workers or 0
         self.workers = [self._new_worker(i, count > 0) for i in range(max(count, 1))]
         for worker in self.workers:
@@ -101,35 +69,74 @@ class RunManager:
         return ThreadWorker(index, self._publish_threadsafe, fps)
 
     async def stop(self) -> None:
-        """Close every socket (1001), then stop the workers: done in seconds."""
+        """Close every socket (1001), checkpoint live runs, stop the workers: done in seconds."""
         if self._janitor:
             self._janitor.cancel()
         for run in self.runs.values():
             for viewer in run.viewers:
                 viewer.close(GOING_AWAY, "the server is shutting down")
+        await self._last_checkpoints(timeout=2.0)
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in self.workers))
+        for run in self.runs.values():
+            if run.status not in TERMINAL_STATUSES:
+                self._set_status(run, {"status": "interrupted", "error": "the server stopped"})
+        self.store.close()
+
+    async def _last_checkpoints(self, timeout: float) -> None:
+        live = [run for run in self.runs.values() if run.status not in TERMINAL_STATUSES]
+        waits = [self.weights(run, timeout, checkpoint=True) for run in live]
+        await asyncio.gather(*waits, return_exceptions=True)
 
     # -- runs ----------------------------------------------------------------------------
 
-    def create(self, body: RunCreate) -> Run:
+    def create(self, body: RunCreate) -> tuple[Run, str]:
+        """A new run, trained in the background when ``body.start``; returns it and its
+        control token (shown once)."""
         self._make_room()
+        token = secrets.token_urlsafe(24)
+        run = self._admit(secrets.token_urlsafe(12), hash_token(token), body)
+        self.store.insert_run(run.record())
+        self._submit(run, {"type": "create", "config": body.config, "speed": body.speed})
+        if body.start:
+            self.control(run, {"type": "play"})
+        return run, token
+
+    def _admit(self, run_id: str, token_hash: str, body: RunCreate) -> Run:
         counts = [0] * len(self.workers)  # live runs per worker
         for run in self.runs.values():
             counts[run.worker] += run.status not in TERMINAL_STATUSES
         run = Run(
-            id=secrets.token_urlsafe(12),
-            control_token=secrets.token_urlsafe(24),
+            id=run_id,
+            token_hash=token_hash,
             share_code=self._new_share_code(),
             body=body,
             worker=counts.index(min(counts)),  # the least loaded
         )
         self.runs[run.id] = run
         self.by_code[run.share_code] = run
-        command = {"type": "create", "config": body.config, "speed": body.speed}
-        self.workers[run.worker].submit(run.id, command)
-        if body.start:
-            self.control(run, {"type": "play"})
         return run
+
+    def resume(self, record: RunRecord) -> Run:
+        """Bring an interrupted run back from its last checkpoint and train it on."""
+        if record.status != "interrupted":
+            raise ConflictError(f"only an interrupted run is resumed this way ({record.status})")
+        saved = self.store.checkpoint(record.id)
+        if saved is None:
+            raise ConflictError("the run has no checkpoint to resume from")
+        self._make_room()
+        config = ExperimentConfig.model_validate_json(record.config)
+        body = RunCreate(config=config, name=record.name, start=True, speed=record.speed)
+        run = self._admit(record.id, record.token_hash, body)
+        run.created_at, run.started_at = record.created_at or now(), record.started_at
+        run.epoch, run.step = saved[0], saved[1]
+        self.store.update_run(run.id, status="created", ended_at=None, error=None)
+        command = {"type": "create", "config": config, "speed": body.speed, "checkpoint": saved[2]}
+        self._submit(run, command)
+        self.control(run, {"type": "play"})
+        return run
+
+    def _submit(self, run: Run, command: dict[str, Any]) -> None:
+        self.workers[run.worker].submit(run.id, command)
 
     def _new_share_code(self) -> str:
         while (code := "".join(secrets.choice(SHARE_ALPHABET) for _ in range(6))) in self.by_code:
@@ -149,12 +156,18 @@ class RunManager:
     def get(self, run_id: str) -> Run:
         return self.runs[run_id]
 
-    def remove(self, run: Run) -> None:
+    def remove(self, run: Run, delete: bool = False) -> None:
+        """Out of memory (and, with ``delete``, out of the store). A live run evicted this
+        way is ``interrupted``: its checkpoint is stored, and ``resume`` brings it back."""
         self.runs.pop(run.id, None)
         self.by_code.pop(run.share_code, None)
         for viewer in run.viewers:
             viewer.close(GOING_AWAY, "the run was removed")
-        self.workers[run.worker].submit(run.id, {"type": "remove"})
+        self._submit(run, {"type": "remove"})
+        if delete:
+            self.store.delete_run(run.id)
+        elif run.status not in TERMINAL_STATUSES:
+            self._set_status(run, {"status": "interrupted", "error": "evicted while idle"})
 
     def control(self, run: Run, message: dict[str, Any]) -> None:
         """Forward a control message to the run's worker, if its status allows it."""
@@ -165,7 +178,21 @@ class RunManager:
             return
         if run.status in TERMINAL_STATUSES and message["type"] != "view":
             raise ConflictError(f"the run has ended ({run.status}); create a new one")
-        self.workers[run.worker].submit(run.id, message)
+        self._submit(run, message)
+
+    async def weights(self, run: Run, timeout: float = 5.0, checkpoint: bool = False) -> Weights:
+        """The live run's weights now, from its worker (``checkpoint``: stored too)."""
+        assert self._loop is not None
+        request = next(self._request_ids)
+        future: asyncio.Future[Weights] = self._loop.create_future()
+        self._requests[request] = future
+        if checkpoint:
+            self._submit(run, {"type": "checkpoint"})
+        self._submit(run, {"type": "snapshot", "request": request})
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._requests.pop(request, None)
 
     # -- viewers -------------------------------------------------------------------------
 
@@ -183,11 +210,15 @@ class RunManager:
         viewer.offer_message(run.status_message())
         if run.last_frame:
             viewer.offer_frame(run.last_frame)
+        if len(run.viewers) == 1:
+            self._submit(run, {"type": "watch", "viewers": 1})
         return viewer
 
     def unsubscribe(self, run: Run, viewer: Viewer) -> None:
         run.viewers.discard(viewer)
         run.last_seen = time.monotonic()
+        if not run.viewers and run.id in self.runs:
+            self._submit(run, {"type": "watch", "viewers": 0})
 
     def _broadcast(self, run: Run, message: str | bytes) -> None:
         for viewer in run.viewers:
@@ -221,15 +252,32 @@ class RunManager:
             run.features = payload
             self._broadcast(run, payload)
         elif kind == "status":
-            run.status, run.error = payload["status"], payload.get("error")
-            run.stop_reason = payload.get("stop_reason")
-            run.epoch, run.step = payload.get("epoch", run.epoch), payload.get("step", run.step)
-            self._broadcast(run, run.status_message())
+            self._set_status(run, payload)
         elif kind == "error":
             self._broadcast(run, dumps(payload))
-        else:
+        elif kind == "dataset":
             run.dataset = dumps(payload)
             self._broadcast(run, run.dataset)
+        else:
+            self._persist(run, kind, payload)
+
+    def _persist(self, run: Run, kind: str, payload: Any) -> None:
+        if kind == "metrics":
+            if payload["reset"]:
+                self.store.clear_metrics(run.id)
+            self.store.append_metrics(run.id, payload["rows"])
+            if payload["rows"]:
+                run.epoch, run.step = payload["rows"][-1][:2]
+        elif kind == "checkpoint":
+            self.store.save_checkpoint(run.id, *payload)
+        elif kind == "snapshot":
+            future = self._requests.get(payload[0])
+            if future is not None and not future.done():
+                future.set_result(payload[1:])
+
+    def _set_status(self, run: Run, payload: dict[str, Any]) -> None:
+        self.store.update_run(run.id, **run.status_changes(payload))
+        self._broadcast(run, run.status_message())
 
     def _worker_died_threadsafe(self, worker: ProcessWorker) -> None:
         assert self._loop is not None
@@ -240,14 +288,8 @@ class RunManager:
         """Fail the dead worker's runs (only those) and start a fresh worker in its place."""
         for run in self.runs.values():
             if run.worker == index and run.status not in TERMINAL_STATUSES:
-                self._deliver(
-                    run.id,
-                    "status",
-                    {
-                        "status": "failed",
-                        "error": "the worker process training this run crashed",
-                    },
-                )
+                error = "the worker process training this run crashed"
+                self._set_status(run, {"status": "failed", "error": error})
         self.workers[index] = self._new_worker(index, process=True)
         self.workers[index].start()
 

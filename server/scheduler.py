@@ -21,6 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from engine.config import ExperimentConfig
+from engine.history import COLUMNS
+from engine.snapshot import capture, from_bytes, restore, to_bytes
 from engine.trainer import DivergedError, Trainer
 from server.wire import encode_features, encode_frame
 
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 Publish = Callable[[str, str, Any], None]  # (run_id, kind, payload)
 STOP = ("", {"type": "stop"})
 SERVER_FIELDS = ("speed",)  # in a "set" message, fields the scheduler keeps itself
+SLICE = 0.02  # seconds of training a flat-out run gets per turn
+SHIP_EVERY = 0.25  # seconds between batches of metrics rows
+CHECKPOINT_EVERY = 5.0  # seconds between checkpoints of a training run
 
 
 class CommandQueue(Protocol):
@@ -43,12 +48,21 @@ class _Slot:
 
     trainer: Trainer
     fps: float
-    speed: float  # epochs per second
+    speed: float | None  # epochs per second; None: as fast as it goes while nobody watches
     resolution: int = 100
     playing: bool = False
+    watched: bool = False  # frames are made only for viewers
     next_epoch: float = 0.0
     next_frame: float = 0.0
     dirty: bool = False  # trained since the last frame
+    shipped: int = -1  # the last epoch whose metrics row went out
+    next_ship: float = 0.0
+    next_checkpoint: float = 0.0
+
+    @property
+    def pace(self) -> float | None:
+        """Epochs per second now: the set speed, one per frame when watched, else flat out."""
+        return self.speed or (self.fps if self.watched else None)
 
 
 class Scheduler:
@@ -75,22 +89,38 @@ class Scheduler:
     def _idle_time(self) -> float:
         """Seconds until something is due (0.5 s when nothing plays)."""
         due = [slot.next_epoch for slot in self._slots.values() if slot.playing]
-        due += [slot.next_frame for slot in self._slots.values() if slot.dirty]
+        due += [slot.next_frame for slot in self._slots.values() if slot.dirty and slot.watched]
         return max(0.0, min(due) - time.monotonic()) if due else 0.5
 
     def _tick(self, now: float) -> None:
         for run_id, slot in list(self._slots.items()):
             if slot.playing and slot.next_epoch <= now:
-                # at most one frame's worth of epochs: an overloaded worker trains slower
-                # and keeps every run's pictures coming, rather than catching up in bursts
-                behind = int((now - slot.next_epoch) * slot.speed) + 1
-                count = min(behind, math.ceil(slot.speed / slot.fps))
-                slot.next_epoch = max(slot.next_epoch + count / slot.speed, now)
-                if not self._train(run_id, slot, slot.trainer.train_epoch, count):
+                if not self._train_turn(run_id, slot, now):
                     continue
-            if slot.dirty and slot.next_frame <= now:
+                if now >= slot.next_ship:
+                    self._ship(run_id, slot)
+                    slot.next_ship = now + SHIP_EVERY
+                if now >= slot.next_checkpoint:
+                    self._checkpoint(run_id, slot)
+                    slot.next_checkpoint = now + CHECKPOINT_EVERY
+            if slot.dirty and slot.watched and slot.next_frame <= now:
                 self._send_frame(run_id, slot)
                 slot.next_frame = max(slot.next_frame + 1.0 / slot.fps, now)
+
+    def _train_turn(self, run_id: str, slot: _Slot, now: float) -> bool:
+        """A paced run trains the epochs due, at most one frame's worth: an overloaded worker
+        trains slower and keeps every run's pictures coming. A flat-out run trains for SLICE."""
+        pace = slot.pace
+        if pace is None:
+            end = now + SLICE
+            while self._train(run_id, slot, slot.trainer.train_epoch, 1):
+                if time.monotonic() >= end:
+                    return True
+            return False
+        behind = int((now - slot.next_epoch) * pace) + 1
+        count = min(behind, math.ceil(pace / slot.fps))
+        slot.next_epoch = max(slot.next_epoch + count / pace, now)
+        return self._train(run_id, slot, slot.trainer.train_epoch, count)
 
     def _apply_safely(self, run_id: str, command: dict[str, Any]) -> None:
         """A command that breaks fails its own run, never the loop that serves every run."""
@@ -117,16 +147,22 @@ class Scheduler:
         config: ExperimentConfig = command["config"]
         try:
             trainer = Trainer(config)
+            if command.get("checkpoint"):  # resuming
+                restore(trainer, from_bytes(command["checkpoint"]))
         except Exception as error:
             log.exception("run %s could not be built", run_id)
             self._publish(run_id, "status", {"status": "failed", "error": str(error)})
             return
-        fps = self._default_fps
-        slot = _Slot(trainer=trainer, fps=fps, speed=command.get("speed") or fps)
+        slot = _Slot(trainer=trainer, fps=self._default_fps, speed=command.get("speed"))
         self._slots[run_id] = slot
         self._publish(run_id, "dataset", _dataset_message(trainer))
         self._publish(run_id, "features", encode_features(run_id, trainer.feature_maps()))
-        self._send_frame(run_id, slot)
+        if command.get("checkpoint"):
+            slot.shipped = trainer.epoch  # its history is stored already
+        else:
+            self._ship(run_id, slot)
+            self._checkpoint(run_id, slot)
+        slot.dirty = True
 
     # -- client messages -----------------------------------------------------------------
 
@@ -140,6 +176,27 @@ class Scheduler:
     def _on_pause(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         slot.playing = False
         self._status(run_id, slot, "paused")
+        self._checkpoint(run_id, slot)
+
+    def _on_cancel(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
+        self._checkpoint(run_id, slot)
+        self._end(run_id, slot, "cancelled", None)
+
+    def _on_watch(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
+        slot.watched = command["viewers"] > 0
+        if slot.watched:
+            slot.next_epoch = time.monotonic()  # from flat out to paced, without a burst
+            self._send_frame(run_id, slot)
+
+    def _on_checkpoint(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
+        self._ship(run_id, slot)
+        self._checkpoint(run_id, slot)
+
+    def _on_snapshot(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
+        """The weights now, for a model download or a prediction."""
+        trainer = slot.trainer
+        reply = (command["request"], trainer.epoch, trainer.step, trainer.network.params.copy())
+        self._publish(run_id, "snapshot", reply)
 
     def _on_view(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         slot.fps = command.get("fps") or slot.fps
@@ -158,7 +215,10 @@ class Scheduler:
     def _on_reset(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         slot.playing = False
         slot.trainer.reset(same_init=command.get("same_init", True))
+        slot.shipped = -1
+        self._ship(run_id, slot, reset=True)
         self._status(run_id, slot, "paused")
+        self._checkpoint(run_id, slot)
         self._send_frame(run_id, slot)
 
     def _on_regenerate(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
@@ -204,6 +264,9 @@ class Scheduler:
         self, run_id: str, slot: _Slot, status: str, error: str | None, reason: str | None = None
     ) -> None:
         slot.playing = False
+        self._ship(run_id, slot)
+        if status != "cancelled":
+            self._checkpoint(run_id, slot)
         self._status(run_id, slot, status, error, reason)
         del self._slots[run_id]
 
@@ -216,6 +279,7 @@ class Scheduler:
         reason: str | None = None,
     ) -> None:
         trainer = slot.trainer
+        self._ship(run_id, slot)
         message = {
             "status": status,
             "epoch": trainer.epoch,
@@ -225,11 +289,38 @@ class Scheduler:
         }
         self._publish(run_id, "status", message)
 
+    def _ship(self, run_id: str, slot: _Slot, reset: bool = False) -> None:
+        """Send the history rows not sent yet (``reset``: the history starts over)."""
+        columns = slot.trainer.history.columns
+        epochs = columns["epoch"]
+        start = len(epochs)
+        while start > 0 and epochs[start - 1] > slot.shipped:
+            start -= 1
+        if start == len(epochs) and not reset:
+            return
+        steps, values = columns["step"], [columns[name] for name in COLUMNS[2:]]
+        rows = [
+            (int(epochs[i]), int(steps[i]), *(_plain(column[i]) for column in values))
+            for i in range(start, len(epochs))
+        ]
+        slot.shipped = int(epochs[-1])
+        self._publish(run_id, "metrics", {"rows": rows, "reset": reset})
+
+    def _checkpoint(self, run_id: str, slot: _Slot) -> None:
+        trainer = slot.trainer
+        state = to_bytes(capture(trainer))
+        self._publish(run_id, "checkpoint", (trainer.epoch, trainer.step, state))
+
     def _send_frame(self, run_id: str, slot: _Slot) -> None:
         frame = slot.trainer.frame(slot.resolution)
         slot.dirty = False
         metrics = frame.metrics
         self._publish(run_id, "frame", (metrics.epoch, metrics.step, encode_frame(run_id, frame)))
+
+
+def _plain(value: float) -> float | None:
+    """NaN (no accuracy, in regression) becomes None on the wire and in the store."""
+    return None if math.isnan(value) else value
 
 
 def _dataset_message(trainer: Trainer) -> dict[str, Any]:

@@ -43,8 +43,13 @@ class RunPublic(BaseModel):
     config: ExperimentConfig
     epoch: int
     step: int
-    share_code: str
+    share_code: str | None = Field(None, description="join as a viewer; while the run is live")
     created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    summary: dict[str, dict[str, float | None] | None] = Field(
+        default_factory=dict, description="the latest metrics row and the best (lowest test loss)"
+    )
     viewers: int = 0
     viewers_can_control: bool = False
     error: str | None = None
@@ -53,6 +58,46 @@ class RunPublic(BaseModel):
 
 class RunCreated(RunPublic):
     control_token: str = Field(description="needed to control the run; shown only here")
+
+
+class RunList(BaseModel):
+    runs: list[RunPublic]
+    next_cursor: str | None = Field(None, description="pass as ?cursor= for the next page")
+
+
+class PredictBody(_Strict):
+    points: list[tuple[float, float]] = Field(
+        min_length=1, max_length=10_000, description="points (x1, x2) in the plane"
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"points": [[0, 0], [4.5, -2]]}]})
+
+
+class Prediction(BaseModel):
+    epoch: int
+    task: str
+    outputs: list[list[float]] = Field(
+        description="per point, the output layer: a probability (sigmoid, softmax), a ±1 "
+        "score (tanh) or the regression value"
+    )
+    labels: list[float] | None = Field(description="±1 or class index; None for regression")
+
+
+class LayerWeights(BaseModel):
+    activation: str
+    weights: list[list[float]] = Field(description="(fan_in, fan_out): a = f(x @ W + b)")
+    biases: list[float]
+
+
+class ModelOut(BaseModel):
+    config: ExperimentConfig
+    epoch: int
+    step: int
+    task: str
+    features: list[str]
+    output_activation: str
+    loss: str
+    layers: list[LayerWeights]
 
 
 class Play(_Strict):

@@ -38,5 +38,11 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(
         default_factory=list, description="extra websocket origins; the page's own always passes"
     )
+    # persistence
+    database: str = Field(
+        str(Path.home() / ".nnplayground" / "runs.db"),
+        description="the SQLite file runs are stored in (':memory:' keeps nothing)",
+    )
+    max_body_bytes: int = Field(2_000_000, ge=1024, description="largest request body accepted")
     static_dir: Path = ROOT / "static"
     templates_dir: Path = ROOT / "templates"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -15,10 +17,13 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 
+# Settings made anywhere in the tests keep nothing on disk unless a test asks for a file.
+os.environ.setdefault("NNPG_DATABASE", ":memory:")
+
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(default_fps=30.0)
+def settings(tmp_path: Path) -> Settings:
+    return Settings(default_fps=30.0, database=str(tmp_path / "runs.db"))
 
 
 @pytest.fixture

@@ -68,4 +68,11 @@ async def options() -> dict[str, Any]:
 async def health(manager: Manager) -> dict[str, Any]:
     running = sum(run.status == "running" for run in manager.runs.values())
     viewers = sum(len(run.viewers) for run in manager.runs.values())
-    return {"status": "ok", "runs": len(manager.runs), "running": running, "viewers": viewers}
+    return {
+        "status": "ok",
+        "runs": len(manager.runs),
+        "running": running,
+        "viewers": viewers,
+        "stored_runs": manager.store.count(),
+        "workers": len(manager.workers),
+    }

@@ -1,36 +1,47 @@
-"""Runs as REST resources."""
+"""Runs as REST resources: create, list, read, control, delete."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from server.deps import Manager, get_run
-from server.runs import CapacityError, Run
-from server.schemas import RunCreate, RunCreated, RunPublic
+from engine.config import ExperimentConfig
+from server.deps import ControlledRun, Found, FoundRun, Manager
+from server.runs import CapacityError, ConflictError, Run, RunManager
+from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
+from server.store import RunRecord
 from server.viewers import RateBucket
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
-RunDep = Annotated[Run, Depends(get_run)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no run with that id"}}
+CONTROL: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    403: {"description": "the control token is missing or wrong"},
+    409: {"description": "the run's status does not allow it"},
+}
 
 
-def public(run: Run) -> RunPublic:
+def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPublic:
     return RunPublic(
-        id=run.id,
-        name=run.body.name,
-        status=run.status,
-        config=run.body.config,
-        epoch=run.epoch,
-        step=run.step,
-        share_code=run.share_code,
-        created_at=run.created_at,
-        viewers=len(run.viewers),
-        viewers_can_control=run.viewers_can_control,
-        error=run.error,
-        stop_reason=run.stop_reason,
+        id=record.id,
+        name=record.name,
+        status=record.status,
+        config=live.body.config if live else ExperimentConfig.model_validate_json(record.config),
+        epoch=record.epoch,
+        step=record.step,
+        share_code=live.share_code if live else None,
+        created_at=record.created_at,
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+        summary=manager.store.summary(record.id),
+        viewers=len(live.viewers) if live else 0,
+        viewers_can_control=live.viewers_can_control if live else False,
+        error=record.error,
+        stop_reason=record.stop_reason,
     )
 
 
@@ -48,11 +59,19 @@ def _rate_limit(request: Request, manager: Manager) -> None:
             del buckets[key]
 
 
-@router.post("", status_code=201, response_model=RunCreated, dependencies=[Depends(_rate_limit)])
+@router.post(
+    "",
+    status_code=201,
+    response_model=RunCreated,
+    dependencies=[Depends(_rate_limit)],
+    responses={429: {"description": "too many runs created"}, 503: {"description": "full"}},
+)
 async def create_run(
     body: RunCreate, manager: Manager, request: Request, response: Response
 ) -> RunCreated:
-    """Create a run; it trains in the background when ``start`` is true."""
+    """Create a run; it trains in the background when ``start`` is true. With
+    ``training.max_epochs`` or a stop rule it ends ``succeeded``; nobody watching, it
+    trains as fast as it goes (or at ``speed`` epochs per second)."""
     size, budget = body.config.n_parameters(), manager.settings.max_parameters
     if size > budget:
         raise RequestValidationError(
@@ -65,25 +84,101 @@ async def create_run(
             ]
         )
     try:
-        run = manager.create(body)
+        run, token = manager.create(body)
     except CapacityError as error:
         raise HTTPException(503, str(error), headers={"Retry-After": "30"}) from None
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
-    return RunCreated(**public(run).model_dump(), control_token=run.control_token)
+    return RunCreated(**public(run.record(), run, manager).model_dump(), control_token=token)
 
 
-@router.get("/{run_id}", response_model=RunPublic)
-async def read_run(run: RunDep) -> RunPublic:
-    return public(run)
+@router.get("", response_model=RunList)
+async def list_runs(
+    manager: Manager,
+    status: RunStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+) -> RunList:
+    """Runs, newest first; ``next_cursor`` pages on."""
+    records, more = manager.store.list_runs(status, limit, int(cursor) if cursor else None)
+    runs = [public(record, manager.runs.get(record.id), manager) for record in records]
+    return RunList(runs=runs, next_cursor=None if more is None else str(more))
+
+
+@router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)
+async def read_run(found: FoundRun, manager: Manager) -> RunPublic:
+    return public(found.record, found.live, manager)
+
+
+@router.delete("/{run_id}", status_code=204, responses=CONTROL)
+async def delete_run(found: ControlledRun, manager: Manager) -> Response:
+    """Remove a run and everything stored about it."""
+    if found.live:
+        manager.remove(found.live, delete=True)
+    else:
+        manager.store.delete_run(found.record.id)
+    return Response(status_code=204)
+
+
+async def _settle(run: Run, before: str, timeout: float = 2.0) -> None:
+    """Wait (briefly) for the worker to report the status a control leads to."""
+    deadline = time.monotonic() + timeout
+    while run.status == before and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
+async def _control(found: Found, manager: Manager, message: str) -> RunPublic:
+    run = found.live
+    if run is None or run.status in TERMINAL_STATUSES:
+        raise HTTPException(409, f"the run has ended ({found.record.status})")
+    before = run.status
+    try:
+        manager.control(run, {"type": message})
+    except ConflictError as error:
+        raise HTTPException(409, str(error)) from None
+    if (message, before) not in (("pause", "paused"), ("play", "running")):
+        await _settle(run, before)
+    return public(run.record(), run, manager)
+
+
+@router.post("/{run_id}/pause", response_model=RunPublic, responses=CONTROL)
+async def pause_run(found: ControlledRun, manager: Manager) -> RunPublic:
+    """Stop training for now; ``resume`` goes on from here."""
+    return await _control(found, manager, "pause")
+
+
+@router.post("/{run_id}/resume", response_model=RunPublic, responses=CONTROL)
+async def resume_run(found: ControlledRun, manager: Manager) -> RunPublic:
+    """Train on: a paused or created run, or an ``interrupted`` one from its checkpoint."""
+    if found.live is None and found.record.status == "interrupted":
+        try:
+            run = manager.resume(found.record)
+        except ConflictError as error:
+            raise HTTPException(409, str(error)) from None
+        except CapacityError as error:
+            raise HTTPException(503, str(error), headers={"Retry-After": "30"}) from None
+        await _settle(run, "created")
+        return public(run.record(), run, manager)
+    return await _control(found, manager, "play")
+
+
+@router.post("/{run_id}/cancel", response_model=RunPublic, responses=CONTROL)
+async def cancel_run(found: ControlledRun, manager: Manager) -> RunPublic:
+    """End the run at the next step boundary (``cancelled``); its history and model stay."""
+    if found.live is None and found.record.status == "interrupted":
+        manager.store.update_run(found.record.id, status="cancelled")
+        record = manager.store.get_run(found.record.id)
+        assert record is not None
+        return public(record, None, manager)
+    return await _control(found, manager, "cancel")
 
 
 share_router = APIRouter(prefix="/api/share", tags=["runs"])
 
 
-@share_router.get("/{code}", response_model=RunPublic)
+@share_router.get("/{code}", response_model=RunPublic, responses=NOT_FOUND)
 async def read_shared_run(code: str, manager: Manager) -> RunPublic:
     """The run behind a share code (6 characters, any case): join its stream as a viewer."""
     run = manager.by_code.get(code.upper())
     if run is None:
         raise HTTPException(404, f"no run has the share code {code!r}")
-    return public(run)
+    return public(run.record(), run, manager)

@@ -5,7 +5,6 @@ One receiver and one sender per connection in a task group: when either ends, bo
 
 from __future__ import annotations
 
-import hmac
 import json
 from urllib.parse import urlsplit
 
@@ -47,7 +46,7 @@ async def stream(websocket: WebSocket, run_id: str, manager: Manager) -> None:
         return
     token = websocket.query_params.get("token", "")
     try:
-        viewer = manager.subscribe(run, hmac.compare_digest(token, run.control_token))
+        viewer = manager.subscribe(run, run.authorizes(token))
     except CapacityError as error:
         await websocket.close(TRY_AGAIN_LATER, str(error))
         return

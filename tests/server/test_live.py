@@ -124,11 +124,12 @@ def test_a_full_server_is_a_503_with_retry_after() -> None:
     assert response.status_code == 503 and response.headers["retry-after"] == "30"
 
 
-def test_an_idle_run_makes_room_for_a_new_one() -> None:
+def test_an_idle_run_makes_room_for_a_new_one_and_is_kept_as_interrupted() -> None:
     with make_client(max_runs=1) as client:
         idle = client.post("/api/runs", json={"start": False}).json()
         assert client.post("/api/runs", json={"start": False}).status_code == 201
-        assert client.get(f"/api/runs/{idle['id']}").status_code == 404
+        evicted = client.get(f"/api/runs/{idle['id']}").json()
+        assert evicted["status"] == "interrupted" and evicted["share_code"] is None
 
 
 @pytest.mark.parametrize(
@@ -186,7 +187,7 @@ def test_speed_is_epochs_per_second_apart_from_the_frame_rate(client: TestClient
     assert len(frames) <= 12  # … shown at ~5 frames a second
 
 
-def test_sweep_pauses_an_abandoned_page_and_evicts_idle_runs() -> None:
+def test_sweep_pauses_an_abandoned_page_and_evicts_idle_runs_to_the_store() -> None:
     with make_client(pause_after=0.0, idle_ttl=0.5) as client:
         app_manager = client.app.state.manager  # type: ignore[attr-defined]
         watched = create(client)
@@ -201,8 +202,9 @@ def test_sweep_pauses_an_abandoned_page_and_evicts_idle_runs() -> None:
             client.get(f"/api/runs/{scripted['id']}").json()["status"] == "running"
         )  # a script's run goes on
         app_manager.sweep(time.monotonic() + 2)
-        assert client.get(f"/api/runs/{watched['id']}").status_code == 404
-        assert client.get(f"/api/runs/{scripted['id']}").status_code == 200
+        assert watched["id"] not in app_manager.runs  # evicted: out of memory, kept in the store
+        assert client.get(f"/api/runs/{watched['id']}").json()["status"] == "interrupted"
+        assert scripted["id"] in app_manager.runs
 
 
 def test_status_messages_say_how_many_watch(client: TestClient) -> None:

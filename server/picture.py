@@ -1,0 +1,104 @@
+"""A run's picture as a PNG: the decision boundary (or regression surface) with its points,
+coloured as the page draws it (TF Playground's orange-grey-blue, 31 shades, alpha 160/255)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+
+from engine.datasets import DOMAIN
+from engine.model import Model
+
+Array = np.ndarray
+NEGATIVE, ZERO, POSITIVE = (245, 147, 34), (232, 234, 235), (8, 119, 189)
+CLASS_COLORS = np.array(
+    [NEGATIVE, POSITIVE, (44, 160, 44), (148, 103, 189), (214, 39, 40), (140, 86, 75),
+     (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
+    dtype=float,
+)  # fmt: skip
+ALPHA = 160 / 255
+SHADES = 30
+LOW, HIGH = DOMAIN
+
+
+def diverging(values: Array) -> Array:
+    """Values in [-1, 1] -> RGB (n, 3): orange, grey, blue, in 31 shades."""
+    v = np.round((np.clip(values, -1, 1) + 1) / 2 * SHADES) / SHADES * 2 - 1
+    zero, far = np.array(ZERO, float), np.where(v[:, None] < 0, NEGATIVE, POSITIVE)
+    rgb: Array = zero + (far - zero) * np.abs(v)[:, None]
+    return rgb
+
+
+def _over_white(rgb: Array, alpha: Array | float) -> Array:
+    return rgb * alpha + 255 * (1 - alpha)
+
+
+def _scaled(model: Model, outputs: Array, top: float) -> Array:
+    """Binary and regression outputs as values in [-1, 1]."""
+    if model.head.task == "regression":
+        return outputs[:, 0] / top
+    if model.head.output == "sigmoid":
+        return outputs[:, 0] * 2 - 1
+    return outputs[:, 0]
+
+
+def background(model: Model, size: int, top: float) -> Array:
+    """The output over the [-6, 6]² grid as an RGB image (size, size, 3), x2 upwards."""
+    axis = np.linspace(LOW, HIGH, size)
+    x1, x2 = np.meshgrid(axis, axis[::-1])
+    outputs = model.outputs(np.column_stack([x1.ravel(), x2.ravel()]))
+    if model.head.task == "multiclass":
+        k = outputs.shape[1]
+        confidence = np.clip((outputs.max(axis=1) - 1 / k) / (1 - 1 / k), 0, 1)
+        colors = CLASS_COLORS[outputs.argmax(axis=1) % len(CLASS_COLORS)]
+        rgb = _over_white(colors, (ALPHA * confidence)[:, None])
+    else:
+        rgb = _over_white(diverging(_scaled(model, outputs, top)), ALPHA)
+    return rgb.reshape(size, size, 3)
+
+
+def point_colors(model: Model, labels: Array, top: float) -> Array:
+    if model.head.task == "multiclass":
+        picked: Array = CLASS_COLORS[labels.astype(int) % len(CLASS_COLORS)]
+        return picked
+    if model.head.task == "regression":
+        return diverging(labels / top)
+    return np.where(labels[:, None] > 0, POSITIVE, NEGATIVE).astype(float)
+
+
+def draw_points(image: Array, points: Array, colors: Array, ring: tuple[int, int, int]) -> None:
+    """Dots of radius ~size/110 with a ring (white for training points, black for test)."""
+    size = image.shape[0]
+    radius = max(2.0, size / 110)
+    cols = np.round((points[:, 0] - LOW) / (HIGH - LOW) * (size - 1)).astype(int)
+    rows = np.round((HIGH - points[:, 1]) / (HIGH - LOW) * (size - 1)).astype(int)
+    reach = int(radius) + 1
+    for edge, paint in ((radius + 0.5, None), (radius - 0.8, colors)):
+        for dy in range(-reach, reach + 1):
+            for dx in range(-reach, reach + 1):
+                if dx * dx + dy * dy > edge * edge:
+                    continue
+                y, x = rows + dy, cols + dx
+                inside = (y >= 0) & (y < size) & (x >= 0) & (x < size)
+                image[y[inside], x[inside]] = ring if paint is None else paint[inside]
+
+
+def encode_png(image: Array) -> bytes:
+    """An RGB image (h, w, 3) as PNG bytes (8-bit, no filter, deflated)."""
+    pixels = np.clip(np.round(image), 0, 255).astype(np.uint8)
+    height, width = pixels.shape[:2]
+    raw = np.concatenate([np.zeros((height, 1), np.uint8), pixels.reshape(height, -1)], axis=1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+        + chunk(b"IEND", b"")
+    )

@@ -1,0 +1,238 @@
+"""Persistence: runs, their metrics history and their latest checkpoint, in SQLite (WAL).
+
+The embedded default: one file at a path from settings, nothing to install. Every write is
+one transaction. A run's stored history stays bounded: past ``MAX_ROWS`` rows, every other
+row of the older half is dropped, so a long interactive run keeps the shape of its curve.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.history import COLUMNS
+
+MAX_ROWS = 8192
+LIVE_STATUSES = ("created", "running", "paused")
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    status TEXT NOT NULL,
+    config TEXT NOT NULL,
+    speed REAL,
+    token_hash TEXT NOT NULL,
+    epoch INTEGER NOT NULL DEFAULT 0,
+    step INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    stop_reason TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    {
+    ", ".join(
+        f"{name} {'INTEGER NOT NULL' if name in ('epoch', 'step') else 'REAL'}" for name in COLUMNS
+    )
+},
+    PRIMARY KEY (run_id, epoch)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    saved_at TEXT NOT NULL
+);
+"""
+Row = tuple[float | int | None, ...]  # one history row, in ``COLUMNS`` order
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class RunRecord:
+    id: str
+    name: str | None
+    status: str
+    config: str  # the ExperimentConfig as JSON
+    speed: float | None
+    token_hash: str
+    epoch: int = 0
+    step: int = 0
+    error: str | None = None
+    stop_reason: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(RunRecord))
+_TIMES = ("created_at", "started_at", "ended_at")
+
+
+def _from_row(row: sqlite3.Row) -> RunRecord:
+    values = {name: row[name] for name in RECORD_FIELDS}
+    for name in _TIMES:
+        values[name] = datetime.fromisoformat(values[name]) if values[name] else None
+    return RunRecord(**values)
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never torn
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, params: Sequence[Any]) -> int:
+        with self.db:  # one transaction: all or nothing
+            return self.db.execute(sql, params).rowcount
+
+    # -- runs -------------------------------------------------------------------------
+
+    def insert_run(self, record: RunRecord) -> None:
+        values = [getattr(record, name) for name in RECORD_FIELDS]
+        values = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+        marks = ", ".join("?" * len(RECORD_FIELDS))
+        self._write(f"INSERT INTO runs ({', '.join(RECORD_FIELDS)}) VALUES ({marks})", values)
+
+    def update_run(self, run_id: str, **changes: Any) -> None:
+        unknown = set(changes) - set(RECORD_FIELDS)
+        assert not unknown, unknown
+        values = [v.isoformat() if isinstance(v, datetime) else v for v in changes.values()]
+        sets = ", ".join(f"{name} = ?" for name in changes)
+        self._write(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id])
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def list_runs(
+        self, status: str | None = None, limit: int = 50, before: int | None = None
+    ) -> tuple[list[RunRecord], int | None]:
+        """Newest first; ``before`` is the cursor the previous page returned."""
+        where: list[str] = ["1"]
+        params: list[Any] = []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if before is not None:
+            where.append("rowid < ?")
+            params.append(before)
+        rows = self.db.execute(
+            f"SELECT rowid, * FROM runs WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?",
+            [*params, limit + 1],
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [_from_row(row) for row in rows], (rows[-1]["rowid"] if more else None)
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+    def delete_run(self, run_id: str) -> bool:
+        return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
+
+    def mark_interrupted(self) -> int:
+        """At startup: runs that were live when the server stopped are ``interrupted``."""
+        marks = ", ".join("?" * len(LIVE_STATUSES))
+        return self._write(
+            f"UPDATE runs SET status = 'interrupted', ended_at = ? WHERE status IN ({marks})",
+            [now().isoformat(), *LIVE_STATUSES],
+        )
+
+    # -- metrics ----------------------------------------------------------------------
+
+    def append_metrics(self, run_id: str, rows: Sequence[Row]) -> None:
+        """Add history rows (one per epoch; a repeated epoch replaces the old row)."""
+        if not rows:
+            return
+        marks = ", ".join("?" * (len(COLUMNS) + 1))
+        with self.db:
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO metrics (run_id, {', '.join(COLUMNS)}) VALUES ({marks})",
+                [(run_id, *row) for row in rows],
+            )
+            last = rows[-1]
+            self.db.execute(
+                "UPDATE runs SET epoch = ?, step = ? WHERE id = ?", (last[0], last[1], run_id)
+            )
+            count = self.db.execute(
+                "SELECT count(*) FROM metrics WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+            if count > MAX_ROWS:
+                self._thin(run_id, count)
+
+    def _thin(self, run_id: str, count: int) -> None:
+        """Drop every other row of the older half (the first row stays)."""
+        self.db.execute(
+            """DELETE FROM metrics WHERE run_id = ?1 AND epoch IN (
+                   SELECT epoch FROM (
+                       SELECT epoch, row_number() OVER (ORDER BY epoch) AS n
+                       FROM metrics WHERE run_id = ?1)
+                   WHERE n <= ?2 AND n % 2 = 0)""",
+            (run_id, count // 2),
+        )
+
+    def clear_metrics(self, run_id: str) -> None:
+        self._write("DELETE FROM metrics WHERE run_id = ?", (run_id,))
+
+    def metrics(self, run_id: str, since_epoch: int | None = None) -> list[sqlite3.Row]:
+        """History rows after ``since_epoch`` (all when None), oldest first."""
+        return self.db.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM metrics WHERE run_id = ? AND epoch > ? "
+            "ORDER BY epoch",
+            (run_id, -1 if since_epoch is None else since_epoch),
+        ).fetchall()
+
+    def summary(self, run_id: str) -> dict[str, dict[str, Any] | None]:
+        """The latest row and the row with the lowest test loss."""
+        select = f"SELECT {', '.join(COLUMNS)} FROM metrics WHERE run_id = ?"
+        latest = self.db.execute(f"{select} ORDER BY epoch DESC LIMIT 1", (run_id,)).fetchone()
+        best = self.db.execute(
+            f"{select} AND test_loss IS NOT NULL ORDER BY test_loss, epoch LIMIT 1", (run_id,)
+        ).fetchone()
+        return {"latest": dict(latest) if latest else None, "best": dict(best) if best else None}
+
+    # -- checkpoints ------------------------------------------------------------------
+
+    def save_checkpoint(self, run_id: str, epoch: int, step: int, state: bytes) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+            (run_id, epoch, step, state, now().isoformat()),
+        )
+
+    def checkpoint(self, run_id: str) -> tuple[int, int, bytes] | None:
+        row = self.db.execute(
+            "SELECT epoch, step, state FROM checkpoints WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return (row["epoch"], row["step"], bytes(row["state"])) if row else None
+
+
+def config_json(config: Any) -> str:
+    return json.dumps(config.model_dump(mode="json"), separators=(",", ":"))
