@@ -129,7 +129,10 @@ class RunManager:
         run = self._admit(record.id, record.token_hash, body)
         run.created_at, run.started_at = record.created_at or now(), record.started_at
         run.epoch, run.step = saved[0], saved[1]
-        self.store.update_run(run.id, status="created", ended_at=None, error=None)
+        self.store.clear_metrics(run.id, after_epoch=run.epoch)  # rows past the checkpoint
+        self.store.update_run(
+            run.id, status="created", ended_at=None, error=None, epoch=run.epoch, step=run.step
+        )
         command = {"type": "create", "config": config, "speed": body.speed, "checkpoint": saved[2]}
         self._submit(run, command)
         self.control(run, {"type": "play"})

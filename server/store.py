@@ -199,8 +199,9 @@ class Store:
             (run_id, count // 2),
         )
 
-    def clear_metrics(self, run_id: str) -> None:
-        self._write("DELETE FROM metrics WHERE run_id = ?", (run_id,))
+    def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
+        """Forget the rows after ``after_epoch`` (all of them by default)."""
+        self._write("DELETE FROM metrics WHERE run_id = ? AND epoch > ?", (run_id, after_epoch))
 
     def metrics(self, run_id: str, since_epoch: int | None = None) -> list[sqlite3.Row]:
         """History rows after ``since_epoch`` (all when None), oldest first."""
