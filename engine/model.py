@@ -6,6 +6,7 @@ exported code are built from. It needs no data and no trainer.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,14 @@ class Model:
             "loss": self.head.loss.name,
             "layers": self.layers(),
         }
+
+    def to_npz(self) -> bytes:
+        """``W0, b0, W1, b1, ...`` and the ``config`` (JSON) as one ``.npz`` file."""
+        buffer = io.BytesIO()
+        arrays: dict[str, Any] = {"config": np.array(self.config.model_dump_json())}
+        arrays.update(self.arrays())
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
 
     def arrays(self) -> dict[str, Array]:
         """``W0, b0, W1, b1, ...`` for ``np.savez``."""

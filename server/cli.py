@@ -1,28 +1,86 @@
-"""The ``nnplayground`` command."""
+"""The ``nnplayground`` command: serve the playground, train from a config file, list and
+show stored runs, export a trained model."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import get_args
 
-import uvicorn
-
-from server.app import create_app
-from server.runs import default_workers
+from server import commands
+from server.schemas import RunStatus
 from server.settings import Settings
+from server.store import Store
+
+FORMATS = ("json", "npz", "numpy", "pytorch")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnplayground", description=__doc__)
+    parser.add_argument("--db", help="the run store (default: NNPG_DATABASE or ~/.nnplayground)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the playground (NNPG_* settings apply)")
+    serve.add_argument("--host", help="interface to bind (default: NNPG_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: NNPG_PORT or 8000)")
+    train = sub.add_parser("train", help="train a run from a config file, in this process")
+    train.add_argument("config", type=Path, help="a JSON run config (API.md); {} is the default")
+    train.add_argument(
+        "--epochs",
+        type=int,
+        help="stop after this many epochs (default: the "
+        f"config's max_epochs, else {commands.DEFAULT_EPOCHS})",
+    )
+    train.add_argument("--out", type=Path, help="also write the run (metrics, model) as JSON")
+    train.add_argument("--name", help="the run's name (default: the file's)")
+    runs = sub.add_parser("runs", help="stored runs").add_subparsers(dest="action", required=True)
+    listing = runs.add_parser("list", help="the newest runs")
+    listing.add_argument("--status", choices=get_args(RunStatus))
+    listing.add_argument("--limit", type=int, default=20)
+    runs.add_parser("show", help="one run, as JSON").add_argument("id")
+    export = sub.add_parser("export", help="a stored run's model, as data or as Python code")
+    export.add_argument("id")
+    export.add_argument("--format", choices=FORMATS, default="json")
+    export.add_argument("--out", type=Path, help="a file (default: stdout; npz: run-ID.npz)")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="nnplayground", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the playground (NNPG_* settings apply)")
-    serve.add_argument("--host", help="interface to bind (default: NNPG_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: NNPG_PORT or 8000)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    settings = Settings(**({"database": args.db} if args.db else {}))
+    if args.command == "serve":
+        serve(settings, args.host, args.port)
+        return
+    store = Store(settings.database)
+    try:
+        if args.command == "train":
+            code = commands.train(
+                args.config, store, epochs=args.epochs, out=args.out, name=args.name
+            )
+        elif args.command == "export":
+            code = commands.export(store, args.id, args.format, out=args.out)
+        elif args.action == "list":
+            code = commands.list_runs(store, args.status, args.limit)
+        else:
+            code = commands.show_run(store, args.id)
+    finally:
+        store.close()
+    sys.exit(code)
+
+
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the web stack
+
+    from server.app import create_app  # noqa: PLC0415
+    from server.runs import default_workers  # noqa: PLC0415
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**overrides)
+    if host is not None:
+        settings.host = host
+    if port is not None:
+        settings.port = port
     if settings.workers is None:
         settings.workers = default_workers()
     uvicorn.run(

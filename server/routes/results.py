@@ -97,12 +97,9 @@ async def read_model(
     model = await load_model(found, manager)
     if format == "json":
         return model.as_dict()
-    buffer = io.BytesIO()
-    arrays: dict[str, Any] = {"config": np.array(model.config.model_dump_json()), **model.arrays()}
-    np.savez(buffer, **arrays)
     name = f"run-{found.record.id}.npz"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(buffer.getvalue(), media_type="application/octet-stream", headers=headers)
+    return Response(model.to_npz(), media_type="application/octet-stream", headers=headers)
 
 
 @router.post("/{run_id}/predict", response_model=Prediction, responses=NO_MODEL)

@@ -1,0 +1,98 @@
+"""``nnplayground train / runs / export`` on a config file and a store of its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.config import ExperimentConfig
+from engine.trainer import Trainer
+from server.app import create_app
+from server.cli import main
+from server.settings import Settings
+
+CONFIG = {"seed": 1, "data": {"dataset": "xor"}, "training": {"max_epochs": 40}}
+
+
+def run_cli(*argv: str) -> int:
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    return int(done.value.code or 0)
+
+
+@pytest.fixture
+def trained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    """A config trained by the CLI: the store and the run's id."""
+    config, database = tmp_path / "xor.json", tmp_path / "runs.db"
+    config.write_text(json.dumps(CONFIG))
+    out = tmp_path / "run.json"
+    assert run_cli("--db", str(database), "train", str(config), "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert "epoch 40/40" in err and "succeeded" in err
+    return database, json.loads(out.read_text())["run"]["id"]
+
+
+def test_train_keeps_the_run_with_the_engines_own_numbers(
+    trained: tuple[Path, str], tmp_path: Path
+) -> None:
+    database, run_id = trained
+    saved = json.loads((tmp_path / "run.json").read_text())
+    trainer = Trainer(ExperimentConfig.model_validate(CONFIG))
+    trainer.fit(40)
+    assert saved["metrics"] == trainer.history.as_lists()
+    assert saved["run"]["status"] == "succeeded" and len(saved["model"]["layers"]) == 3
+    with TestClient(create_app(Settings(database=str(database)))) as client:  # the server sees it
+        served = client.get(f"/api/runs/{run_id}/metrics").json()
+        assert served == trainer.history.as_lists()
+        assert client.get(f"/api/runs/{run_id}").json()["stop_reason"] == "max_epochs"
+
+
+def test_runs_list_and_show(trained: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    database, run_id = trained
+    assert run_cli("--db", str(database), "runs", "list") == 0
+    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith(run_id))
+    assert "succeeded" in line and " 40 " in line
+    assert run_cli("--db", str(database), "runs", "show", run_id) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["summary"]["latest"]["epoch"] == 40 and "token_hash" not in shown
+    assert run_cli("--db", str(database), "runs", "show", "nope") == 1
+
+
+def test_export_in_every_format(trained: tuple[Path, str], tmp_path: Path) -> None:
+    database, run_id = trained
+    paths = {form: tmp_path / f"model.{form}" for form in ("json", "npz", "numpy", "pytorch")}
+    for form, path in paths.items():
+        assert (
+            run_cli("--db", str(database), "export", run_id, "--format", form, "--out", str(path))
+            == 0
+        )
+    model = json.loads(paths["json"].read_text())
+    arrays = np.load(paths["npz"])
+    np.testing.assert_array_equal(arrays["W0"], model["layers"][0]["weights"])
+    script = tmp_path / "exported.py"
+    script.write_text(paths["numpy"].read_text())
+    printed = subprocess.run(
+        [sys.executable, str(script), "2", "-3"], check=True, capture_output=True, text=True
+    ).stdout
+    a = np.array([[2.0, -3.0]])
+    for layer in model["layers"]:
+        a = np.tanh(a @ np.array(layer["weights"]) + np.array(layer["biases"]))
+    np.testing.assert_allclose(json.loads(printed), a, rtol=1e-12)
+    assert "nn.Linear(2, 4" in paths["pytorch"].read_text()
+
+
+def test_a_bad_config_file_names_each_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"training": {"learning_rate": -1, "optimiser": "adam"}}')
+    assert run_cli("--db", str(tmp_path / "r.db"), "train", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert "training.learning_rate" in err and "training.optimiser" in err
+    assert run_cli("--db", str(tmp_path / "r.db"), "train", str(tmp_path / "missing.json")) == 2
