@@ -1,0 +1,5 @@
+"""nnplayground from Python: ``Client`` drives a running server over its REST API."""
+
+from nnplayground.client import ApiError, Client
+
+__all__ = ["ApiError", "Client"]

@@ -1,0 +1,147 @@
+"""A small client for the REST API (API.md), for notebooks, scripts and autograders.
+
+>>> client = Client("http://127.0.0.1:8000")
+>>> run = client.create({"data": {"dataset": "spiral"}, "training": {"max_epochs": 200}})
+>>> client.wait(run["id"])["status"]
+'succeeded'
+
+The client keeps the control token of each run it creates, so ``pause``, ``resume``,
+``cancel`` and ``delete`` need only the id (pass ``token=`` for a run made elsewhere).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+Json = dict[str, Any]
+ENDED = frozenset({"succeeded", "failed", "diverged", "cancelled", "interrupted"})
+
+
+class ApiError(RuntimeError):
+    """The server said no: ``status`` is the HTTP status, ``detail`` its explanation."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+class Client:
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        timeout: float = 30.0,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
+        self.tokens: dict[str, str] = {}
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self.http.request(method, f"/api{path}", **kwargs)
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise ApiError(response.status_code, detail)
+        return response
+
+    def _control(self, run_id: str, token: str | None) -> dict[str, str]:
+        token = token or self.tokens.get(run_id)
+        if token is None:
+            raise ValueError(f"no control token for run {run_id!r}: pass token=")
+        return {"Authorization": f"Bearer {token}"}
+
+    # -- runs ------------------------------------------------------------------------
+
+    def create(
+        self,
+        config: Json | None = None,
+        *,
+        name: str | None = None,
+        start: bool = True,
+        speed: float | None = None,
+    ) -> Json:
+        """A new run (trained in the background when ``start``); its id is ``run["id"]``."""
+        body = {"config": config or {}, "name": name, "start": start, "speed": speed}
+        run: Json = self._call("POST", "/runs", json=body).json()
+        self.tokens[run["id"]] = run["control_token"]
+        return run
+
+    def get(self, run_id: str) -> Json:
+        run: Json = self._call("GET", f"/runs/{run_id}").json()
+        return run
+
+    def runs(self, status: str | None = None, limit: int = 50) -> list[Json]:
+        """The newest runs (optionally of one status)."""
+        params = {"limit": limit, **({"status": status} if status else {})}
+        runs: list[Json] = self._call("GET", "/runs", params=params).json()["runs"]
+        return runs
+
+    def wait(self, run_id: str, timeout: float | None = None, poll: float = 0.2) -> Json:
+        """Poll until the run has ended (succeeded, diverged, …); returns the run."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (run := self.get(run_id))["status"] not in ENDED:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"run {run_id} is still {run['status']} at epoch {run['epoch']}")
+            time.sleep(poll)
+        return run
+
+    def metrics(
+        self, run_id: str, since_epoch: int | None = None, max_points: int | None = None
+    ) -> dict[str, list[float | None]]:
+        """The history as columns: ``{"epoch": [...], "train_loss": [...], ...}``."""
+        params = {k: v for k, v in (("since_epoch", since_epoch), ("max_points", max_points)) if v}
+        columns: dict[str, list[float | None]] = self._call(
+            "GET", f"/runs/{run_id}/metrics", params=params
+        ).json()
+        return columns
+
+    def model(self, run_id: str) -> Json:
+        model: Json = self._call("GET", f"/runs/{run_id}/model").json()
+        return model
+
+    def predict(self, run_id: str, points: list[list[float]]) -> Json:
+        """``{"outputs": [[...], ...], "labels": [...] or None, ...}`` at the given points."""
+        prediction: Json = self._call(
+            "POST", f"/runs/{run_id}/predict", json={"points": points}
+        ).json()
+        return prediction
+
+    def export(self, run_id: str, format: str = "numpy") -> str:
+        """A self-contained Python file (``numpy`` or ``pytorch``) with the trained network."""
+        return self._call("GET", f"/runs/{run_id}/export", params={"format": format}).text
+
+    def picture(self, run_id: str, size: int = 400, test: bool = False) -> bytes:
+        """The decision boundary as PNG bytes (``IPython.display.Image(data=...)``)."""
+        params = {"size": size, "test": test}
+        return self._call("GET", f"/runs/{run_id}/boundary.png", params=params).content
+
+    # -- control ---------------------------------------------------------------------
+
+    def pause(self, run_id: str, token: str | None = None) -> Json:
+        return self._post_control(run_id, "pause", token)
+
+    def resume(self, run_id: str, token: str | None = None) -> Json:
+        return self._post_control(run_id, "resume", token)
+
+    def cancel(self, run_id: str, token: str | None = None) -> Json:
+        return self._post_control(run_id, "cancel", token)
+
+    def _post_control(self, run_id: str, action: str, token: str | None) -> Json:
+        headers = self._control(run_id, token)
+        run: Json = self._call("POST", f"/runs/{run_id}/{action}", headers=headers).json()
+        return run
+
+    def delete(self, run_id: str, token: str | None = None) -> None:
+        self._call("DELETE", f"/runs/{run_id}", headers=self._control(run_id, token))
+        self.tokens.pop(run_id, None)

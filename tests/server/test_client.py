@@ -1,0 +1,63 @@
+"""The Python client against the app: the README's notebook flow, control and errors."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nnplayground import ApiError, Client
+
+
+@pytest.fixture
+def api(client: TestClient) -> Client:
+    return Client(http=client)
+
+
+def test_create_wait_metrics_model_predict(api: Client) -> None:
+    run = api.create({"seed": 1, "data": {"dataset": "xor"}, "training": {"max_epochs": 60}})
+    done = api.wait(run["id"], timeout=30)
+    assert done["status"] == "succeeded" and done["epoch"] == 60
+    assert done["summary"]["latest"]["test_accuracy"] > 0.95
+    history = api.metrics(run["id"])
+    assert history["epoch"][-1] == 60 and len(api.metrics(run["id"], max_points=10)["epoch"]) == 10
+    assert [layer["activation"] for layer in api.model(run["id"])["layers"]] == [
+        "tanh",
+        "tanh",
+        "tanh",
+    ]
+    prediction = api.predict(run["id"], [[3, 3], [-3, 3]])
+    assert prediction["labels"] == [1.0, -1.0]  # xor: same signs blue, opposite orange
+    assert api.picture(run["id"], size=60)[:4] == b"\x89PNG"
+    assert "def predict" in api.export(run["id"])
+    assert run["id"] in [r["id"] for r in api.runs(status="succeeded")]
+
+
+def test_control_uses_the_remembered_token(api: Client) -> None:
+    run = api.create({"seed": 2})
+    assert api.pause(run["id"])["status"] == "paused"
+    assert api.resume(run["id"])["status"] == "running"
+    assert api.cancel(run["id"])["status"] == "cancelled"
+    other = Client(http=api.http)  # knows no tokens
+    with pytest.raises(ValueError, match="token"):
+        other.delete(run["id"])
+    with pytest.raises(ApiError) as refused:
+        other.delete(run["id"], token="wrong")
+    assert refused.value.status == 403
+    api.delete(run["id"])
+    with pytest.raises(ApiError) as gone:
+        api.get(run["id"])
+    assert gone.value.status == 404
+
+
+def test_a_bad_config_raises_with_the_field(api: Client) -> None:
+    with pytest.raises(ApiError) as bad:
+        api.create({"training": {"learning_rate": 0}})
+    assert bad.value.status == 422
+    assert bad.value.detail[0]["loc"] == ["body", "config", "training", "learning_rate"]
+
+
+def test_wait_gives_up_after_its_timeout(api: Client) -> None:
+    run = api.create({"seed": 1})  # no stop rule: trains until stopped
+    with pytest.raises(TimeoutError, match="running"):
+        api.wait(run["id"], timeout=0.3, poll=0.05)
+    api.cancel(run["id"])
