@@ -1,0 +1,57 @@
+"""Schemathesis over every operation of the real server's OpenAPI schema.
+
+Run: .venv/bin/python bench/fuzz.py [--examples 1000]
+Starts the app (uvicorn on 127.0.0.1, one worker process), aims `--examples` generated
+requests at each operation (half of those naming a run get a real run's id), and checks
+each response: no server error, and body and content type as the schema says. Prints a
+table per operation, then `RESULT cases=… operations=… failing_operations=… failure_rate=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.settings import Settings  # noqa: E402
+from tests.conftest import serve_in_thread  # noqa: E402
+from tests.server.fuzz import Pool, fuzz, operations  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--examples", type=int, default=1000, help="cases per operation")
+    args = parser.parse_args()
+    settings = Settings(workers=1, max_runs=40, creates_per_minute=1_000_000, database=":memory:")
+    rows, failing = [], []
+    with serve_in_thread(settings) as url:
+        pool = Pool(url)
+        pool.fill()
+        for operation in operations(url):
+            name = f"{operation.method.upper()} {operation.path}"
+            started = time.monotonic()
+            try:
+                count, verdict = fuzz(operation, pool, args.examples), "ok"
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # a failure (an exception group): report, go on
+                count, verdict = -1, f"FAILED: {type(error).__name__}"
+                failing.append(name)
+            rows.append((name, count, time.monotonic() - started, verdict))
+    print(f"{'operation':<42} {'cases':>6} {'seconds':>8}  verdict")
+    for name, count, seconds, verdict in rows:
+        print(f"{name:<42} {count:>6} {seconds:>8.1f}  {verdict}")
+    total = sum(count for _, count, _, _ in rows if count > 0)
+    print(f"{'all operations':<42} {total:>6}")
+    print(
+        f"RESULT cases={total} operations={len(rows)} failing_operations={len(failing)} "
+        f"failure_rate={len(failing) / max(1, len(rows)):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
