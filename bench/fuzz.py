@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,14 +26,17 @@ from tests.server.fuzz import Pool, fuzz, operations  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=1000, help="cases per operation")
+    parser.add_argument("--only", default="", help="operations whose 'METHOD path' has this")
     args = parser.parse_args()
-    settings = Settings(workers=1, max_runs=40, creates_per_minute=1_000_000, database=":memory:")
+    settings = Settings(workers=1, max_runs=5000, creates_per_minute=1_000_000, database=":memory:")
     rows, failing = [], []
     with serve_in_thread(settings) as url:
         pool = Pool(url)
         pool.fill()
         for operation in operations(url):
             name = f"{operation.method.upper()} {operation.path}"
+            if args.only not in name:
+                continue
             started = time.monotonic()
             try:
                 count, verdict = fuzz(operation, pool, args.examples), "ok"
@@ -41,6 +45,8 @@ def main() -> None:
             except BaseException as error:  # a failure (an exception group): report, go on
                 count, verdict = -1, f"FAILED: {type(error).__name__}"
                 failing.append(name)
+                print(f"--- {name}", file=sys.stderr)
+                traceback.print_exception(error, limit=-3, file=sys.stderr)
             rows.append((name, count, time.monotonic() - started, verdict))
     print(f"{'operation':<42} {'cases':>6} {'seconds':>8}  verdict")
     for name, count, seconds, verdict in rows:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 Publish = Callable[[str, str, Any], None]  # (run_id, kind, payload)
 STOP = ("", {"type": "stop"})
 SERVER_FIELDS = ("speed",)  # in a "set" message, fields the scheduler keeps itself
-SLICE = 0.02  # seconds of training a flat-out run gets per turn
+SLICE = 0.02  # seconds of training the flat-out runs share per turn (each gets ≥ 1 epoch)
 SHIP_EVERY = 0.25  # seconds between batches of metrics rows
 CHECKPOINT_EVERY = 5.0  # seconds between checkpoints of a training run
 
@@ -71,6 +71,7 @@ class Scheduler:
         self._default_fps = default_fps
         self._commands = commands
         self._slots: dict[str, _Slot] = {}
+        self._slice = SLICE
 
     def run(self) -> None:
         """Serve commands and train until the STOP command."""
@@ -93,6 +94,8 @@ class Scheduler:
         return max(0.0, min(due) - time.monotonic()) if due else 0.5
 
     def _tick(self, now: float) -> None:
+        flat_out = sum(slot.playing and slot.pace is None for slot in self._slots.values())
+        self._slice = SLICE / max(1, flat_out)  # commands wait for at most about one turn
         for run_id, slot in list(self._slots.items()):
             if slot.playing and slot.next_epoch <= now:
                 if not self._train_turn(run_id, slot, now):
@@ -109,10 +112,11 @@ class Scheduler:
 
     def _train_turn(self, run_id: str, slot: _Slot, now: float) -> bool:
         """A paced run trains the epochs due, at most one frame's worth: an overloaded worker
-        trains slower and keeps every run's pictures coming. A flat-out run trains for SLICE."""
+        trains slower and keeps every run's pictures coming. A flat-out run trains its share of
+        SLICE."""
         pace = slot.pace
         if pace is None:
-            end = now + SLICE
+            end = time.monotonic() + self._slice
             while self._train(run_id, slot, slot.trainer.train_epoch, 1):
                 if time.monotonic() >= end:
                     return True

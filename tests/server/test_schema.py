@@ -15,7 +15,7 @@ EXAMPLES = 25
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[Pool]:
-    settings = Settings(workers=1, max_runs=40, creates_per_minute=100_000)
+    settings = Settings(workers=1, max_runs=5000, creates_per_minute=100_000)
     with serve_in_thread(settings) as url:
         made = Pool(url)
         made.fill()
