@@ -120,6 +120,10 @@ class Network:
         self._layers_t = [layer.T for layer in self.layers]
         self._buffers: dict[tuple[int, str], _Buffers] = {}
 
+    def views(self, flat: Array) -> list[Array]:
+        """Per-layer (fan_in + 1, fan_out) views of any flat vector laid out like ``params``."""
+        return self._views(flat)
+
     def _views(self, flat: Array, mark: bool = False) -> list[Array]:
         """Per-layer (fan_in + 1, fan_out) views of a flat vector laid out like ``params``."""
         views, offset = [], 0

@@ -6,12 +6,14 @@ split, the initial weights, each epoch's shuffle and the dropout masks.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
+from engine.features import FEATURES
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
@@ -276,8 +278,26 @@ class Trainer:
         )
 
     def feature_maps(self, thumbnail: int = 20) -> Frame:
-        """Each input feature's picture (they never change during a run)."""
-        return feature_maps(self.config.data.features, thumbnail)
+        """Every registered input feature's picture, in registry order (used or not: the page
+        shows them all as tiles to switch on). They never change during a run."""
+        return feature_maps(list(FEATURES), thumbnail)
+
+    def set_weight(self, layer: int, source: int | None, target: int, value: float) -> None:
+        """Set one weight (from ``source`` in ``layer`` to ``target`` in the next) or, with
+        ``source`` None, the bias of ``target``: what a student does by clicking a link."""
+        sizes = self.network.sizes
+        if not 0 <= layer < len(sizes) - 1:
+            raise ValueError(f"layer: the network has weight layers 0 … {len(sizes) - 2}")
+        fan_in, fan_out = sizes[layer], sizes[layer + 1]
+        if not 0 <= target < fan_out or (source is not None and not 0 <= source < fan_in):
+            raise ValueError(f"layer {layer} connects {fan_in} inputs to {fan_out} units")
+        if not math.isfinite(value):
+            raise ValueError("value: a weight must be a finite number")
+        row = fan_in if source is None else source
+        self.network.layers[layer][row, target] = value
+        self.network.views(self.dead)[layer][row, target] = False  # an edited weight lives
+        np.copyto(self._sane, self.network.params)
+        self.latest = self.metrics()
 
     def _value_range(self) -> tuple[float, float]:
         if self.head.task != "regression":

@@ -59,19 +59,35 @@ def background(model: Model, size: int, top: float) -> Array:
     return rgb.reshape(size, size, 3)
 
 
-def point_colors(model: Model, labels: Array, top: float) -> Array:
-    if model.head.task == "multiclass":
+def point_colors(task: str, labels: Array, top: float) -> Array:
+    """Each point's colour: its class, or for regression its value on the diverging scale."""
+    if task == "multiclass":
         picked: Array = CLASS_COLORS[labels.astype(int) % len(CLASS_COLORS)]
         return picked
-    if model.head.task == "regression":
+    if task == "regression":
         return diverging(labels / top)
     return np.where(labels[:, None] > 0, POSITIVE, NEGATIVE).astype(float)
 
 
-def draw_points(image: Array, points: Array, colors: Array, ring: tuple[int, int, int]) -> None:
-    """Dots of radius ~size/110 with a ring (white for training points, black for test)."""
+def dataset_png(points: Array, labels: Array, task: str, size: int) -> bytes:
+    """A dataset's thumbnail: its points on white, as the data picker shows them."""
+    image = np.full((size, size, 3), 255.0)
+    top = max(1.0, float(np.abs(labels).max())) if task == "regression" else 1.0
+    draw_points(image, points, point_colors(task, labels, top), (255, 255, 255), radius=1.6)
+    return encode_png(image)
+
+
+def draw_points(
+    image: Array,
+    points: Array,
+    colors: Array,
+    ring: tuple[int, int, int],
+    radius: float | None = None,
+) -> None:
+    """Dots (radius ~size/110 by default) with a ring (white for training points, black for
+    test)."""
     size = image.shape[0]
-    radius = max(2.0, size / 110)
+    radius = radius or max(2.0, size / 110)
     cols = np.round((points[:, 0] - LOW) / (HIGH - LOW) * (size - 1)).astype(int)
     rows = np.round((HIGH - points[:, 1]) / (HIGH - LOW) * (size - 1)).astype(int)
     reach = int(radius) + 1

@@ -34,6 +34,7 @@ class Run:
     step: int = 0
     error: str | None = None
     stop_reason: str | None = None
+    best_epoch: int | None = None  # early stopping's best epoch (the weights it restores)
     viewers_can_control: bool = False
     watched: bool = False  # a viewer has joined once (an interactive run, not a script's)
     created_at: datetime = field(default_factory=now)
@@ -75,6 +76,7 @@ class Run:
                 "step": self.step,
                 "error": self.error,
                 "stop_reason": self.stop_reason,
+                "best_epoch": self.best_epoch,
                 "viewers": len(self.viewers),
                 "viewers_can_control": self.viewers_can_control,
             }
@@ -84,6 +86,7 @@ class Run:
         """Apply a worker's status report; returns the fields to store."""
         self.status, self.error = payload["status"], payload.get("error")
         self.stop_reason = payload.get("stop_reason")
+        self.best_epoch = payload.get("best_epoch")
         self.epoch, self.step = payload.get("epoch", self.epoch), payload.get("step", self.step)
         changes: dict[str, Any] = {
             "status": self.status,

@@ -216,6 +216,16 @@ class Scheduler:
         except ValueError as error:
             self._publish(run_id, "error", {"type": "error", "message": str(error)})
 
+    def _on_weight(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
+        try:
+            slot.trainer.set_weight(
+                command["layer"], command.get("source"), command["target"], command["value"]
+            )
+        except ValueError as error:
+            self._publish(run_id, "error", {"type": "error", "message": str(error)})
+            return
+        self._send_frame(run_id, slot)
+
     def _on_reset(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         slot.playing = False
         slot.trainer.reset(same_init=command.get("same_init", True))
@@ -290,6 +300,7 @@ class Scheduler:
             "step": trainer.step,
             "error": error,
             "stop_reason": reason,
+            "best_epoch": trainer.stopper.best_epoch if trainer.stopper.early else None,
         }
         self._publish(run_id, "status", message)
 

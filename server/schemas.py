@@ -150,14 +150,26 @@ class Permissions(_Strict):
     viewers_can_control: bool
 
 
+class Weight(_Strict):
+    """Set one weight (``source`` → ``target`` between ``layer`` and the next) or, when
+    ``source`` is null, the bias of ``target``. Layers count from the inputs: 0 is
+    features → first hidden layer."""
+
+    type: Literal["weight"]
+    layer: int = Field(ge=0, le=20)
+    source: int | None = Field(None, ge=0, le=1000)
+    target: int = Field(ge=0, le=1000)
+    value: float = Field(ge=-100, le=100)
+
+
 class View(_Strict):
     type: Literal["view"]
     fps: float | None = Field(None, ge=1, le=60)
     resolution: int | None = Field(None, ge=10, le=200)
 
 
-AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | Permissions | View
+AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View
 ClientMessage = Annotated[AnyClientMessage, Field(discriminator="type")]
 CLIENT_MESSAGE: TypeAdapter[AnyClientMessage] = TypeAdapter(ClientMessage)
-CONTROL_TYPES = frozenset({"play", "pause", "step", "reset", "regenerate", "set"})
+CONTROL_TYPES = frozenset({"play", "pause", "step", "reset", "regenerate", "set", "weight"})
 OWNER_TYPES = frozenset({"permissions"})  # never granted to viewers

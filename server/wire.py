@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.features import FEATURES
 from engine.frames import Frame
 
 JsonValue = Any
@@ -87,7 +88,7 @@ def encode_frame(run_id: str, frame: Frame) -> bytes:
 
 def encode_features(run_id: str, frame: Frame) -> bytes:
     """The input features' pictures: sent once a run, not in every frame."""
-    return encode({"type": "features", "run_id": run_id}, frame)
+    return encode({"type": "features", "run_id": run_id, "names": list(FEATURES)}, frame)
 
 
 def decode(message: bytes) -> tuple[dict[str, JsonValue], dict[str, np.ndarray]]:

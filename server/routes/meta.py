@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from engine.activations import ACTIVATIONS
 from engine.config import (
@@ -24,6 +27,7 @@ from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
 from server.deps import Manager
+from server.picture import dataset_png
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
@@ -62,6 +66,26 @@ async def options() -> dict[str, Any]:
         "defaults": ExperimentConfig(seed=0).model_dump(exclude={"seed"}),
         "config_schema": ExperimentConfig.model_json_schema(),
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _dataset_thumbnail(name: str, size: int) -> bytes:
+    spec = DATASETS[name]
+    data = spec.generate(spec.default_samples, 0.0, np.random.default_rng(0), 3)
+    return dataset_png(data.x, data.y, spec.task, size)
+
+
+@router.get(
+    "/datasets/{name}.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, 404: {"description": "no such dataset"}},
+)
+async def dataset_thumbnail(name: str, size: Annotated[int, Query(ge=16, le=400)] = 64) -> Response:
+    """A registered dataset's points (no noise) as a small picture, for the data picker."""
+    if name not in DATASETS:
+        raise HTTPException(404, f"no dataset {name!r}; choose from {', '.join(DATASETS)}")
+    png = await asyncio.to_thread(_dataset_thumbnail, name, size)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/health")

@@ -135,9 +135,13 @@ def _picture(model: Model, size: int, show_test: bool) -> bytes:
     split = Trainer(model.config).data.split  # the run's first sample of its data
     top = max(1.0, float(np.abs(split.train.y).max())) if model.head.task == "regression" else 1
     image = background(model, size, top)
-    draw_points(image, split.train.x, point_colors(model, split.train.y, top), (255, 255, 255))
+    draw_points(
+        image, split.train.x, point_colors(model.head.task, split.train.y, top), (255, 255, 255)
+    )
     if show_test:
-        draw_points(image, split.test.x, point_colors(model, split.test.y, top), (0, 0, 0))
+        draw_points(
+            image, split.test.x, point_colors(model.head.task, split.test.y, top), (0, 0, 0)
+        )
     return encode_png(image)
 
 

@@ -7,6 +7,13 @@ export async function fetchOptions() {
   return response.json();
 }
 
+// The run behind a share code (to watch it).
+export async function fetchShared(code) {
+  const response = await fetch(`/api/share/${encodeURIComponent(code)}`);
+  if (!response.ok) throw new Error(`no run has the share code ${code}`);
+  return response.json();
+}
+
 export async function createRun(config = {}, start = false) {
   const response = await fetch("/api/runs", {
     method: "POST",

@@ -1,4 +1,6 @@
-// Play/pause and step buttons, the epoch counter, the loss read-outs and the status line.
+// Play/pause and step buttons, the epoch counter, the read-outs and the status line.
+import { t } from "./i18n.js";
+
 export const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
 
 export function formatEpoch(epoch) {
@@ -9,50 +11,63 @@ function formatLoss(value) {
   return value === null || value === undefined ? "—" : value.toFixed(3);
 }
 
+// The status line: a friendly sentence for an ended run, or the page's own error.
+export function statusText(state) {
+  if (state.status === "diverged") return t("status.diverged", { error: state.error ?? "" });
+  if (state.status === "failed") return t("status.failed", { error: state.error ?? "" });
+  if (state.status === "succeeded" && state.stopReason) {
+    return t("status.succeeded", { reason: t(`reason.${state.stopReason}`) });
+  }
+  return state.error ?? "";
+}
+
 export class Controls {
   constructor(root, send) {
-    this.play = root.querySelector("#play");
-    this.step = root.querySelector("#step");
-    this.reset = root.querySelector("#reset");
-    this.stepBatch = root.querySelector("#step-batch");
-    this.epoch = root.querySelector("#epoch");
-    this.stepCount = root.querySelector("#step-count");
-    this.testLoss = root.querySelector("#test-loss");
-    this.trainLoss = root.querySelector("#train-loss");
-    this.accuracy = root.querySelector("#test-accuracy");
-    this.accuracyLabel = root.querySelector("#test-accuracy-label");
-    this.status = root.querySelector("#status");
-    this.play.addEventListener("click", () => {
-      send({ type: this.playing ? "pause" : "play" });
+    const $ = (selector) => root.querySelector(selector);
+    Object.assign(this, {
+      play: $("#play"), step: $("#step"), reset: $("#reset"), resetNew: $("#reset-new"), stepBatch: $("#step-batch"),
+      epoch: $("#epoch"), stepCount: $("#step-count"), testLoss: $("#test-loss"), trainLoss: $("#train-loss"),
+      accuracy: $("#test-accuracy"), accuracyLabel: $("#test-accuracy-label"), rmseItem: $("#rmse-item"),
+      rmse: $("#test-rmse"), status: $("#status"),
     });
+    this.play.addEventListener("click", () => send({ type: this.playing ? "pause" : "play" }));
     this.step.addEventListener("click", () => send({ type: "step", epochs: 1 }));
     this.reset.addEventListener("click", () => send({ type: "reset", same_init: true }));
+    this.resetNew.addEventListener("click", () => send({ type: "reset", same_init: false }));
     this.stepBatch.addEventListener("click", () => send({ type: "step", batches: 1 }));
+  }
+
+  render() {
+    this.drawn = null;
   }
 
   update(state) {
     this.playing = state.status === "running";
     const ended = ENDED.has(state.status);
-    this.play.setAttribute("aria-label", this.playing ? "Pause" : "Play");
+    const idle = !state.run || !state.canControl;
+    this.play.setAttribute("aria-label", t(this.playing ? "pause" : "play"));
     this.play.classList.toggle("playing", this.playing);
-    this.play.disabled = ended || !state.run;
-    this.step.disabled = ended || !state.run;
-    this.reset.disabled = !state.run;
-    this.stepBatch.disabled = ended || !state.run;
+    for (const button of [this.play, this.step, this.stepBatch]) button.disabled = ended || idle;
+    this.reset.disabled = this.resetNew.disabled = idle;
     const header = state.frame?.header;
-    if (header) {
-      this.epoch.textContent = formatEpoch(header.epoch);
-      this.stepCount.textContent = header.step.toLocaleString("en");
-      this.testLoss.textContent = formatLoss(header.test_loss);
-      this.trainLoss.textContent = formatLoss(header.train_loss);
-      const regression = header.test_accuracy === null && header.test_r2 !== undefined;
-      this.accuracyLabel.textContent = regression ? "Test R²" : "Test accuracy";
-      const value = regression ? header.test_r2 : header.test_accuracy;
-      if (value === null || value === undefined) this.accuracy.textContent = "—";
-      else this.accuracy.textContent = regression ? value.toFixed(3) : `${(value * 100).toFixed(1)} %`;
-    }
-    const prefix = state.status === "diverged" ? "Training diverged: " : "";
-    this.status.textContent = state.error ? prefix + state.error : "";
-    this.status.hidden = !state.error;
+    if (header) this.readouts(header);
+    const text = statusText(state);
+    this.status.textContent = text;
+    this.status.hidden = !text;
+    this.status.classList.toggle("calm", state.status === "succeeded");
+  }
+
+  readouts(header) {
+    this.epoch.textContent = formatEpoch(header.epoch);
+    this.stepCount.textContent = header.step.toLocaleString("en");
+    this.testLoss.textContent = formatLoss(header.test_loss);
+    this.trainLoss.textContent = formatLoss(header.train_loss);
+    const regression = header.test_accuracy === null && header.test_r2 !== undefined;
+    this.accuracyLabel.textContent = t(regression ? "test_r2" : "test_accuracy");
+    const value = regression ? header.test_r2 : header.test_accuracy;
+    if (value === null || value === undefined) this.accuracy.textContent = "—";
+    else this.accuracy.textContent = regression ? value.toFixed(3) : `${(value * 100).toFixed(1)} %`;
+    this.rmseItem.hidden = !regression;
+    if (regression) this.rmse.textContent = formatLoss(header.test_rmse);
   }
 }

@@ -5,3 +5,32 @@ export function element(tag, attributes = {}, text = "") {
   if (text) node.textContent = text;
   return node;
 }
+
+// A control with its visible label (the label names it for assistive technology too).
+export function labelled(label, control, tip = "") {
+  const wrapper = element("label", { class: "field" });
+  if (tip) wrapper.title = tip;
+  if (!control.hasAttribute("aria-label")) control.setAttribute("aria-label", label.replace(/\s+\d+\s*%?$/, ""));
+  wrapper.append(element("span", {}, label), control);
+  return wrapper;
+}
+
+// A <select> of choices: values, or [value, text] pairs.
+export function select(name, choices, value) {
+  const control = element("select", { name });
+  for (const choice of choices) {
+    const [key, text] = Array.isArray(choice) ? choice : [choice, choice];
+    const option = element("option", { value: String(key) }, String(text));
+    option.selected = String(key) === String(value);
+    control.append(option);
+  }
+  return control;
+}
+
+// A small round button with an accessible name.
+export function roundButton(name, text, enabled, onClick) {
+  const control = element("button", { type: "button", "aria-label": name, title: name, class: "small" }, text);
+  control.disabled = !enabled;
+  control.addEventListener("click", onClick);
+  return control;
+}

@@ -1,24 +1,67 @@
 // The big output plot: the network's output over [-6, 6]² and the data points on top.
+// Hovering a neuron or an input in the diagram shows that unit's picture here instead.
 import { classPixel, codeTable, colorOf, cssOf, CLASS_COLORS } from "./colors.js";
+import { t } from "./i18n.js";
 
 const DOMAIN = [-6, 6];
 
+// Paints picture codes (quantised, `levels` shades) into a canvas of the picture's size.
+export function paintCodes(canvas, { data, shape, levels }, offset = 0, discretize = false) {
+  const [rows, cols] = shape.slice(-2);
+  const table = codeTable(levels);
+  const middle = (levels - 1) / 2;
+  paint(canvas, rows, cols, (pixels) => {
+    for (let i = 0; i < rows * cols; i++) {
+      const code = data[offset + i];
+      pixels[i] = table[discretize ? (code >= middle ? levels - 1 : 0) : code];
+    }
+  });
+}
+
+// The output: the value picture, or for several classes each pixel in its predicted class's
+// colour, as strong as the network is sure (fully, when discretized).
+export function paintOutput(canvas, arrays, discretize = false) {
+  if (!arrays.confidence) {
+    paintCodes(canvas, arrays.output, 0, discretize);
+    return;
+  }
+  const { data, shape: [rows, cols] } = arrays.output;
+  const confidence = arrays.confidence;
+  const top = confidence.levels - 1;
+  paint(canvas, rows, cols, (pixels) => {
+    for (let i = 0; i < data.length; i++) pixels[i] = classPixel(data[i], discretize ? 1 : confidence.data[i] / top);
+  });
+}
+
+function paint(canvas, rows, cols, fill) {
+  if (canvas.width !== cols || canvas.height !== rows) {
+    canvas.width = cols;
+    canvas.height = rows;
+  }
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(cols, rows);
+  fill(new Uint32Array(image.data.buffer));
+  context.putImageData(image, 0, 0);
+}
+
 export class Heatmap {
-  constructor(root) {
+  constructor(root, caption) {
     this.root = root;
+    this.caption = caption;
     this.map = root.querySelector("canvas.map");
     this.points = root.querySelector("canvas.points");
-    this.drawnFrame = null;
+    this.drawn = null;
     this.drawnDataset = null;
   }
 
   update(state) {
     const arrays = state.frame?.arrays;
-    if (arrays?.output && state.frame !== this.drawnFrame) {
-      if (arrays.confidence) this.drawClasses(arrays.output, arrays.confidence);
-      else this.drawMap(arrays.output);
-      this.range = arrays.output.range ?? [-1, 1];
+    const key = `${state.focus?.key}|${state.discretize}`;
+    if (arrays?.output && (state.frame !== this.drawnFrame || key !== this.drawn)) {
       this.drawnFrame = state.frame;
+      this.drawn = key;
+      this.drawPicture(state);
+      this.range = arrays.output.range ?? [-1, 1];
     }
     const rangeKey = String(this.range);
     const shown = state.drawing ? { task: "binary", train: state.draft ?? [], test: [] } : state.dataset;
@@ -30,30 +73,19 @@ export class Heatmap {
     }
   }
 
-  drawMap({ data, shape: [rows, cols], levels }) {
-    const table = codeTable(levels);
-    this.paint(rows, cols, (pixels) => {
-      for (let i = 0; i < data.length; i++) pixels[i] = table[data[i]];
-    });
-  }
-
-  // Multi-class: each pixel in its predicted class's colour, as strong as the network is sure.
-  drawClasses({ data, shape: [rows, cols] }, confidence) {
-    const top = confidence.levels - 1;
-    this.paint(rows, cols, (pixels) => {
-      for (let i = 0; i < data.length; i++) pixels[i] = classPixel(data[i], confidence.data[i] / top);
-    });
-  }
-
-  paint(rows, cols, fill) {
-    if (this.map.width !== cols || this.map.height !== rows) {
-      this.map.width = cols;
-      this.map.height = rows;
+  drawPicture(state) {
+    const focus = state.focus;
+    const source = focus && (focus.kind === "feature" ? state.features?.arrays.features : state.frame.arrays.neurons);
+    if (source) {
+      const [, rows, cols] = source.shape;
+      paintCodes(this.map, source, focus.index * rows * cols, state.discretize);
+      this.map.classList.add("smooth");
+      this.caption.textContent = t("showing_neuron", { name: focus.label });
+    } else {
+      paintOutput(this.map, state.frame.arrays, state.discretize);
+      this.map.classList.remove("smooth");
+      this.caption.textContent = "";
     }
-    const context = this.map.getContext("2d");
-    const image = context.createImageData(cols, rows);
-    fill(new Uint32Array(image.data.buffer));
-    context.putImageData(image, 0, 0);
   }
 
   pointColor(dataset, label) {

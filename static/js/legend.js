@@ -1,5 +1,6 @@
 // The colour legend: the diverging scale over the picture's range, or one swatch per class.
 import { CLASS_COLORS, cssOf } from "./colors.js";
+import { t } from "./i18n.js";
 
 function format(value) {
   return Math.abs(value) >= 10 ? value.toFixed(0) : Number(value.toFixed(2)).toString();
@@ -12,6 +13,10 @@ export class Legend {
     this.classes = root.querySelector(".legend-classes");
     this.low = root.querySelector(".legend-low");
     this.high = root.querySelector(".legend-high");
+    this.key = "";
+  }
+
+  render() {
     this.key = "";
   }
 
@@ -30,7 +35,7 @@ export class Legend {
           const item = document.createElement("span");
           item.className = "legend-class";
           item.style.setProperty("--swatch", cssOf(CLASS_COLORS[k % CLASS_COLORS.length]));
-          item.textContent = `class ${k}`;
+          item.textContent = t("class", { k });
           return item;
         }),
       );

@@ -1,12 +1,16 @@
-// Train and test loss per epoch: train in grey, test in black, as TF Playground.
+// Train and test loss per epoch: train in grey, test in black, as TF Playground; early
+// stopping's best epoch marked.
+import { t } from "./i18n.js";
+
 const SERIES = [
   { key: "train_loss", color: "#999", width: 1.5 },
   { key: "test_loss", color: "#111", width: 2 },
 ];
 
 export class LossChart {
-  constructor(canvas, logToggle) {
+  constructor(canvas, logToggle, mark) {
     this.canvas = canvas;
+    this.mark = mark;
     this.drawnLength = -1;
     this.log = false;
     logToggle.addEventListener("change", () => {
@@ -15,11 +19,19 @@ export class LossChart {
     });
   }
 
+  render() {
+    this.drawnLength = -1;
+  }
+
   update(state) {
     const history = (this.history = state.history);
+    this.early = state.stopReason === "early_stopping" ? { stopped: state.stoppedEpoch, best: state.bestEpoch } : null;
+    this.mark.hidden = !this.early;
+    if (this.early) this.mark.textContent = t("early_stopped", this.early);
     const size = this.resize();
-    if (history.epoch.length === this.drawnLength && !size) return;
-    this.drawnLength = history.epoch.length;
+    const key = `${history.epoch.length}:${this.early?.best}`;
+    if (key === this.drawnLength && !size) return;
+    this.drawnLength = key;
     this.draw(history);
   }
 
@@ -64,5 +76,20 @@ export class LossChart {
       });
       context.stroke();
     }
+    if (this.early) this.drawMark(x, height);
+  }
+
+  // Early stopping: a dashed line at the best epoch (whose weights were kept).
+  drawMark(x, height) {
+    const context = this.canvas.getContext("2d");
+    context.save();
+    context.strokeStyle = "#e65100";
+    context.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+    context.lineWidth = 1.5 * devicePixelRatio;
+    context.beginPath();
+    context.moveTo(x(this.early.best), 0);
+    context.lineTo(x(this.early.best), height);
+    context.stroke();
+    context.restore();
   }
 }

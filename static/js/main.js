@@ -1,99 +1,142 @@
-// Wires the page: builds the setup from the options, runs a run, hands state to the widgets.
-import { createRun, fetchOptions, openStream } from "./api.js";
+// Wires the page: builds the setup from the options, runs a run (or watches a shared one),
+// hands state to the widgets, and switches the language.
+import { createRun, fetchOptions, fetchShared, openStream } from "./api.js";
+import { Confusion } from "./confusion.js";
 import { Controls, ENDED } from "./controls.js";
+import { DataPanel } from "./datapanel.js";
+import { Diagram } from "./diagram.js";
+import { element } from "./dom.js";
 import { Heatmap } from "./heatmap.js";
+import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { LossChart } from "./losschart.js";
-import { NeuronGrid } from "./neurons.js";
 import { OwnData } from "./owndata.js";
-import { Setup } from "./setup.js";
+import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
+import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
-import { configFromHash, writeHash } from "./urlstate.js";
+import { configFromHash, watchCode, writeHash } from "./urlstate.js";
 
+const $ = (selector) => document.querySelector(selector);
 const store = new Store();
 let stream = null;
-let speed = 20;
+let defaults = {};
 
 function onMessage(message) {
   if (message.type === "status") {
-    store.set({ status: message.status, error: message.error });
+    store.set({
+      status: message.status, error: message.error, stopReason: message.stop_reason,
+      bestEpoch: message.best_epoch, stoppedEpoch: message.epoch,
+      viewersCanControl: message.viewers_can_control,
+      canControl: store.state.owner || message.viewers_can_control,
+    });
   } else if (message.type === "dataset") {
     store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
   } else if (message.type === "error") {
-    console.warn("server:", message.message, message.detail ?? "");
+    store.set({ error: t("server_error", { message: message.message }) });
   }
+}
+
+function connect(run, editor) {
+  stream?.close();
+  store.clearHistory();
+  stream = openStream(run, {
+    onFrame: (frame) => store.addFrame(frame),
+    onBinary: (decoded) => decoded.header.type === "features" && store.set({ features: decoded }),
+    onMessage,
+    onClose: (event) => {
+      if (event.code !== 1000 && stream?.run === run) store.set({ error: t("connection_closed", { code: event.code }) });
+    },
+  });
+  stream.run = run;
+  if (store.state.owner) stream.send({ type: "set", speed: editor.speed });
 }
 
 // A new run for this config (the same seed: the same data and initial weights).
-async function startRun(config) {
-  stream?.close();
-  stream = null;
-  store.clearHistory();
-  store.set({ run: null, frame: null, dataset: null, status: "connecting", error: null });
+async function startRun(config, editor) {
+  store.set({ run: null, frame: null, dataset: null, status: "connecting", error: null, stopReason: null, focus: null });
   try {
     const run = await createRun(config, false);
-    writeHash(run.config);
-    store.set({ run, status: run.status });
-    stream = openStream(run, {
-      onFrame: (frame) => store.addFrame(frame),
-      onMessage,
-      onClose: (event) => {
-        if (event.code !== 1000 && stream?.run === run) {
-          store.set({ error: `Connection closed (${event.code}). Reload to start again.` });
-        }
-      },
-    });
-    stream.run = run;
-    stream.send({ type: "set", speed });
+    writeHash(run.config, defaults);
+    store.set({ run, status: run.status, owner: true, canControl: true });
+    connect(run, editor);
   } catch (error) {
-    store.set({ status: "failed", error: `Could not start a run: ${error.message}` });
+    store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
   }
 }
 
-function send(message) {
-  if (message.type === "reset" && ENDED.has(store.state.status)) {
-    startRun(store.state.run.config); // an ended run cannot rewind: start it again
+async function watch(code, editor) {
+  const run = await fetchShared(code);
+  editor.canControl = false;
+  editor.config = run.config;
+  store.set({ run, status: run.status, owner: false, canControl: run.viewers_can_control, error: null });
+  connect(run, editor);
+  editor.render();
+  document.body.classList.add("watching");
+}
+
+function send(editor, message) {
+  if (message.type === "reset" && ENDED.has(store.state.status) && store.state.owner) {
+    startRun(store.state.run.config, editor); // an ended run cannot rewind: start it again
   } else {
     stream?.send(message);
   }
 }
 
-async function start() {
-  const options = await fetchOptions();
-  const config = { ...structuredClone(options.defaults), ...configFromHash() };
-  let setup = null;
-  const ownData = new OwnData(document.querySelector("#own-data"), document.querySelector("#output"), store, (data) => {
-    const points = data.points ? { dataset: "points", points: data.points, csv: null } : {};
-    const csv = data.csv !== undefined ? { dataset: "csv", csv: data.csv, points: null } : {};
-    setup.config.data = { ...setup.config.data, n_samples: null, noise: 0, points: null, csv: null, ...points, ...csv };
-    setup.render();
-    store.set({ drawing: false });
-    startRun({ ...structuredClone(setup.config), seed: store.state.run?.config.seed ?? config.seed });
-  });
-  setup = new Setup(document, options, config, (change) => {
-    if (change.live) {
-      if (change.live.speed) speed = change.live.speed;
-      send({ type: "set", ...change.live });
-    } else {
-      startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed });
-    }
-  });
-  const widgets = [
-    ownData,
-    setup,
-    new Controls(document, send),
-    new Heatmap(document.querySelector("#output")),
-    new LossChart(document.querySelector("#loss-chart"), document.querySelector("#log-scale")),
-    new Legend(document.querySelector("#legend")),
-    new NeuronGrid(document.querySelector("#neurons")),
-  ];
-  store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
-  const showTest = document.querySelector("#show-test");
-  showTest.addEventListener("change", () => {
-    if (store.state.dataset) store.set({ dataset: { ...store.state.dataset, showTest: showTest.checked } });
-  });
-  window.addEventListener("resize", () => store.schedule());
-  await startRun(config);
+function languagePicker() {
+  const picker = $("#language");
+  picker.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => element("option", { value: code }, name)));
+  picker.value = pickLanguage();
+  picker.addEventListener("change", () => setLanguage(picker.value));
+  setLanguage(picker.value);
 }
 
-start().catch((error) => store.set({ status: "failed", error: `The page could not start: ${error.message}` }));
+function toggles() {
+  $("#show-test").addEventListener("change", (event) => {
+    if (store.state.dataset) store.set({ dataset: { ...store.state.dataset, showTest: event.target.checked } });
+  });
+  $("#discretize").addEventListener("change", (event) => store.set({ discretize: event.target.checked }));
+}
+
+async function start() {
+  languagePicker();
+  const options = await fetchOptions();
+  defaults = options.defaults;
+  const config = configFromHash(defaults);
+  const editor = new ConfigEditor(config, (change) => {
+    if (change.live) send(editor, { type: "set", ...change.live });
+    else startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed }, editor);
+  });
+  const toSend = (message) => send(editor, message);
+  const ownData = new OwnData($("#own-data"), $("#output"), store, (data) => {
+    editor.change((c) => {
+      const user = data.points ? { dataset: "points", points: data.points } : { dataset: "csv", csv: data.csv };
+      c.data = { ...c.data, n_samples: null, noise: 0, points: null, csv: null, ...user };
+    });
+    store.set({ drawing: false });
+  });
+  const views = [
+    new DataPanel($("#data-setup"), options, editor, toSend),
+    new TrainingSetup($("#training-setup"), options, editor),
+    new NetworkSetup($("#network-setup"), options, editor),
+    new Diagram($("#diagram"), options, editor, store, toSend),
+  ];
+  editor.views = views;
+  const widgets = [
+    ...views, ownData, new Controls(document, toSend), new Heatmap($("#output"), $("#focus-caption")),
+    new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
+    new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
+  ];
+  store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
+  onLanguage(() => {
+    widgets.forEach((widget) => widget.render?.());
+    store.schedule();
+  });
+  editor.render();
+  toggles();
+  window.addEventListener("resize", () => store.schedule());
+  const code = watchCode();
+  if (code) await watch(code, editor);
+  else await startRun(config, editor);
+}
+
+start().catch((error) => store.set({ status: "failed", error: t("page_failed", { error: error.message }) }));

@@ -1,6 +1,7 @@
 // Your own data: draw points on the output plot (click adds one of the chosen class,
 // shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
 import { element } from "./dom.js";
+import { t } from "./i18n.js";
 
 const DOMAIN = [-6, 6];
 const MIN_POINTS = 4;
@@ -13,19 +14,19 @@ export class OwnData {
     this.store = store;
     this.onData = onData;
     this.label = 1;
-    this.build();
+    this.render();
     plot.addEventListener("click", (event) => this.click(event, plot));
   }
 
-  build() {
-    this.draw = element("button", { type: "button", "aria-pressed": "false", class: "wide" }, "Draw points");
-    this.draw.title = "Click the output plot to add points; shift-click removes the nearest one";
+  render() {
+    this.draw = element("button", { type: "button", "aria-pressed": "false", class: "wide" }, t("draw_points"));
+    this.draw.title = t("drawing_help");
     this.draw.addEventListener("click", () => {
       const drawing = !this.store.state.drawing;
       this.store.set({ drawing, draft: this.store.state.draft ?? [] });
     });
-    const classes = element("div", { class: "classes", role: "radiogroup", "aria-label": "Class of new points" });
-    for (const [label, name] of [[1, "Blue class"], [-1, "Orange class"]]) {
+    const classes = element("div", { class: "classes", role: "radiogroup", "aria-label": t("class_of_new_points") });
+    for (const [label, name] of [[1, t("blue_class")], [-1, t("orange_class")]]) {
       const radio = element("input", { type: "radio", name: "draw-class", value: String(label), "aria-label": name });
       radio.checked = label === this.label;
       radio.addEventListener("change", () => (this.label = label));
@@ -34,18 +35,18 @@ export class OwnData {
       classes.append(wrapper);
     }
     this.count = element("span", { class: "hint", "aria-live": "polite" });
-    this.train = element("button", { type: "button", class: "wide" }, "Train on my points");
+    this.train = element("button", { type: "button", class: "wide" }, t("train_on_my_points"));
     this.train.addEventListener("click", () => this.onData({ points: this.store.state.draft }));
-    this.clear = element("button", { type: "button", class: "wide" }, "Clear points");
+    this.clear = element("button", { type: "button", class: "wide" }, t("clear_points"));
     this.clear.addEventListener("click", () => this.store.set({ draft: [] }));
-    const upload = element("input", { type: "file", accept: ".csv,text/csv", "aria-label": "Upload a CSV" });
+    const upload = element("input", { type: "file", accept: ".csv,text/csv", "aria-label": t("upload_csv") });
     upload.addEventListener("change", async () => {
       const [file] = upload.files;
       if (file) this.onData({ csv: await file.text() });
       upload.value = "";
     });
     const uploadLabel = element("label", { class: "field" });
-    uploadLabel.append(element("span", {}, "Or upload a CSV: x1, x2, label (in [−6, 6])"), upload);
+    uploadLabel.append(element("span", {}, t("csv_help")), upload);
     this.drawingTools = element("div", { class: "drawing" });
     this.drawingTools.append(classes, this.count, this.train, this.clear);
     this.root.replaceChildren(this.draw, this.drawingTools, uploadLabel);
@@ -54,10 +55,10 @@ export class OwnData {
   update(state) {
     const drawing = Boolean(state.drawing);
     this.draw.setAttribute("aria-pressed", String(drawing));
-    this.draw.textContent = drawing ? "Stop drawing" : "Draw points";
+    this.draw.textContent = t(drawing ? "stop_drawing" : "draw_points");
     this.drawingTools.hidden = !drawing;
     const n = state.draft?.length ?? 0;
-    this.count.textContent = `${n} point${n === 1 ? "" : "s"} drawn`;
+    this.count.textContent = t(n === 1 ? "point_drawn" : "points_drawn", { n });
     this.train.disabled = n < MIN_POINTS;
   }
 

@@ -1,202 +1,163 @@
-// The run's setup, built from GET /api/options: dataset, noise, input features, hidden layers
-// and neurons, activation; learning rate and speed change live. Structural changes start a
-// new run (as TF Playground resets); live ones are sent to the running one.
-import { element } from "./dom.js";
+// The run's setup, built from GET /api/options. ConfigEditor owns the config: a structural
+// change starts a new run (as TF Playground resets), a live one goes to the running run.
+// TrainingSetup fills the top bar; NetworkSetup the controls under the network diagram.
+import { element, labelled, select } from "./dom.js";
+import { explain, t } from "./i18n.js";
 
-const TASK_TITLES = { binary: "Two classes", multiclass: "Several classes", regression: "Regression" };
+const PATIENCE = [0, 5, 10, 20, 50, 100];
+const MAX_EPOCHS = [0, 100, 200, 500, 1000, 5000];
+const DROPOUT = [0, 0.1, 0.2, 0.3, 0.5];
 
+export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
 
-function labelled(label, control) {
-  const wrapper = element("label", { class: "field" });
-  wrapper.append(element("span", {}, label), control);
-  return wrapper;
+// "name: what it does — formula" lines for a registry's tooltip.
+function describe(kind, registry) {
+  return Object.entries(registry)
+    .map(([name, info]) => `${name}: ${[explain(kind, name), info.formula].filter(Boolean).join(" — ")}`)
+    .join("\n");
 }
 
-function select(name, choices, value) {
-  const control = element("select", { name });
-  for (const choice of choices) {
-    const option = element("option", { value: String(choice) }, String(choice));
-    option.selected = String(choice) === String(value);
-    control.append(option);
-  }
-  return control;
-}
-
-export class Setup {
-  // onChange(change): change is {config} for a new run or {live: {field: value}}
-  constructor(root, options, config, onChange) {
-    this.root = root;
-    this.options = options;
+export class ConfigEditor {
+  constructor(config, onChange) {
     this.config = structuredClone(config);
-    this.speed = 20;
     this.onChange = onChange;
+    this.canControl = true;
+    this.speed = 20;
+    this.views = [];
+  }
+
+  change(mutate) {
+    mutate(this.config);
+    this.onChange({ config: structuredClone(this.config) });
     this.render();
   }
 
-  update() {} // the setup is the page's input; nothing streamed changes it
-
-  emit(live) {
-    this.onChange(live ? { live } : { config: structuredClone(this.config) });
-    if (!live) this.render();
+  live(fields) {
+    this.onChange({ live: fields });
   }
 
   render() {
-    const data = this.root.querySelector("#data-setup");
-    const network = this.root.querySelector("#network-setup");
-    const training = this.root.querySelector("#training-setup");
-    data.replaceChildren(this.datasetControl(), this.noiseControl(), this.featureControls());
-    network.replaceChildren(this.layerControls(), this.activationControl());
-    training.replaceChildren(
-      this.learningRateControl(),
-      this.optimizerControl(),
-      this.regularizationControls(),
-      this.batchSizeControl(),
-      this.speedControl(),
-    );
+    this.views.forEach((view) => view.render());
   }
 
-  datasetControl() {
-    const control = element("select", { name: "dataset" });
-    if (!(this.config.data.dataset in this.options.datasets) || !(this.options.datasets[this.config.data.dataset].task in TASK_TITLES)) {
-      control.append(element("option", { value: "", selected: "", disabled: "" }, "your own data"));
-    }
-    const groups = {};
-    for (const [name, info] of Object.entries(this.options.datasets)) {
-      if (!(info.task in TASK_TITLES)) continue; // own points and CSV come with their own tools
-      groups[info.task] ??= control.appendChild(element("optgroup", { label: TASK_TITLES[info.task] }));
-      const option = element("option", { value: name, title: info.description }, name);
-      option.selected = name === this.config.data.dataset;
-      groups[info.task].append(option);
-    }
-    control.addEventListener("change", () => {
-      Object.assign(this.config.data, { dataset: control.value, n_samples: null, points: null, csv: null });
-      this.emit();
-    });
-    return labelled("Dataset", control);
-  }
-
-  noiseControl() {
-    const control = element("input", { type: "range", min: "0", max: "50", step: "5", name: "noise" });
-    control.value = String(Math.round(this.config.data.noise * 100));
-    control.addEventListener("change", () => {
-      this.config.data.noise = Number(control.value) / 100;
-      this.emit();
-    });
-    return labelled(`Noise ${control.value}`, control);
-  }
-
-  featureControls() {
-    const box = element("fieldset", { class: "features" });
-    box.append(element("legend", {}, "Input features"));
-    for (const name of this.options.features) {
-      const check = element("input", { type: "checkbox", name });
-      check.checked = this.config.data.features.includes(name);
-      check.addEventListener("change", () => {
-        const chosen = this.options.features.filter((f) =>
-          f === name ? check.checked : this.config.data.features.includes(f));
-        if (chosen.length === 0) return (check.checked = true); // at least one input
-        this.config.data.features = chosen;
-        this.emit();
-      });
-      box.append(labelled(name, check));
-    }
-    return box;
-  }
-
-  layerControls() {
+  // One hidden layer as an object, so it can carry its own activation and dropout.
+  layer(index) {
     const hidden = this.config.network.hidden;
-    const box = element("div", { class: "layers" });
-    const { hidden_layers: maxLayers, units: maxUnits } = this.options.limits;
-    const count = element("div", { class: "layer-count" }, `${hidden.length} hidden layer${hidden.length === 1 ? "" : "s"}`);
-    box.append(count, this.button("Add a hidden layer", "+", hidden.length < maxLayers, () => hidden.push(2)),
-      this.button("Remove a hidden layer", "−", hidden.length > 0, () => hidden.pop()));
-    hidden.forEach((units, index) => {
-      const row = element("div", { class: "layer-row" }, `Layer ${index + 1}: ${units} neuron${units === 1 ? "" : "s"} `);
-      row.append(this.button(`Add a neuron to layer ${index + 1}`, "+", units < maxUnits, () => (hidden[index] += 1)),
-        this.button(`Remove a neuron from layer ${index + 1}`, "−", units > 1, () => (hidden[index] -= 1)));
-      box.append(row);
-    });
-    return box;
+    if (typeof hidden[index] === "number") hidden[index] = { units: hidden[index] };
+    return hidden[index];
   }
 
-  button(name, text, enabled, change) {
-    const control = element("button", { type: "button", "aria-label": name, title: name, class: "small" }, text);
-    control.disabled = !enabled;
-    control.addEventListener("click", () => {
-      change();
-      this.emit();
-    });
-    return control;
+  dropouts() {
+    const network = this.config.network;
+    return network.hidden.map((layer) => layer.dropout ?? network.dropout ?? 0);
+  }
+}
+
+export class TrainingSetup {
+  constructor(root, options, editor) {
+    Object.assign(this, { root, options, editor });
   }
 
-  activationControl() {
-    const control = select("activation", Object.keys(this.options.activations), this.config.network.activation);
-    control.title = Object.entries(this.options.activations).map(([n, a]) => `${n}: ${a.formula}`).join("\n");
-    control.addEventListener("change", () => {
-      this.config.network.activation = control.value;
-      this.emit();
+  update() {}
+
+  render() {
+    const training = this.editor.config.training;
+    const live = (key, parse) => (control) => control.addEventListener("change", () => {
+      training[key] = parse(control.value);
+      this.editor.live({ [key]: training[key] });
     });
-    return labelled("Activation", control);
+    const fields = [
+      this.field("learning_rate", select("learning_rate", this.options.learning_rates, training.learning_rate), live("learning_rate", Number)),
+      this.field("optimizer", select("optimizer", Object.keys(this.options.optimizers), training.optimizer), (c) =>
+        c.addEventListener("change", () => this.editor.change((config) => (config.training.optimizer = c.value))),
+      describe("optimizer", this.options.optimizers)),
+      this.field("regularization", select("regularization", Object.keys(this.options.regularizers), training.regularization),
+        live("regularization", String), describe("regularizer", this.options.regularizers)),
+      this.field("regularization_rate", select("regularization_rate", this.options.regularization_rates, training.regularization_rate),
+        live("regularization_rate", Number)),
+      this.field("batch_size", this.batchInput(training.batch_size), () => {}),
+      this.field("speed", select("speed", this.options.speeds, this.editor.speed), (c) => c.addEventListener("change", () => {
+        this.editor.speed = Number(c.value);
+        this.editor.live({ speed: this.editor.speed });
+      })),
+    ];
+    this.root.replaceChildren(...fields);
   }
 
-  learningRateControl() {
-    const control = select("learning_rate", this.options.learning_rates, this.config.training.learning_rate);
-    control.addEventListener("change", () => {
-      this.config.training.learning_rate = Number(control.value);
-      this.emit({ learning_rate: Number(control.value) });
-    });
-    return labelled("Learning rate", control);
+  field(key, control, wire, extra = "") {
+    wire(control);
+    control.disabled = !this.editor.canControl;
+    return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
   }
 
-  optimizerControl() {
-    const optimizers = this.options.optimizers;
-    const control = select("optimizer", Object.keys(optimizers), this.config.training.optimizer);
-    control.title = Object.entries(optimizers).map(([n, o]) => `${n}: ${o.formula}`).join("\n");
-    control.addEventListener("change", () => {
-      this.config.training.optimizer = control.value;
-      this.emit();
-    });
-    return labelled("Optimizer", control);
-  }
-
-  // Regularization and its rate change live, without a reset (TF Playground resets).
-  regularizationControls() {
-    const training = this.config.training;
-    const kinds = this.options.regularizers;
-    const kind = select("regularization", Object.keys(kinds), training.regularization);
-    kind.title = Object.entries(kinds).map(([n, r]) => `${n}: ${r.formula}`).join("\n");
-    const rate = select("regularization_rate", this.options.regularization_rates, training.regularization_rate);
-    kind.addEventListener("change", () => {
-      training.regularization = kind.value;
-      this.emit({ regularization: kind.value });
-    });
-    rate.addEventListener("change", () => {
-      training.regularization_rate = Number(rate.value);
-      this.emit({ regularization_rate: Number(rate.value) });
-    });
-    const box = element("div", { class: "pair" });
-    box.append(labelled("Regularization", kind), labelled("Rate λ", rate));
-    return box;
-  }
-
-  batchSizeControl() {
+  batchInput(value) {
     const control = element("input", { type: "number", min: "1", max: "500", step: "1", name: "batch_size" });
-    control.value = String(this.config.training.batch_size);
+    control.value = String(value);
     control.addEventListener("change", () => {
       const size = Math.max(1, Math.min(500, Math.round(Number(control.value) || 1)));
       control.value = String(size);
-      this.config.training.batch_size = size;
-      this.emit({ batch_size: size });
+      this.editor.config.training.batch_size = size;
+      this.editor.live({ batch_size: size });
     });
-    return labelled("Batch size", control);
+    return control;
+  }
+}
+
+export class NetworkSetup {
+  constructor(root, options, editor) {
+    Object.assign(this, { root, options, editor });
   }
 
-  speedControl() {
-    const control = select("speed", this.options.speeds, this.speed);
-    control.addEventListener("change", () => {
-      this.speed = Number(control.value);
-      this.emit({ speed: this.speed });
+  update() {}
+
+  render() {
+    const { network, training } = this.editor.config;
+    const structural = (key, control, apply, extra = "") => {
+      control.disabled = !this.editor.canControl;
+      control.addEventListener("change", () => this.editor.change((config) => apply(config, control.value)));
+      return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
+    };
+    const activations = Object.keys(this.options.activations);
+    const top = element("div", { class: "setup-grid" });
+    top.append(
+      structural("activation", select("activation", activations, network.activation),
+        (c, v) => (c.network.activation = v), describe("activation", this.options.activations)),
+      structural("output_activation", select("output_activation", this.options.output_activations, network.output_activation),
+        (c, v) => (c.network.output_activation = v)),
+      structural("loss", select("loss", ["auto", ...Object.keys(this.options.losses)], training.loss),
+        (c, v) => (c.training.loss = v), describe("loss", this.options.losses)),
+      structural("init", select("init", this.options.initializers, network.init), (c, v) => (c.network.init = v)),
+      structural("max_epochs", select("max_epochs", MAX_EPOCHS.map((n) => [n, n || t("off")]), training.max_epochs ?? 0),
+        (c, v) => (c.training.max_epochs = Number(v) || null)),
+      structural("early_stopping", select("early_stopping", PATIENCE.map((n) => [n, n ? `${t("patience")} ${n}` : t("off")]),
+        training.early_stopping?.patience ?? 0),
+      (c, v) => (c.training.early_stopping = Number(v) ? { patience: Number(v), min_delta: 0, restore_best: true } : null)),
+    );
+    this.root.replaceChildren(top, this.layerRows(activations));
+  }
+
+  // Per hidden layer: its activation (a new run) and its dropout (live).
+  layerRows(activations) {
+    const table = element("div", { class: "layer-rows" });
+    const network = this.editor.config.network;
+    network.hidden.forEach((layer, index) => {
+      const k = index + 1;
+      const row = element("div", { class: "layer-row" });
+      const activation = select("layer_activation", activations, layer.activation ?? network.activation);
+      activation.setAttribute("aria-label", t("layer_activation", { k }));
+      activation.addEventListener("change", () => this.editor.change(() => (this.editor.layer(index).activation = activation.value)));
+      const dropout = select("layer_dropout", DROPOUT, layer.dropout ?? network.dropout ?? 0);
+      dropout.setAttribute("aria-label", t("layer_dropout", { k }));
+      dropout.title = t("dropout.tip");
+      dropout.addEventListener("change", () => {
+        this.editor.layer(index).dropout = Number(dropout.value);
+        this.editor.live({ dropout: this.editor.dropouts() });
+      });
+      for (const control of [activation, dropout]) control.disabled = !this.editor.canControl;
+      row.append(element("span", { class: "layer-name" }, t("layer", { k })), activation,
+        element("span", { class: "muted" }, t("dropout")), dropout);
+      table.append(row);
     });
-    return labelled("Epochs per second", control);
+    return table;
   }
 }

@@ -24,16 +24,17 @@ def test_spiral_with_sin_features_and_a_bigger_net_is_learned(
     page: Page, live_server: str, artifacts: Path
 ) -> None:
     open_page(page, live_server)
-    page.get_by_label("Dataset").select_option("spiral")
+    page.get_by_role("radio", name="spiral", exact=True).click()
     wait_for_new_run(page)
     for feature in ("sin_x1", "sin_x2"):
-        page.get_by_label(feature, exact=True).check()
+        page.get_by_role("checkbox", name=feature, exact=True).check()
         wait_for_new_run(page)
     for layer, clicks in ((1, 4), (2, 6)):
         for _ in range(clicks):
             page.get_by_role("button", name=f"Add a neuron to layer {layer}").click()
             wait_for_new_run(page)
-    expect(page.get_by_text("Layer 2: 8 neurons")).to_be_visible()
+    layer_2 = page.get_by_role("group", name="Layer 2", exact=True)
+    expect(layer_2.get_by_text("8 neurons")).to_be_visible()
     page.get_by_label("Epochs per second").select_option("200")
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(
@@ -41,14 +42,14 @@ def test_spiral_with_sin_features_and_a_bigger_net_is_learned(
     )
     page.get_by_role("button", name="Pause").click()
     page.screenshot(path=artifacts / "spiral-learned.png")
-    assert page.evaluate("document.querySelectorAll('#neurons canvas').length") == 16
+    assert page.evaluate("document.querySelectorAll('#diagram .neuron canvas').length") == 16
 
 
 def test_a_three_class_set_shows_three_colours(
     page: Page, live_server: str, artifacts: Path
 ) -> None:
     open_page(page, live_server)
-    page.get_by_label("Dataset").select_option("blobs")
+    page.get_by_role("radio", name="blobs").click()
     wait_for_new_run(page)
     page.get_by_role("button", name="Step one epoch").click()
     page.wait_for_function(f"{EPOCH} >= 1")
@@ -97,9 +98,9 @@ def test_reset_goes_back_to_epoch_zero(page: Page, live_server: str) -> None:
 
 def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path) -> None:
     open_page(page, live_server)
-    page.get_by_label("Dataset").select_option("reg-plane")
+    page.get_by_role("radio", name="reg-plane").click()
     wait_for_new_run(page)
-    page.get_by_label("Activation").select_option("relu")
+    page.get_by_label("Activation", exact=True).select_option("relu")
     wait_for_new_run(page)
     page.get_by_label("Learning rate").select_option("10")
     page.get_by_role("button", name="Play").click()
@@ -148,10 +149,10 @@ def test_the_legend_follows_the_task_and_the_chart_has_a_log_scale(
     open_page(page, live_server)
     legend = page.get_by_role("group", name="Colour legend")
     expect(legend).to_contain_text("−1")
-    page.get_by_label("Dataset").select_option("blobs")
+    page.get_by_role("radio", name="blobs").click()
     wait_for_new_run(page)
-    expect(legend).to_contain_text("class 0")
-    expect(legend).to_contain_text("class 2")
+    expect(legend).to_contain_text("Class 0")
+    expect(legend).to_contain_text("Class 2")
     for epoch in (1, 2, 3):
         page.get_by_role("button", name="Step one epoch").click()
         page.wait_for_function(f"{EPOCH} >= {epoch}")

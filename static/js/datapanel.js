@@ -1,0 +1,76 @@
+// The data column's setup: a picture of every registered dataset to pick from, the noise
+// and the share of training data, and a button for a new sample. Picking or sliding starts
+// a new run (the data changes); regenerating keeps the run and its weights.
+import { element, labelled } from "./dom.js";
+import { t } from "./i18n.js";
+
+const TASKS = ["binary", "multiclass", "regression"];
+
+export class DataPanel {
+  constructor(root, options, editor, send) {
+    this.root = root;
+    this.options = options;
+    this.editor = editor;
+    this.send = send;
+  }
+
+  update() {} // the setup is the page's input; nothing streamed changes it
+
+  render() {
+    const data = this.editor.config.data;
+    const regenerate = element("button", { type: "button", class: "wide" }, t("regenerate"));
+    regenerate.title = t("regenerate.tip");
+    regenerate.disabled = !this.editor.canControl;
+    regenerate.addEventListener("click", () => this.send({ type: "regenerate" }));
+    this.root.replaceChildren(
+      this.picker(data.dataset),
+      this.slider("noise", data.noise * 100, [0, 50, 5], (v) => (data.noise = v / 100)),
+      this.slider("train_ratio", data.train_ratio * 100, [10, 90, 10], (v) => (data.train_ratio = v / 100)),
+      regenerate,
+    );
+  }
+
+  picker(chosen) {
+    const box = element("div", { class: "datasets", role: "radiogroup", "aria-label": t("dataset") });
+    box.title = t("dataset.tip");
+    for (const task of TASKS) {
+      const names = Object.keys(this.options.datasets).filter((n) => this.options.datasets[n].task === task);
+      if (!names.length) continue;
+      const group = element("div", { class: "dataset-group" });
+      group.append(element("span", { class: "group-title" }, t(`task.${task}`)));
+      const row = element("div", { class: "dataset-row" });
+      for (const name of names) row.append(this.thumbnail(name, name === chosen));
+      group.append(row);
+      box.append(group);
+    }
+    return box;
+  }
+
+  thumbnail(name, checked) {
+    const info = this.options.datasets[name];
+    const button = element("button", {
+      type: "button", role: "radio", "aria-checked": String(checked), "aria-label": name,
+      class: "dataset", title: `${name}: ${info.description}`,
+    });
+    button.disabled = !this.editor.canControl;
+    button.append(element("img", { src: `/api/datasets/${encodeURIComponent(name)}.png?size=64`, alt: "" }),
+      element("span", {}, name));
+    button.addEventListener("click", () => {
+      if (checked) return;
+      this.editor.change((config) => {
+        Object.assign(config.data, { dataset: name, n_samples: null, points: null, csv: null });
+      });
+    });
+    return button;
+  }
+
+  slider(key, value, [min, max, step], apply) {
+    const control = element("input", { type: "range", min: String(min), max: String(max), step: String(step), name: key });
+    control.value = String(Math.round(value));
+    control.disabled = !this.editor.canControl;
+    const field = labelled(t(key, { value: control.value }), control, t(`${key}.tip`));
+    control.addEventListener("input", () => (field.firstChild.textContent = t(key, { value: control.value })));
+    control.addEventListener("change", () => this.editor.change(() => apply(Number(control.value))));
+    return field;
+  }
+}

@@ -1,0 +1,260 @@
+// The network as TF Playground draws it: input features (click to switch one on or off),
+// every hidden neuron's picture, the output; links coloured and sized by their weight.
+// Hover a neuron to see its picture on the big plot; hover a link or a bias for its live
+// value, click it to set it.
+import { colorOf, cssOf } from "./colors.js";
+import { element, roundButton } from "./dom.js";
+import { paintCodes, paintOutput } from "./heatmap.js";
+import { t } from "./i18n.js";
+import { unitsOf } from "./setup.js";
+import { WeightEditor } from "./weighteditor.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+// TF Playground: width grows with |w| from 1 px (w = 0) to 10 px (|w| ≥ 5)
+const linkWidth = (w) => 1 + Math.min(Math.abs(w), 5) * 1.8;
+
+export class Diagram {
+  constructor(root, options, editor, store, send) {
+    Object.assign(this, { root, options, editor, store, send });
+    this.key = "";
+    this.tooltip = document.querySelector("#tooltip");
+    this.weightEditor = new WeightEditor(send);
+    this.root.addEventListener("mouseleave", () => this.hideTip());
+  }
+
+  render() {
+    this.key = ""; // rebuild on the next update (the structure or the language changed)
+    this.store.schedule();
+  }
+
+  update(state) {
+    const config = state.run?.config ?? this.editor.config;
+    const key = JSON.stringify([config.data.features, config.network.hidden.map(unitsOf), state.dataset?.classes,
+      state.dataset?.task, this.editor.canControl]);
+    if (key !== this.key) this.build(config, state);
+    this.paint(state);
+  }
+
+  build(config, state) {
+    this.key = JSON.stringify([config.data.features, config.network.hidden.map(unitsOf), state.dataset?.classes,
+      state.dataset?.task, this.editor.canControl]);
+    this.features = config.data.features;
+    this.hidden = config.network.hidden.map(unitsOf);
+    const body = element("div", { class: "diagram-body" });
+    this.svg = document.createElementNS(SVG, "svg");
+    this.svg.classList.add("links");
+    body.append(this.svg, this.inputColumn(), ...this.hidden.map((units, k) => this.hiddenColumn(units, k)),
+      this.outputColumn());
+    this.root.replaceChildren(this.layerHeader(), body);
+    this.body = body;
+    this.svg.addEventListener("mousemove", (event) => this.hoverLink(event));
+    this.svg.addEventListener("mouseleave", () => this.hideTip());
+    this.svg.addEventListener("click", (event) => this.editLink(event));
+    this.resizing?.disconnect();
+    this.resizing = new ResizeObserver(() => this.layoutLinks());
+    this.resizing.observe(body);
+  }
+
+  layerHeader() {
+    const hidden = this.editor.config.network.hidden;
+    const n = hidden.length;
+    const { hidden_layers: maxLayers } = this.options.limits;
+    const can = this.editor.canControl;
+    const box = element("div", { class: "layer-header" });
+    box.append(
+      roundButton(t("add_layer"), "+", can && n < maxLayers, () => this.editor.change((c) => c.network.hidden.push(2))),
+      roundButton(t("remove_layer"), "−", can && n > 0, () => this.editor.change((c) => c.network.hidden.pop())),
+      element("span", { class: "layer-count" }, n === 1 ? t("hidden_layer") : t("hidden_layers", { n })),
+    );
+    return box;
+  }
+
+  inputColumn() {
+    const column = element("div", { class: "diagram-column inputs", role: "group", "aria-label": t("inputs") });
+    column.append(element("div", { class: "column-title" }, t("features")));
+    column.title = t("features.tip");
+    this.inputNodes = {};
+    for (const name of this.options.features) {
+      const on = this.features.includes(name);
+      const tile = element("button", { type: "button", role: "checkbox", "aria-checked": String(on), "aria-label": name,
+        class: `node feature${on ? "" : " off"}` });
+      tile.disabled = !this.editor.canControl;
+      tile.append(element("canvas", { width: "20", height: "20" }), element("span", { class: "node-label" }, name));
+      tile.addEventListener("click", () => {
+        if (this.toggleFeature(name)) tile.setAttribute("aria-checked", String(!on));
+      });
+      this.hoverShows(tile, { kind: "feature", index: this.options.features.indexOf(name), label: t("feature", { name }) });
+      column.append(tile);
+      this.inputNodes[name] = tile;
+    }
+    return column;
+  }
+
+  toggleFeature(name) {
+    const chosen = this.options.features.filter((f) => (f === name) !== this.features.includes(f));
+    if (chosen.length === 0) return false; // at least one input
+    this.editor.change((config) => (config.data.features = chosen));
+    return true;
+  }
+
+  hiddenColumn(units, k) {
+    const layer = k + 1;
+    const column = element("div", { class: "diagram-column", role: "group", "aria-label": t("layer", { k: layer }) });
+    const can = this.editor.canControl;
+    const { units: maxUnits } = this.options.limits;
+    const head = element("div", { class: "column-title" });
+    head.append(
+      roundButton(t("add_neuron", { k: layer }), "+", can && units < maxUnits, () => this.editor.change(() => (this.editor.layer(k).units += 1))),
+      roundButton(t("remove_neuron", { k: layer }), "−", can && units > 1, () => this.editor.change(() => (this.editor.layer(k).units -= 1))),
+    );
+    column.append(head, element("div", { class: "column-count" }, units === 1 ? t("neuron") : t("neurons", { n: units })));
+    const start = this.hidden.slice(0, k).reduce((a, b) => a + b, 0);
+    for (let unit = 0; unit < units; unit++) {
+      const label = t("neuron_name", { layer, unit: unit + 1 });
+      const node = element("div", { class: "node neuron", role: "img", tabindex: "0", "aria-label": label, title: t("neuron.tip") });
+      node.append(element("canvas", { width: "20", height: "20" }), this.biasMark(k, unit));
+      this.hoverShows(node, { kind: "neuron", index: start + unit, label });
+      column.append(node);
+    }
+    return column;
+  }
+
+  outputColumn() {
+    const column = element("div", { class: "diagram-column output-column", role: "group", "aria-label": t("output") });
+    column.append(element("div", { class: "column-title" }, t("output")), element("div", { class: "column-count" }, " "));
+    const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
+    this.outputNode = element("div", { class: "node output-node", role: "img", "aria-label": t("output_plot") });
+    this.outputCanvas = element("canvas", { width: "100", height: "100" });
+    this.outputNode.append(this.outputCanvas);
+    for (let unit = 0; unit < outputs; unit++) this.outputNode.append(this.biasMark(this.hidden.length, unit, outputs));
+    column.append(this.outputNode);
+    return column;
+  }
+
+  // The bias of a unit: a small square on its lower left, coloured by its value.
+  biasMark(layer, unit, siblings = 1) {
+    const mark = element("button", { type: "button", class: "bias", "data-layer": String(layer), "data-unit": String(unit),
+      "aria-label": t("bias_tip", { value: "…" }) });
+    if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
+    mark.disabled = !this.editor.canControl;
+    mark.addEventListener("mouseenter", (event) => this.showTip(event, t("bias_tip", { value: this.value(layer, null, unit) })));
+    mark.addEventListener("mouseleave", () => this.hideTip());
+    mark.addEventListener("click", (event) => {
+      event.stopPropagation();
+      this.weightEditor.open(event, { layer, source: null, target: unit }, this.value(layer, null, unit));
+    });
+    return mark;
+  }
+
+  hoverShows(node, focus) {
+    const key = `${focus.kind}:${focus.index}`;
+    const show = () => this.store.set({ focus: { ...focus, key } });
+    const hide = () => this.store.state.focus?.key === key && this.store.set({ focus: null });
+    node.addEventListener("mouseenter", show);
+    node.addEventListener("focus", show);
+    node.addEventListener("mouseleave", hide);
+    node.addEventListener("blur", hide);
+  }
+
+  // -- links ------------------------------------------------------------------------
+
+  // One path per weight, from the right of its source to the left of its target.
+  layoutLinks() {
+    if (!this.body?.isConnected) return;
+    const columns = [
+      this.features.map((name) => this.inputNodes[name]),
+      ...[...this.body.querySelectorAll(".diagram-column:not(.inputs):not(.output-column)")].map((c) => [...c.querySelectorAll(".neuron")]),
+      [this.outputNode],
+    ];
+    const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
+    const box = this.body.getBoundingClientRect();
+    this.svg.setAttribute("width", String(box.width));
+    this.svg.setAttribute("height", String(box.height));
+    const at = (node, side) => {
+      const r = node.getBoundingClientRect();
+      return [side === "right" ? r.right - box.left : r.left - box.left, r.top - box.top + r.height / 2];
+    };
+    const paths = [];
+    for (let k = 0; k + 1 < columns.length; k++) {
+      const targets = k + 2 === columns.length ? Array(outputs).fill(this.outputNode) : columns[k + 1];
+      columns[k].forEach((source, i) => targets.forEach((target, j) => {
+        const [x1, y1] = at(source, "right");
+        const [x2, y2] = at(target, "left");
+        const mid = (x1 + x2) / 2;
+        const path = document.createElementNS(SVG, "path");
+        path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
+        Object.assign(path.dataset, { layer: String(k), source: String(i), target: String(j) });
+        paths.push(path);
+      }));
+    }
+    this.svg.replaceChildren(...paths);
+    this.paths = paths;
+    this.paintedFrame = null;
+    this.store.schedule();
+  }
+
+  value(layer, source, target) {
+    const arrays = this.store.state.frame?.arrays;
+    if (!arrays) return 0;
+    if (source === null) return arrays[`biases.${layer}`]?.data[target] ?? 0;
+    const weights = arrays[`weights.${layer}`];
+    return weights ? weights.data[source * weights.shape[1] + target] : 0;
+  }
+
+  paint(state) {
+    const frame = state.frame;
+    if (!frame || frame === this.paintedFrame) return;
+    this.paintedFrame = frame;
+    for (const path of this.paths ?? []) {
+      const w = this.value(Number(path.dataset.layer), Number(path.dataset.source), Number(path.dataset.target));
+      path.setAttribute("stroke", cssOf(colorOf(w)));
+      path.setAttribute("stroke-width", linkWidth(w).toFixed(1));
+    }
+    for (const mark of this.root.querySelectorAll(".bias")) {
+      mark.style.background = cssOf(colorOf(this.value(Number(mark.dataset.layer), null, Number(mark.dataset.unit))));
+    }
+    const neurons = frame.arrays.neurons;
+    if (neurons) {
+      this.root.querySelectorAll(".neuron canvas").forEach((canvas, n) => {
+        paintCodes(canvas, neurons, n * neurons.shape[1] * neurons.shape[2]);
+      });
+    }
+    const features = state.features?.arrays.features;
+    if (features && this.paintedFeatures !== state.features) {
+      this.paintedFeatures = state.features;
+      this.options.features.forEach((name, f) => {
+        paintCodes(this.inputNodes[name].querySelector("canvas"), features, f * features.shape[1] * features.shape[2]);
+      });
+    }
+    if (frame.arrays.output) paintOutput(this.outputCanvas, frame.arrays, state.discretize);
+  }
+
+  linkAt(event) {
+    return event.target instanceof SVGPathElement ? event.target.dataset : null;
+  }
+
+  hoverLink(event) {
+    const link = this.linkAt(event);
+    if (!link) return this.hideTip();
+    const w = this.value(Number(link.layer), Number(link.source), Number(link.target));
+    this.showTip(event, t("weight_tip", { value: w.toFixed(3) }));
+  }
+
+  editLink(event) {
+    const link = this.linkAt(event);
+    if (!link || !this.editor.canControl) return;
+    const where = { layer: Number(link.layer), source: Number(link.source), target: Number(link.target) };
+    this.weightEditor.open(event, where, this.value(where.layer, where.source, where.target));
+  }
+
+  showTip(event, text) {
+    this.tooltip.textContent = text;
+    this.tooltip.hidden = false;
+    this.tooltip.style.left = `${event.pageX + 12}px`;
+    this.tooltip.style.top = `${event.pageY + 12}px`;
+  }
+
+  hideTip() {
+    this.tooltip.hidden = true;
+  }
+}
