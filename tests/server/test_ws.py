@@ -53,8 +53,10 @@ def test_viewer_gets_dataset_status_and_a_first_frame(client: TestClient) -> Non
                 seen[parsed["type"]] = parsed
     assert len(seen["dataset"]["train"]) == 250 and len(seen["dataset"]["test"]) == 250
     assert seen["status"]["status"] == "created"
-    _, features = seen["features"]  # the input features' pictures, once
-    assert features["features"].shape == (2, 20, 20)
+    names, features = seen["features"]  # every input feature's picture, once
+    assert names["names"][:2] == ["x1", "x2"] and features["features"].shape == (9, 20, 20)
+    x1 = features["features"][0].astype(int)  # x1 grows to the right: orange to blue
+    assert x1[:, -1].mean() > x1[:, 0].mean()
     header, arrays = seen["frame"]
     assert set(header) >= HEADER_FIELDS and header["epoch"] == 0
     assert arrays["output"].shape == (100, 100)
