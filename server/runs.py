@@ -211,11 +211,19 @@ class RunManager:
             if message:
                 viewer.offer_message(message)
         viewer.offer_message(run.status_message())
+        viewer.offer_message(self._history_message(run))
         if run.last_frame:
             viewer.offer_frame(run.last_frame)
         if len(run.viewers) == 1:
             self._submit(run, {"type": "watch", "viewers": 1})
         return viewer
+
+    def _history_message(self, run: Run, max_points: int = 2000) -> str:
+        """The run's metrics so far (evenly thinned to ``max_points``), for a new viewer."""
+        rows = self.store.metrics(run.id)
+        if len(rows) > max_points:
+            rows = [rows[round(i * (len(rows) - 1) / (max_points - 1))] for i in range(max_points)]
+        return dumps({"type": "history", "rows": [tuple(row) for row in rows]})
 
     def unsubscribe(self, run: Run, viewer: Viewer) -> None:
         run.viewers.discard(viewer)
@@ -271,6 +279,8 @@ class RunManager:
             self.store.append_metrics(run.id, payload["rows"])
             if payload["rows"]:
                 run.epoch, run.step = payload["rows"][-1][:2]
+            if run.viewers:  # the loss chart gets every epoch, not only those with a frame
+                self._broadcast(run, dumps({"type": "metrics", **payload}))
         elif kind == "checkpoint":
             self.store.save_checkpoint(run.id, *payload)
         elif kind == "snapshot":

@@ -247,6 +247,7 @@ class Scheduler:
         batches = command.get("batches")
         unit = slot.trainer.train_batch if batches else slot.trainer.train_epoch
         if self._train(run_id, slot, unit, batches or command.get("epochs") or 1):
+            self._ship(run_id, slot)
             self._send_frame(run_id, slot)
 
     # -- training and reporting ----------------------------------------------------------

@@ -51,6 +51,7 @@ export class Controls {
     this.reset.disabled = this.resetNew.disabled = idle;
     const header = state.frame?.header;
     if (header) this.readouts(header);
+    else for (const output of [this.testLoss, this.trainLoss, this.accuracy, this.rmse]) output.textContent = "—";
     const text = statusText(state);
     this.status.textContent = text;
     this.status.hidden = !text;

@@ -11,7 +11,7 @@ export class LossChart {
   constructor(canvas, logToggle, mark) {
     this.canvas = canvas;
     this.mark = mark;
-    this.drawnLength = -1;
+    this.drawnHistory = null;
     this.log = false;
     logToggle.addEventListener("change", () => {
       this.log = logToggle.checked;
@@ -20,7 +20,7 @@ export class LossChart {
   }
 
   render() {
-    this.drawnLength = -1;
+    this.drawnHistory = null;
   }
 
   update(state) {
@@ -29,9 +29,10 @@ export class LossChart {
     this.mark.hidden = !this.early;
     if (this.early) this.mark.textContent = t("early_stopped", this.early);
     const size = this.resize();
-    const key = `${history.epoch.length}:${this.early?.best}`;
-    if (key === this.drawnLength && !size) return;
-    this.drawnLength = key;
+    const key = history; // a new object whenever rows arrive
+    if (key === this.drawnHistory && this.early?.best === this.drawnBest && !size) return;
+    this.drawnHistory = history;
+    this.drawnBest = this.early?.best;
     this.draw(history);
   }
 

@@ -29,6 +29,10 @@ function onMessage(message) {
       viewersCanControl: message.viewers_can_control,
       canControl: store.state.owner || message.viewers_can_control,
     });
+  } else if (message.type === "history") {
+    store.addRows(message.rows, true);
+  } else if (message.type === "metrics") {
+    store.addRows(message.rows, message.reset);
   } else if (message.type === "dataset") {
     store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
   } else if (message.type === "error") {
@@ -39,10 +43,11 @@ function onMessage(message) {
 function connect(run, editor) {
   stream?.close();
   store.clearHistory();
+  const current = (handler) => (...args) => stream?.run === run && handler(...args); // not a replaced run's
   stream = openStream(run, {
-    onFrame: (frame) => store.addFrame(frame),
-    onBinary: (decoded) => decoded.header.type === "features" && store.set({ features: decoded }),
-    onMessage,
+    onFrame: current((frame) => store.addFrame(frame)),
+    onBinary: current((decoded) => decoded.header.type === "features" && store.set({ features: decoded })),
+    onMessage: current(onMessage),
     onClose: (event) => {
       if (event.code !== 1000 && stream?.run === run) store.set({ error: t("connection_closed", { code: event.code }) });
     },

@@ -28,6 +28,7 @@ export class SharePanel {
       this.root.hidden = !open;
       toggle.setAttribute("aria-expanded", String(open));
       this.render();
+      if (this.state) this.update(this.state);
     });
   }
 
@@ -36,6 +37,7 @@ export class SharePanel {
   }
 
   update(state) {
+    this.state = state;
     const run = state.run;
     const key = [location.href, run?.share_code, state.viewersCanControl, state.owner].join("|");
     if (this.root.hidden || key === this.key) return;

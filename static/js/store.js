@@ -1,6 +1,8 @@
-// One store: the run, the latest frame, the history, the status. Widgets read it in
-// update(state); painting happens at most once per animation frame.
+// One store: the run, the latest frame, the metrics history, the status. Widgets read it in
+// update(state); painting happens at most once per animation frame. The history comes from
+// the run's `history` message (on joining) and `metrics` messages (every epoch).
 const MAX_POINTS = 4000;
+const COLUMNS = ["epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy"];
 
 // Keep every other point of the older half: the chart keeps its shape, memory stays bounded.
 function thin(history) {
@@ -11,16 +13,11 @@ function thin(history) {
   }
 }
 
+const empty = () => Object.fromEntries(COLUMNS.map((name) => [name, []]));
+
 export class Store {
   constructor() {
-    this.state = {
-      run: null,
-      status: "connecting",
-      error: null,
-      dataset: null,
-      frame: null,
-      history: { epoch: [], train_loss: [], test_loss: [] },
-    };
+    this.state = { run: null, status: "connecting", error: null, dataset: null, frame: null, history: empty() };
     this.listeners = [];
     this.scheduled = false;
   }
@@ -35,22 +32,28 @@ export class Store {
   }
 
   addFrame(frame) {
-    const h = this.state.history;
-    const { epoch, train_loss: train, test_loss: test } = frame.header;
-    const last = h.epoch.length - 1;
-    if (last >= 0 && h.epoch[last] >= epoch) {
-      if (h.epoch[last] > epoch) this.clearHistory(); // the run went back (a reset)
-      else h.epoch.pop(), h.train_loss.pop(), h.test_loss.pop();
-    }
-    h.epoch.push(epoch);
-    h.train_loss.push(train);
-    h.test_loss.push(test);
-    if (h.epoch.length > MAX_POINTS) thin(h);
     this.set({ frame });
   }
 
+  // Rows [epoch, step, train_loss, test_loss, train_accuracy, test_accuracy], in order.
+  addRows(rows, reset = false) {
+    if (reset) this.clearHistory();
+    const h = this.state.history;
+    for (const row of rows) {
+      const last = h.epoch.length - 1;
+      if (last >= 0 && h.epoch[last] >= row[0]) {
+        if (h.epoch[last] > row[0]) this.clearHistory(); // the run went back
+        else COLUMNS.forEach((name) => h[name].pop());
+      }
+      COLUMNS.forEach((name, k) => this.state.history[name].push(row[k]));
+    }
+    if (this.state.history.epoch.length > MAX_POINTS) thin(this.state.history);
+    this.state.history = { ...this.state.history }; // a new object: the chart redraws
+    this.schedule();
+  }
+
   clearHistory() {
-    this.state.history = { epoch: [], train_loss: [], test_loss: [] };
+    this.state.history = empty();
   }
 
   schedule() {

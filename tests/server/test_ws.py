@@ -43,7 +43,8 @@ def test_viewer_gets_dataset_status_and_a_first_frame(client: TestClient) -> Non
     run = create(client)
     seen: dict[str, Any] = {}
     with connect(client, run) as ws:
-        while len(seen) < 4:  # in any order: the run may still be building when we join
+        # in any order: the run may still be building when we join
+        while not {"dataset", "features", "status", "history", "frame"} <= set(seen):
             message = ws.receive()
             if message.get("bytes") is not None:
                 header, arrays = decode(message["bytes"])
@@ -53,6 +54,7 @@ def test_viewer_gets_dataset_status_and_a_first_frame(client: TestClient) -> Non
                 seen[parsed["type"]] = parsed
     assert len(seen["dataset"]["train"]) == 250 and len(seen["dataset"]["test"]) == 250
     assert seen["status"]["status"] == "created"
+    assert [row[0] for row in seen["history"]["rows"]] in ([], [0])  # the metrics so far
     names, features = seen["features"]  # every input feature's picture, once
     assert names["names"][:2] == ["x1", "x2"] and features["features"].shape == (9, 20, 20)
     x1 = features["features"][0].astype(int)  # x1 grows to the right: orange to blue
@@ -223,3 +225,13 @@ def test_a_run_with_max_epochs_succeeds(client: TestClient) -> None:
         5,
         "max_epochs",
     )
+
+
+def test_every_epoch_reaches_the_chart_as_a_metrics_row(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        ws.send_json({"type": "step", "epochs": 5})
+        epochs: list[int] = []
+        while not epochs or epochs[-1] < 5:
+            epochs += [row[0] for row in next_of(ws, "metrics")["rows"]]
+    assert epochs[-5:] == [1, 2, 3, 4, 5]

@@ -1,0 +1,148 @@
+"""What a student explores beyond Play: the diagram, the languages, a shared setup, a class
+watching a teacher's run, early stopping, several classes and regression."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.test_setup import EPOCH, open_page, wait_for_new_run
+
+
+def test_hovering_a_neuron_shows_its_picture_and_a_link_can_be_set(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    neuron = page.get_by_role("img", name="Layer 1, neuron 2")
+    neuron.hover()
+    expect(page.locator("#focus-caption")).to_have_text("Showing Layer 1, neuron 2")
+    assert page.evaluate("document.querySelector('#output canvas.map').width") == 20
+    page.screenshot(path=artifacts / "hover-neuron.png")
+    page.mouse.move(5, 5)
+    expect(page.locator("#focus-caption")).to_have_text("")
+    link = page.locator("#diagram svg.links path").first  # x1 → layer 1, neuron 1
+    link.hover()
+    expect(page.get_by_role("tooltip")).to_contain_text("Weight")
+    link.click()
+    editor = page.get_by_label("New value")
+    editor.fill("3.5")
+    editor.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('#diagram svg.links path').getAttribute('stroke-width') > 6"
+    )
+    link.hover()
+    expect(page.get_by_role("tooltip")).to_contain_text("3.500")
+
+
+def test_switching_to_korean_translates_the_page_and_stays(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Language").select_option("ko")
+    expect(page.get_by_role("heading", name="데이터", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="재생")).to_be_visible()
+    expect(page.get_by_label("학습률", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.reload()
+    wait_for_new_run_ko(page)
+    expect(page.get_by_role("heading", name="신경망")).to_be_visible()
+    page.get_by_label("언어").select_option("en")
+    expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+
+
+def wait_for_new_run_ko(page: Page) -> None:
+    expect(page.locator("#epoch")).to_have_text("000,000")
+    expect(page.get_by_role("button", name="재생")).to_be_enabled()
+
+
+def test_a_shared_url_rebuilds_the_same_setup(
+    page: Page, browser: Browser, live_server: str
+) -> None:
+    open_page(page, live_server, seed=7)
+    page.get_by_role("radio", name="xor").click()
+    wait_for_new_run(page)
+    page.get_by_role("checkbox", name="x1x2", exact=True).check()
+    wait_for_new_run(page)
+    page.get_by_role("button", name="Add a neuron to layer 2").click()
+    wait_for_new_run(page)
+    page.get_by_label("Activation", exact=True).select_option("relu")
+    wait_for_new_run(page)
+    url, loss = page.url, page.locator("#test-loss").inner_text()
+    assert "seed=7" in url and "&c=" in url
+    other = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    other.goto(url)
+    wait_for_new_run(other)
+    expect(other.get_by_role("radio", name="xor")).to_have_attribute("aria-checked", "true")
+    expect(other.get_by_role("checkbox", name="x1x2", exact=True)).to_have_attribute(
+        "aria-checked", "true"
+    )
+    expect(other.get_by_label("Activation", exact=True)).to_have_value("relu")
+    expect(other.get_by_role("group", name="Layer 2", exact=True)).to_contain_text("3 neurons")
+    expect(other.locator("#test-loss")).to_have_text(loss)  # the same data and first weights
+    other.context.close()
+
+
+def test_a_class_watches_the_teachers_run_by_its_code(
+    page: Page, browser: Browser, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    page.get_by_role("button", name="Share").click()
+    code = page.get_by_label("Watch code").input_value()
+    assert len(code) == 6
+    student = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    student.goto(f"{live_server}/?watch={code}")
+    expect(student.locator("#test-loss")).not_to_have_text("—")
+    expect(student.get_by_role("button", name="Play")).to_be_disabled()
+    page.get_by_role("button", name="Play").click()
+    student.wait_for_function(f"{EPOCH} >= 5")
+    student.screenshot(path=artifacts / "student-watching.png")
+    page.get_by_label("Let viewers control the run").check()
+    expect(student.get_by_role("button", name="Pause")).to_be_enabled()
+    student.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()  # the teacher sees it too
+    student.context.close()
+
+
+def test_early_stopping_ends_the_run_and_marks_the_chart(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Early stopping", exact=True).select_option("5")
+    wait_for_new_run(page)
+    page.get_by_label("Learning rate").select_option("3")
+    page.get_by_label("Epochs per second").select_option("200")
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("alert")).to_contain_text("early stopping", timeout=30_000)
+    expect(page.locator("#early-mark")).to_contain_text("stopped at epoch")
+    page.screenshot(path=artifacts / "early-stopping.png")
+
+
+def test_several_classes_get_a_confusion_matrix_and_regression_an_rmse(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    page.get_by_role("radio", name="blobs").click()
+    wait_for_new_run(page)
+    page.get_by_role("button", name="Step one epoch").click()
+    table = page.get_by_role("table", name="Confusion matrix (test data)")
+    expect(table).to_be_visible()
+    assert table.locator("tr").count() == 4  # a header and one row per class
+    page.screenshot(path=artifacts / "three-classes.png")
+    page.get_by_role("radio", name="reg-plane").click()
+    wait_for_new_run(page)
+    expect(table).to_be_hidden()
+    expect(page.locator("#test-rmse")).not_to_have_text("—")
+    expect(page.locator("#test-accuracy-label")).to_have_text("Test R²")
+
+
+def test_discretize_paints_two_colours_only(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    colours = """() => {
+      const c = document.querySelector('#output canvas.map');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4) seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+      return seen.size;
+    }"""
+    assert page.evaluate(colours) > 2
+    page.get_by_label("Discretize output").check()
+    page.wait_for_function(f"({colours})() === 2")
