@@ -72,6 +72,8 @@ def test_a_three_class_set_shows_three_colours(
     )
     page.screenshot(path=artifacts / "three-classes.png")
     assert hues == ["b", "g", "r"]  # orange (red-dominant), green, blue
+    table = page.get_by_role("table", name="Confusion matrix (test data)")
+    assert table.locator("tr").count() == 4  # a header and one row per class
 
 
 def test_the_learning_rate_changes_mid_run_without_a_reset(page: Page, live_server: str) -> None:
