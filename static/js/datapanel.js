@@ -1,7 +1,7 @@
 // The data column's setup: a picture of every registered dataset to pick from, the noise
 // and the share of training data, and a button for a new sample. Picking or sliding starts
 // a new run (the data changes); regenerating keeps the run and its weights.
-import { element, labelled } from "./dom.js";
+import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
 
 const TASKS = ["binary", "multiclass", "regression"];
@@ -26,6 +26,7 @@ export class DataPanel {
       this.picker(data.dataset),
       this.slider("noise", data.noise * 100, [0, 50, 5], (v) => (data.noise = v / 100)),
       this.slider("train_ratio", data.train_ratio * 100, [10, 90, 10], (v) => (data.train_ratio = v / 100)),
+      this.samples(data),
       regenerate,
     );
   }
@@ -62,6 +63,16 @@ export class DataPanel {
       });
     });
     return button;
+  }
+
+  // How many points: the dataset's own count by default.
+  samples(data) {
+    const own = this.options.datasets[data.dataset]?.samples;
+    const counts = [...new Set([100, 200, 500, 1000, 2000, own].filter(Boolean))].sort((a, b) => a - b);
+    const control = select("n_samples", counts, data.n_samples ?? own);
+    control.disabled = !this.editor.canControl || !own; // your own data has its own count
+    control.addEventListener("change", () => this.editor.change((c) => (c.data.n_samples = Number(control.value))));
+    return labelled(t("samples"), control, t("samples.tip"));
   }
 
   slider(key, value, [min, max, step], apply) {

@@ -137,7 +137,10 @@ export class Diagram {
       "aria-label": t("bias_tip", { value: "…" }) });
     if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
     mark.disabled = !this.editor.canControl;
-    mark.addEventListener("mouseenter", (event) => this.showTip(event, t("bias_tip", { value: this.value(layer, null, unit) })));
+    mark.addEventListener("mouseenter", (event) => {
+      this.hovered = () => t("bias_tip", { value: this.value(layer, null, unit).toFixed(3) });
+      this.showTip(event, this.hovered());
+    });
     mark.addEventListener("mouseleave", () => this.hideTip());
     mark.addEventListener("click", (event) => {
       event.stopPropagation();
@@ -227,6 +230,7 @@ export class Diagram {
       });
     }
     if (frame.arrays.output) paintOutput(this.outputCanvas, frame.arrays, state.discretize);
+    if (this.hovered && !this.tooltip.hidden) this.tooltip.textContent = this.hovered(); // live while training
   }
 
   linkAt(event) {
@@ -236,8 +240,8 @@ export class Diagram {
   hoverLink(event) {
     const link = this.linkAt(event);
     if (!link) return this.hideTip();
-    const w = this.value(Number(link.layer), Number(link.source), Number(link.target));
-    this.showTip(event, t("weight_tip", { value: w.toFixed(3) }));
+    this.hovered = () => t("weight_tip", { value: this.value(Number(link.layer), Number(link.source), Number(link.target)).toFixed(3) });
+    this.showTip(event, this.hovered());
   }
 
   editLink(event) {
@@ -256,5 +260,6 @@ export class Diagram {
 
   hideTip() {
     this.tooltip.hidden = true;
+    this.hovered = null;
   }
 }

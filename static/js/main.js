@@ -18,6 +18,7 @@ import { configFromHash, watchCode, writeHash } from "./urlstate.js";
 
 const $ = (selector) => document.querySelector(selector);
 const store = new Store();
+window.nnplayground = { store }; // for the console and bench/ui.py
 let stream = null;
 let defaults = {};
 

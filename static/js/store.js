@@ -61,7 +61,9 @@ export class Store {
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
+      const start = performance.now();
       for (const listener of this.listeners) listener(this.state);
+      this.onPaint?.(performance.now() - start, this.state.frame); // bench/ui.py listens here
     });
   }
 }

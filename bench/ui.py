@@ -1,0 +1,96 @@
+"""The page's main-thread work per painted frame, in headless Chromium.
+
+Run: .venv/bin/python bench/ui.py [--seconds 8]
+Serves the app (one worker process) on 127.0.0.1, opens the page in Debian's Chromium at
+1280×800, and plays two runs: TF Playground's default ([4, 2] on circle) and a big one
+(spiral, six features, [8]×6: 376 links). For every animation frame that paints, the page's
+store times all widgets' work (``performance.now()`` around the listeners); frames per second
+count the network pictures painted. The reference, measured in the same run, is the budget:
+the issue's 4 ms per frame. Prints a table, then `RESULT paint_ms_p95=… fps=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from server.settings import Settings  # noqa: E402
+from tests.conftest import serve_in_thread  # noqa: E402
+
+BUDGET_MS = 4.0
+BIG_CONFIG = {
+    "data": {"dataset": "spiral", "features": ["x1", "x2", "x1_sq", "x2_sq", "sin_x1", "sin_x2"]},
+    "network": {"hidden": [8] * 6},
+}
+BIG = "#seed=3&c=" + base64.urlsafe_b64encode(
+    json.dumps(BIG_CONFIG, separators=(",", ":")).encode()
+).decode().rstrip("=")  # the page's own link format (static/js/urlstate.js)
+SCENARIOS = {"default [4,2], circle": "#seed=3", "[8]×6, spiral, 6 features": BIG}
+LISTEN = """() => {
+  window.samples = [];
+  window.nnplayground.store.onPaint = (ms, frame) =>
+    window.samples.push([ms, frame, performance.now()]);
+}"""
+COLLECT = """() => {
+  const rows = window.samples;
+  const painted = rows.filter((r, i) => i === 0 || r[1] !== rows[i - 1][1]);
+  const span = (rows[rows.length - 1][2] - rows[0][2]) / 1000;
+  return { ms: painted.map((r) => r[0]), fps: painted.length / span };
+}"""
+
+
+def measure(page: Page, url: str, seconds: float) -> tuple[list[float], float]:
+    page.goto(url)
+    page.get_by_role("button", name="Play").wait_for()
+    page.wait_for_function("document.querySelector('#test-loss').textContent !== '—'")
+    page.evaluate(LISTEN)
+    page.get_by_role("button", name="Play").click()
+    time.sleep(seconds)
+    result = page.evaluate(COLLECT)
+    page.get_by_role("button", name="Pause").click()
+    return result["ms"], result["fps"]
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    rows = []
+    with serve_in_thread(Settings(workers=1, database=":memory:")) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        for name, fragment in SCENARIOS.items():
+            samples, fps = measure(page, f"{url}/{fragment}", args.seconds)
+            rows.append((name, statistics.median(samples), p95(samples), max(samples), fps))
+        browser.close()
+    print(f"{'scenario':<30} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'fps':>6}", end="")
+    print(f" {'p95 / 4 ms':>11}")
+    for name, median, high, top, fps in rows:
+        print(f"{name:<30} {median:>10.2f} {high:>8.2f} {top:>8.2f} {fps:>6.1f}", end="")
+        print(f" {high / BUDGET_MS:>11.2f}")
+    worst = max(rows, key=lambda row: row[2])
+    fps = min(row[4] for row in rows)
+    print(
+        f"RESULT paint_ms_p95={worst[2]:.2f} fps={fps:.1f} budget_ratio={worst[2] / BUDGET_MS:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
