@@ -42,6 +42,10 @@ def test_switching_to_korean_translates_the_page_and_stays(page: Page, live_serv
     expect(page.get_by_role("button", name="재생")).to_be_visible()
     expect(page.get_by_label("학습률", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.wait_for_function(  # the vendored Korean font is served and used: no tofu anywhere
+        """document.fonts.ready.then(() => [...document.fonts].some(
+             (font) => font.family.includes('nnpg Korean') && font.status === 'loaded'))"""
+    )
     page.reload()
     wait_for_new_run_ko(page)
     expect(page.get_by_role("heading", name="신경망")).to_be_visible()
