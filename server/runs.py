@@ -308,10 +308,13 @@ class RunManager:
 
     # -- hygiene -------------------------------------------------------------------------
 
-    async def _sweep_forever(self, every: float = 2.0) -> None:
-        while True:
+    async def _sweep_forever(self, every: float = 0.5) -> None:
+        """Every half second: write the queued metrics rows; every 2 s: sweep idle runs."""
+        for turn in itertools.count():
             await asyncio.sleep(every)
-            self.sweep(time.monotonic())
+            self.store.flush()
+            if turn % 4 == 3:
+                self.sweep(time.monotonic())
 
     def sweep(self, now: float) -> None:
         """Pause watched runs nobody watches any more; evict runs idle past the TTL."""

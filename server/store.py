@@ -105,8 +105,11 @@ class Store:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.db.executescript(SCHEMA)
+        self._pending: dict[str, list[Row]] = {}  # rows not written yet
+        self._counts: dict[str, int] = {}  # rows stored per run (those seen since opening)
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
     def _write(self, sql: str, params: Sequence[Any]) -> int:
@@ -129,6 +132,7 @@ class Store:
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id])
 
     def get_run(self, run_id: str) -> RunRecord | None:
+        self.flush()
         row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _from_row(row) if row else None
 
@@ -136,6 +140,7 @@ class Store:
         self, status: str | None = None, limit: int = 50, before: int | None = None
     ) -> tuple[list[RunRecord], int | None]:
         """Newest first; ``before`` is the cursor the previous page returned."""
+        self.flush()
         where: list[str] = ["1"]
         params: list[Any] = []
         if status:
@@ -156,6 +161,8 @@ class Store:
         return int(self.db.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     def delete_run(self, run_id: str) -> bool:
+        self.flush()
+        self._counts.pop(run_id, None)
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
     def mark_interrupted(self) -> int:
@@ -169,24 +176,40 @@ class Store:
     # -- metrics ----------------------------------------------------------------------
 
     def append_metrics(self, run_id: str, rows: Sequence[Row]) -> None:
-        """Add history rows (one per epoch; a repeated epoch replaces the old row)."""
-        if not rows:
+        """Queue history rows (one per epoch; a repeated epoch replaces the old row). They are
+        written by the next ``flush``: one transaction for every run's rows. Reads flush first."""
+        if rows:
+            self._pending.setdefault(run_id, []).extend(rows)
+
+    def flush(self) -> None:
+        """Write the queued rows, update each run's epoch and step, thin long histories."""
+        if not self._pending:
             return
+        pending, self._pending = self._pending, {}
         marks = ", ".join("?" * (len(COLUMNS) + 1))
         with self.db:
             self.db.executemany(
                 f"INSERT OR REPLACE INTO metrics (run_id, {', '.join(COLUMNS)}) VALUES ({marks})",
-                [(run_id, *row) for row in rows],
+                [(run_id, *row) for run_id, rows in pending.items() for row in rows],
             )
-            last = rows[-1]
-            self.db.execute(
-                "UPDATE runs SET epoch = ?, step = ? WHERE id = ?", (last[0], last[1], run_id)
+            self.db.executemany(
+                "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
+                [(rows[-1][0], rows[-1][1], run_id) for run_id, rows in pending.items()],
             )
-            count = self.db.execute(
-                "SELECT count(*) FROM metrics WHERE run_id = ?", (run_id,)
-            ).fetchone()[0]
-            if count > MAX_ROWS:
-                self._thin(run_id, count)
+            for run_id, rows in pending.items():
+                self._keep_bounded(run_id, len(rows))
+
+    def _keep_bounded(self, run_id: str, added: int) -> None:
+        """Counts are kept, not queried per write; past MAX_ROWS they are checked and thinned."""
+        count = self._counts.get(run_id)
+        count = self._count_rows(run_id) if count is None else count + added
+        while count > MAX_ROWS and (count := self._count_rows(run_id)) > MAX_ROWS:
+            self._thin(run_id, count)
+        self._counts[run_id] = count
+
+    def _count_rows(self, run_id: str) -> int:
+        query = "SELECT count(*) FROM metrics WHERE run_id = ?"
+        return int(self.db.execute(query, (run_id,)).fetchone()[0])
 
     def _thin(self, run_id: str, count: int) -> None:
         """Drop every other row of the older half (the first row stays)."""
@@ -201,10 +224,13 @@ class Store:
 
     def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
         """Forget the rows after ``after_epoch`` (all of them by default)."""
+        self.flush()
+        self._counts.pop(run_id, None)
         self._write("DELETE FROM metrics WHERE run_id = ? AND epoch > ?", (run_id, after_epoch))
 
     def metrics(self, run_id: str, since_epoch: int | None = None) -> list[sqlite3.Row]:
         """History rows after ``since_epoch`` (all when None), oldest first."""
+        self.flush()
         return self.db.execute(
             f"SELECT {', '.join(COLUMNS)} FROM metrics WHERE run_id = ? AND epoch > ? "
             "ORDER BY epoch",
@@ -213,6 +239,7 @@ class Store:
 
     def summary(self, run_id: str) -> dict[str, dict[str, Any] | None]:
         """The latest row and the row with the lowest test loss."""
+        self.flush()
         select = f"SELECT {', '.join(COLUMNS)} FROM metrics WHERE run_id = ?"
         latest = self.db.execute(f"{select} ORDER BY epoch DESC LIMIT 1", (run_id,)).fetchone()
         best = self.db.execute(

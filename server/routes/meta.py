@@ -30,6 +30,17 @@ from server.deps import Manager
 from server.picture import dataset_png
 
 router = APIRouter(prefix="/api", tags=["meta"])
+# the page's pickers (each within the config's own bounds, which the schema below gives)
+CHOICES: dict[str, Any] = {
+    "noise": {"min": 0, "max": 0.5, "step": 0.05},  # TF Playground's 0 … 50 slider, / 100
+    "train_ratio": {"min": 0.1, "max": 0.9, "step": 0.1},
+    "samples": [100, 200, 500, 1000, 2000],
+    "batch_size": {"min": 1, "max": 500},
+    "dropout": [0, 0.1, 0.2, 0.3, 0.5],
+    "max_epochs": [None, 100, 200, 500, 1000, 5000],
+    "patience": [None, 5, 10, 20, 50, 100],
+    "new_layer_units": 2,
+}
 
 
 def _datasets() -> dict[str, dict[str, Any]]:
@@ -63,6 +74,8 @@ async def options() -> dict[str, Any]:
         "regularization_rates": list(REGULARIZATION_RATE_CHOICES),
         "limits": {"hidden_layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS},
         "speeds": [1, 5, 10, 20, 60, 200],
+        "tasks": ["binary", "multiclass", "regression"],
+        "choices": CHOICES,
         "defaults": ExperimentConfig(seed=0).model_dump(exclude={"seed"}),
         "config_schema": ExperimentConfig.model_json_schema(),
     }

@@ -4,8 +4,6 @@
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
 
-const TASKS = ["binary", "multiclass", "regression"];
-
 export class DataPanel {
   constructor(root, options, editor, send) {
     this.root = root;
@@ -24,8 +22,8 @@ export class DataPanel {
     regenerate.addEventListener("click", () => this.send({ type: "regenerate" }));
     this.root.replaceChildren(
       this.picker(data.dataset),
-      this.slider("noise", data.noise * 100, [0, 50, 5], (v) => (data.noise = v / 100)),
-      this.slider("train_ratio", data.train_ratio * 100, [10, 90, 10], (v) => (data.train_ratio = v / 100)),
+      this.slider("noise", data.noise, (v) => (data.noise = v)),
+      this.slider("train_ratio", data.train_ratio, (v) => (data.train_ratio = v)),
       this.samples(data),
       regenerate,
     );
@@ -34,7 +32,7 @@ export class DataPanel {
   picker(chosen) {
     const box = element("div", { class: "datasets", role: "radiogroup", "aria-label": t("dataset") });
     box.title = t("dataset.tip");
-    for (const task of TASKS) {
+    for (const task of this.options.tasks) {
       const names = Object.keys(this.options.datasets).filter((n) => this.options.datasets[n].task === task);
       if (!names.length) continue;
       const group = element("div", { class: "dataset-group" });
@@ -68,20 +66,23 @@ export class DataPanel {
   // How many points: the dataset's own count by default.
   samples(data) {
     const own = this.options.datasets[data.dataset]?.samples;
-    const counts = [...new Set([100, 200, 500, 1000, 2000, own].filter(Boolean))].sort((a, b) => a - b);
+    const counts = [...new Set([...this.options.choices.samples, own].filter(Boolean))].sort((a, b) => a - b);
     const control = select("n_samples", counts, data.n_samples ?? own);
     control.disabled = !this.editor.canControl || !own; // your own data has its own count
     control.addEventListener("change", () => this.editor.change((c) => (c.data.n_samples = Number(control.value))));
     return labelled(t("samples"), control, t("samples.tip"));
   }
 
-  slider(key, value, [min, max, step], apply) {
-    const control = element("input", { type: "range", min: String(min), max: String(max), step: String(step), name: key });
-    control.value = String(Math.round(value));
+  // A 0 … 1 setting shown as a percentage (TF Playground's sliders), its range from the options.
+  slider(key, value, apply) {
+    const { min, max, step } = this.options.choices[key];
+    const percent = (v) => String(Math.round(v * 100));
+    const control = element("input", { type: "range", min: percent(min), max: percent(max), step: percent(step), name: key });
+    control.value = percent(value);
     control.disabled = !this.editor.canControl;
     const field = labelled(t(key, { value: control.value }), control, t(`${key}.tip`));
     control.addEventListener("input", () => (field.firstChild.textContent = t(key, { value: control.value })));
-    control.addEventListener("change", () => this.editor.change(() => apply(Number(control.value))));
+    control.addEventListener("change", () => this.editor.change(() => apply(Number(control.value) / 100)));
     return field;
   }
 }

@@ -62,7 +62,7 @@ export class Diagram {
     const can = this.editor.canControl;
     const box = element("div", { class: "layer-header" });
     box.append(
-      roundButton(t("add_layer"), "+", can && n < maxLayers, () => this.editor.change((c) => c.network.hidden.push(2))),
+      roundButton(t("add_layer"), "+", can && n < maxLayers, () => this.editor.change((c) => c.network.hidden.push(this.options.choices.new_layer_units))),
       roundButton(t("remove_layer"), "−", can && n > 0, () => this.editor.change((c) => c.network.hidden.pop())),
       element("span", { class: "layer-count" }, n === 1 ? t("hidden_layer") : t("hidden_layers", { n })),
     );

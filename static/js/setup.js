@@ -4,10 +4,6 @@
 import { element, labelled, select } from "./dom.js";
 import { explain, t } from "./i18n.js";
 
-const PATIENCE = [0, 5, 10, 20, 50, 100];
-const MAX_EPOCHS = [0, 100, 200, 500, 1000, 5000];
-const DROPOUT = [0, 0.1, 0.2, 0.3, 0.5];
-
 export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
 
 // "name: what it does — formula" lines for a registry's tooltip.
@@ -91,10 +87,11 @@ export class TrainingSetup {
   }
 
   batchInput(value) {
-    const control = element("input", { type: "number", min: "1", max: "500", step: "1", name: "batch_size" });
+    const { min, max } = this.options.choices.batch_size;
+    const control = element("input", { type: "number", min: String(min), max: String(max), step: "1", name: "batch_size" });
     control.value = String(value);
     control.addEventListener("change", () => {
-      const size = Math.max(1, Math.min(500, Math.round(Number(control.value) || 1)));
+      const size = Math.max(min, Math.min(max, Math.round(Number(control.value) || min)));
       control.value = String(size);
       this.editor.config.training.batch_size = size;
       this.editor.live({ batch_size: size });
@@ -118,6 +115,7 @@ export class NetworkSetup {
       return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
     };
     const activations = Object.keys(this.options.activations);
+    const choices = this.options.choices;
     const top = element("div", { class: "setup-grid" });
     top.append(
       structural("activation", select("activation", activations, network.activation),
@@ -127,9 +125,9 @@ export class NetworkSetup {
       structural("loss", select("loss", ["auto", ...Object.keys(this.options.losses)], training.loss),
         (c, v) => (c.training.loss = v), describe("loss", this.options.losses)),
       structural("init", select("init", this.options.initializers, network.init), (c, v) => (c.network.init = v)),
-      structural("max_epochs", select("max_epochs", MAX_EPOCHS.map((n) => [n, n || t("off")]), training.max_epochs ?? 0),
+      structural("max_epochs", select("max_epochs", choices.max_epochs.map((n) => [n ?? 0, n ?? t("off")]), training.max_epochs ?? 0),
         (c, v) => (c.training.max_epochs = Number(v) || null)),
-      structural("early_stopping", select("early_stopping", PATIENCE.map((n) => [n, n ? `${t("patience")} ${n}` : t("off")]),
+      structural("early_stopping", select("early_stopping", choices.patience.map((n) => [n ?? 0, n ? `${t("patience")} ${n}` : t("off")]),
         training.early_stopping?.patience ?? 0),
       (c, v) => (c.training.early_stopping = Number(v) ? { patience: Number(v), min_delta: 0, restore_best: true } : null)),
     );
@@ -146,7 +144,7 @@ export class NetworkSetup {
       const activation = select("layer_activation", activations, layer.activation ?? network.activation);
       activation.setAttribute("aria-label", t("layer_activation", { k }));
       activation.addEventListener("change", () => this.editor.change(() => (this.editor.layer(index).activation = activation.value)));
-      const dropout = select("layer_dropout", DROPOUT, layer.dropout ?? network.dropout ?? 0);
+      const dropout = select("layer_dropout", this.options.choices.dropout, layer.dropout ?? network.dropout ?? 0);
       dropout.setAttribute("aria-label", t("layer_dropout", { k }));
       dropout.title = t("dropout.tip");
       dropout.addEventListener("change", () => {

@@ -85,3 +85,23 @@ def test_unknown_run_is_404(client: TestClient) -> None:
 def test_health_counts_runs(client: TestClient) -> None:
     client.post("/api/runs", json={"start": False})
     assert client.get("/api/health").json()["runs"] == 1
+
+
+def test_the_pages_choices_come_from_options_and_fit_the_config(client: TestClient) -> None:
+    options = client.get("/api/options").json()
+    choices = options["choices"]
+    assert set(options["tasks"]) == {spec["task"] for spec in options["datasets"].values()} - {
+        "from the labels"
+    }
+    for epochs, patience in zip(choices["max_epochs"], choices["patience"], strict=True):
+        early = {"patience": patience} if patience else None
+        training = {"max_epochs": epochs, "early_stopping": early}
+        body = {"config": {"training": training}, "start": False}
+        assert client.post("/api/runs", json=body).status_code == 201
+    for rate in choices["dropout"]:
+        body = {"config": {"network": {"hidden": [{"units": 3, "dropout": rate}]}}, "start": False}
+        assert client.post("/api/runs", json=body).status_code == 201
+    for key in ("noise", "train_ratio"):
+        for value in (choices[key]["min"], choices[key]["max"]):
+            body = {"config": {"data": {key: value}}, "start": False}
+            assert client.post("/api/runs", json=body).status_code == 201
