@@ -32,6 +32,19 @@ class History:
         for name, column in self.columns.items():
             self.columns[name] = column[:half:2] + column[half:]
 
+    def rows_after(self, epoch: float) -> list[tuple[int, int, *tuple[float | None, ...]]]:
+        """The rows of epochs after ``epoch``, oldest first: (epoch, step, train_loss,
+        test_loss, train_accuracy, test_accuracy), with None for a missing accuracy."""
+        epochs = self.columns["epoch"]
+        start = len(epochs)
+        while start > 0 and epochs[start - 1] > epoch:
+            start -= 1
+        steps, values = self.columns["step"], [self.columns[name] for name in COLUMNS[2:]]
+        return [
+            (int(epochs[i]), int(steps[i]), *(None if math.isnan(c[i]) else c[i] for c in values))
+            for i in range(start, len(epochs))
+        ]
+
     def as_lists(self) -> dict[str, list[float | None]]:
         """Columns with NaN as None, ready for JSON."""
         return {

@@ -128,9 +128,7 @@ def train(
 
 
 def _keep(store: Store, run_id: str, trainer: Trainer, status: str, error: str | None) -> None:
-    columns = trainer.history.as_lists()
-    rows = list(zip(*(columns[name] for name in columns), strict=True))
-    store.append_metrics(run_id, [(int(r[0] or 0), int(r[1] or 0), *r[2:]) for r in rows])
+    store.append_metrics(run_id, trainer.history.rows_after(-1))
     store.flush()
     store.save_checkpoint(run_id, trainer.epoch, trainer.step, to_bytes(capture(trainer)))
     store.update_run(

@@ -18,13 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from engine.config import ExperimentConfig
-from engine.history import COLUMNS
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from engine.trainer import DivergedError, Trainer
-from server.wire import encode_features, encode_frame
+from server.wire import dataset_message, encode_features, encode_frame
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +156,7 @@ class Scheduler:
             return
         slot = _Slot(trainer=trainer, fps=self._default_fps, speed=command.get("speed"))
         self._slots[run_id] = slot
-        self._publish(run_id, "dataset", _dataset_message(trainer))
+        self._publish(run_id, "dataset", dataset_message(trainer))
         self._publish(run_id, "features", encode_features(run_id, trainer.feature_maps()))
         if command.get("checkpoint"):
             slot.shipped = trainer.epoch  # its history is stored already
@@ -237,7 +234,7 @@ class Scheduler:
 
     def _on_regenerate(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         slot.trainer.regenerate()
-        self._publish(run_id, "dataset", _dataset_message(slot.trainer))
+        self._publish(run_id, "dataset", dataset_message(slot.trainer))
         self._send_frame(run_id, slot)
 
     def _on_step(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
@@ -307,20 +304,10 @@ class Scheduler:
 
     def _ship(self, run_id: str, slot: _Slot, reset: bool = False) -> None:
         """Send the history rows not sent yet (``reset``: the history starts over)."""
-        columns = slot.trainer.history.columns
-        epochs = columns["epoch"]
-        start = len(epochs)
-        while start > 0 and epochs[start - 1] > slot.shipped:
-            start -= 1
-        if start == len(epochs) and not reset:
-            return
-        steps, values = columns["step"], [columns[name] for name in COLUMNS[2:]]
-        rows = [
-            (int(epochs[i]), int(steps[i]), *(_plain(column[i]) for column in values))
-            for i in range(start, len(epochs))
-        ]
-        slot.shipped = int(epochs[-1])
-        self._publish(run_id, "metrics", {"rows": rows, "reset": reset})
+        rows = slot.trainer.history.rows_after(slot.shipped)
+        if rows or reset:
+            slot.shipped = rows[-1][0] if rows else slot.shipped
+            self._publish(run_id, "metrics", {"rows": rows, "reset": reset})
 
     def _checkpoint(self, run_id: str, slot: _Slot) -> None:
         trainer = slot.trainer
@@ -332,21 +319,3 @@ class Scheduler:
         slot.dirty = False
         metrics = frame.metrics
         self._publish(run_id, "frame", (metrics.epoch, metrics.step, encode_frame(run_id, frame)))
-
-
-def _plain(value: float) -> float | None:
-    """NaN (no accuracy, in regression) becomes None on the wire and in the store."""
-    return None if math.isnan(value) else value
-
-
-def _dataset_message(trainer: Trainer) -> dict[str, Any]:
-    """The run's points, rounded for the wire: ``[[x1, x2, label], ...]`` per split."""
-    train, test = trainer.data.split.train, trainer.data.split.test
-    return {
-        "type": "dataset",
-        "task": trainer.head.task,
-        "classes": trainer.head.n_outputs if trainer.head.task == "multiclass" else 2,
-        "features": trainer.config.data.features,
-        "train": np.column_stack([train.x.round(4), train.y]).tolist(),
-        "test": np.column_stack([test.x.round(4), test.y]).tolist(),
-    }

@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 Row = tuple[float | int | None, ...]  # one history row, in ``COLUMNS`` order
 
 
+def downsample(rows: Sequence[Any], max_points: int | None) -> list[Any]:
+    """At most ``max_points`` rows, evenly spread, the first and the last kept."""
+    if max_points is None or len(rows) <= max_points:
+        return list(rows)
+    step = (len(rows) - 1) / (max_points - 1)
+    return [rows[round(i * step)] for i in range(max_points)]
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from engine.features import FEATURES
 from engine.frames import Frame
+from engine.trainer import Trainer
 
 JsonValue = Any
 DEFLATE_OVER = 512  # bytes: smaller pictures are not worth compressing
@@ -104,3 +105,16 @@ def decode(message: bytes) -> tuple[dict[str, JsonValue], dict[str, np.ndarray]]
         dtype = np.dtype(spec["dtype"]).newbyteorder("<")
         arrays[spec["name"]] = np.frombuffer(data, dtype=dtype).reshape(spec["shape"])
     return header, arrays
+
+
+def dataset_message(trainer: Trainer) -> dict[str, Any]:
+    """The run's points, rounded for the wire: ``[[x1, x2, label], ...]`` per split."""
+    train, test = trainer.data.split.train, trainer.data.split.test
+    return {
+        "type": "dataset",
+        "task": trainer.head.task,
+        "classes": trainer.head.n_outputs if trainer.head.task == "multiclass" else 2,
+        "features": trainer.config.data.features,
+        "train": np.column_stack([train.x.round(4), train.y]).tolist(),
+        "test": np.column_stack([test.x.round(4), test.y]).tolist(),
+    }

@@ -20,6 +20,7 @@ from server.deps import Found, FoundRun, Manager
 from server.picture import background, draw_points, encode_png, point_colors
 from server.routes.runs import NOT_FOUND
 from server.schemas import TERMINAL_STATUSES, ModelOut, PredictBody, Prediction
+from server.store import downsample
 
 router = APIRouter(prefix="/api/runs", tags=["results"])
 NO_MODEL: dict[int | str, dict[str, Any]] = {
@@ -27,14 +28,6 @@ NO_MODEL: dict[int | str, dict[str, Any]] = {
     409: {"description": "the run has no weights yet"},
 }
 Columns = dict[str, list[float | None]]
-
-
-def downsample(rows: list[Any], max_points: int | None) -> list[Any]:
-    """At most ``max_points`` rows, evenly spread, the first and the last kept."""
-    if max_points is None or len(rows) <= max_points:
-        return rows
-    picks = np.unique(np.linspace(0, len(rows) - 1, max_points).round().astype(int))
-    return [rows[i] for i in picks]
 
 
 @router.get(
