@@ -43,7 +43,7 @@ class Trainer:
         self.head = build_head(config)
         self.data: Prepared = prepare(self.points, config.data, self.head, self.rng, self.dtype)
         self.network = build_network(config, self.dtype)
-        self._train_x_aug = self.network.augment(self.data.train_x)
+        self.train_x_aug = self.network.augment(self.data.train_x)
         self._grids: dict[tuple[int, int], np.ndarray] = {}  # the picture's inputs, cached
         training = config.training
         self.learning_rate = training.learning_rate
@@ -98,7 +98,7 @@ class Trainer:
         if self.config.data.dataset not in ("points", "csv"):
             self.points = load_points(self.config.data, self.rng)
         self.data = prepare(self.points, self.config.data, self.head, self.rng, self.dtype)
-        self._train_x_aug = self.network.augment(self.data.train_x)
+        self.train_x_aug = self.network.augment(self.data.train_x)
         self._cursor = 0
         self.latest = self.metrics()
 
@@ -146,7 +146,7 @@ class Trainer:
         n_train = len(self.data.train_t)
         if self._cursor == 0:  # a new epoch: reshuffle once, then batches are plain slices
             order = self.rng.permutation(n_train)
-            self._epoch_x = self._train_x_aug[:, order]  # (features + 1, n), feature-major
+            self._epoch_x = self.train_x_aug[:, order]  # (features + 1, n), feature-major
             self._epoch_t = self.data.train_t[order]
         end = min(self._cursor + self.batch_size, n_train)
         batch = slice(self._cursor, end)
@@ -164,6 +164,17 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             while self.epoch == epoch and not (self.stopper.reason or self.diverged):
                 self._step()
+
+    @property
+    def at_epoch_start(self) -> bool:
+        return self._cursor == 0
+
+    def finish_epoch(self, steps: int) -> None:
+        """Count ``steps`` taken for this run elsewhere (``engine.batch``) and end its epoch:
+        metrics, checks (may raise ``DivergedError``), history, stopping rules."""
+        self.step += steps
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._end_epoch()
 
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""

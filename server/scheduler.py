@@ -14,10 +14,11 @@ import logging
 import math
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from engine.batch import batch_key, train_epochs
 from engine.config import ExperimentConfig
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from engine.trainer import DivergedError, Trainer
@@ -93,9 +94,10 @@ class Scheduler:
     def _tick(self, now: float) -> None:
         flat_out = sum(slot.playing and slot.pace is None for slot in self._slots.values())
         self._slice = SLICE / max(1, flat_out)  # commands wait for at most about one turn
+        stacked = self._train_together(now)
         for run_id, slot in list(self._slots.items()):
             if slot.playing and slot.next_epoch <= now:
-                if not self._train_turn(run_id, slot, now):
+                if not self._train_turn(run_id, slot, now, run_id in stacked):
                     continue
                 if now >= slot.next_ship:
                     self._ship(run_id, slot)
@@ -107,10 +109,28 @@ class Scheduler:
                 self._send_frame(run_id, slot)
                 slot.next_frame = max(slot.next_frame + 1.0 / slot.fps, now)
 
-    def _train_turn(self, run_id: str, slot: _Slot, now: float) -> bool:
-        """A paced run trains the epochs due, at most one frame's worth: an overloaded worker
-        trains slower and keeps every run's pictures coming. A flat-out run trains its share of
-        SLICE."""
+    def _train_together(self, now: float) -> set[str]:
+        """Paced runs due for an epoch that share a shape train it stacked: one set of NumPy
+        calls for all of them, the same numbers as alone (``engine.batch``)."""
+        groups: dict[Hashable, list[tuple[str, _Slot]]] = {}
+        for run_id, slot in self._slots.items():
+            if slot.playing and slot.pace is not None and slot.next_epoch <= now:
+                key = batch_key(slot.trainer)
+                if key is not None:
+                    groups.setdefault(key, []).append((run_id, slot))
+        stacked: set[str] = set()
+        for members in groups.values():
+            if len(members) > 1:
+                errors = train_epochs([slot.trainer for _, slot in members])
+                for (run_id, slot), error in zip(members, errors, strict=True):
+                    stacked.add(run_id)
+                    self._settle(run_id, slot, error)
+        return stacked
+
+    def _train_turn(self, run_id: str, slot: _Slot, now: float, stacked: bool = False) -> bool:
+        """A paced run trains the epochs due, at most one frame's worth (one of them already,
+        if ``stacked``): an overloaded worker trains slower and keeps every run's pictures
+        coming. A flat-out run trains its share of SLICE."""
         pace = slot.pace
         if pace is None:
             end = time.monotonic() + self._slice
@@ -121,7 +141,7 @@ class Scheduler:
         behind = int((now - slot.next_epoch) * pace) + 1
         count = min(behind, math.ceil(pace / slot.fps))
         slot.next_epoch = max(slot.next_epoch + count / pace, now)
-        return self._train(run_id, slot, slot.trainer.train_epoch, count)
+        return self._train(run_id, slot, slot.trainer.train_epoch, count - stacked)
 
     def _apply_safely(self, run_id: str, command: dict[str, Any]) -> None:
         """A command that breaks fails its own run, never the loop that serves every run."""
@@ -257,12 +277,18 @@ class Scheduler:
                 unit()
                 if slot.trainer.stop_reason:
                     break
-        except DivergedError as error:
+        except Exception as error:
+            return self._settle(run_id, slot, error)
+        return self._settle(run_id, slot, None)
+
+    def _settle(self, run_id: str, slot: _Slot, error: Exception | None) -> bool:
+        """After training: end the run on an error or a met stop rule; whether it goes on."""
+        if isinstance(error, DivergedError):
             self._send_frame(run_id, slot)  # the last sane weights, at the epoch it stopped
             self._end(run_id, slot, "diverged", str(error))
             return False
-        except Exception as error:
-            log.exception("run %s failed", run_id)
+        if error is not None:
+            log.error("run %s failed", run_id, exc_info=error)
             self._end(run_id, slot, "failed", f"{type(error).__name__}: {error}")
             return False
         slot.dirty = True

@@ -1,0 +1,123 @@
+"""One epoch for many same-shaped runs at once: every NumPy call works on all of them.
+
+A playground run is tiny (batches of 10, layers of 8): NumPy's per-call overhead, not
+arithmetic, is most of a training step. Stacking R runs that share a shape turns R small
+calls into one, and the results are the same bit for bit as training each run alone (each
+run keeps its own data, shuffle, learning rate and random generator; matmul runs the same
+BLAS kernel on each slice as dot does on one run). Only the plain case is stacked — SGD, no
+weight penalty, no dropout, TF's tanh output with ½·MSE — anything else trains alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+
+from engine.optimizers import SGD
+from engine.trainer import Trainer
+
+Array = np.ndarray
+
+
+def batch_key(trainer: Trainer) -> Hashable | None:
+    """Runs with equal keys can train an epoch together; None: this one trains alone."""
+    network, head = trainer.network, trainer.head
+    plain = (
+        type(trainer.optimizer) is SGD
+        and (trainer.regularizer.name == "none" or trainer.regularization_rate == 0)
+        and not trainer.dead.any()
+        and not any(network.dropout)
+        and (head.output, head.loss.name) == ("tanh", "half_mse")
+        and trainer.at_epoch_start
+        and not (trainer.stopper.reason or trainer.diverged)
+    )
+    if not plain:
+        return None
+    activations = tuple(a.name for a in network.activations)
+    return (
+        network.sizes,
+        activations,
+        trainer.batch_size,
+        len(trainer.data.train_t),
+        trainer.dtype.str,
+    )
+
+
+def _views(stack: Array, sizes: Sequence[int]) -> list[Array]:
+    """Per-layer (R, fan_in + 1, fan_out) views of stacked flat parameters (R, P)."""
+    views, offset = [], 0
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        size = (fan_in + 1) * fan_out
+        views.append(stack[:, offset : offset + size].reshape(-1, fan_in + 1, fan_out))
+        offset += size
+    return views
+
+
+def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
+    """One epoch of each trainer (all with the same ``batch_key``), stacked; then each
+    trainer ends its epoch itself (metrics, checks, stopping rules). Returns, per trainer,
+    the error that ended it (a ``DivergedError``) or None."""
+    params = np.stack([t.network.params for t in trainers])
+    grads = np.empty_like(params)
+    lr = np.array([t.learning_rate for t in trainers], dtype=params.dtype)[:, None]
+    orders = [t.rng.permutation(len(t.data.train_t)) for t in trainers]
+    pairs = list(zip(trainers, orders, strict=True))
+    x = np.stack([t.train_x_aug[:, order] for t, order in pairs])  # (R, features + 1, n)
+    targets = np.stack([t.data.train_t[order] for t, order in pairs])  # (R, n, outputs)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught, not warned
+        steps = _epoch(trainers[0], params, grads, lr=lr, x=x, t=targets)
+    errors: list[Exception | None] = []
+    for k, trainer in enumerate(trainers):
+        trainer.network.params[:] = params[k]
+        trainer.network.grads[:] = grads[k]
+        try:
+            trainer.finish_epoch(steps)
+            errors.append(None)
+        except Exception as error:  # this run alone has ended
+            errors.append(error)
+    return errors
+
+
+def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, t: Array) -> int:
+    """The mini-batch steps of one epoch over the stacked runs, as ``Trainer._step`` does
+    them for one; returns how many."""
+    sizes, activations = first.network.sizes, first.network.activations
+    layers, grad_layers = _views(params, sizes), _views(grads, sizes)
+    layers_t = [layer.transpose(0, 2, 1) for layer in layers]
+    weights = [layer[:, :-1] for layer in layers]
+    n, batch, steps = t.shape[1], first.batch_size, 0
+    for start in range(0, n, batch):
+        end = min(start + batch, n)
+        inputs, pre = [x[:, :, start:end]], []
+        for w, activation in zip(layers_t, activations, strict=False):
+            z = np.matmul(w, inputs[-1])
+            fed = np.ones((len(params), z.shape[1] + 1, end - start), params.dtype)
+            activation.forward(z, fed[:, :-1])
+            pre.append(z)
+            inputs.append(fed)
+        out = np.matmul(layers_t[-1], inputs[-1]).transpose(0, 2, 1)  # (R, B, outputs)
+        delta = _loss_grad(out, t[:, start:end]).transpose(0, 2, 1)
+        for k in range(len(layers) - 1, 0, -1):
+            np.matmul(inputs[k], delta.transpose(0, 2, 1), out=grad_layers[k])
+            below = np.matmul(weights[k], delta)
+            below *= activations[k - 1].derivative(
+                pre[k - 1], inputs[k][:, :-1], np.empty_like(below)
+            )
+            delta = below
+        np.matmul(inputs[0], delta.transpose(0, 2, 1), out=grad_layers[0])
+        params -= grads * lr  # SGD: w ← w − η·g, each run with its own η
+        steps += 1
+    return steps
+
+
+def _loss_grad(z: Array, t: Array) -> Array:
+    """dL/dz for tanh with ½·MSE, as ``Head.loss_grad`` computes it for one run."""
+    a = np.tanh(z)
+    d: Array = a - t
+    np.multiply(a, a, a)
+    np.subtract(1.0, a, a)
+    d *= a
+    d *= 1.0 / z.shape[1]
+    return d
