@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import ExperimentConfig, Trainer  # noqa: E402
+from engine.batch import batch_key, train_epochs  # noqa: E402
 from server.wire import encode_frame  # noqa: E402
 from server.workers import single_threaded_children  # noqa: E402
 
@@ -197,14 +198,24 @@ async def measure_broadcast(port: int, viewers: int, stuck: int, seconds: float)
 
 
 def bare_worker(bodies: list[dict[str, Any]], seconds: float, out: Any) -> None:
-    """Round-robin over the runs: one epoch, one frame, encoded: as a worker does, no server."""
+    """Round-robin over the runs, one epoch and one encoded frame each, as a worker does with
+    no server: runs of the same shape train their epoch stacked (``engine.batch``), as the
+    scheduler does them, so the ratio measures the server and nothing else."""
     trainers = [Trainer(ExperimentConfig.model_validate(b)) for b in bodies]
+    groups: dict[Any, list[Trainer]] = {}
+    for trainer in trainers:
+        groups.setdefault(batch_key(trainer), []).append(trainer)
     frames, end = 0, time.monotonic() + seconds
     while time.monotonic() < end:
-        for trainer in trainers:
-            trainer.train_epoch()
-            encode_frame("bench", trainer.frame(100))
-            frames += 1
+        for key, group in groups.items():
+            if key is not None and len(group) > 1:
+                train_epochs(group)
+            else:
+                for trainer in group:
+                    trainer.train_epoch()
+            for trainer in group:
+                encode_frame("bench", trainer.frame(100))
+                frames += 1
     out.put(frames)
 
 

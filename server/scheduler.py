@@ -140,7 +140,9 @@ class Scheduler:
             return False
         behind = int((now - slot.next_epoch) * pace) + 1
         count = min(behind, math.ceil(pace / slot.fps))
-        slot.next_epoch = max(slot.next_epoch + count / pace, now)
+        # on a grid of 1/pace on the worker's clock: runs at the same pace fall due together,
+        # so same-shaped ones can train stacked
+        slot.next_epoch = math.ceil(max(slot.next_epoch + count / pace, now) * pace) / pace
         return self._train(run_id, slot, slot.trainer.train_epoch, count - stacked)
 
     def _apply_safely(self, run_id: str, command: dict[str, Any]) -> None:
