@@ -64,10 +64,17 @@ class _Slot:
 
 
 class Scheduler:
-    def __init__(self, publish: Publish, default_fps: float, commands: CommandQueue) -> None:
+    def __init__(
+        self,
+        publish: Publish,
+        default_fps: float,
+        commands: CommandQueue,
+        flush: Callable[[], None] | None = None,
+    ) -> None:
         self._publish = publish
         self._default_fps = default_fps
         self._commands = commands
+        self._flush = flush or (lambda: None)  # after each turn: send what was published
         self._slots: dict[str, _Slot] = {}
         self._slice = SLICE
 
@@ -84,6 +91,7 @@ class Scheduler:
             except queue.Empty:
                 pass
             self._tick(time.monotonic())
+            self._flush()
 
     def _idle_time(self) -> float:
         """Seconds until something is due (0.5 s when nothing plays)."""

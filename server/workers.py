@@ -86,10 +86,15 @@ def _process_main(commands: Any, results: Any, default_fps: float, parent: int) 
     watchdog = threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True)
     watchdog.start()
 
-    def publish(run_id: str, kind: str, payload: Any) -> None:
-        results.put((run_id, kind, payload))
+    pending: list[tuple[str, str, Any]] = []
 
-    Scheduler(publish, default_fps, commands).run()
+    def flush() -> None:  # one message a turn, not one per frame: less pickling, fewer wake-ups
+        if pending:
+            results.put(pending.copy())
+            pending.clear()
+
+    Scheduler(lambda *item: pending.append(item), default_fps, commands, flush).run()
+    flush()
     results.put(None)  # a clean stop
 
 
@@ -159,6 +164,6 @@ class ProcessWorker:
             with contextlib.suppress(queue.Empty):
                 while len(batch) < RELAY_BATCH and batch[-1] is not None:
                     batch.append(self._results.get_nowait())
-            self._publish_batch([item for item in batch if item is not None])
+            self._publish_batch([item for turn in batch if turn is not None for item in turn])
             if batch[-1] is None:  # the worker stopped cleanly
                 return
