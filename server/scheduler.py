@@ -115,7 +115,7 @@ class Scheduler:
                     slot.next_checkpoint = now + CHECKPOINT_EVERY
             if slot.dirty and slot.watched and slot.next_frame <= now:
                 self._send_frame(run_id, slot)
-                slot.next_frame = max(slot.next_frame + 1.0 / slot.fps, now)
+                slot.next_frame = _on_grid(max(slot.next_frame + 1.0 / slot.fps, now), slot.fps)
 
     def _train_together(self, now: float) -> set[str]:
         """Paced runs due for an epoch that share a shape train it stacked: one set of NumPy
@@ -148,9 +148,7 @@ class Scheduler:
             return False
         behind = int((now - slot.next_epoch) * pace) + 1
         count = min(behind, math.ceil(pace / slot.fps))
-        # on a grid of 1/pace on the worker's clock: runs at the same pace fall due together,
-        # so same-shaped ones can train stacked
-        slot.next_epoch = math.ceil(max(slot.next_epoch + count / pace, now) * pace) / pace
+        slot.next_epoch = _on_grid(max(slot.next_epoch + count / pace, now), pace)
         return self._train(run_id, slot, slot.trainer.train_epoch, count - stacked)
 
     def _apply_safely(self, run_id: str, command: dict[str, Any]) -> None:
@@ -355,3 +353,9 @@ class Scheduler:
         slot.dirty = False
         metrics = frame.metrics
         self._publish(run_id, "frame", (metrics.epoch, metrics.step, encode_frame(run_id, frame)))
+
+
+def _on_grid(moment: float, rate: float) -> float:
+    """``moment`` rounded up to the worker clock's grid of 1/rate: runs at the same rate fall
+    due together, so same-shaped ones train stacked and one turn serves them all."""
+    return math.ceil(moment * rate) / rate
