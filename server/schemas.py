@@ -47,7 +47,7 @@ class RunPublic(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    summary: dict[str, dict[str, float | None] | None] = Field(
+    summary: dict[str, dict[str, int | float | None] | None] = Field(
         default_factory=dict, description="the latest metrics row and the best (lowest test loss)"
     )
     viewers: int = 0

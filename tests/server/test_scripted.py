@@ -54,6 +54,7 @@ def test_a_run_with_max_epochs_succeeds_with_its_history_and_summary(client: Tes
     assert history["test_loss"][-1] < history["test_loss"][0]
     latest, best = state["summary"]["latest"], state["summary"]["best"]
     assert latest["epoch"] == 30 and best["test_loss"] == min(history["test_loss"])
+    assert isinstance(latest["epoch"], int) and isinstance(latest["step"], int)
 
 
 def test_the_api_and_the_engine_give_identical_metrics(client: TestClient) -> None:
