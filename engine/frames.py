@@ -34,6 +34,7 @@ class Frame:
     arrays: dict[str, Array] = field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     levels: dict[str, int] = field(default_factory=dict)  # codes 0 … levels − 1 span the range
+    focus: int | None = None  # the hidden neuron also drawn at full resolution ("focus")
 
     def picture(self, name: str, values: Array, value_range: tuple[float, float]) -> None:
         """Add ``values`` as a quantised picture of ``SHADES`` levels over ``value_range``."""
@@ -84,19 +85,35 @@ def render_frame(
     resolution: int,
     thumbnail: int,
     value_range: tuple[float, float] = UNIT_RANGE,
+    focus: int | None = None,
 ) -> Frame:
-    """One forward pass over ``grid`` (from ``grid_inputs``) -> the frame's arrays."""
+    """One forward pass over ``grid`` (from ``grid_inputs``) -> the frame's arrays.
+    ``focus``: also hidden neuron number ``focus`` (in layer order) at full resolution."""
     full = resolution * resolution
     trace = network.forward(grid, augmented=True)
     neurons = [layer[:, full:] for layer in trace.act]  # each (units, T²)
     stacked = np.concatenate(neurons) if neurons else np.zeros((0, thumbnail**2))
-    frame = Frame(metrics=metrics)
+    shown = focus if focus is not None and 0 <= focus < len(stacked) else None
+    frame = Frame(metrics=metrics, focus=shown)
     frame.picture("neurons", stacked.reshape(-1, thumbnail, thumbnail), UNIT_RANGE)
+    if shown is not None:
+        layer, unit = _locate(shown, [len(layer) for layer in trace.act])
+        picture = trace.act[layer][unit, :full].reshape(resolution, resolution)
+        frame.picture("focus", picture, UNIT_RANGE)
     _output(frame, head, head.activate(trace.output[:full]), resolution, value_range)
     for k, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         frame.arrays[f"weights.{k}"] = w.astype(np.float32)
         frame.arrays[f"biases.{k}"] = b.astype(np.float32)
     return frame
+
+
+def _locate(index: int, units: list[int]) -> tuple[int, int]:
+    """Neuron ``index`` in layer order -> (layer, unit)."""
+    for layer, count in enumerate(units):
+        if index < count:
+            return layer, index
+        index -= count
+    raise IndexError(index)
 
 
 def _output(

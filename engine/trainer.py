@@ -269,8 +269,9 @@ class Trainer:
         """Every metric now; ``detail=False``: just losses and accuracies (cheaper)."""
         return evaluate(self.data, self.network, self.head, self.epoch, self.step, detail=detail)
 
-    def frame(self, resolution: int = 100, thumbnail: int = 20) -> Frame:
-        """The output and every hidden neuron over the [-6, 6]² grid, with the latest metrics."""
+    def frame(self, resolution: int = 100, thumbnail: int = 20, focus: int | None = None) -> Frame:
+        """The output and every hidden neuron over the [-6, 6]² grid, with the latest metrics;
+        ``focus``: one hidden neuron (in layer order) at the output's resolution too."""
         if self.latest.step != self.step:  # mid-epoch, after single batches
             self.latest = self.metrics()
         elif not self.latest.weight_norms:  # an epoch's record: add the norms for the picture
@@ -286,6 +287,7 @@ class Trainer:
             resolution=resolution,
             thumbnail=thumbnail,
             value_range=self._value_range(),
+            focus=focus,
         )
 
     def feature_maps(self, thumbnail: int = 20) -> Frame:

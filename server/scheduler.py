@@ -48,6 +48,7 @@ class _Slot:
     fps: float
     speed: float | None  # epochs per second; None: as fast as it goes while nobody watches
     resolution: int = 100
+    focus: int | None = None  # a hidden neuron a viewer hovers: drawn at full resolution
     playing: bool = False
     watched: bool = False  # frames are made only for viewers
     next_epoch: float = 0.0
@@ -230,6 +231,8 @@ class Scheduler:
     def _on_view(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
         slot.fps = command.get("fps") or slot.fps
         slot.resolution = command.get("resolution") or slot.resolution
+        if "focus" in command:  # -1: none
+            slot.focus = command["focus"] if command["focus"] >= 0 else None
         self._send_frame(run_id, slot)
 
     def _on_set(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
@@ -349,7 +352,7 @@ class Scheduler:
         self._publish(run_id, "checkpoint", (trainer.epoch, trainer.step, state))
 
     def _send_frame(self, run_id: str, slot: _Slot) -> None:
-        frame = slot.trainer.frame(slot.resolution)
+        frame = slot.trainer.frame(slot.resolution, focus=slot.focus)
         slot.dirty = False
         metrics = frame.metrics
         self._publish(run_id, "frame", (metrics.epoch, metrics.step, encode_frame(run_id, frame)))

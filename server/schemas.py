@@ -166,6 +166,17 @@ class View(_Strict):
     type: Literal["view"]
     fps: float | None = Field(None, ge=1, le=60)
     resolution: int | None = Field(None, ge=10, le=200)
+    focus: int | None = Field(
+        None, ge=-1, le=10_000, description="a hidden neuron (layer order) drawn in full; -1: none"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unfocus(cls, data: object) -> object:
+        """``"focus": null`` is a request to stop; keep it apart from "not given"."""
+        if isinstance(data, dict) and "focus" in data and data["focus"] is None:
+            return {**data, "focus": -1}
+        return data
 
 
 AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View

@@ -84,7 +84,10 @@ def encode(header: dict[str, JsonValue], frame: Frame) -> bytes:
 
 
 def encode_frame(run_id: str, frame: Frame) -> bytes:
-    return encode({"type": "frame", "run_id": run_id, **clean(frame.metrics.as_dict())}, frame)
+    header = {"type": "frame", "run_id": run_id, **clean(frame.metrics.as_dict())}
+    if frame.focus is not None:
+        header["focus"] = frame.focus
+    return encode(header, frame)
 
 
 def encode_features(run_id: str, frame: Frame) -> bytes:

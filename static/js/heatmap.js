@@ -76,8 +76,12 @@ export class Heatmap {
   drawPicture(state) {
     const focus = state.focus;
     const source = focus && (focus.kind === "feature" ? state.features?.arrays.features : state.frame.arrays.neurons);
-    if (source) {
-      const [, rows, cols] = source.shape;
+    const full = state.frame.arrays.focus;
+    if (focus?.kind === "neuron" && full && state.frame.header.focus === focus.index) {
+      paintCodes(this.map, full, 0, state.discretize); // the server's full-resolution picture
+      this.caption.textContent = t("showing_neuron", { name: focus.label });
+    } else if (source) {
+      const [, rows, cols] = source.shape; // the thumbnail until the full picture arrives
       paintCodes(this.map, source, focus.index * rows * cols, state.discretize);
       this.map.classList.add("smooth");
       this.caption.textContent = t("showing_neuron", { name: focus.label });

@@ -88,6 +88,22 @@ function send(editor, message) {
   }
 }
 
+// Hovering a neuron asks the server for its picture at full resolution: the newest hover,
+// at most every 150 ms (a sweep of the mouse must not flood the socket).
+function focusFollower(toSend) {
+  let sent = null;
+  let timer = null;
+  return (state) => {
+    const wanted = state.focus?.kind === "neuron" ? state.focus.index : null;
+    if (wanted === sent || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const now = store.state.focus?.kind === "neuron" ? store.state.focus.index : null;
+      if (now !== sent) toSend({ type: "view", focus: (sent = now) });
+    }, 150);
+  };
+}
+
 function languagePicker() {
   const picker = $("#language");
   picker.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => element("option", { value: code }, name)));
@@ -133,6 +149,7 @@ async function start() {
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
+  store.subscribe(focusFollower(toSend));
   onLanguage(() => {
     widgets.forEach((widget) => widget.render?.());
     store.schedule();

@@ -17,7 +17,10 @@ def test_hovering_a_neuron_shows_its_picture_and_a_link_can_be_set(
     neuron = page.get_by_role("img", name="Layer 1, neuron 2")
     neuron.hover()
     expect(page.locator("#focus-caption")).to_have_text("Showing Layer 1, neuron 2")
-    assert page.evaluate("document.querySelector('#output canvas.map').width") == 20
+    page.wait_for_function(  # the server sends it at full resolution
+        "document.querySelector('#output canvas.map').width === 100"
+        " && window.nnplayground.store.state.frame.header.focus === 1"
+    )
     page.screenshot(path=artifacts / "hover-neuron.png")
     page.mouse.move(5, 5)
     expect(page.locator("#focus-caption")).to_have_text("")

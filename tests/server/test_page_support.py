@@ -82,3 +82,20 @@ def test_early_stopping_tells_its_best_epoch(client: TestClient) -> None:
             status = next_of(ws, "status")
     assert status["stop_reason"] == "early_stopping"
     assert 0 <= status["best_epoch"] < status["epoch"]
+
+
+def test_a_hovered_neuron_comes_at_full_resolution_until_unfocused(client: TestClient) -> None:
+    run = create(client)
+    with connect(client, run) as ws:
+        next_of(ws, "frame")
+        ws.send_json({"type": "view", "focus": 4})  # layer 2, neuron 1 of [4, 2]
+        header, arrays = next_of(ws, "frame")
+        while header.get("focus") != 4:
+            header, arrays = next_of(ws, "frame")
+        assert arrays["focus"].shape == (100, 100)
+        small = arrays["neurons"][4].astype(float)  # the same neuron's 20×20 picture
+        big = arrays["focus"].astype(float)[2::5, 2::5]  # sampled near the same points
+        assert np.corrcoef(small.ravel(), big.ravel())[0, 1] > 0.9
+        ws.send_json({"type": "view", "focus": None})
+        header, arrays = next_of(ws, "frame")
+        assert "focus" not in header and "focus" not in arrays
