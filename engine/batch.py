@@ -10,7 +10,6 @@ weight penalty, no dropout, TF's tanh output with ½·MSE — anything else trai
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -45,16 +44,6 @@ def batch_key(trainer: Trainer) -> Hashable | None:
     )
 
 
-def _views(stack: Array, sizes: Sequence[int]) -> list[Array]:
-    """Per-layer (R, fan_in + 1, fan_out) views of stacked flat parameters (R, P)."""
-    views, offset = [], 0
-    for fan_in, fan_out in itertools.pairwise(sizes):
-        size = (fan_in + 1) * fan_out
-        views.append(stack[:, offset : offset + size].reshape(-1, fan_in + 1, fan_out))
-        offset += size
-    return views
-
-
 def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
     """One epoch of each trainer (all with the same ``batch_key``), stacked; then each
     trainer ends its epoch itself (metrics, checks, stopping rules). Returns, per trainer,
@@ -83,8 +72,9 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
 def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, t: Array) -> int:
     """The mini-batch steps of one epoch over the stacked runs, as ``Trainer._step`` does
     them for one; returns how many."""
-    sizes, activations = first.network.sizes, first.network.activations
-    layers, grad_layers = _views(params, sizes), _views(grads, sizes)
+    network, head = first.network, first.head
+    activations = network.activations
+    layers, grad_layers = network.views(params), network.views(grads)
     layers_t = [layer.transpose(0, 2, 1) for layer in layers]
     weights = [layer[:, :-1] for layer in layers]
     n, batch, steps = t.shape[1], first.batch_size, 0
@@ -98,7 +88,7 @@ def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, 
             pre.append(z)
             inputs.append(fed)
         out = np.matmul(layers_t[-1], inputs[-1]).transpose(0, 2, 1)  # (R, B, outputs)
-        delta = _loss_grad(out, t[:, start:end]).transpose(0, 2, 1)
+        delta = head.loss_grad(out, t[:, start:end]).transpose(0, 2, 1)
         for k in range(len(layers) - 1, 0, -1):
             np.matmul(inputs[k], delta.transpose(0, 2, 1), out=grad_layers[k])
             below = np.matmul(weights[k], delta)
@@ -110,14 +100,3 @@ def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, 
         params -= grads * lr  # SGD: w ← w − η·g, each run with its own η
         steps += 1
     return steps
-
-
-def _loss_grad(z: Array, t: Array) -> Array:
-    """dL/dz for tanh with ½·MSE, as ``Head.loss_grad`` computes it for one run."""
-    a = np.tanh(z)
-    d: Array = a - t
-    np.multiply(a, a, a)
-    np.subtract(1.0, a, a)
-    d *= a
-    d *= 1.0 / z.shape[1]
-    return d

@@ -108,14 +108,15 @@ class Head:
         return self.loss.value(t, a)
 
     def loss_grad(self, z: Array, t: Array) -> Array:
-        """dL/dz (B, outputs) straight from z: what a training step needs."""
+        """dL/dz (B, outputs) straight from z: what a training step needs. The TF pair also
+        takes runs stacked (R, B, outputs), as ``engine.batch`` trains them."""
         if self.output == "tanh" and self.loss.name == "half_mse":  # TF's pair: the hot path
             a = np.tanh(z)
             d: Array = a - t
             np.multiply(a, a, a)  # a is not needed after: reuse it for 1 − a²
             np.subtract(1.0, a, a)
             d *= a
-            d *= 1.0 / len(d)
+            d *= 1.0 / d.shape[-2]  # the batch size, also for stacked runs (R, B, outputs)
             return d
         return self.grad_z(z, self.activate(z), t)
 

@@ -121,15 +121,17 @@ class Network:
         self._buffers: dict[tuple[int, str], _Buffers] = {}
 
     def views(self, flat: Array) -> list[Array]:
-        """Per-layer (fan_in + 1, fan_out) views of any flat vector laid out like ``params``."""
+        """Per-layer (..., fan_in + 1, fan_out) views of any vector laid out like ``params``,
+        or of a stack of them (R, P) (``engine.batch``)."""
         return self._views(flat)
 
     def _views(self, flat: Array, mark: bool = False) -> list[Array]:
-        """Per-layer (fan_in + 1, fan_out) views of a flat vector laid out like ``params``."""
+        """Per-layer (..., fan_in + 1, fan_out) views of a vector laid out like ``params``."""
         views, offset = [], 0
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
             size = (fan_in + 1) * fan_out
-            views.append(flat[offset : offset + size].reshape(fan_in + 1, fan_out))
+            part = flat[..., offset : offset + size]
+            views.append(part.reshape(*flat.shape[:-1], fan_in + 1, fan_out))
             if mark:
                 self.weight_mask[offset : offset + fan_in * fan_out] = True
             offset += size

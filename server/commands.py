@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from engine.config import ExperimentConfig
 from engine.export import EXPORTERS
 from engine.model import Model
-from engine.snapshot import capture, from_bytes, to_bytes
+from engine.snapshot import capture, to_bytes
 from engine.trainer import DivergedError, Trainer
 from server.store import RunRecord, Store, config_json, hash_token, now
 
@@ -185,14 +185,6 @@ def show_run(store: Store, run_id: str) -> int:
     return 0
 
 
-def stored_model(store: Store, run_id: str) -> Model | None:
-    record, saved = store.get_run(run_id), store.checkpoint(run_id)
-    if record is None or saved is None:
-        return None
-    config = ExperimentConfig.model_validate_json(record.config)
-    return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
-
-
 def export(
     store: Store,
     run_id: str,
@@ -201,7 +193,7 @@ def export(
     out: Path | None = None,
 ) -> int:
     """The model as JSON, npz, or a NumPy / PyTorch Python file; to ``out`` or stdout."""
-    model = stored_model(store, run_id)
+    model = store.model(run_id)
     if model is None:
         print(f"no stored model for a run with id {run_id!r}", file=sys.stderr)
         return 1

@@ -16,7 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.config import ExperimentConfig
 from engine.history import COLUMNS
+from engine.model import Model
+from engine.snapshot import from_bytes
 
 MAX_ROWS = 8192
 LIVE_STATUSES = ("created", "running", "paused")
@@ -262,6 +265,17 @@ class Store:
             "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
             (run_id, epoch, step, state, now().isoformat()),
         )
+
+    def model(self, run_id: str, config: ExperimentConfig | None = None) -> Model | None:
+        """The run's last checkpointed weights as a model (None before the first checkpoint);
+        ``config`` saves reading it back when the caller has it."""
+        saved = self.checkpoint(run_id)
+        if config is None:
+            record = self.get_run(run_id)
+            config = ExperimentConfig.model_validate_json(record.config) if record else None
+        if saved is None or config is None:
+            return None
+        return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
 
     def checkpoint(self, run_id: str) -> tuple[int, int, bytes] | None:
         row = self.db.execute(

@@ -14,7 +14,6 @@ from engine.config import ExperimentConfig
 from engine.export import EXPORTERS
 from engine.history import COLUMNS
 from engine.model import Model
-from engine.snapshot import from_bytes
 from engine.trainer import Trainer
 from server.deps import Found, FoundRun, Manager
 from server.picture import background, draw_points, encode_png, point_colors
@@ -71,10 +70,10 @@ async def load_model(found: Found, manager: Manager) -> Model:
             return Model.build(config, params, epoch, step)
         except TimeoutError:
             pass  # the worker is gone or busy: fall back to the checkpoint
-    saved = manager.store.checkpoint(record.id)
-    if saved is None:
+    model = manager.store.model(record.id, config)
+    if model is None:
         raise HTTPException(409, "the run has no weights yet")
-    return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
+    return model
 
 
 @router.get(
