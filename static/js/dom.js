@@ -15,9 +15,12 @@ export function labelled(label, control, tip = "") {
   return wrapper;
 }
 
-// A <select> of choices: values, or [value, text] pairs.
+// A <select> of choices: values, or [value, text] pairs. A value that is not among them (say
+// a link's max_epochs of 300) is added, so the control never shows something else.
 export function select(name, choices, value) {
   const control = element("select", { name });
+  const known = choices.some((choice) => String(Array.isArray(choice) ? choice[0] : choice) === String(value));
+  if (!known && value !== null && value !== undefined) choices = [...choices, value];
   for (const choice of choices) {
     const [key, text] = Array.isArray(choice) ? choice : [choice, choice];
     const option = element("option", { value: String(key) }, String(text));

@@ -157,6 +157,9 @@ async function start() {
   editor.render();
   toggles();
   window.addEventListener("resize", () => store.schedule());
+  // a setup link pasted into this tab (the page writes its own hash with replaceState, which
+  // fires no event): start over from it
+  window.addEventListener("hashchange", () => location.reload());
   const code = watchCode();
   if (code) await watch(code, editor);
   else await startRun(config, editor);

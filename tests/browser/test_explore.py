@@ -85,6 +85,9 @@ def test_a_shared_url_rebuilds_the_same_setup(
     expect(other.get_by_label("Activation", exact=True)).to_have_value("relu")
     expect(other.get_by_role("group", name="Layer 2", exact=True)).to_contain_text("3 neurons")
     expect(other.locator("#test-loss")).to_have_text(loss)  # the same data and first weights
+    other.goto(f"{live_server}/#seed=7&c=eyJ0cmFpbmluZyI6eyJtYXhfZXBvY2hzIjozMDB9fQ")
+    wait_for_new_run(other)  # a link's value that no choice offers is still what it shows
+    expect(other.get_by_label("Stop after (epochs)")).to_have_value("300")
     other.context.close()
 
 
