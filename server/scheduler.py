@@ -116,7 +116,7 @@ class Scheduler:
                     slot.next_checkpoint = now + CHECKPOINT_EVERY
             if slot.dirty and slot.watched and slot.next_frame <= now:
                 self._send_frame(run_id, slot)
-                slot.next_frame = _on_grid(max(slot.next_frame + 1.0 / slot.fps, now), slot.fps)
+                slot.next_frame = _next_on_grid(slot.next_frame + 1.0 / slot.fps, now, slot.fps)
 
     def _train_together(self, now: float) -> set[str]:
         """Paced runs due for an epoch that share a shape train it stacked: one set of NumPy
@@ -149,7 +149,7 @@ class Scheduler:
             return False
         behind = int((now - slot.next_epoch) * pace) + 1
         count = min(behind, math.ceil(pace / slot.fps))
-        slot.next_epoch = _on_grid(max(slot.next_epoch + count / pace, now), pace)
+        slot.next_epoch = _next_on_grid(slot.next_epoch + count / pace, now, pace)
         return self._train(run_id, slot, slot.trainer.train_epoch, count - stacked)
 
     def _apply_safely(self, run_id: str, command: dict[str, Any]) -> None:
@@ -358,7 +358,11 @@ class Scheduler:
         self._publish(run_id, "frame", (metrics.epoch, metrics.step, encode_frame(run_id, frame)))
 
 
-def _on_grid(moment: float, rate: float) -> float:
-    """``moment`` rounded up to the worker clock's grid of 1/rate: runs at the same rate fall
-    due together, so same-shaped ones train stacked and one turn serves them all."""
+def _next_on_grid(moment: float, now: float, rate: float) -> float:
+    """When a run is next due: ``moment`` on the worker clock's grid of 1/rate, so that runs
+    at the same rate fall due together and same-shaped ones train stacked, one turn for all.
+    A run already behind ``moment`` is due at once, at the grid point just passed: waiting for
+    the next one would leave an overloaded worker idle for half a period every turn."""
+    if moment < now:
+        return math.floor(now * rate) / rate
     return math.ceil(moment * rate) / rate

@@ -1,8 +1,7 @@
 """Persistence: runs, their metrics history and their latest checkpoint, in SQLite (WAL).
 
 The embedded default: one file at a path from settings, nothing to install. Every write is
-one transaction. A run's stored history stays bounded: past ``MAX_ROWS`` rows, every other
-row of the older half is dropped, so a long interactive run keeps the shape of its curve.
+one transaction. A run's history lives in ``server.curves``, packed and bounded.
 """
 
 from __future__ import annotations
@@ -17,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ExperimentConfig
-from engine.history import COLUMNS
 from engine.model import Model
 from engine.snapshot import from_bytes
+from server.curves import Curves, Row, as_rows
 
-MAX_ROWS = 8192
 LIVE_STATUSES = ("created", "running", "paused")
-SCHEMA = f"""
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     name TEXT,
@@ -40,15 +38,6 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
-CREATE TABLE IF NOT EXISTS metrics (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    {
-    ", ".join(
-        f"{name} {'INTEGER NOT NULL' if name in ('epoch', 'step') else 'REAL'}" for name in COLUMNS
-    )
-},
-    PRIMARY KEY (run_id, epoch)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (
     run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
     epoch INTEGER NOT NULL,
@@ -57,7 +46,6 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     saved_at TEXT NOT NULL
 );
 """
-Row = tuple[float | int | None, ...]  # one history row, in ``COLUMNS`` order
 
 
 def downsample(rows: Sequence[Any], max_points: int | None) -> list[Any]:
@@ -116,8 +104,7 @@ class Store:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.db.executescript(SCHEMA)
-        self._pending: dict[str, list[Row]] = {}  # rows not written yet
-        self._counts: dict[str, int] = {}  # rows stored per run (those seen since opening)
+        self.curves = Curves(self.db)
 
     def close(self) -> None:
         self.flush()
@@ -173,7 +160,7 @@ class Store:
 
     def delete_run(self, run_id: str) -> bool:
         self.flush()
-        self._counts.pop(run_id, None)
+        self.curves.forget(run_id)
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
     def mark_interrupted(self) -> int:
@@ -187,76 +174,38 @@ class Store:
     # -- metrics ----------------------------------------------------------------------
 
     def append_metrics(self, run_id: str, rows: Sequence[Row]) -> None:
-        """Queue history rows (one per epoch; a repeated epoch replaces the old row). They are
-        written by the next ``flush``: one transaction for every run's rows. Reads flush first."""
-        if rows:
-            self._pending.setdefault(run_id, []).extend(rows)
+        """Queue history rows (one per epoch; a repeated epoch replaces the old row and those
+        after it). They are written by the next ``flush``: one transaction for every run's rows.
+        Reads flush first."""
+        self.curves.append(run_id, rows)
 
     def flush(self) -> None:
-        """Write the queued rows, update each run's epoch and step, thin long histories."""
-        if not self._pending:
+        """Write the queued rows and update each run's epoch and step."""
+        if not self.curves.dirty:
             return
-        pending, self._pending = self._pending, {}
-        marks = ", ".join("?" * (len(COLUMNS) + 1))
         with self.db:
-            self.db.executemany(
-                f"INSERT OR REPLACE INTO metrics (run_id, {', '.join(COLUMNS)}) VALUES ({marks})",
-                [(run_id, *row) for run_id, rows in pending.items() for row in rows],
-            )
+            last = self.curves.flush()
             self.db.executemany(
                 "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
-                [(rows[-1][0], rows[-1][1], run_id) for run_id, rows in pending.items()],
+                [(row[0], row[1], run_id) for run_id, row in last.items()],
             )
-            for run_id, rows in pending.items():
-                self._keep_bounded(run_id, len(rows))
-
-    def _keep_bounded(self, run_id: str, added: int) -> None:
-        """Counts are kept, not queried per write; past MAX_ROWS they are checked and thinned."""
-        count = self._counts.get(run_id)
-        count = self._count_rows(run_id) if count is None else count + added
-        while count > MAX_ROWS and (count := self._count_rows(run_id)) > MAX_ROWS:
-            self._thin(run_id, count)
-        self._counts[run_id] = count
-
-    def _count_rows(self, run_id: str) -> int:
-        query = "SELECT count(*) FROM metrics WHERE run_id = ?"
-        return int(self.db.execute(query, (run_id,)).fetchone()[0])
-
-    def _thin(self, run_id: str, count: int) -> None:
-        """Drop every other row of the older half (the first row stays)."""
-        self.db.execute(
-            """DELETE FROM metrics WHERE run_id = ?1 AND epoch IN (
-                   SELECT epoch FROM (
-                       SELECT epoch, row_number() OVER (ORDER BY epoch) AS n
-                       FROM metrics WHERE run_id = ?1)
-                   WHERE n <= ?2 AND n % 2 = 0)""",
-            (run_id, count // 2),
-        )
 
     def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
         """Forget the rows after ``after_epoch`` (all of them by default)."""
         self.flush()
-        self._counts.pop(run_id, None)
-        self._write("DELETE FROM metrics WHERE run_id = ? AND epoch > ?", (run_id, after_epoch))
+        with self.db:
+            self.curves.clear(run_id, after_epoch)
 
-    def metrics(self, run_id: str, since_epoch: int | None = None) -> list[sqlite3.Row]:
-        """History rows after ``since_epoch`` (all when None), oldest first."""
+    def metrics(self, run_id: str, since_epoch: int | None = None) -> list[Row]:
+        """History rows after ``since_epoch`` (all when None), oldest first, in ``COLUMNS``
+        order; None for a missing value."""
         self.flush()
-        return self.db.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM metrics WHERE run_id = ? AND epoch > ? "
-            "ORDER BY epoch",
-            (run_id, -1 if since_epoch is None else since_epoch),
-        ).fetchall()
+        return as_rows(self.curves.table(run_id, -1 if since_epoch is None else since_epoch))
 
     def summary(self, run_id: str) -> dict[str, dict[str, Any] | None]:
         """The latest row and the row with the lowest test loss."""
         self.flush()
-        select = f"SELECT {', '.join(COLUMNS)} FROM metrics WHERE run_id = ?"
-        latest = self.db.execute(f"{select} ORDER BY epoch DESC LIMIT 1", (run_id,)).fetchone()
-        best = self.db.execute(
-            f"{select} AND test_loss IS NOT NULL ORDER BY test_loss, epoch LIMIT 1", (run_id,)
-        ).fetchone()
-        return {"latest": dict(latest) if latest else None, "best": dict(best) if best else None}
+        return self.curves.summary(run_id)
 
     # -- checkpoints ------------------------------------------------------------------
 

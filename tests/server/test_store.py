@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.store import MAX_ROWS, RunRecord, Store, hash_token, now
+from server.curves import MAX_ROWS
+from server.store import RunRecord, Store, hash_token, now
 
 
 def record(run_id: str, status: str = "running") -> RunRecord:
@@ -32,7 +33,7 @@ def test_a_long_history_is_thinned_but_keeps_its_ends_and_shape(store: Store) ->
         store.append_metrics("a", rows)
     kept = store.metrics("a")
     assert len(kept) <= MAX_ROWS
-    epochs = [row["epoch"] for row in kept]
+    epochs = [row[0] for row in kept]
     assert epochs[0] == 0 and epochs[-1] == total - 1 and epochs == sorted(epochs)
     recent = epochs[-MAX_ROWS // 4 :]
     assert recent == list(range(recent[0], total))  # the recent part stays dense
@@ -72,3 +73,70 @@ def test_paging_is_newest_first(store: Store) -> None:
     page, cursor = store.list_runs(limit=3, before=cursor)
     assert [r.id for r in page] == ["r0"] and cursor is None
     assert [r.id for r in store.list_runs("succeeded")[0]] == ["r5", "r3", "r1"]
+
+
+def test_rows_come_back_as_written_with_none_for_missing_values(store: Store) -> None:
+    store.insert_run(record("a"))
+    rows = [(0, 0, 0.75, 0.5, None, None), (1, 50, 0.25, 1 / 3, 0.5, 0.125)]
+    store.append_metrics("a", rows)
+    assert store.metrics("a") == rows
+    assert store.metrics("a", since_epoch=0) == rows[1:]
+    assert [type(v) for v in store.metrics("a")[1][:2]] == [int, int]
+
+
+def test_a_repeated_epoch_replaces_it_and_what_came_after(store: Store) -> None:
+    """A run resumed from an earlier checkpoint writes its epochs again: one timeline."""
+    store.insert_run(record("a"))
+    store.append_metrics("a", [(e, e, 1.0, 1.0, None, None) for e in range(10)])
+    store.flush()
+    store.append_metrics("a", [(e, e, 2.0, 2.0, None, None) for e in range(6, 8)])
+    assert [row[0] for row in store.metrics("a")] == list(range(8))
+    assert [row[2] for row in store.metrics("a")] == [1.0] * 6 + [2.0] * 2
+    assert store.get_run("a").epoch == 7  # type: ignore[union-attr]
+
+
+def test_clearing_after_an_epoch_keeps_the_rows_up_to_it(store: Store) -> None:
+    store.insert_run(record("a"))
+    for start in range(0, 30, 7):  # chunks that straddle the cut
+        store.append_metrics("a", [(e, e, 1.0, 1.0, None, None) for e in range(start, start + 7)])
+        store.flush()
+    store.clear_metrics("a", after_epoch=17)
+    assert [row[0] for row in store.metrics("a")] == list(range(18))
+    store.append_metrics("a", [(18, 18, 0.5, 0.5, None, None)])
+    assert store.summary("a")["latest"]["epoch"] == 18  # type: ignore[index]
+    store.clear_metrics("a")
+    assert store.metrics("a") == [] and store.summary("a") == {"latest": None, "best": None}
+
+
+def test_a_database_from_before_chunks_keeps_its_history(tmp_path: Path) -> None:
+    """Older versions stored a row per epoch in a ``metrics`` table: opening moves them."""
+    old = Store(tmp_path / "runs.db")
+    old.insert_run(record("a"))
+    old.insert_run(record("b"))
+    columns = "run_id TEXT, epoch INTEGER, step INTEGER, train_loss REAL, test_loss REAL, "
+    columns += "train_accuracy REAL, test_accuracy REAL, PRIMARY KEY (run_id, epoch)"
+    with old.db:
+        old.db.execute(f"CREATE TABLE metrics ({columns}) WITHOUT ROWID")
+        old.db.executemany(
+            "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [("a", e, e * 5, 1.0 / (e + 1), 0.5, None, None) for e in range(3)]
+            + [("b", 0, 0, 0.25, 0.125, 1.0, 0.75)],
+        )
+    old.close()
+    new = Store(tmp_path / "runs.db")
+    assert new.metrics("a") == [(e, e * 5, 1.0 / (e + 1), 0.5, None, None) for e in range(3)]
+    assert new.metrics("b") == [(0, 0, 0.25, 0.125, 1.0, 0.75)]
+    tables = {row[0] for row in new.db.execute("SELECT name FROM sqlite_master")}
+    assert "metrics" not in tables
+
+
+def test_histories_that_fill_together_are_thinned_a_few_per_flush(store: Store) -> None:
+    for k in range(5):
+        store.insert_run(record(f"r{k}"))
+        store.append_metrics(f"r{k}", [(e, e, 1.0, 1.0, None, None) for e in range(MAX_ROWS + 9)])
+    store.flush()
+    sizes = [len(store.curves.table(f"r{k}")) for k in range(5)]  # as stored, no flush
+    assert 1 <= sum(size <= MAX_ROWS for size in sizes) < 5  # some now, the rest later
+    for _ in range(5):
+        store.flush()  # no new rows: the sweep's flushes go on thinning
+    assert all(len(store.curves.table(f"r{k}")) <= MAX_ROWS for k in range(5))

@@ -1,0 +1,24 @@
+"""When a paced run is next due: on the worker clock's grid, and never later than needed."""
+
+from __future__ import annotations
+
+import math
+
+from server.scheduler import _next_on_grid
+
+
+def test_a_run_on_time_is_due_at_the_next_grid_point() -> None:
+    assert math.isclose(_next_on_grid(1.01, now=1.0, rate=20.0), 1.05)
+    assert math.isclose(_next_on_grid(1.05, now=1.0, rate=20.0), 1.05)
+
+
+def test_runs_started_apart_fall_due_together() -> None:
+    first = _next_on_grid(3.012 + 0.05, now=3.012, rate=20.0)
+    second = _next_on_grid(3.031 + 0.05, now=3.031, rate=20.0)
+    assert math.isclose(first, second)
+
+
+def test_a_run_behind_is_due_at_once_still_on_the_grid() -> None:
+    """An overloaded worker must not sit idle until the next grid point."""
+    due = _next_on_grid(2.0, now=2.26, rate=20.0)
+    assert due <= 2.26 and math.isclose(due, 2.25)
