@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import queue
+import random
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ SERVER_FIELDS = ("speed",)  # in a "set" message, fields the scheduler keeps its
 SLICE = 0.02  # seconds of training the flat-out runs share per turn (each gets ≥ 1 epoch)
 SHIP_EVERY = 0.25  # seconds between batches of metrics rows
 CHECKPOINT_EVERY = 5.0  # seconds between checkpoints of a training run
+_JITTER = random.Random()  # timing only: training has its own seeded generators
 
 
 class CommandQueue(Protocol):
@@ -200,7 +202,12 @@ class Scheduler:
         del self._slots[run_id]
 
     def _on_play(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
-        slot.playing, slot.next_epoch = True, time.monotonic()
+        now = time.monotonic()
+        slot.playing, slot.next_epoch = True, now
+        # Runs played together train in the same turns: their rows and checkpoints would
+        # too, all in one turn that then misses its frames. Each keeps its own phase.
+        slot.next_ship = now + _JITTER.uniform(0.0, SHIP_EVERY)
+        slot.next_checkpoint = now + _JITTER.uniform(0.0, CHECKPOINT_EVERY)
         self._status(run_id, slot, "running")
 
     def _on_pause(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:

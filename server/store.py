@@ -105,6 +105,7 @@ class Store:
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.db.executescript(SCHEMA)
         self.curves = Curves(self.db)
+        self._checkpoints: dict[str, tuple[int, int, bytes, str]] = {}  # not written yet
 
     def close(self) -> None:
         self.flush()
@@ -180,14 +181,20 @@ class Store:
         self.curves.append(run_id, rows)
 
     def flush(self) -> None:
-        """Write the queued rows and update each run's epoch and step."""
-        if not self.curves.dirty:
+        """Write the queued rows and checkpoints, and update each run's epoch and step: one
+        transaction for all runs."""
+        if not (self.curves.dirty or self._checkpoints):
             return
+        checkpoints, self._checkpoints = self._checkpoints, {}
         with self.db:
             last = self.curves.flush()
             self.db.executemany(
                 "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
                 [(row[0], row[1], run_id) for run_id, row in last.items()],
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+                [(run_id, *saved) for run_id, saved in checkpoints.items()],
             )
 
     def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
@@ -210,10 +217,10 @@ class Store:
     # -- checkpoints ------------------------------------------------------------------
 
     def save_checkpoint(self, run_id: str, epoch: int, step: int, state: bytes) -> None:
-        self._write(
-            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
-            (run_id, epoch, step, state, now().isoformat()),
-        )
+        """Queue the run's latest state (replacing an unwritten older one): the next ``flush``
+        writes it with everything else. A hundred runs checkpointing every few seconds cost
+        one transaction, not a hundred stalls of the event loop."""
+        self._checkpoints[run_id] = (epoch, step, state, now().isoformat())
 
     def model(self, run_id: str, config: ExperimentConfig | None = None) -> Model | None:
         """The run's last checkpointed weights as a model (None before the first checkpoint);
@@ -227,6 +234,7 @@ class Store:
         return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
 
     def checkpoint(self, run_id: str) -> tuple[int, int, bytes] | None:
+        self.flush()
         row = self.db.execute(
             "SELECT epoch, step, state FROM checkpoints WHERE run_id = ?", (run_id,)
         ).fetchone()

@@ -140,3 +140,12 @@ def test_histories_that_fill_together_are_thinned_a_few_per_flush(store: Store) 
     for _ in range(5):
         store.flush()  # no new rows: the sweep's flushes go on thinning
     assert all(len(store.curves.table(f"r{k}")) <= MAX_ROWS for k in range(5))
+
+
+def test_checkpoints_wait_for_the_flush_and_the_newest_wins(store: Store) -> None:
+    store.insert_run(record("a"))
+    store.save_checkpoint("a", 1, 10, b"one")
+    store.save_checkpoint("a", 2, 20, b"two")
+    stored = store.db.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+    assert stored == 0  # queued: one transaction per flush for every run
+    assert store.checkpoint("a") == (2, 20, b"two")  # a read flushes first
