@@ -83,6 +83,17 @@ class Prediction(BaseModel):
     labels: list[float] | None = Field(description="±1 or class index; None for regression")
 
 
+class MetricsColumns(BaseModel):
+    """A run's history as columns, one entry per stored epoch (accuracy null for regression)."""
+
+    epoch: list[int]
+    step: list[int]
+    train_loss: list[float | None]
+    test_loss: list[float | None]
+    train_accuracy: list[float | None]
+    test_accuracy: list[float | None]
+
+
 class LayerWeights(BaseModel):
     activation: str
     weights: list[list[float]] = Field(description="(fan_in, fan_out): a = f(x @ W + b)")

@@ -18,7 +18,7 @@ from engine.trainer import Trainer
 from server.deps import Found, FoundRun, Manager
 from server.picture import background, draw_points, encode_png, point_colors
 from server.routes.runs import NOT_FOUND
-from server.schemas import TERMINAL_STATUSES, ModelOut, PredictBody, Prediction
+from server.schemas import TERMINAL_STATUSES, MetricsColumns, ModelOut, PredictBody, Prediction
 from server.store import downsample
 
 router = APIRouter(prefix="/api/runs", tags=["results"])
@@ -26,12 +26,11 @@ NO_MODEL: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     409: {"description": "the run has no weights yet"},
 }
-Columns = dict[str, list[float | None]]
 
 
 @router.get(
     "/{run_id}/metrics",
-    response_model=Columns,
+    response_model=MetricsColumns,
     responses={
         **NOT_FOUND,
         200: {"content": {"text/csv": {}}, "description": "columns, or CSV rows"},

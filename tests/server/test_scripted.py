@@ -51,6 +51,7 @@ def test_a_run_with_max_epochs_succeeds_with_its_history_and_summary(client: Tes
     assert state["epoch"] == 30 and state["started_at"] and state["ended_at"]
     history = client.get(f"/api/runs/{run['id']}/metrics").json()
     assert history["epoch"] == list(range(31))
+    assert all(isinstance(n, int) for n in history["epoch"] + history["step"])  # not 3.0
     assert history["test_loss"][-1] < history["test_loss"][0]
     latest, best = state["summary"]["latest"], state["summary"]["best"]
     assert latest["epoch"] == 30 and best["test_loss"] == min(history["test_loss"])
