@@ -2,7 +2,7 @@
 
 A live run adds a row an epoch; a hundred runs add thousands a second. One SQLite row per
 epoch cost ~12 µs each (B-tree inserts scattered over a hundred runs' pages), a real share
-of the server's CPU; so each flush writes one chunk per run (~2 µs a row): its new rows as
+of the server's CPU; so each flush writes one chunk per run (~3 µs a row): its new rows as
 little-endian float64, ``len(COLUMNS)`` per row, NaN for a missing value (SQLite's NULL).
 Chunks are ~600-byte rows of a rowid table: cheaper to append than WITHOUT ROWID rows.
 Reads decode the chunks; a history stays bounded by thinning its older half.
@@ -22,7 +22,7 @@ from engine.history import COLUMNS
 
 MAX_ROWS = 8192
 INSERT = "INSERT INTO curves (run_id, first_epoch, last_epoch, rows) VALUES (?, ?, ?, ?)"
-THIN_PER_FLUSH = 2  # thinning rewrites a run's history (~10 ms): a few per flush, not all at once
+THIN_PER_FLUSH = 2  # thinning rewrites a run's whole history: a few per flush, not all at once
 WIDTH = len(COLUMNS)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS curves (
