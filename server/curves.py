@@ -57,6 +57,14 @@ def as_rows(table: np.ndarray) -> list[Row]:
     ]
 
 
+def downsample(table: np.ndarray, max_points: int | None) -> np.ndarray:
+    """At most ``max_points`` rows, evenly spread, the first and the last kept."""
+    if max_points is None or len(table) <= max_points:
+        return table
+    step = (len(table) - 1) / (max_points - 1)
+    return table[np.round(np.arange(max_points) * step).astype(np.intp)]
+
+
 def thinned(table: np.ndarray) -> np.ndarray:
     """Every other row of the older half dropped (its first row kept), the rest intact."""
     half = len(table) // 2

@@ -23,7 +23,7 @@ from engine.config import ExperimentConfig
 from server.run import CapacityError, ConflictError, Run
 from server.schemas import TERMINAL_STATUSES, RunCreate
 from server.settings import Settings
-from server.store import RunRecord, Store, downsample, hash_token, now
+from server.store import RunRecord, Store, hash_token, now
 from server.viewers import RateBucket, Viewer
 from server.wire import dumps
 from server.workers import ProcessWorker, ThreadWorker, Worker
@@ -220,7 +220,7 @@ class RunManager:
 
     def _history_message(self, run: Run, max_points: int = 2000) -> str:
         """The run's metrics so far (evenly thinned to ``max_points``), for a new viewer."""
-        rows = downsample(self.store.metrics(run.id), max_points)
+        rows = self.store.metrics(run.id, max_points=max_points)
         return dumps({"type": "history", "rows": [tuple(row) for row in rows]})
 
     def unsubscribe(self, run: Run, viewer: Viewer) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from engine.config import ExperimentConfig
 from engine.model import Model
 from engine.snapshot import from_bytes
-from server.curves import Curves, Row, as_rows
+from server.curves import Curves, Row, as_rows, downsample
 
 LIVE_STATUSES = ("created", "running", "paused")
 SCHEMA = """
@@ -46,14 +46,6 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     saved_at TEXT NOT NULL
 );
 """
-
-
-def downsample(rows: Sequence[Any], max_points: int | None) -> list[Any]:
-    """At most ``max_points`` rows, evenly spread, the first and the last kept."""
-    if max_points is None or len(rows) <= max_points:
-        return list(rows)
-    step = (len(rows) - 1) / (max_points - 1)
-    return [rows[round(i * step)] for i in range(max_points)]
 
 
 def now() -> datetime:
@@ -203,11 +195,14 @@ class Store:
         with self.db:
             self.curves.clear(run_id, after_epoch)
 
-    def metrics(self, run_id: str, since_epoch: int | None = None) -> list[Row]:
+    def metrics(
+        self, run_id: str, since_epoch: int | None = None, max_points: int | None = None
+    ) -> list[Row]:
         """History rows after ``since_epoch`` (all when None), oldest first, in ``COLUMNS``
-        order; None for a missing value."""
+        order, None for a missing value; at most ``max_points`` of them, evenly spread."""
         self.flush()
-        return as_rows(self.curves.table(run_id, -1 if since_epoch is None else since_epoch))
+        table = self.curves.table(run_id, -1 if since_epoch is None else since_epoch)
+        return as_rows(downsample(table, max_points))
 
     def summary(self, run_id: str) -> dict[str, dict[str, Any] | None]:
         """The latest row and the row with the lowest test loss."""

@@ -19,7 +19,6 @@ from server.deps import Found, FoundRun, Manager
 from server.picture import background, draw_points, encode_png, point_colors
 from server.routes.runs import NOT_FOUND
 from server.schemas import TERMINAL_STATUSES, MetricsColumns, ModelOut, PredictBody, Prediction
-from server.store import downsample
 
 router = APIRouter(prefix="/api/runs", tags=["results"])
 NO_MODEL: dict[int | str, dict[str, Any]] = {
@@ -49,7 +48,7 @@ async def read_metrics(
 ) -> Any:
     """The history, one row per epoch, as columns (``{"epoch": [...], ...}``) or as CSV
     with ``Accept: text/csv``. Accuracy is null for regression."""
-    rows = downsample(manager.store.metrics(found.record.id, since_epoch), max_points)
+    rows = manager.store.metrics(found.record.id, since_epoch, max_points)
     if accept and "text/csv" in accept:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
