@@ -88,10 +88,21 @@ class Curves:
             self._pending.setdefault(run_id, []).extend(rows)
 
     def flush(self) -> dict[str, Row]:
-        """Write the queued rows, one chunk per run, in the caller's transaction. A row whose
-        epoch is stored already replaces it and what came after (a run resumed from an earlier
-        checkpoint). Returns each written run's last row."""
-        pending, self._pending = self._pending, {}
+        """Write the queued rows, one chunk per run, in the caller's transaction, which then
+        calls ``committed`` or ``rolled_back``. A row whose epoch is stored already replaces
+        it and what came after (a run resumed from an earlier checkpoint). Returns each
+        written run's last row."""
+        return self._write(self._pending)
+
+    def committed(self) -> None:
+        self._pending = {}
+
+    def rolled_back(self) -> None:
+        """The rows stay queued; what is known of the stored ones is read again."""
+        self._counts.clear()
+        self._last.clear()
+
+    def _write(self, pending: dict[str, list[Row]]) -> dict[str, Row]:
         spans = {run_id: (_epoch(rows[0]), _epoch(rows[-1])) for run_id, rows in pending.items()}
         for run_id, (first, _) in spans.items():
             if first <= self._last_epoch(run_id):

@@ -307,12 +307,16 @@ class RunManager:
     # -- hygiene -------------------------------------------------------------------------
 
     async def _sweep_forever(self, every: float = 0.5) -> None:
-        """Every half second: write the queued metrics rows; every 2 s: sweep idle runs."""
+        """Every half second: write the queued metrics rows and checkpoints; every 2 s: sweep
+        idle runs. A failure is logged and tried again: this loop never ends early."""
         for turn in itertools.count():
             await asyncio.sleep(every)
-            self.store.flush()
-            if turn % 4 == 3:
-                self.sweep(time.monotonic())
+            try:
+                self.store.flush()
+                if turn % 4 == 3:
+                    self.sweep(time.monotonic())
+            except Exception:  # a full disk, say: keep the rows queued and try again
+                log.exception("writing to the store failed; retrying")
 
     def sweep(self, now: float) -> None:
         """Pause watched runs nobody watches any more; evict runs idle past the TTL."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -20,6 +21,7 @@ from engine.model import Model
 from engine.snapshot import from_bytes
 from server.curves import Curves, Row, as_rows, downsample
 
+log = logging.getLogger(__name__)
 LIVE_STATUSES = ("created", "running", "paused")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -123,7 +125,7 @@ class Store:
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id])
 
     def get_run(self, run_id: str) -> RunRecord | None:
-        self.flush()
+        self._catch_up()
         row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _from_row(row) if row else None
 
@@ -131,7 +133,7 @@ class Store:
         self, status: str | None = None, limit: int = 50, before: int | None = None
     ) -> tuple[list[RunRecord], int | None]:
         """Newest first; ``before`` is the cursor the previous page returned."""
-        self.flush()
+        self._catch_up()
         where: list[str] = ["1"]
         params: list[Any] = []
         if status:
@@ -177,17 +179,30 @@ class Store:
         transaction for all runs."""
         if not (self.curves.dirty or self._checkpoints):
             return
-        checkpoints, self._checkpoints = self._checkpoints, {}
-        with self.db:
-            last = self.curves.flush()
-            self.db.executemany(
-                "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
-                [(row[0], row[1], run_id) for run_id, row in last.items()],
-            )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
-                [(run_id, *saved) for run_id, saved in checkpoints.items()],
-            )
+        try:
+            with self.db:
+                last = self.curves.flush()
+                self.db.executemany(
+                    "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
+                    [(row[0], row[1], run_id) for run_id, row in last.items()],
+                )
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+                    [(run_id, *saved) for run_id, saved in self._checkpoints.items()],
+                )
+        except sqlite3.Error:  # rolled back: everything stays queued for the next flush
+            self.curves.rolled_back()
+            raise
+        self.curves.committed()
+        self._checkpoints = {}
+
+    def _catch_up(self) -> None:
+        """Before a read: write what is queued. If that fails (a full disk, say), the rows stay
+        queued for the next flush and the read goes on with what is stored."""
+        try:
+            self.flush()
+        except sqlite3.Error:
+            log.warning("could not write the queue; reading what is stored", exc_info=True)
 
     def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
         """Forget the rows after ``after_epoch`` (all of them by default)."""
@@ -200,13 +215,13 @@ class Store:
     ) -> list[Row]:
         """History rows after ``since_epoch`` (all when None), oldest first, in ``COLUMNS``
         order, None for a missing value; at most ``max_points`` of them, evenly spread."""
-        self.flush()
+        self._catch_up()
         table = self.curves.table(run_id, -1 if since_epoch is None else since_epoch)
         return as_rows(downsample(table, max_points))
 
     def summary(self, run_id: str) -> dict[str, dict[str, Any] | None]:
         """The latest row and the row with the lowest test loss."""
-        self.flush()
+        self._catch_up()
         return self.curves.summary(run_id)
 
     # -- checkpoints ------------------------------------------------------------------
@@ -229,7 +244,7 @@ class Store:
         return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
 
     def checkpoint(self, run_id: str) -> tuple[int, int, bytes] | None:
-        self.flush()
+        self._catch_up()
         row = self.db.execute(
             "SELECT epoch, step, state FROM checkpoints WHERE run_id = ?", (run_id,)
         ).fetchone()

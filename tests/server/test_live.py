@@ -232,3 +232,22 @@ def test_a_viewer_whose_sends_hang_is_dropped_at_the_deadline() -> None:
 
     with ThreadPoolExecutor(1) as thread:  # its own thread: Playwright may hold this one's loop
         assert 0.2 <= thread.submit(anyio.run, scenario).result() < 1.0
+
+
+def test_a_store_that_cannot_write_loses_nothing_and_the_sweeper_lives_on() -> None:
+    """A full disk, say: the run goes on, reads still answer, and once writing works again
+    every epoch's row is there."""
+    with make_client(idle_ttl=0.5) as client:
+        store = client.app.state.manager.store  # type: ignore[attr-defined]
+        full = "SELECT RAISE(ABORT, 'disk full')"
+        store.db.execute(f"CREATE TEMP TRIGGER full BEFORE INSERT ON curves BEGIN {full}; END")
+        body = {"config": {"training": {"max_epochs": 40}}, "speed": 40, "start": True}
+        run = client.post("/api/runs", json=body).json()
+        time.sleep(1.2)  # two failed flushes at least
+        assert client.get(f"/api/runs/{run['id']}").status_code == 200
+        store.db.execute("DROP TRIGGER full")
+        wait_for(lambda: client.get(f"/api/runs/{run['id']}").json()["status"] == "succeeded")
+        epochs = client.get(f"/api/runs/{run['id']}/metrics").json()["epoch"]
+        assert epochs == list(range(41))
+        idle = create(client)  # the sweeper still evicts idle runs
+        wait_for(lambda: idle["id"] not in client.app.state.manager.runs)  # type: ignore[attr-defined]

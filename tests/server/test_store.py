@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,20 @@ def test_checkpoints_wait_for_the_flush_and_the_newest_wins(store: Store) -> Non
     stored = store.db.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
     assert stored == 0  # queued: one transaction per flush for every run
     assert store.checkpoint("a") == (2, 20, b"two")  # a read flushes first
+
+
+def test_a_failed_write_keeps_the_rows_and_checkpoints_for_the_next_flush(store: Store) -> None:
+    store.insert_run(record("a"))
+    store.append_metrics("a", [(0, 0, 1.0, 1.0, None, None)])
+    store.flush()
+    store.append_metrics("a", [(1, 5, 0.5, 0.5, None, None)])
+    store.save_checkpoint("a", 1, 5, b"state")
+    fail = "CREATE TEMP TRIGGER fail BEFORE INSERT ON curves BEGIN SELECT RAISE(ABORT, 'full'); END"
+    store.db.execute(fail)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.flush()
+    assert store.metrics("a") == [(0, 0, 1.0, 1.0, None, None)]  # reads go on, no error
+    store.append_metrics("a", [(2, 10, 0.25, 0.25, None, None)])  # more arrive meanwhile
+    store.db.execute("DROP TRIGGER fail")
+    assert [row[0] for row in store.metrics("a")] == [0, 1, 2]
+    assert store.checkpoint("a") == (1, 5, b"state")
