@@ -37,3 +37,16 @@ export function roundButton(name, text, enabled, onClick) {
   control.addEventListener("click", onClick);
   return control;
 }
+
+// The element's size in device pixels, kept current by a ResizeObserver, which then calls
+// `onResize`. Reading clientWidth while painting would force a layout in every frame (the
+// widgets before have just written to the DOM).
+export function deviceSize(element, onResize) {
+  const size = { width: 0, height: 0 };
+  new ResizeObserver(([entry]) => {
+    size.width = Math.round(entry.contentRect.width * devicePixelRatio);
+    size.height = Math.round(entry.contentRect.height * devicePixelRatio);
+    onResize();
+  }).observe(element);
+  return size;
+}

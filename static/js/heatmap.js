@@ -1,6 +1,7 @@
 // The big output plot: the network's output over [-6, 6]² and the data points on top.
 // Hovering a neuron or an input in the diagram shows that unit's picture here instead.
 import { classPixel, codeTable, colorOf, cssOf, CLASS_COLORS } from "./colors.js";
+import { deviceSize } from "./dom.js";
 import { t } from "./i18n.js";
 
 const DOMAIN = [-6, 6];
@@ -52,6 +53,7 @@ export class Heatmap {
     this.points = root.querySelector("canvas.points");
     this.drawn = null;
     this.drawnDataset = null;
+    this.size = deviceSize(this.points, () => this.drawPoints(this.shown));
   }
 
   update(state) {
@@ -64,10 +66,10 @@ export class Heatmap {
       this.range = arrays.output.range ?? [-1, 1];
     }
     const rangeKey = String(this.range);
-    const shown = state.drawing ? { task: "binary", train: state.draft ?? [], test: [] } : state.dataset;
+    this.shown = state.drawing ? { task: "binary", train: state.draft ?? [], test: [] } : state.dataset;
     const shownKey = state.drawing ? state.draft : state.dataset;
-    if (shownKey !== this.drawnDataset || this.sizeChanged() || rangeKey !== this.drawnRange) {
-      this.drawPoints(shown);
+    if (shownKey !== this.drawnDataset || rangeKey !== this.drawnRange) {
+      this.drawPoints(this.shown);
       this.drawnDataset = shownKey;
       this.drawnRange = rangeKey;
     }
@@ -101,13 +103,8 @@ export class Heatmap {
     return cssOf(CLASS_COLORS[label > 0 ? 1 : 0]);
   }
 
-  sizeChanged() {
-    const size = Math.round(this.points.clientWidth * devicePixelRatio);
-    return size > 0 && size !== this.points.width;
-  }
-
   drawPoints(dataset) {
-    const size = Math.round(this.points.clientWidth * devicePixelRatio) || 1;
+    const size = this.size.width || 1;
     this.points.width = this.points.height = size;
     const context = this.points.getContext("2d");
     context.clearRect(0, 0, size, size);

@@ -1,5 +1,6 @@
 // Train and test loss per epoch: train in grey, test in black, as TF Playground; early
 // stopping's best epoch marked.
+import { deviceSize } from "./dom.js";
 import { t } from "./i18n.js";
 
 const SERIES = [
@@ -13,6 +14,9 @@ export class LossChart {
     this.mark = mark;
     this.drawnHistory = null;
     this.log = false;
+    this.size = deviceSize(canvas, () => {
+      if (this.resize() && this.history) this.draw(this.history);
+    });
     logToggle.addEventListener("change", () => {
       this.log = logToggle.checked;
       if (this.history) requestAnimationFrame(() => this.draw(this.history));
@@ -42,8 +46,7 @@ export class LossChart {
   }
 
   resize() {
-    const width = Math.round(this.canvas.clientWidth * devicePixelRatio);
-    const height = Math.round(this.canvas.clientHeight * devicePixelRatio);
+    const { width, height } = this.size;
     if (width === this.canvas.width && height === this.canvas.height) return false;
     this.canvas.width = width;
     this.canvas.height = height;
