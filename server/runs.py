@@ -116,8 +116,9 @@ class RunManager:
         self.by_code[run.share_code] = run
         return run
 
-    def resume(self, record: RunRecord) -> Run:
-        """Bring an interrupted run back from its last checkpoint and train it on."""
+    def resume(self, record: RunRecord, play: bool = True) -> Run:
+        """Bring an interrupted run back from its last checkpoint and train it on (or, without
+        ``play``, hold it there, paused)."""
         if record.status != "interrupted":
             raise ConflictError(f"only an interrupted run is resumed this way ({record.status})")
         saved = self.store.checkpoint(record.id)
@@ -135,7 +136,7 @@ class RunManager:
         )
         command = {"type": "create", "config": config, "speed": body.speed, "checkpoint": saved[2]}
         self._submit(run, command)
-        self.control(run, {"type": "play"})
+        self.control(run, {"type": "play" if play else "pause"})
         return run
 
     def _submit(self, run: Run, command: dict[str, Any]) -> None:

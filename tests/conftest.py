@@ -32,7 +32,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -40,9 +40,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_in_thread(settings: Settings) -> Iterator[str]:
-    """``nnplayground``'s app served by uvicorn on 127.0.0.1 (a free port) in a thread."""
-    port = _free_port()
+def serve_in_thread(settings: Settings, port: int | None = None) -> Iterator[str]:
+    """``nnplayground``'s app served by uvicorn on 127.0.0.1 (a free port unless given) in a
+    thread."""
+    port = port or free_port()
     config = uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",

@@ -147,17 +147,25 @@ async def pause_run(found: ControlledRun, manager: Manager) -> RunPublic:
 
 
 @router.post("/{run_id}/resume", response_model=RunPublic, responses=CONTROL)
-async def resume_run(found: ControlledRun, manager: Manager) -> RunPublic:
+async def resume_run(
+    found: ControlledRun,
+    manager: Manager,
+    play: Annotated[
+        bool, Query(description="false: bring an interrupted run back paused, not training")
+    ] = True,
+) -> RunPublic:
     """Train on: a paused or created run, or an ``interrupted`` one from its checkpoint."""
     if found.live is None and found.record.status == "interrupted":
         try:
-            run = manager.resume(found.record)
+            run = manager.resume(found.record, play)
         except ConflictError as error:
             raise HTTPException(409, str(error)) from None
         except CapacityError as error:
             raise HTTPException(503, str(error), headers={"Retry-After": "30"}) from None
         await _settle(run, "created")
         return public(run.record(), run, manager)
+    if not play and found.live is not None:
+        return public(found.live.record(), found.live, manager)  # live already: left as it is
     return await _control(found, manager, "play")
 
 

@@ -28,6 +28,22 @@ export async function createRun(config = {}, start = false) {
   return body;
 }
 
+// Brings back a run the server holds only in its store (it restarted, or evicted the run),
+// training or paused: "resumed", "gone" (no such run, or not ours), or "unreachable" (try
+// again later).
+export async function resumeRun(run, play) {
+  try {
+    const response = await fetch(`/api/runs/${run.id}/resume?play=${play}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${run.control_token}` },
+    });
+    if (response.ok || response.status === 409) return "resumed"; // 409: it is live already
+    return response.status >= 500 ? "unreachable" : "gone";
+  } catch {
+    return "unreachable";
+  }
+}
+
 // Opens the run's stream; handlers: onFrame(frame), onMessage(json), onClose(event).
 export function openStream(run, handlers) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";

@@ -1,6 +1,6 @@
 // Wires the page: builds the setup from the options, runs a run (or watches a shared one),
 // hands state to the widgets, and switches the language.
-import { createRun, fetchOptions, fetchShared, openStream } from "./api.js";
+import { createRun, fetchOptions, fetchShared, openStream, resumeRun } from "./api.js";
 import { Confusion } from "./confusion.js";
 import { Controls, ENDED } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
@@ -21,6 +21,10 @@ const store = new Store();
 window.nnplayground = { store }; // for the console and bench/ui.py
 let stream = null;
 let defaults = {};
+const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it restarted)
+// Closes worth another try: going away, dropped, server error, restart, full, unknown run.
+const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
+const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
 function onMessage(message) {
   if (message.type === "status") {
@@ -41,25 +45,52 @@ function onMessage(message) {
   }
 }
 
-function connect(run, editor) {
+function connect(run, editor, attempt = 0) {
   stream?.close();
   store.clearHistory();
   const current = (handler) => (...args) => stream?.run === run && handler(...args); // not a replaced run's
   stream = openStream(run, {
     onFrame: current((frame) => store.addFrame(frame)),
     onBinary: current((decoded) => decoded.header.type === "features" && store.set({ features: decoded })),
-    onMessage: current(onMessage),
-    onClose: (event) => {
-      if (event.code !== 1000 && stream?.run === run) store.set({ error: t("connection_closed", { code: event.code }) });
-    },
+    onMessage: current((message) => {
+      if (attempt && message.type === "status") {
+        attempt = 0; // back: a later drop starts its count again
+        if (store.state.reconnecting) store.set({ error: null, reconnecting: false });
+      }
+      onMessage(message);
+    }),
+    onClose: (event) => stream?.run === run && reconnect(run, editor, event.code, attempt),
   });
   stream.run = run;
   if (store.state.owner) stream.send({ type: "set", speed: editor.speed });
 }
 
+// The server went away (a restart, a dropped network, a laptop asleep): try again, backing
+// off, for about a minute. A run the server now holds only in its store is brought back from
+// its checkpoint by its owner, training if it was; viewers wait for that.
+async function reconnect(run, editor, code, attempt) {
+  if (code === 1000) return;
+  if (!RETRY_CODES.has(code) || attempt >= MAX_RECONNECTS) {
+    store.set({ error: t("connection_closed", { code }), reconnecting: false });
+    return;
+  }
+  const playing = store.state.status === "running";
+  store.set({ error: t("reconnecting"), reconnecting: true });
+  await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 8000)));
+  if (stream?.run !== run) return; // the page has moved on to another run
+  if (code === UNKNOWN_RUN && store.state.owner && (await resumeRun(run, playing)) === "gone") {
+    store.set({ error: t("connection_closed", { code }), reconnecting: false });
+    return;
+  }
+  connect(run, editor, attempt + 1);
+}
+
 // A new run for this config (the same seed: the same data and initial weights).
 async function startRun(config, editor) {
-  store.set({ run: null, frame: null, dataset: null, status: "connecting", error: null, stopReason: null, focus: null });
+  store.set({
+    run: null, frame: null, dataset: null, status: "connecting", error: null, reconnecting: false, stopReason: null,
+    focus: null,
+  });
   try {
     const run = await createRun(config, false);
     writeHash(run.config, defaults);

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import _free_port
+from tests.conftest import free_port
 from tests.server.test_live import wait_for
 from tests.server.test_scripted import bearer, finished
 
@@ -48,6 +48,26 @@ def test_a_restart_keeps_finished_runs_and_resumes_interrupted_ones(tmp_path: Pa
         assert epochs == list(range(len(epochs)))  # one history, no gap, no repeat
 
 
+def test_an_interrupted_run_can_come_back_paused(tmp_path: Path) -> None:
+    """``resume?play=false``: the page of a paused run brings it back as it was."""
+    database = tmp_path / "runs.db"
+    with app_on(database) as client:
+        live = client.post("/api/runs", json={"config": {"seed": 4}}).json()
+        wait_for(lambda: client.get(f"/api/runs/{live['id']}").json()["epoch"] >= 10)
+    with app_on(database) as client:
+        url = f"/api/runs/{live['id']}"
+        epoch = client.get(url).json()["epoch"]
+        back = client.post(f"{url}/resume", params={"play": False}, headers=bearer(live))
+        assert back.status_code == 200
+        wait_for(lambda: client.get(url).json()["status"] == "paused")
+        time.sleep(0.3)
+        assert client.get(url).json()["epoch"] == epoch  # held at its checkpoint
+        again = client.post(f"{url}/resume", params={"play": False}, headers=bearer(live))
+        assert again.json()["status"] == "paused"  # live already: left as it is
+        client.post(f"{url}/resume", headers=bearer(live))
+        wait_for(lambda: client.get(url).json()["epoch"] > epoch)
+
+
 def _serve(database: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NNPG_DATABASE": str(database), "NNPG_WORKERS": "1"}
     command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port)]
@@ -64,7 +84,7 @@ def _up(port: int) -> bool:
 
 
 def test_a_killed_server_leaves_its_runs_interrupted_and_resumable(tmp_path: Path) -> None:
-    database, port = tmp_path / "runs.db", _free_port()
+    database, port = tmp_path / "runs.db", free_port()
     base = f"http://127.0.0.1:{port}/api/runs"
     server = _serve(database, port)
     try:

@@ -23,7 +23,7 @@ from websockets.sync.client import connect as ws_connect
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import _free_port, serve_in_thread
+from tests.conftest import free_port, serve_in_thread
 from tests.server.test_live import wait_for
 from tests.server.test_ws import connect, create, next_of
 
@@ -98,7 +98,7 @@ def _watch_past_a_stuck_viewer(url: str, owner: ClientConnection, stuck: ClientC
 
 
 def test_sigterm_closes_sockets_and_stops_workers_within_seconds() -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NNPG_WORKERS": "1", "NNPG_PORT": str(port)}
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve"],

@@ -148,6 +148,7 @@ export default {
   "reason.target_loss": "the target loss was reached",
   "reason.early_stopping": "the test loss stopped improving (early stopping)",
   "connection_closed": "Connection closed ({code}). Reload to start again.",
+  "reconnecting": "Connection lost; reconnecting…",
   "could_not_start": "Could not start a run: {error}",
   "page_failed": "The page could not start: {error}",
   "server_error": "{message}",
