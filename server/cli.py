@@ -13,7 +13,7 @@ from typing import get_args
 from server import commands
 from server.schemas import RunStatus
 from server.settings import Settings
-from server.store import Store
+from server.store import Store, StoreError
 
 FORMATS = ("json", "npz", "numpy", "pytorch")
 
@@ -50,10 +50,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = Settings(**({"database": args.db} if args.db else {}))
-    if args.command == "serve":
-        serve(settings, args.host, args.port)
-        return
-    store = Store(settings.database)
+    try:
+        if args.command == "serve":
+            serve(settings, args.host, args.port)
+            return
+        store = Store(settings.database)
+    except StoreError as error:
+        print(f"nnplayground: {error}", file=sys.stderr)
+        sys.exit(2)
     try:
         if args.command == "train":
             code = commands.train(

@@ -86,20 +86,34 @@ def _from_row(row: sqlite3.Row) -> RunRecord:
     return RunRecord(**values)
 
 
+class StoreError(Exception):
+    """The store cannot be opened: the message says where, and why."""
+
+
 class Store:
     def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
-        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never torn
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA busy_timeout = 5000")
-        self.db.executescript(SCHEMA)
-        self.curves = Curves(self.db)
+        try:
+            self.db = self._open()
+            self.curves = Curves(self.db)
+        except (OSError, sqlite3.Error) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise StoreError(
+                f"cannot open the run store at {self.path} (set NNPG_DATABASE or --db): {reason}"
+            ) from error
         self._checkpoints: dict[str, tuple[int, int, bytes, str]] = {}  # not written yet
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never torn
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.executescript(SCHEMA)
+        return db
 
     def close(self) -> None:
         self.flush()

@@ -96,3 +96,14 @@ def test_a_bad_config_file_names_each_field(
     err = capsys.readouterr().err
     assert "training.learning_rate" in err and "training.optimiser" in err
     assert run_cli("--db", str(tmp_path / "r.db"), "train", str(tmp_path / "missing.json")) == 2
+
+
+@pytest.mark.parametrize("command", [["runs", "list"], ["serve", "--port", "1"]])
+def test_a_store_that_cannot_be_opened_is_named_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("my notes, not a database")
+    assert run_cli("--db", str(not_a_database), *command) == 2
+    err = capsys.readouterr().err
+    assert str(not_a_database) in err and "not a database" in err and "Traceback" not in err
