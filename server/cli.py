@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import get_args
 
+from pydantic import ValidationError
+
 from server import commands
 from server.schemas import RunStatus
 from server.settings import Settings
@@ -49,7 +51,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    settings = Settings(**({"database": args.db} if args.db else {}))
+    try:
+        settings = Settings(**({"database": args.db} if args.db else {}))
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "NNPG_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"nnplayground: {name}={problem['input']!r}: {problem['msg']}", file=sys.stderr)
+        sys.exit(2)
     try:
         if args.command == "serve":
             serve(settings, args.host, args.port)

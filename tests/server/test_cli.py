@@ -107,3 +107,13 @@ def test_a_store_that_cannot_be_opened_is_named_not_a_traceback(
     assert run_cli("--db", str(not_a_database), *command) == 2
     err = capsys.readouterr().err
     assert str(not_a_database) in err and "not a database" in err and "Traceback" not in err
+
+
+def test_a_bad_setting_is_named_by_its_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NNPG_PORT", "eighty")
+    monkeypatch.setenv("NNPG_WORKERS", "-3")
+    assert run_cli("--db", str(tmp_path / "r.db"), "serve") == 2
+    err = capsys.readouterr().err
+    assert "NNPG_PORT='eighty'" in err and "NNPG_WORKERS='-3'" in err and "Traceback" not in err
