@@ -37,7 +37,7 @@ export async function resumeRun(run, play) {
       method: "POST",
       headers: { Authorization: `Bearer ${run.control_token}` },
     });
-    if (response.ok || response.status === 409) return "resumed"; // 409: it is live already
+    if (response.ok || response.status === 409) return "resumed"; // 409: live already (the socket tells)
     return response.status >= 500 ? "unreachable" : "gone";
   } catch {
     return "unreachable";

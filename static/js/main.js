@@ -69,7 +69,8 @@ function connect(run, editor, attempt = 0) {
 // off, for about a minute. A run the server now holds only in its store is brought back from
 // its checkpoint by its owner, training if it was; viewers wait for that.
 async function reconnect(run, editor, code, attempt) {
-  if (code === 1000) return;
+  const status = store.state.status;
+  if (code === 1000 || (ENDED.has(status) && status !== "interrupted")) return; // it has nothing more to send
   if (!RETRY_CODES.has(code) || attempt >= MAX_RECONNECTS) {
     store.set({ error: t("connection_closed", { code }), reconnecting: false });
     return;
