@@ -184,23 +184,45 @@ async def watch(watchers: list[Watcher], seconds: float) -> dict[str, float]:
     return {"n": len(watchers), "p99": p99, "fps": rate, "delivered": delivered}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(server: int) -> dict[str, float]:
+    """CPU seconds so far of the server's main process, its worker processes and this one
+    (the bench's websocket clients)."""
+    children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+    return {
+        "server": cpu_seconds(server),
+        "workers": sum(cpu_seconds(int(child)) for child in children),
+        "clients": cpu_seconds(os.getpid()),
+    }
+
+
 async def measure_saturated(
-    port: int, n: int, workers: int, seconds: float, rounds: int = 3
-) -> list[tuple[float, float]]:
+    port: int, server: int, n: int, workers: int, seconds: float, *, rounds: int = 3
+) -> dict[str, Any]:
     """Served and bare frames/s of the same N runs flat out (each asks 60 fps), in turns:
     a round serves them, pauses them, then runs the bare engine. A shared machine's load
-    drifts; comparing within each round keeps that drift out of the ratio."""
+    drifts; comparing within each round keeps that drift out of the ratio. Also where the
+    cores went while serving."""
     runs = await create_runs(f"http://127.0.0.1:{port}", configs(n))
     watchers = await open_watchers(port, runs, SATURATED_FPS)
-    pairs = []
+    pairs, cores = [], dict.fromkeys(("server", "workers", "clients"), 0.0)
     for _ in range(rounds):
+        before, start = cpu_split(server), time.monotonic()
         served = (await watch(watchers, seconds))["fps"]
-        await asyncio.sleep(0.5)  # the workers finish their turns; the runs are paused
+        after, spent = cpu_split(server), time.monotonic() - start
+        for name in cores:
+            cores[name] += (after[name] - before[name]) / spent / rounds
+        await asyncio.sleep(1.0)  # the workers finish their turns; the runs are paused
         bare = await asyncio.to_thread(measure_bare, n, workers, seconds)
         pairs.append((served, bare))
     for watcher in watchers:
         await watcher.ws.close()
-    return pairs
+    return {"rounds": pairs, "cores": cores}
 
 
 def sustained(row: dict[str, float]) -> bool:
@@ -297,7 +319,7 @@ def frame_sizes() -> tuple[int, int]:
 
 
 async def bench_server(
-    port: int, levels: list[int], workers: int, seconds: float
+    port: int, server: int, levels: list[int], workers: int, seconds: float
 ) -> dict[str, Any]:
     knee_rows = []
     for n in levels:  # up to the first level past 100 that is not sustained: the knee
@@ -310,8 +332,8 @@ async def bench_server(
         )
         if n >= 100 and not sustained(row):
             break
-    saturated = await measure_saturated(port, FLAT_OUT, workers, seconds)
-    for served, bare in saturated:
+    saturated = await measure_saturated(port, server, FLAT_OUT, workers, seconds)
+    for served, bare in saturated["rounds"]:
         print(f"  flat out: served {served:7.1f}, bare {bare:7.1f} frames/s", flush=True)
     broadcast = await measure_broadcast(port, 100, 5, seconds)
     return {"knee": knee_rows, "saturated": saturated, "broadcast": broadcast}
@@ -335,7 +357,7 @@ def main() -> None:
     server = start_server(port, args.workers)
     try:
         print(f"server: {args.workers} worker processes, port {port}", flush=True)
-        results = asyncio.run(bench_server(port, levels, args.workers, seconds))
+        results = asyncio.run(bench_server(port, server.pid, levels, args.workers, seconds))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(15)
@@ -347,7 +369,8 @@ def report(results: dict[str, Any], most: int) -> None:
     binary, naive = frame_sizes()
     ok = [row["n"] for row in results["knee"] if sustained(row)]
     knee = max(ok) if ok else 0
-    rounds = results["saturated"]
+    rounds = results["saturated"]["rounds"]
+    cores = results["saturated"]["cores"]
     ratio = statistics.median(served / bare for served, bare in rounds)
     ratios = {
         "runs_at_20fps": knee,
@@ -369,6 +392,8 @@ def report(results: dict[str, Any], most: int) -> None:
         name = f"round {k}: {most} runs flat out, served / bare frames/s"
         print(f"{name:<58} {served:>5.0f} / {bare:>4.0f}  ratio {served / bare:.3f}")
     print(f"{'served ÷ bare (median of the rounds)':<58} {ratio:>12.3f}  ≥ 0.8")
+    split = " / ".join(f"{cores[name]:.2f}" for name in ("workers", "server", "clients"))
+    print(f"{'cores while serving: workers / server / bench clients':<58} {split:>12}")
     print(
         f"{'broadcast: 1 run → 100 viewers (5 stuck), delivered':<58} "
         f"{results['broadcast']:>12.3f}  ≥ 0.95"
