@@ -131,15 +131,20 @@ class Client:
     def pause(self, run_id: str, token: str | None = None) -> Json:
         return self._post_control(run_id, "pause", token)
 
-    def resume(self, run_id: str, token: str | None = None) -> Json:
-        return self._post_control(run_id, "resume", token)
+    def resume(self, run_id: str, token: str | None = None, play: bool = True) -> Json:
+        """Train on; an ``interrupted`` run comes back from its checkpoint (paused, when not
+        ``play``)."""
+        return self._post_control(run_id, "resume", token, {"play": play})
 
     def cancel(self, run_id: str, token: str | None = None) -> Json:
         return self._post_control(run_id, "cancel", token)
 
-    def _post_control(self, run_id: str, action: str, token: str | None) -> Json:
+    def _post_control(
+        self, run_id: str, action: str, token: str | None, params: dict[str, Any] | None = None
+    ) -> Json:
         headers = self._control(run_id, token)
-        run: Json = self._call("POST", f"/runs/{run_id}/{action}", headers=headers).json()
+        path = f"/runs/{run_id}/{action}"
+        run: Json = self._call("POST", path, headers=headers, params=params).json()
         return run
 
     def delete(self, run_id: str, token: str | None = None) -> None:

@@ -35,6 +35,7 @@ def test_create_wait_metrics_model_predict(api: Client) -> None:
 def test_control_uses_the_remembered_token(api: Client) -> None:
     run = api.create({"seed": 2})
     assert api.pause(run["id"])["status"] == "paused"
+    assert api.resume(run["id"], play=False)["status"] == "paused"  # live: left as it is
     assert api.resume(run["id"])["status"] == "running"
     assert api.cancel(run["id"])["status"] == "cancelled"
     other = Client(http=api.http)  # knows no tokens
