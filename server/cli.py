@@ -49,15 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+def _settings(db: str | None) -> Settings:
+    """The NNPG_ settings (and ``--db``); a bad one is named by its variable, exit code 2."""
     try:
-        settings = Settings(**({"database": args.db} if args.db else {}))
+        return Settings(database=db) if db else Settings()
     except ValidationError as error:
         for problem in error.errors():
             name = "NNPG_" + "_".join(str(part) for part in problem["loc"]).upper()
             print(f"nnplayground: {name}={problem['input']!r}: {problem['msg']}", file=sys.stderr)
         sys.exit(2)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = _settings(args.db)
     try:
         if args.command == "serve":
             serve(settings, args.host, args.port)

@@ -4,7 +4,6 @@ runs, export a model. Each returns the process exit code."""
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from engine.export import EXPORTERS
 from engine.model import Model
 from engine.snapshot import capture, to_bytes
 from engine.trainer import DivergedError, Trainer
-from server.store import RunRecord, Store, config_json, hash_token, now
+from server.store import RunRecord, Store, config_json, new_run_id, new_token, now
 
 DEFAULT_EPOCHS = 200
 
@@ -103,14 +102,14 @@ def train(
         config = config.model_copy(
             update={"training": training.model_copy(update={"max_epochs": limit})}
         )
-    token = secrets.token_urlsafe(24)
+    token, token_hash = new_token()
     record = RunRecord(
-        id=secrets.token_urlsafe(12),
+        id=new_run_id(),
         name=name or config_path.stem,
         status="running",
         config=config_json(config),
         speed=None,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         created_at=now(),
         started_at=now(),
     )
@@ -129,8 +128,8 @@ def train(
 
 def _keep(store: Store, run_id: str, trainer: Trainer, status: str, error: str | None) -> None:
     store.append_metrics(run_id, trainer.history.rows_after(-1))
-    store.flush()
     store.save_checkpoint(run_id, trainer.epoch, trainer.step, to_bytes(capture(trainer)))
+    store.flush()  # the rows and the checkpoint, in one transaction
     store.update_run(
         run_id,
         status=status,

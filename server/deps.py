@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,7 +9,7 @@ from fastapi import Depends, Header, HTTPException
 from starlette.requests import HTTPConnection
 
 from server.runs import Run, RunManager
-from server.store import RunRecord, hash_token
+from server.store import RunRecord, token_matches
 
 
 def get_manager(connection: HTTPConnection) -> RunManager:
@@ -19,13 +18,6 @@ def get_manager(connection: HTTPConnection) -> RunManager:
 
 
 Manager = Annotated[RunManager, Depends(get_manager)]
-
-
-def get_run(run_id: str, manager: Manager) -> Run:
-    try:
-        return manager.get(run_id)
-    except KeyError:
-        raise HTTPException(404, f"no run with id {run_id!r}") from None
 
 
 @dataclass
@@ -55,9 +47,7 @@ def authorized_run(
 ) -> Found:
     """The run, when the request carries its control token; else 403."""
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        hash_token(token.strip()), found.record.token_hash
-    ):
+    if scheme.lower() != "bearer" or not token_matches(token.strip(), found.record.token_hash):
         raise HTTPException(403, "this needs the run's control token: Authorization: Bearer …")
     return found
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
-from server.store import RunRecord, config_json, hash_token, now
+from server.store import RunRecord, config_json, now, token_matches
 from server.viewers import Viewer
 from server.wire import dumps
 
@@ -47,7 +46,7 @@ class Run:
     dataset: str | None = None
 
     def authorizes(self, token: str) -> bool:
-        return hmac.compare_digest(hash_token(token), self.token_hash)
+        return token_matches(token, self.token_hash)
 
     def record(self) -> RunRecord:
         return RunRecord(

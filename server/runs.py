@@ -23,7 +23,7 @@ from engine.config import ExperimentConfig
 from server.run import CapacityError, ConflictError, Run
 from server.schemas import TERMINAL_STATUSES, RunCreate
 from server.settings import Settings
-from server.store import RunRecord, Store, hash_token, now
+from server.store import RunRecord, Store, new_run_id, new_token, now
 from server.viewers import RateBucket, Viewer
 from server.wire import dumps
 from server.workers import ProcessWorker, ThreadWorker, Worker
@@ -93,8 +93,8 @@ class RunManager:
         """A new run, trained in the background when ``body.start``; returns it and its
         control token (shown once)."""
         self._make_room()
-        token = secrets.token_urlsafe(24)
-        run = self._admit(secrets.token_urlsafe(12), hash_token(token), body)
+        token, token_hash = new_token()
+        run = self._admit(new_run_id(), token_hash, body)
         self.store.insert_run(run.record())
         self._submit(run, {"type": "create", "config": body.config, "speed": body.speed})
         if body.start:
@@ -156,9 +156,6 @@ class RunManager:
                 self.remove(run)
                 return
         raise CapacityError(f"the server holds its maximum of {self.settings.max_runs} runs")
-
-    def get(self, run_id: str) -> Run:
-        return self.runs[run_id]
 
     def remove(self, run: Run, delete: bool = False) -> None:
         """Out of memory (and, with ``delete``, out of the store). A live run evicted this

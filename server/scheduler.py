@@ -216,7 +216,6 @@ class Scheduler:
         self._checkpoint(run_id, slot)
 
     def _on_cancel(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
-        self._checkpoint(run_id, slot)
         self._end(run_id, slot, "cancelled", None)
 
     def _on_watch(self, run_id: str, slot: _Slot, command: dict[str, Any]) -> None:
@@ -320,10 +319,8 @@ class Scheduler:
         self, run_id: str, slot: _Slot, status: str, error: str | None, reason: str | None = None
     ) -> None:
         slot.playing = False
-        self._ship(run_id, slot)
-        if status != "cancelled":
-            self._checkpoint(run_id, slot)
-        self._status(run_id, slot, status, error, reason)
+        self._checkpoint(run_id, slot)
+        self._status(run_id, slot, status, error, reason)  # after the last rows
         del self._slots[run_id]
 
     def _status(

@@ -7,10 +7,12 @@ one transaction. A run's history lives in ``server.curves``, packed and bounded.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
+import secrets
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +60,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_run_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_token() -> tuple[str, str]:
+    """A control token and the hash kept of it (the token itself is shown once, never kept)."""
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def token_matches(token: str, token_hash: str) -> bool:
+    return hmac.compare_digest(hash_token(token), token_hash)
+
+
 @dataclass
 class RunRecord:
     id: str
@@ -77,6 +93,11 @@ class RunRecord:
 
 RECORD_FIELDS = tuple(f.name for f in fields(RunRecord))
 _TIMES = ("created_at", "started_at", "ended_at")
+
+
+def _sql(values: Iterable[Any]) -> list[Any]:
+    """Values as stored: times as ISO 8601 text."""
+    return [v.isoformat() if isinstance(v, datetime) else v for v in values]
 
 
 def _from_row(row: sqlite3.Row) -> RunRecord:
@@ -126,15 +147,14 @@ class Store:
     # -- runs -------------------------------------------------------------------------
 
     def insert_run(self, record: RunRecord) -> None:
-        values = [getattr(record, name) for name in RECORD_FIELDS]
-        values = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+        values = _sql([getattr(record, name) for name in RECORD_FIELDS])
         marks = ", ".join("?" * len(RECORD_FIELDS))
         self._write(f"INSERT INTO runs ({', '.join(RECORD_FIELDS)}) VALUES ({marks})", values)
 
     def update_run(self, run_id: str, **changes: Any) -> None:
         unknown = set(changes) - set(RECORD_FIELDS)
         assert not unknown, unknown
-        values = [v.isoformat() if isinstance(v, datetime) else v for v in changes.values()]
+        values = _sql(changes.values())
         sets = ", ".join(f"{name} = ?" for name in changes)
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id])
 
