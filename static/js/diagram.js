@@ -31,14 +31,14 @@ export class Diagram {
     const config = state.run?.config ?? this.editor.config;
     const key = JSON.stringify([config.data.features, config.network.hidden.map(unitsOf), state.dataset?.classes,
       state.dataset?.task, this.editor.canControl]);
-    if (key !== this.key) this.build(config, state);
+    if (key !== this.key) this.build(config, key);
     this.paint(state);
   }
 
-  build(config, state) {
-    this.key = JSON.stringify([config.data.features, config.network.hidden.map(unitsOf), state.dataset?.classes,
-      state.dataset?.task, this.editor.canControl]);
+  build(config, key) {
+    this.key = key;
     this.features = config.data.features;
+    this.biases = []; // [mark, layer, unit] for each bias square, filled as they are made
     this.hidden = config.network.hidden.map(unitsOf);
     const body = element("div", { class: "diagram-body" });
     this.svg = document.createElementNS(SVG, "svg");
@@ -47,6 +47,7 @@ export class Diagram {
       this.outputColumn());
     this.root.replaceChildren(this.layerHeader(), body);
     this.body = body;
+    this.neuronCanvases = [...body.querySelectorAll(".neuron canvas")];
     this.svg.addEventListener("mousemove", (event) => this.hoverLink(event));
     this.svg.addEventListener("mouseleave", () => this.hideTip());
     this.svg.addEventListener("click", (event) => this.editLink(event));
@@ -133,9 +134,9 @@ export class Diagram {
 
   // The bias of a unit: a small square on its lower left, coloured by its value.
   biasMark(layer, unit, siblings = 1) {
-    const mark = element("button", { type: "button", class: "bias", "data-layer": String(layer), "data-unit": String(unit),
-      "aria-label": t("bias_tip", { value: "…" }) });
+    const mark = element("button", { type: "button", class: "bias", "aria-label": t("bias_tip", { value: "…" }) });
     if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
+    this.biases.push([mark, layer, unit]);
     mark.disabled = !this.editor.canControl;
     mark.addEventListener("mouseenter", (event) => {
       this.hovered = () => t("bias_tip", { value: this.value(layer, null, unit).toFixed(3) });
@@ -177,7 +178,7 @@ export class Diagram {
       const r = node.getBoundingClientRect();
       return [side === "right" ? r.right - box.left : r.left - box.left, r.top - box.top + r.height / 2];
     };
-    const paths = [];
+    const links = []; // [path, layer, source, target]: painted every frame, so kept as numbers
     for (let k = 0; k + 1 < columns.length; k++) {
       const targets = k + 2 === columns.length ? Array(outputs).fill(this.outputNode) : columns[k + 1];
       columns[k].forEach((source, i) => targets.forEach((target, j) => {
@@ -187,11 +188,11 @@ export class Diagram {
         const path = document.createElementNS(SVG, "path");
         path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
         Object.assign(path.dataset, { layer: String(k), source: String(i), target: String(j) });
-        paths.push(path);
+        links.push([path, k, i, j]);
       }));
     }
-    this.svg.replaceChildren(...paths);
-    this.paths = paths;
+    this.svg.replaceChildren(...links.map(([path]) => path));
+    this.links = links;
     this.paintedFrame = null;
     this.store.schedule();
   }
@@ -208,19 +209,15 @@ export class Diagram {
     const frame = state.frame;
     if (!frame || frame === this.paintedFrame) return;
     this.paintedFrame = frame;
-    for (const path of this.paths ?? []) {
-      const w = this.value(Number(path.dataset.layer), Number(path.dataset.source), Number(path.dataset.target));
+    for (const [path, layer, source, target] of this.links ?? []) {
+      const w = this.value(layer, source, target);
       path.setAttribute("stroke", cssOf(colorOf(w)));
       path.setAttribute("stroke-width", linkWidth(w).toFixed(1));
     }
-    for (const mark of this.root.querySelectorAll(".bias")) {
-      mark.style.background = cssOf(colorOf(this.value(Number(mark.dataset.layer), null, Number(mark.dataset.unit))));
-    }
+    for (const [mark, layer, unit] of this.biases) mark.style.background = cssOf(colorOf(this.value(layer, null, unit)));
     const neurons = frame.arrays.neurons;
     if (neurons) {
-      this.root.querySelectorAll(".neuron canvas").forEach((canvas, n) => {
-        paintCodes(canvas, neurons, n * neurons.shape[1] * neurons.shape[2]);
-      });
+      this.neuronCanvases.forEach((canvas, n) => paintCodes(canvas, neurons, n * neurons.shape[1] * neurons.shape[2]));
     }
     const features = state.features?.arrays.features;
     if (features && this.paintedFeatures !== state.features) {

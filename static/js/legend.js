@@ -1,5 +1,6 @@
 // The colour legend: the diverging scale over the picture's range, or one swatch per class.
 import { CLASS_COLORS, cssOf } from "./colors.js";
+import { element } from "./dom.js";
 import { t } from "./i18n.js";
 
 function format(value) {
@@ -32,10 +33,8 @@ export class Legend {
     if (multiclass) {
       this.classes.replaceChildren(
         ...Array.from({ length: dataset.classes }, (_, k) => {
-          const item = document.createElement("span");
-          item.className = "legend-class";
+          const item = element("span", { class: "legend-class" }, t("class", { k }));
           item.style.setProperty("--swatch", cssOf(CLASS_COLORS[k % CLASS_COLORS.length]));
-          item.textContent = t("class", { k });
           return item;
         }),
       );

@@ -6,6 +6,13 @@ import { explain, t } from "./i18n.js";
 
 export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
 
+// A setting's control with its label and tooltip (what it does, plus `extra`), disabled for a
+// page that may not steer the run.
+function settingField(editor, key, control, extra = "") {
+  control.disabled = !editor.canControl;
+  return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
+}
+
 // "name: what it does — formula" lines for a registry's tooltip.
 function describe(kind, registry) {
   return Object.entries(registry)
@@ -82,8 +89,7 @@ export class TrainingSetup {
 
   field(key, control, wire, extra = "") {
     wire(control);
-    control.disabled = !this.editor.canControl;
-    return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
+    return settingField(this.editor, key, control, extra);
   }
 
   batchInput(value) {
@@ -110,9 +116,8 @@ export class NetworkSetup {
   render() {
     const { network, training } = this.editor.config;
     const structural = (key, control, apply, extra = "") => {
-      control.disabled = !this.editor.canControl;
       control.addEventListener("change", () => this.editor.change((config) => apply(config, control.value)));
-      return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
+      return settingField(this.editor, key, control, extra);
     };
     const activations = Object.keys(this.options.activations);
     const choices = this.options.choices;

@@ -38,13 +38,11 @@ export class Store {
   // Rows [epoch, step, train_loss, test_loss, train_accuracy, test_accuracy], in order.
   addRows(rows, reset = false) {
     if (reset) this.clearHistory();
-    const h = this.state.history;
     for (const row of rows) {
-      const last = h.epoch.length - 1;
-      if (last >= 0 && h.epoch[last] >= row[0]) {
-        if (h.epoch[last] > row[0]) this.clearHistory(); // the run went back
-        else COLUMNS.forEach((name) => h[name].pop());
-      }
+      const h = this.state.history;
+      const last = h.epoch.at(-1);
+      if (last > row[0]) this.clearHistory(); // the run went back
+      else if (last === row[0]) COLUMNS.forEach((name) => h[name].pop());
       COLUMNS.forEach((name, k) => this.state.history[name].push(row[k]));
     }
     if (this.state.history.epoch.length > MAX_POINTS) thin(this.state.history);
