@@ -147,3 +147,21 @@ def test_discretize_paints_two_colours_only(page: Page, live_server: str) -> Non
     assert page.evaluate(colours) > 2
     page.get_by_label("Discretize output").check()
     page.wait_for_function(f"({colours})() === 2")
+
+
+def test_a_history_that_goes_back_keeps_every_row_after_the_turn(
+    page: Page, live_server: str
+) -> None:
+    """Rows from an earlier epoch (a run resumed from an older checkpoint) start the curve
+    over from there, each of them kept."""
+    open_page(page, live_server)
+    epochs = page.evaluate(
+        """() => {
+          const store = window.nnplayground.store;
+          const row = (epoch) => [epoch, epoch * 25, 0.5, 0.5, null, null];
+          store.addRows([8, 9, 10].map(row), true);
+          store.addRows([5, 6, 7].map(row));
+          return store.state.history.epoch;
+        }"""
+    )
+    assert epochs == [5, 6, 7]
