@@ -22,7 +22,9 @@ class History:
     def append(self, metrics: Metrics) -> None:
         for name, column in self.columns.items():
             value = getattr(metrics, name)
-            column.append(math.nan if value is None else float(value))
+            # a missing value, or one that is not a finite number, is recorded as missing:
+            # no row ever carries an infinity to the store, the wire or a CSV
+            column.append(math.nan if value is None or not math.isfinite(value) else float(value))
         if len(self) > self.max_points:
             self._thin()
 

@@ -7,6 +7,7 @@ split, the initial weights, each epoch's shuffle and the dropout masks.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,10 @@ MAX_LOSS = 1e12
 
 class DivergedError(RuntimeError):
     """The loss, the gradients or the weights stopped being finite numbers."""
+
+
+class DataError(ValueError):
+    """The data cannot train: a loss over it is not a finite number, whatever the weights."""
 
 
 class Trainer:
@@ -85,6 +90,7 @@ class Trainer:
         self.stopper = Stopper(training)
         self.history = History()
         self.latest = self.metrics()
+        self._check_data()
         self.history.append(self.latest)
 
     def reset(self, same_init: bool = True) -> None:
@@ -164,6 +170,35 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             while self.epoch == epoch and not (self.stopper.reason or self.diverged):
                 self._step()
+
+    def train_epochs_until(self, epochs: int, out_of_time: Callable[[], bool]) -> int:
+        """Up to ``epochs`` epoch ends, a mini-batch at a time, stopping early once
+        ``out_of_time()`` (asked after each batch) says so: a big epoch then spreads over
+        several calls. Returns the epochs completed."""
+        done = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            while done < epochs and not (self.stopper.reason or self.diverged):
+                epoch = self.epoch
+                self._step()
+                done += self.epoch != epoch
+                if out_of_time():
+                    break
+            if self._cursor != 0:  # stopped mid-epoch: check now (an epoch's end checks itself)
+                self._check_weights()
+        return done
+
+    def train_batches(self, batches: int, out_of_time: Callable[[], bool]) -> int:
+        """Up to ``batches`` mini-batch steps, fewer once ``out_of_time()``; returns how many."""
+        done = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            while done < batches and not (self.stopper.reason or self.diverged):
+                self._step()
+                done += 1
+                if out_of_time():
+                    break
+            if self._cursor != 0:
+                self._check_weights()
+        return done
 
     @property
     def at_epoch_start(self) -> bool:
@@ -248,6 +283,19 @@ class Trainer:
         )
         raise DivergedError(self.diverged)
 
+    def _check_data(self) -> None:
+        """A loss that is not finite while the weights are is the data's fault (a label or
+        an input too large to compute with), not the learning rate's: say so."""
+        for split, loss in (("training", self.latest.train_loss), ("test", self.latest.test_loss)):
+            if not math.isfinite(loss):
+                part = self.data.split.train if split == "training" else self.data.split.test
+                top = float(np.abs(part.y).max()) if len(part.y) else 0.0
+                raise DataError(
+                    f"the {split} data gives a loss that is not a finite number at epoch "
+                    f"{self.epoch} (its largest |label| is {top:.3g}): that is the data, not the "
+                    "learning rate; fix or remove the rows with huge values"
+                )
+
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._check_weights()
@@ -256,6 +304,7 @@ class Trainer:
             self.network.params[:] = self._sane
             self.latest = self.metrics()
             self._diverge("the loss")
+        self._check_data()
         np.copyto(self._sane, self.network.params)
         self.history.append(self.latest)
         best = self.stopper.update(self.latest, self.network.params)
@@ -278,7 +327,9 @@ class Trainer:
             self.latest = with_norms(self.latest, self.network)
         key = (resolution, thumbnail)
         if key not in self._grids:
-            self._grids = {key: grid_inputs(self.network, self.config.data.features, *key)}
+            if len(self._grids) >= 4:  # a few views of one run at once: keep theirs
+                self._grids.clear()
+            self._grids[key] = grid_inputs(self.network, self.config.data.features, *key)
         return render_frame(
             self.network,
             self.head,

@@ -41,7 +41,11 @@ def _epoch(row: Row) -> int:
 
 
 def pack(rows: Sequence[Row] | np.ndarray) -> bytes:
-    return np.asarray(rows, dtype="<f8").reshape(-1, WIDTH).tobytes()
+    """Rows as stored: an infinity is stored as missing, like None (a CSV or a JSON read of
+    the history never carries one)."""
+    table = np.array(rows, dtype="<f8").reshape(-1, WIDTH)
+    table[np.isinf(table)] = np.nan
+    return table.tobytes()
 
 
 def unpack(blobs: Iterable[bytes]) -> np.ndarray:

@@ -12,9 +12,15 @@ from server.runs import Run, RunManager
 from server.store import RunRecord, token_matches
 
 
-def get_manager(connection: HTTPConnection) -> RunManager:
+async def get_manager(connection: HTTPConnection) -> RunManager:
     manager: RunManager = connection.app.state.manager
     return manager
+
+
+def client_key(connection: HTTPConnection) -> str:
+    """Who a request or a socket comes from, for per-client limits: its address (as uvicorn
+    gives it: proxy headers count only from proxies the server is told to trust)."""
+    return connection.client.host if connection.client else "?"
 
 
 Manager = Annotated[RunManager, Depends(get_manager)]
@@ -28,7 +34,9 @@ class Found:
     live: Run | None
 
 
-def find_run(run_id: str, manager: Manager) -> Found:
+async def find_run(run_id: str, manager: Manager) -> Found:
+    """On the event loop (``async``), like everything else that reads the store: a plain
+    ``def`` dependency would run in the thread pool, beside the loop's own writes."""
     live = manager.runs.get(run_id)
     record = live.record() if live else manager.store.get_run(run_id)
     if record is None:
@@ -39,7 +47,7 @@ def find_run(run_id: str, manager: Manager) -> Found:
 FoundRun = Annotated[Found, Depends(find_run)]
 
 
-def authorized_run(
+async def authorized_run(
     found: FoundRun,
     authorization: Annotated[
         str | None, Header(description="`Bearer <control_token>` from the run's creation")

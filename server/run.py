@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from server import protocol as p
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
 from server.store import RunRecord, config_json, now, token_matches
 from server.viewers import Viewer
@@ -14,7 +16,11 @@ from server.wire import dumps
 
 
 class CapacityError(RuntimeError):
-    """No room for another run or viewer."""
+    """No room for another run or viewer on this server (503)."""
+
+
+class ClientLimitError(CapacityError):
+    """This client holds as many live runs as one client may (429)."""
 
 
 class ConflictError(RuntimeError):
@@ -28,6 +34,7 @@ class Run:
     share_code: str
     body: RunCreate
     worker: int
+    client: str = ""  # who created it (``server.deps.client_key``), for per-client limits
     status: RunStatus = "created"
     epoch: int = 0
     step: int = 0
@@ -41,9 +48,37 @@ class Run:
     ended_at: datetime | None = None
     last_seen: float = field(default_factory=time.monotonic)  # last viewer or control
     viewers: set[Viewer] = field(default_factory=set)
-    last_frame: bytes | None = None
+    views: tuple[p.ViewKey, ...] = ()
+    fps: float = (
+        20.0  # the fastest any viewer asked for  # the views its worker draws, for its viewers
+    )
+    frames: dict[p.ViewKey, bytes] = field(default_factory=dict)  # the newest of each view
     features: bytes | None = None
     dataset: str | None = None
+    _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
+
+    @property
+    def live(self) -> bool:
+        return self.status not in TERMINAL_STATUSES
+
+    async def reaches(self, statuses: Collection[str], timeout: float) -> None:
+        """Wait until the run's status is one of ``statuses`` or has ended (at most
+        ``timeout`` seconds): an answer states where a control led, not where it started."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (self.status in statuses or not self.live) and loop.time() < deadline:
+            waiter = loop.create_future()
+            self._status_waiters.append(waiter)
+            try:
+                await asyncio.wait_for(waiter, deadline - loop.time())
+            except TimeoutError:
+                return
+
+    def _status_changed(self) -> None:
+        waiters, self._status_waiters = self._status_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def authorizes(self, token: str) -> bool:
         return token_matches(token, self.token_hash)
@@ -56,6 +91,7 @@ class Run:
             config=config_json(self.body.config),
             speed=self.body.speed,
             token_hash=self.token_hash,
+            share_code=self.share_code,
             epoch=self.epoch,
             step=self.step,
             error=self.error,
@@ -81,13 +117,14 @@ class Run:
             }
         )
 
-    def status_changes(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def status_changes(self, report: p.Status) -> dict[str, object]:
         """Apply a worker's status report; returns the fields to store."""
-        self.status, self.error = payload["status"], payload.get("error")
-        self.stop_reason = payload.get("stop_reason")
-        self.best_epoch = payload.get("best_epoch")
-        self.epoch, self.step = payload.get("epoch", self.epoch), payload.get("step", self.step)
-        changes: dict[str, Any] = {
+        self.status = report.status
+        self.error, self.stop_reason = report.error, report.stop_reason
+        self.best_epoch = report.best_epoch
+        self.epoch, self.step = report.epoch, report.step
+        self._status_changed()
+        changes: dict[str, object] = {
             "status": self.status,
             "error": self.error,
             "stop_reason": self.stop_reason,

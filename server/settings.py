@@ -31,10 +31,22 @@ class Settings(BaseSettings):
     message_burst: int = Field(60, ge=1, description="websocket messages allowed in a burst")
     max_strikes: int = Field(20, ge=1, description="bad messages before a socket is closed (1008)")
     creates_per_minute: int = Field(120, ge=1, description="runs one client may create a minute")
+    max_runs_per_client: int = Field(
+        100,
+        ge=1,
+        description="runs one client (one address) may have training or starting at once; "
+        "a class behind one NAT address shares it",
+    )
     # hygiene
     send_deadline: float = Field(5.0, gt=0, description="seconds before a stuck viewer is dropped")
     pause_after: float = Field(15.0, ge=0, description="seconds a watched run plays unwatched")
     idle_ttl: float = Field(1800.0, gt=0, description="seconds an idle run is kept")
+    unwatched_limit: float = Field(
+        600.0, gt=0, description="seconds a script's endless run trains with nobody looking"
+    )
+    evict_grace: float = Field(
+        60.0, ge=0, description="seconds a new or touched run is safe from eviction"
+    )
     allowed_origins: list[str] = Field(
         default_factory=list, description="extra websocket origins; the page's own always passes"
     )

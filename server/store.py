@@ -6,17 +6,19 @@ one transaction. A run's history lives in ``server.curves``, packed and bounded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import secrets
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from engine.config import ExperimentConfig
 from engine.model import Model
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS runs (
     config TEXT NOT NULL,
     speed REAL,
     token_hash TEXT NOT NULL,
+    share_code TEXT,
     epoch INTEGER NOT NULL DEFAULT 0,
     step INTEGER NOT NULL DEFAULT 0,
     error TEXT,
@@ -82,6 +85,7 @@ class RunRecord:
     config: str  # the ExperimentConfig as JSON
     speed: float | None
     token_hash: str
+    share_code: str | None = None  # kept, so that a resumed run's watch links still work
     epoch: int = 0
     step: int = 0
     error: str | None = None
@@ -107,6 +111,24 @@ def _from_row(row: sqlite3.Row) -> RunRecord:
     return RunRecord(**values)
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def owned(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A store method that only its owner thread may call, once it has one (``bind``)."""
+
+    @functools.wraps(method)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        owner = getattr(args[0], "owner", None)
+        if owner is not None and threading.get_ident() != owner:
+            name = method.__name__
+            raise RuntimeError(f"the store belongs to one thread; {name} came from another")
+        return method(*args, **kwargs)
+
+    return guarded
+
+
 class StoreError(Exception):
     """The store cannot be opened: the message says where, and why."""
 
@@ -123,6 +145,12 @@ class Store:
                 f"cannot open the run store at {self.path} (set NNPG_DATABASE or --db): {reason}"
             ) from error
         self._checkpoints: dict[str, tuple[int, int, bytes, str]] = {}  # not written yet
+        self.owner: int | None = None
+
+    def bind(self) -> None:
+        """From now on only the calling thread may use the store (a server's event loop):
+        a write from anywhere else is a bug that fails loudly, not a race that corrupts."""
+        self.owner = threading.get_ident()
 
     def _open(self) -> sqlite3.Connection:
         if self.path != ":memory:":
@@ -134,8 +162,12 @@ class Store:
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA busy_timeout = 5000")
         db.executescript(SCHEMA)
+        columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+        if "share_code" not in columns:  # a store from before share codes were kept
+            db.execute("ALTER TABLE runs ADD COLUMN share_code TEXT")
         return db
 
+    @owned
     def close(self) -> None:
         self.flush()
         self.db.close()
@@ -146,11 +178,13 @@ class Store:
 
     # -- runs -------------------------------------------------------------------------
 
+    @owned
     def insert_run(self, record: RunRecord) -> None:
         values = _sql([getattr(record, name) for name in RECORD_FIELDS])
         marks = ", ".join("?" * len(RECORD_FIELDS))
         self._write(f"INSERT INTO runs ({', '.join(RECORD_FIELDS)}) VALUES ({marks})", values)
 
+    @owned
     def update_run(self, run_id: str, **changes: Any) -> None:
         unknown = set(changes) - set(RECORD_FIELDS)
         assert not unknown, unknown
@@ -158,11 +192,13 @@ class Store:
         sets = ", ".join(f"{name} = ?" for name in changes)
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id])
 
+    @owned
     def get_run(self, run_id: str) -> RunRecord | None:
         self._catch_up()
         row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _from_row(row) if row else None
 
+    @owned
     def list_runs(
         self, status: str | None = None, limit: int = 50, before: int | None = None
     ) -> tuple[list[RunRecord], int | None]:
@@ -184,14 +220,17 @@ class Store:
         rows = rows[:limit]
         return [_from_row(row) for row in rows], (rows[-1]["rowid"] if more else None)
 
+    @owned
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM runs").fetchone()[0])
 
+    @owned
     def delete_run(self, run_id: str) -> bool:
         self.flush()
         self.curves.forget(run_id)
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
+    @owned
     def mark_interrupted(self) -> int:
         """At startup: runs that were live when the server stopped are ``interrupted``."""
         marks = ", ".join("?" * len(LIVE_STATUSES))
@@ -202,12 +241,14 @@ class Store:
 
     # -- metrics ----------------------------------------------------------------------
 
+    @owned
     def append_metrics(self, run_id: str, rows: Sequence[Row]) -> None:
         """Queue history rows (one per epoch; a repeated epoch replaces the old row and those
         after it). They are written by the next ``flush``: one transaction for every run's rows.
         Reads flush first."""
         self.curves.append(run_id, rows)
 
+    @owned
     def flush(self) -> None:
         """Write the queued rows and checkpoints, and update each run's epoch and step: one
         transaction for all runs."""
@@ -238,12 +279,14 @@ class Store:
         except sqlite3.Error:
             log.warning("could not write the queue; reading what is stored", exc_info=True)
 
+    @owned
     def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
         """Forget the rows after ``after_epoch`` (all of them by default)."""
         self.flush()
         with self.db:
             self.curves.clear(run_id, after_epoch)
 
+    @owned
     def metrics(
         self, run_id: str, since_epoch: int | None = None, max_points: int | None = None
     ) -> list[Row]:
@@ -253,6 +296,7 @@ class Store:
         table = self.curves.table(run_id, -1 if since_epoch is None else since_epoch)
         return as_rows(downsample(table, max_points))
 
+    @owned
     def summary(self, run_id: str) -> dict[str, dict[str, Any] | None]:
         """The latest row and the row with the lowest test loss."""
         self._catch_up()
@@ -260,12 +304,14 @@ class Store:
 
     # -- checkpoints ------------------------------------------------------------------
 
+    @owned
     def save_checkpoint(self, run_id: str, epoch: int, step: int, state: bytes) -> None:
         """Queue the run's latest state (replacing an unwritten older one): the next ``flush``
         writes it with everything else. A hundred runs checkpointing every few seconds cost
         one transaction, not a hundred stalls of the event loop."""
         self._checkpoints[run_id] = (epoch, step, state, now().isoformat())
 
+    @owned
     def model(self, run_id: str, config: ExperimentConfig | None = None) -> Model | None:
         """The run's last checkpointed weights as a model (None before the first checkpoint);
         ``config`` saves reading it back when the caller has it."""
@@ -277,6 +323,7 @@ class Store:
             return None
         return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
 
+    @owned
     def checkpoint(self, run_id: str) -> tuple[int, int, bytes] | None:
         self._catch_up()
         row = self.db.execute(

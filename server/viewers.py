@@ -1,11 +1,25 @@
-"""One websocket viewer's outbox: text messages in order, and only the newest frame."""
+"""One websocket viewer: its own view, and its outbox (text messages in order, and only the
+newest frame, at most ``fps`` a second)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass
+
+from server.protocol import DEFAULT_VIEW, ViewKey
+
+MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 125 bytes with its code
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to fit a close frame (whole UTF-8 characters), which a longer reason kills."""
+    data = text.encode()
+    if len(data) <= MAX_REASON_BYTES:
+        return text
+    return data[: MAX_REASON_BYTES - 3].decode(errors="ignore") + "..."
 
 
 @dataclass(frozen=True)
@@ -15,15 +29,30 @@ class Close:
     code: int
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", close_reason(self.reason))
+
 
 class Viewer:
     """A bounded outbox. A new frame replaces an unsent one, so a slow reader skips frames
     instead of slowing the run; text and one-off binary messages queue up to
-    ``max_messages`` (the oldest goes first when full)."""
+    ``max_messages`` (the oldest goes first when full). ``view`` and ``fps`` are this
+    viewer's own: what it asks for changes only what it is sent."""
 
-    def __init__(self, can_control: bool, bucket: RateBucket, max_messages: int = 64) -> None:
+    def __init__(
+        self,
+        can_control: bool,
+        bucket: RateBucket,
+        max_messages: int = 64,
+        fps: float = 20.0,
+        client: str = "",
+    ) -> None:
         self.can_control = can_control
         self.bucket = bucket  # the messages it may send us
+        self.client = client
+        self.view: ViewKey = DEFAULT_VIEW
+        self.fps = fps
+        self._last_frame = 0.0
         self._messages: deque[str | bytes | Close] = deque(maxlen=max_messages)
         self._frame: bytes | None = None
         self._ready = asyncio.Event()
@@ -50,15 +79,21 @@ class Viewer:
         self.offer_message(Close(code, reason))
 
     async def next(self) -> str | bytes | Close:
-        """The next thing to send: queued messages first, then the newest frame."""
-        while not (self._messages or self._frame is not None):
+        """The next thing to send: queued messages first, then the newest frame once this
+        viewer's frame interval has passed."""
+        while True:
+            if self._messages:
+                return self._messages.popleft()
+            wait = None
+            if self._frame is not None:
+                wait = self._last_frame + 1.0 / self.fps - time.monotonic()
+                if wait <= 0:
+                    frame, self._frame = self._frame, None
+                    self._last_frame = time.monotonic()
+                    return frame
             self._ready.clear()
-            await self._ready.wait()
-        if self._messages:
-            return self._messages.popleft()
-        frame, self._frame = self._frame, None
-        assert frame is not None
-        return frame
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), wait)
 
 
 class RateBucket:

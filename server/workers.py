@@ -1,8 +1,10 @@
 """Workers host schedulers: a thread (tests, small use) or a process (``serve``: one per core).
 
-The run manager sees one interface: ``start``, ``submit(run_id, command)``, ``stop`` and the
-``publish`` callback it passed in. A worker process that dies takes only its own runs with
-it: ``on_death`` tells the manager, which fails those runs and starts a replacement.
+The run manager sees one interface: ``start``, ``submit(command)``, ``stop``, and one
+delivery path for both kinds: the ``deliver`` callback it passed in gets each turn's results
+as one list (``server.protocol``), from a thread of this process. A worker process that dies
+takes only its own runs with it: ``on_death`` tells the manager, which fails those runs and
+starts a replacement.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from server.scheduler import STOP, Publish, Scheduler
+from server.protocol import Command, Result, Stop
+from server.scheduler import Deliver, Scheduler
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 256
@@ -54,17 +57,17 @@ class Worker(Protocol):
     index: int
 
     def start(self) -> None: ...
-    def submit(self, run_id: str, command: dict[str, Any]) -> None: ...
+    def submit(self, command: Command) -> None: ...
     def stop(self, timeout: float = 5.0) -> None: ...
 
 
 class ThreadWorker:
     """A scheduler on a daemon thread of this process."""
 
-    def __init__(self, index: int, publish: Publish, default_fps: float) -> None:
+    def __init__(self, index: int, deliver: Deliver, default_fps: float) -> None:
         self.index = index
-        self._commands: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
-        scheduler = Scheduler(publish, default_fps, self._commands)
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        scheduler = Scheduler(deliver, default_fps, self._commands)
         self._thread = threading.Thread(
             target=scheduler.run, name=f"nnpg-worker-{index}", daemon=True
         )
@@ -72,11 +75,11 @@ class ThreadWorker:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, run_id: str, command: dict[str, Any]) -> None:
-        self._commands.put((run_id, command))
+    def submit(self, command: Command) -> None:
+        self._commands.put(command)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._commands.put(STOP)
+        self._commands.put(Stop())
         self._thread.join(timeout)
 
 
@@ -86,15 +89,8 @@ def _process_main(commands: Any, results: Any, default_fps: float, parent: int) 
     watchdog = threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True)
     watchdog.start()
 
-    pending: list[tuple[str, str, Any]] = []
-
-    def flush() -> None:  # one message a turn, not one per frame: less pickling, fewer wake-ups
-        if pending:
-            results.put(pending.copy())
-            pending.clear()
-
-    Scheduler(lambda *item: pending.append(item), default_fps, commands, flush).run()
-    flush()
+    # One message a turn, not one per frame: less pickling, fewer wake-ups.
+    Scheduler(results.put, default_fps, commands).run()
     results.put(None)  # a clean stop
 
 
@@ -104,12 +100,12 @@ class ProcessWorker:
     def __init__(
         self,
         index: int,
-        publish_batch: Callable[[list[tuple[str, str, Any]]], None],
+        deliver: Deliver,
         default_fps: float,
         on_death: Callable[[ProcessWorker], None],
     ) -> None:
         self.index = index
-        self._publish_batch = publish_batch
+        self._deliver = deliver
         self._on_death = on_death
         self._commands = _SPAWN.Queue()
         self._results = _SPAWN.Queue()
@@ -129,13 +125,13 @@ class ProcessWorker:
             self.process.start()
         self._relay.start()
 
-    def submit(self, run_id: str, command: dict[str, Any]) -> None:
+    def submit(self, command: Command) -> None:
         if not self._stopping:  # after stop, a late control message has nowhere to go
-            self._commands.put((run_id, command))
+            self._commands.put(command)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
-        self._commands.put(STOP)
+        self._commands.put(Stop())
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
@@ -164,6 +160,7 @@ class ProcessWorker:
             with contextlib.suppress(queue.Empty):
                 while len(batch) < RELAY_BATCH and batch[-1] is not None:
                     batch.append(self._results.get_nowait())
-            self._publish_batch([item for turn in batch if turn is not None for item in turn])
+            results: list[Result] = [item for turn in batch if turn is not None for item in turn]
+            self._deliver(results)
             if batch[-1] is None:  # the worker stopped cleanly
                 return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Annotated, Any
 
@@ -10,8 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from engine.config import ExperimentConfig
-from server.deps import ControlledRun, Found, FoundRun, Manager
-from server.runs import CapacityError, ConflictError, Run, RunManager
+from server import protocol as p
+from server.deps import ControlledRun, Found, FoundRun, Manager, client_key
+from server.runs import CapacityError, ClientLimitError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
 from server.store import RunRecord
 from server.viewers import RateBucket
@@ -45,10 +45,18 @@ def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPubli
     )
 
 
-def _rate_limit(request: Request, manager: Manager) -> None:
+SETTLE_SECONDS = 30.0  # how long a control's answer waits for the worker to act on it
+LEADS_TO: dict[type[p.Command], tuple[str, ...]] = {
+    p.Play: ("running",),
+    p.Pause: ("paused",),
+    p.Cancel: (),  # an end
+}
+
+
+async def _rate_limit(request: Request, manager: Manager) -> None:
     """Each client (by address) may create ``creates_per_minute`` runs a minute: else 429."""
     buckets: dict[str, RateBucket] = request.app.state.create_buckets
-    client = request.client.host if request.client else "?"
+    client = client_key(request)
     rate = manager.settings.creates_per_minute
     bucket = buckets.setdefault(client, RateBucket(rate / 60.0, rate))
     if not bucket.take():
@@ -84,9 +92,9 @@ async def create_run(
             ]
         )
     try:
-        run, token = manager.create(body)
+        run, token = manager.create(body, client_key(request))
     except CapacityError as error:
-        raise HTTPException(503, str(error), headers={"Retry-After": "30"}) from None
+        raise _full(error) from None
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
     return RunCreated(**public(run.record(), run, manager).model_dump(), control_token=token)
 
@@ -119,37 +127,38 @@ async def delete_run(found: ControlledRun, manager: Manager) -> Response:
     return Response(status_code=204)
 
 
-async def _settle(run: Run, before: str, timeout: float = 2.0) -> None:
-    """Wait (briefly) for the worker to report the status a control leads to."""
-    deadline = time.monotonic() + timeout
-    while run.status == before and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+def _full(error: CapacityError) -> HTTPException:
+    """429 for a client over its own share, 503 for a full server; both say when to retry."""
+    code = 429 if isinstance(error, ClientLimitError) else 503
+    return HTTPException(code, str(error), headers={"Retry-After": "30"})
 
 
-async def _control(found: Found, manager: Manager, message: str) -> RunPublic:
+async def _control(found: Found, manager: Manager, command: type[p.Command]) -> RunPublic:
+    """Send the control and answer with the status it led to (the worker's word for it)."""
     run = found.live
     if run is None or run.status in TERMINAL_STATUSES:
         raise HTTPException(409, f"the run has ended ({found.record.status})")
     before = run.status
     try:
-        manager.control(run, {"type": message})
+        manager.control(run, command(run.id))
     except ConflictError as error:
         raise HTTPException(409, str(error)) from None
-    if (message, before) not in (("pause", "paused"), ("play", "running")):
-        await _settle(run, before)
+    if (command, before) not in ((p.Pause, "paused"), (p.Play, "running")):
+        await run.reaches(LEADS_TO[command], SETTLE_SECONDS)
     return public(run.record(), run, manager)
 
 
 @router.post("/{run_id}/pause", response_model=RunPublic, responses=CONTROL)
 async def pause_run(found: ControlledRun, manager: Manager) -> RunPublic:
     """Stop training for now; ``resume`` goes on from here."""
-    return await _control(found, manager, "pause")
+    return await _control(found, manager, p.Pause)
 
 
 @router.post("/{run_id}/resume", response_model=RunPublic, responses=CONTROL)
 async def resume_run(
     found: ControlledRun,
     manager: Manager,
+    request: Request,
     play: Annotated[
         bool, Query(description="false: bring an interrupted run back paused, not training")
     ] = True,
@@ -157,16 +166,16 @@ async def resume_run(
     """Train on: a paused or created run, or an ``interrupted`` one from its checkpoint."""
     if found.live is None and found.record.status == "interrupted":
         try:
-            run = manager.resume(found.record, play)
+            run = manager.resume(found.record, play, client_key(request))
         except ConflictError as error:
             raise HTTPException(409, str(error)) from None
         except CapacityError as error:
-            raise HTTPException(503, str(error), headers={"Retry-After": "30"}) from None
-        await _settle(run, "created")
+            raise _full(error) from None
+        await run.reaches(("running",) if play else ("paused",), SETTLE_SECONDS)
         return public(run.record(), run, manager)
     if not play and found.live is not None:
         return public(found.live.record(), found.live, manager)  # live already: left as it is
-    return await _control(found, manager, "play")
+    return await _control(found, manager, p.Play)
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses=CONTROL)
@@ -177,7 +186,7 @@ async def cancel_run(found: ControlledRun, manager: Manager) -> RunPublic:
         record = manager.store.get_run(found.record.id)
         assert record is not None
         return public(record, None, manager)
-    return await _control(found, manager, "cancel")
+    return await _control(found, manager, p.Cancel)
 
 
 share_router = APIRouter(prefix="/api/share", tags=["runs"])

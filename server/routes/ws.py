@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from urllib.parse import urlsplit
 
 import anyio
@@ -14,16 +15,18 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from server.deps import Manager
+from server.deps import Manager, client_key
 from server.runs import CapacityError, ConflictError, Run, RunManager
-from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES
-from server.viewers import Close, Viewer
+from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES, View
+from server.viewers import Close, Viewer, close_reason
 from server.wire import dumps
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 UNKNOWN_RUN = 4404
 POLICY = 1008  # RFC 6455: a message that violates policy
 TRY_AGAIN_LATER = 1013
+INTERNAL_ERROR = 1011
 
 
 def origin_allowed(websocket: WebSocket, extra: list[str]) -> bool:
@@ -43,13 +46,17 @@ async def stream(websocket: WebSocket, run_id: str, manager: Manager) -> None:
     await websocket.accept()
     run = manager.runs.get(run_id)
     if run is None:
-        await websocket.close(UNKNOWN_RUN, f"no run with id {run_id!r}")
+        await websocket.close(UNKNOWN_RUN, close_reason(f"no run with id {run_id!r}"))
         return
     token = websocket.query_params.get("token", "")
     try:
-        viewer = manager.subscribe(run, run.authorizes(token))
+        viewer = manager.subscribe(run, run.authorizes(token), client_key(websocket))
     except CapacityError as error:
-        await websocket.close(TRY_AGAIN_LATER, str(error))
+        await websocket.close(TRY_AGAIN_LATER, close_reason(str(error)))
+        return
+    except Exception:  # a join that fails leaves no viewer behind (it was never added)
+        log.exception("run %s: a viewer could not join", run_id)
+        await websocket.close(INTERNAL_ERROR, "the run could not be joined; try again")
         return
     try:
         async with anyio.create_task_group() as tasks:
@@ -119,11 +126,14 @@ def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> dict[st
     except ValidationError as exc:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
         return {"message": "invalid message", "detail": detail}
+    if isinstance(message, View):
+        manager.set_view(run, viewer, message)
+        return None
     allowed = viewer.can_control or (run.viewers_can_control and message.type not in OWNER_TYPES)
     if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
         return {"message": f"{message.type!r} needs the run's control token"}
     try:
-        manager.control(run, message.model_dump(exclude_none=True))
+        manager.control(run, message)
     except ConflictError as exc:
         return {"message": str(exc)}
     return None

@@ -42,6 +42,8 @@ function onMessage(message) {
     store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
   } else if (message.type === "error") {
     store.set({ error: t("server_error", { message: message.message }) });
+  } else if (message.type === "notice") {
+    store.set({ error: message.message }); // why something stopped: shown where errors are
   }
 }
 

@@ -125,11 +125,20 @@ def test_a_full_server_is_a_503_with_retry_after() -> None:
 
 
 def test_an_idle_run_makes_room_for_a_new_one_and_is_kept_as_interrupted() -> None:
-    with make_client(max_runs=1) as client:
+    with make_client(max_runs=1, evict_grace=0.0) as client:
         idle = client.post("/api/runs", json={"start": False}).json()
         assert client.post("/api/runs", json={"start": False}).status_code == 201
         evicted = client.get(f"/api/runs/{idle['id']}").json()
         assert evicted["status"] == "interrupted" and evicted["share_code"] is None
+
+
+def test_a_fresh_run_is_not_evicted_before_its_page_joins_it() -> None:
+    """A page creates its run, then opens the socket: in between, the run is not idle."""
+    with make_client(max_runs=1) as client:
+        fresh = client.post("/api/runs", json={"start": False}).json()
+        response = client.post("/api/runs", json={"start": False})
+        assert response.status_code == 503
+        assert client.get(f"/api/runs/{fresh['id']}").json()["status"] == "created"
 
 
 @pytest.mark.parametrize(
@@ -196,12 +205,13 @@ def test_sweep_pauses_an_abandoned_page_and_evicts_idle_runs_to_the_store() -> N
             ws.send_json({"type": "play"})
             assert next_of(ws, "status")["status"] in ("created", "running")
         wait_for(lambda: client.get(f"/api/runs/{watched['id']}").json()["status"] == "running")
-        app_manager.sweep(time.monotonic() + 1)
+        sweep = client.portal.call  # type: ignore[union-attr]  # on the loop: the store's owner
+        sweep(app_manager.sweep, time.monotonic() + 1)
         wait_for(lambda: client.get(f"/api/runs/{watched['id']}").json()["status"] == "paused")
         assert (
             client.get(f"/api/runs/{scripted['id']}").json()["status"] == "running"
         )  # a script's run goes on
-        app_manager.sweep(time.monotonic() + 2)
+        sweep(app_manager.sweep, time.monotonic() + 2)
         assert watched["id"] not in app_manager.runs  # evicted: out of memory, kept in the store
         assert client.get(f"/api/runs/{watched['id']}").json()["status"] == "interrupted"
         assert scripted["id"] in app_manager.runs

@@ -1,0 +1,278 @@
+"""What a worker does with each command, and how it reports: one handler per command class.
+
+``Scheduler`` (``server.scheduler``) adds the loop and the clock. Everything reported goes to
+``outbox`` as ``server.protocol`` results and leaves once per turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine.snapshot import capture, from_bytes, restore, to_bytes
+from engine.trainer import DataError, DivergedError, Trainer
+from server import protocol as p
+from server.schemas import RunStatus
+from server.slot import Slot
+from server.wire import dataset_message, encode_features, encode_frame
+
+log = logging.getLogger(__name__)
+SHIP_EVERY = 0.25  # seconds between batches of metrics rows
+CHECKPOINT_EVERY = 5.0  # seconds between checkpoints of a training run
+MAX_STEP_SECONDS = 10.0  # a step asked for more work than this is cut short, and says so
+_JITTER = random.Random()  # timing only: training has its own seeded generators
+Handler = Callable[[str, Slot, Any], None]
+
+
+class Handlers:
+    def __init__(self, default_fps: float) -> None:
+        self.slots: dict[str, Slot] = {}
+        self.outbox: list[p.Result] = []
+        self._default_fps = default_fps
+        self._handlers: dict[type[p.Command], Handler] = {
+            p.Remove: self._on_remove,
+            p.Play: self._on_play,
+            p.Pause: self._on_pause,
+            p.Cancel: self._on_cancel,
+            p.Step: self._on_step,
+            p.Reset: self._on_reset,
+            p.Regenerate: self._on_regenerate,
+            p.Tune: self._on_tune,
+            p.EditWeight: self._on_edit_weight,
+            p.Watch: self._on_watch,
+            p.Checkpoint: self._on_checkpoint,
+            p.Snapshot: self._on_snapshot,
+        }
+
+    def apply(self, command: p.Command) -> None:
+        """Apply one command. One that breaks fails its own run, never the loop that serves
+        every run; a command of a run this worker no longer holds is a late one, dropped."""
+        run_id = command.run_id
+        try:
+            if isinstance(command, p.Create):
+                self._create(command)
+                return
+            handler = self._handlers.get(type(command))
+            if handler is None:
+                raise TypeError(f"the worker has no handler for {type(command).__name__}")
+            slot = self.slots.get(run_id)
+            if slot is not None:
+                handler(run_id, slot, command)
+        except Exception as error:
+            log.exception("run %s: %s failed", run_id, type(command).__name__)
+            slot = self.slots.get(run_id)
+            if slot is not None:
+                self.end(run_id, slot, "failed", f"{type(error).__name__}: {error}")
+
+    def _create(self, command: p.Create) -> None:
+        run_id = command.run_id
+        try:
+            trainer = Trainer(command.config)
+            if command.checkpoint:  # resuming
+                restore(trainer, from_bytes(command.checkpoint))
+        except Exception as error:
+            log.info("run %s could not be built: %s", run_id, error)
+            self.outbox.append(p.Status(run_id, "failed", 0, 0, error=str(error)))
+            return
+        slot = Slot(trainer=trainer, fps=self._default_fps, speed=command.speed)
+        self.slots[run_id] = slot
+        self.outbox.append(p.Dataset(run_id, dataset_message(trainer)))
+        self.outbox.append(p.Features(run_id, encode_features(run_id, trainer.feature_maps())))
+        if command.checkpoint:
+            slot.shipped = trainer.epoch  # its history is stored already
+        else:
+            self.ship(run_id, slot)
+            self.checkpoint(run_id, slot)
+        slot.dirty = True
+
+    # -- commands ------------------------------------------------------------------------
+
+    def _on_remove(self, run_id: str, slot: Slot, command: p.Remove) -> None:
+        del self.slots[run_id]
+
+    def _on_play(self, run_id: str, slot: Slot, command: p.Play) -> None:
+        now = time.monotonic()
+        slot.playing, slot.next_epoch = True, now
+        slot.owed_epochs = slot.owed_batches = 0
+        # Runs played together train in the same turns: their rows and checkpoints would
+        # too, all in one turn that then misses its frames. Each keeps its own phase.
+        slot.next_ship = now + _JITTER.uniform(0.0, SHIP_EVERY)
+        slot.next_checkpoint = now + _JITTER.uniform(0.0, CHECKPOINT_EVERY)
+        self.status(run_id, slot, "running")
+
+    def _on_pause(self, run_id: str, slot: Slot, command: p.Pause) -> None:
+        self._hold(slot)
+        self.status(run_id, slot, "paused")
+        self.checkpoint(run_id, slot)
+
+    def _hold(self, slot: Slot) -> None:
+        slot.playing = False
+        slot.owed_epochs = slot.owed_batches = 0
+
+    def _on_cancel(self, run_id: str, slot: Slot, command: p.Cancel) -> None:
+        self.end(run_id, slot, "cancelled", None)
+
+    def _on_watch(self, run_id: str, slot: Slot, command: p.Watch) -> None:
+        """New views are drawn at the next frame time: a view never forces a render."""
+        was_pace = slot.pace
+        slot.undrawn = set(command.views) - set(slot.views) | (slot.undrawn & set(command.views))
+        slot.views, slot.fps = command.views, command.fps
+        slot.interactive = slot.interactive or command.interactive
+        if slot.pace != was_pace:
+            slot.next_epoch = time.monotonic()  # from flat out to paced, without a burst
+
+    def _on_checkpoint(self, run_id: str, slot: Slot, command: p.Checkpoint) -> None:
+        self.ship(run_id, slot)
+        self.checkpoint(run_id, slot)
+
+    def _on_snapshot(self, run_id: str, slot: Slot, command: p.Snapshot) -> None:
+        """The weights now, for a model download or a prediction."""
+        trainer = slot.trainer
+        params = trainer.network.params.copy()
+        self.outbox.append(p.Weights(run_id, command.request, trainer.epoch, trainer.step, params))
+
+    def _on_tune(self, run_id: str, slot: Slot, command: p.Tune) -> None:
+        if command.speed:
+            slot.speed = command.speed
+        if command.changes:
+            try:
+                slot.trainer.set(**command.changes)
+            except ValueError as error:
+                self.outbox.append(p.Notice(run_id, str(error)))
+
+    def _on_edit_weight(self, run_id: str, slot: Slot, command: p.EditWeight) -> None:
+        try:
+            slot.trainer.set_weight(command.layer, command.source, command.target, command.value)
+        except ValueError as error:
+            self.outbox.append(p.Notice(run_id, str(error)))
+            return
+        slot.dirty = True
+
+    def _on_reset(self, run_id: str, slot: Slot, command: p.Reset) -> None:
+        self._hold(slot)
+        slot.trainer.reset(same_init=command.same_init)
+        slot.shipped = -1
+        self.ship(run_id, slot, reset=True)
+        self.status(run_id, slot, "paused")
+        self.checkpoint(run_id, slot)
+        slot.dirty = True
+
+    def _on_regenerate(self, run_id: str, slot: Slot, command: p.Regenerate) -> None:
+        slot.trainer.regenerate()
+        self.outbox.append(p.Dataset(run_id, dataset_message(slot.trainer)))
+        slot.dirty = True
+
+    def _on_step(self, run_id: str, slot: Slot, command: p.Step) -> None:
+        """A step trains in slices like play, then pauses; one asking for more than
+        ``MAX_STEP_SECONDS`` of work stops there."""
+        now = time.monotonic()
+        if slot.playing:
+            self._hold(slot)
+            self.status(run_id, slot, "paused")
+        if not (slot.owed_epochs or slot.owed_batches):
+            slot.step_deadline = now + MAX_STEP_SECONDS
+        slot.owed_epochs += command.epochs or (0 if command.batches else 1)
+        slot.owed_batches += command.batches
+        slot.next_epoch = now
+
+    # -- training and reporting ----------------------------------------------------------
+
+    def step_progress(self, run_id: str, slot: Slot, now: float) -> None:
+        """After a slice of a step: done, or past its time, it pauses with its rows out."""
+        if slot.playing or not (slot.owed_epochs or slot.owed_batches):
+            if not slot.playing:
+                self.ship(run_id, slot)
+            return
+        if now >= slot.step_deadline:
+            self._hold(slot)
+            self.ship(run_id, slot)
+            message = (
+                f"the step stopped after {MAX_STEP_SECONDS:g} s, at epoch {slot.trainer.epoch}"
+            )
+            self.outbox.append(p.Notice(run_id, message, error=False))
+
+    def housekeep(self, run_id: str, slot: Slot, now: float) -> None:
+        """A playing run ships its new rows every ``SHIP_EVERY`` and checkpoints every
+        ``CHECKPOINT_EVERY`` seconds."""
+        if now >= slot.next_ship:
+            self.ship(run_id, slot)
+            slot.next_ship = now + SHIP_EVERY
+        if now >= slot.next_checkpoint:
+            self.checkpoint(run_id, slot)
+            slot.next_checkpoint = now + CHECKPOINT_EVERY
+
+    def settle(self, run_id: str, slot: Slot, error: Exception | None) -> bool:
+        """After training: end the run on an error or a met stop rule; whether it goes on."""
+        slot.dirty = True
+        if isinstance(error, DivergedError):
+            self.end(run_id, slot, "diverged", str(error))  # with the last sane weights
+            return False
+        if isinstance(error, DataError):
+            self.end(run_id, slot, "failed", str(error))
+            return False
+        if error is not None:
+            log.error("run %s failed", run_id, exc_info=error)
+            self.end(run_id, slot, "failed", f"{type(error).__name__}: {error}")
+            return False
+        if slot.trainer.stop_reason:
+            self.end(run_id, slot, "succeeded", None, slot.trainer.stop_reason)
+            return False
+        return True
+
+    def end(
+        self,
+        run_id: str,
+        slot: Slot,
+        status: RunStatus,
+        error: str | None,
+        reason: str | None = None,
+    ) -> None:
+        self._hold(slot)
+        self.checkpoint(run_id, slot)
+        self.status(run_id, slot, status, error, reason)  # after the last rows and frame
+        del self.slots[run_id]
+
+    def status(
+        self,
+        run_id: str,
+        slot: Slot,
+        status: RunStatus,
+        error: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Report a status, after the rows and (when something changed) the frames that
+        show where the run stands: a page never shows a paused run behind its real epoch."""
+        trainer = slot.trainer
+        self.ship(run_id, slot)
+        if slot.due_views:
+            self.send_frames(run_id, slot)
+        best = trainer.stopper.best_epoch if trainer.stopper.early else None
+        self.outbox.append(
+            p.Status(run_id, status, trainer.epoch, trainer.step, error, reason, best)
+        )
+
+    def ship(self, run_id: str, slot: Slot, reset: bool = False) -> None:
+        """Send the history rows not sent yet (``reset``: the history starts over)."""
+        rows = slot.trainer.history.rows_after(slot.shipped)
+        if rows or reset:
+            slot.shipped = rows[-1][0] if rows else slot.shipped
+            self.outbox.append(p.Rows(run_id, rows, reset))
+
+    def checkpoint(self, run_id: str, slot: Slot) -> None:
+        trainer = slot.trainer
+        state = to_bytes(capture(trainer))
+        self.outbox.append(p.Saved(run_id, trainer.epoch, trainer.step, state))
+
+    def send_frames(self, run_id: str, slot: Slot) -> None:
+        """One frame per view that needs one: every view when the run changed, else the new
+        ones (a viewer joining or hovering never redraws anybody else's picture)."""
+        views = slot.due_views
+        slot.dirty, slot.undrawn = False, set()
+        for view in views:
+            frame = slot.trainer.frame(view.resolution, focus=view.focus)
+            metrics = frame.metrics
+            data = encode_frame(run_id, frame)
+            self.outbox.append(p.Frame(run_id, metrics.epoch, metrics.step, view, data))

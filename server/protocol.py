@@ -1,0 +1,198 @@
+"""The typed protocol between the run manager (on the event loop) and the workers that train.
+
+Commands go to a worker, results come back, each one frozen dataclass carrying its run's id.
+A worker applies a command with the handler registered for its class (an unknown class is an
+error, never silently dropped); the manager applies results by class the same way. Both
+sides pickle them unchanged when the worker is another process.
+
+A view is what one viewer wants drawn: a grid resolution and, optionally, one hidden neuron
+at full resolution (the one it hovers). A run's worker draws one frame per distinct view the
+manager asks for (at most ``MAX_VIEWS``), at the fastest frame rate any viewer asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.config import ExperimentConfig
+from server.schemas import RunStatus
+
+MAX_VIEWS = 4  # distinct views drawn for one run; more viewers share the nearest of them
+
+
+@dataclass(frozen=True, order=True)
+class ViewKey:
+    """What one frame shows: the output grid's resolution and the focused neuron, if any."""
+
+    resolution: int = 100
+    focus: int | None = None
+
+
+DEFAULT_VIEW = ViewKey()
+
+
+@dataclass(frozen=True)
+class Command:
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Create(Command):
+    config: ExperimentConfig
+    speed: float | None = None
+    checkpoint: bytes | None = None  # resuming: the state to start from
+
+
+@dataclass(frozen=True)
+class Remove(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Play(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Pause(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Step(Command):
+    """Train ``epochs`` epochs or ``batches`` mini-batches, then pause."""
+
+    epochs: int = 0
+    batches: int = 0
+
+
+@dataclass(frozen=True)
+class Reset(Command):
+    same_init: bool = True
+
+
+@dataclass(frozen=True)
+class Regenerate(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Tune(Command):
+    """Live changes (``engine.config.LiveChanges`` fields) and the run's speed."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    speed: float | None = None
+
+
+@dataclass(frozen=True)
+class EditWeight(Command):
+    layer: int
+    source: int | None
+    target: int
+    value: float
+
+
+@dataclass(frozen=True)
+class Watch(Command):
+    """The views the run's viewers want now (none: nobody watches), and the fastest fps.
+    ``interactive``: someone has watched it, so it keeps a viewer's pace when unwatched."""
+
+    views: tuple[ViewKey, ...] = ()
+    fps: float = 20.0
+    interactive: bool = False
+
+
+@dataclass(frozen=True)
+class Checkpoint(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot(Command):
+    """The weights now, answered with ``Weights`` carrying the same ``request``."""
+
+    request: int
+
+
+@dataclass(frozen=True)
+class Stop(Command):
+    """Not a run's: the worker ends its loop."""
+
+    run_id: str = ""
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Frame(Result):
+    epoch: int
+    step: int
+    view: ViewKey
+    data: bytes  # the encoded binary message, sent as it is to every viewer of ``view``
+
+
+@dataclass(frozen=True)
+class Features(Result):
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Dataset(Result):
+    message: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Status(Result):
+    status: RunStatus
+    epoch: int
+    step: int
+    error: str | None = None
+    stop_reason: str | None = None
+    best_epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class Rows(Result):
+    """History rows not sent before (``reset``: the history starts over)."""
+
+    rows: list[tuple[Any, ...]]
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class Saved(Result):
+    """A checkpoint to store."""
+
+    epoch: int
+    step: int
+    state: bytes
+
+
+@dataclass(frozen=True)
+class Weights(Result):
+    request: int
+    epoch: int
+    step: int
+    params: np.ndarray
+
+
+@dataclass(frozen=True)
+class Notice(Result):
+    """A message for the run's viewers: an error in a command, or why something stopped."""
+
+    message: str
+    error: bool = True

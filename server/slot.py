@@ -1,0 +1,52 @@
+"""One run as its worker holds it: the trainer, what its viewers want, and its clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.trainer import Trainer
+from server.protocol import ViewKey
+
+
+@dataclass
+class Slot:
+    trainer: Trainer
+    fps: float  # the fastest frame rate any viewer asked for
+    speed: float | None  # epochs per second; None: one per frame when watched, else flat out
+    views: tuple[ViewKey, ...] = ()  # one frame per view; none: nobody watches
+    undrawn: set[ViewKey] = field(default_factory=set)  # new views, not drawn yet
+    interactive: bool = False  # watched once: keeps a viewer's pace when nobody watches
+    playing: bool = False
+    next_epoch: float = 0.0
+    next_frame: float = 0.0
+    dirty: bool = False  # trained since the last frame
+    shipped: int = -1  # the last epoch whose metrics row went out
+    next_ship: float = 0.0
+    next_checkpoint: float = 0.0
+    owed_epochs: int = 0  # still to train: a paced run's due epochs, or a step's
+    owed_batches: int = 0  # a step of single mini-batches
+    step_deadline: float = 0.0  # a step still owed past this is cut short
+
+    @property
+    def pace(self) -> float | None:
+        """Epochs per second now: the set speed, one per frame for an interactive run (even
+        while its page is away), else flat out (a script's run)."""
+        return self.speed or (self.fps if self.views or self.interactive else None)
+
+    @property
+    def due_views(self) -> tuple[ViewKey, ...]:
+        """The views to draw at the next frame time: all when the run changed, else the new."""
+        if self.dirty:
+            return self.views
+        return tuple(view for view in self.views if view in self.undrawn)
+
+    @property
+    def busy(self) -> bool:
+        """Has training to do: it plays, or a step is under way."""
+        return self.playing or self.owed_epochs > 0 or self.owed_batches > 0
+
+    def wants_work(self, now: float) -> bool:
+        """Due to train now: it owes epochs or batches, or it plays and its time has come."""
+        return bool(self.owed_epochs or self.owed_batches) or (
+            self.playing and self.next_epoch <= now
+        )

@@ -1,0 +1,139 @@
+"""The worker's side of the seam, driven directly: typed commands in, typed results out.
+
+No timing is asserted: each test plays the scheduler's turns itself (commands, then one
+tick) and reads what was delivered, so it holds on a loaded machine too.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from engine.config import ExperimentConfig
+from server import handlers
+from server import protocol as p
+from server.scheduler import Scheduler, _coalesced
+
+BIG = {
+    "seed": 1,
+    "data": {"dataset": "spiral", "n_samples": 4000, "train_ratio": 0.9},
+    "network": {"hidden": [32, 32, 32]},
+    "training": {"batch_size": 1},
+}
+
+
+def new_scheduler() -> Scheduler:
+    return Scheduler(lambda _: None, 20.0, queue.SimpleQueue())
+
+
+def turn(scheduler: Scheduler, commands: list[p.Command]) -> list[p.Result]:
+    """One turn of the loop: apply ``commands`` as it would, tick once; what it delivers."""
+    for command in _coalesced(commands):
+        scheduler.apply(command)
+    scheduler._tick(time.monotonic())
+    results, scheduler.outbox = scheduler.outbox, []
+    return results
+
+
+def of(results: list[p.Result], kind: type[Any], run_id: str | None = None) -> list[Any]:
+    return [r for r in results if isinstance(r, kind) and run_id in (None, r.run_id)]
+
+
+def create(run_id: str, **config: Any) -> p.Create:
+    return p.Create(run_id, ExperimentConfig.model_validate(config))
+
+
+def test_a_flood_of_view_changes_is_coalesced_to_the_last() -> None:
+    """29 views a second used to render 29 frames a second for everyone: the newest wins."""
+    views = [p.Watch("a", (p.ViewKey(100, k % 8),), 20.0) for k in range(400)]
+    kept = _coalesced([create("a"), *views, p.Play("a")])
+    assert [type(c) for c in kept] == [p.Create, p.Watch, p.Play]
+    assert kept[1] == views[-1]
+
+
+def test_a_view_change_draws_only_the_new_view_never_the_others() -> None:
+    teacher, hovered = p.ViewKey(100), p.ViewKey(100, 3)
+    scheduler = new_scheduler()
+    results = turn(scheduler, [create("a"), p.Watch("a", (teacher,), 20.0)])
+    assert [f.view for f in of(results, p.Frame)] == [teacher]
+    scheduler.slots["a"].next_frame = 0.0  # due again
+    results = turn(scheduler, [p.Watch("a", (teacher, hovered), 20.0)])
+    assert [f.view for f in of(results, p.Frame)] == [hovered]  # the teacher's is not redrawn
+
+
+def test_an_unknown_command_fails_its_run_loudly() -> None:
+    @dataclass(frozen=True)
+    class Dance(p.Command):
+        pass
+
+    results = turn(new_scheduler(), [create("a"), Dance("a")])
+    status = of(results, p.Status, "a")[-1]
+    assert status.status == "failed" and "no handler for Dance" in (status.error or "")
+
+
+def test_the_loop_serves_commands_until_stop() -> None:
+    delivered: list[p.Result] = []
+    inbox: queue.SimpleQueue[p.Command] = queue.SimpleQueue()
+    loop = threading.Thread(target=Scheduler(delivered.extend, 20.0, inbox).run)
+    loop.start()
+    for command in (create("a"), p.Snapshot("a", 7), p.Stop()):
+        inbox.put(command)
+    loop.join(30)
+    assert not loop.is_alive()
+    assert [w.request for w in of(delivered, p.Weights, "a")] == [7]
+
+
+def test_a_big_run_trains_in_slices_and_its_neighbour_goes_on() -> None:
+    """A 3,600-point batch-1 epoch on a big network is a second or more of work: it spreads
+    over turns, and the small run beside it finishes a step of an epoch every turn."""
+    scheduler = new_scheduler()
+    turn(scheduler, [create("big", **BIG), create("small", seed=2)])
+    big, small = scheduler.slots["big"], scheduler.slots["small"]
+    turn(scheduler, [p.Step("big", epochs=3)])
+    for k in range(1, 4):
+        steps = big.trainer.step
+        turn(scheduler, [p.Step("small", epochs=1)])
+        assert small.trainer.epoch == k  # the neighbour's step is done in its turn
+        assert 0 < big.trainer.step - steps < 3600 and big.trainer.epoch == 0
+        assert big.owed_epochs == 3
+
+
+def test_a_step_asking_for_too_much_stops_at_its_time_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handlers, "MAX_STEP_SECONDS", 0.0)
+    scheduler = new_scheduler()
+    turn(scheduler, [create("big", **BIG)])
+    results = turn(scheduler, [p.Step("big", epochs=1000)])
+    notices = of(results, p.Notice, "big")
+    assert notices and "the step stopped after" in notices[0].message
+    assert scheduler.slots["big"].owed_epochs == 0  # nothing more is owed
+
+
+def test_a_page_run_keeps_its_pace_when_its_page_goes() -> None:
+    """It used to train flat out until the sweeper paused it (15 s of a core)."""
+    scheduler = new_scheduler()
+    turn(scheduler, [create("a"), p.Watch("a", (p.ViewKey(),), 20.0, interactive=True)])
+    turn(scheduler, [p.Watch("a", (), 20.0, interactive=True)])
+    assert scheduler.slots["a"].pace == 20.0
+    turn(scheduler, [create("script")])
+    assert scheduler.slots["script"].pace is None  # a script's run still goes flat out
+
+
+def test_a_pause_sends_the_picture_of_where_the_run_stopped() -> None:
+    """A paused page showed epoch 43 while the run stood at 50: the last epochs had no frame."""
+    scheduler = new_scheduler()
+    turn(scheduler, [create("a", seed=4), p.Watch("a", (p.ViewKey(),), 20.0)])
+    scheduler.slots["a"].next_frame = time.monotonic() + 3600  # no frame falls due meanwhile
+    turn(scheduler, [p.Step("a", epochs=7)])
+    while scheduler.slots["a"].owed_epochs:
+        turn(scheduler, [])
+    results = turn(scheduler, [p.Pause("a")])
+    status = of(results, p.Status, "a")[-1]
+    frames = of(results, p.Frame, "a")
+    assert status.status == "paused" and status.epoch == 7
+    assert frames and frames[-1].epoch == 7
+    assert results.index(frames[-1]) < results.index(status)
