@@ -28,7 +28,8 @@ from server.slot import Slot
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[list[p.Result]], None]
-SLICE = 0.02  # seconds of training the busy runs share per turn
+SLICE = 0.02  # seconds of training the flat-out runs share per turn
+PACED_SLICE = 0.01  # at most this per turn for a paced run or a step (they stop when done)
 MAX_DRAIN = 512  # commands taken per turn: a flood cannot starve training
 STACK_MAX_STEPS = 64  # runs whose epoch is longer train alone, sliced
 
@@ -83,11 +84,13 @@ class Scheduler(Handlers):
 
     def _tick(self, now: float) -> None:
         due = [(run_id, slot) for run_id, slot in self.slots.items() if slot.wants_work(now)]
-        share = SLICE / max(1, len(due))
+        flat_out = sum(slot.playing and slot.pace is None for _, slot in due)
+        share = SLICE / max(1, flat_out)
         stacked = self._train_together(now)
         for run_id, slot in due:
             if run_id not in stacked and run_id in self.slots:
-                self._work(run_id, slot, now, share)
+                paced = not slot.playing or slot.pace is not None
+                self._work(run_id, slot, now, PACED_SLICE if paced else share)
         for run_id, slot in list(self.slots.items()):
             if slot.playing:
                 self.housekeep(run_id, slot, now)
@@ -132,9 +135,11 @@ class Scheduler(Handlers):
         """Train the run for its ``share`` of the turn, a mini-batch at a time: the epochs
         (or batches) it owes, or as many as fit when it plays flat out."""
         self._due(slot, now)
+        flat_out = slot.playing and slot.pace is None
+        if not (flat_out or slot.owed_epochs or slot.owed_batches):
+            return
         end = time.monotonic() + share
         trainer = slot.trainer
-        flat_out = slot.playing and slot.pace is None
 
         def out_of_time() -> bool:
             return time.monotonic() >= end
@@ -155,7 +160,7 @@ class Scheduler(Handlers):
 
 def _coalesced(commands: list[p.Command]) -> list[p.Command]:
     """The commands in order, with only the last ``Watch`` of each run kept (views change
-    often: only the newest matters) and one ``Snapshot`` answer per request."""
+    often: only the newest matters)."""
     last_watch: dict[str, int] = {}
     for index, command in enumerate(commands):
         if isinstance(command, p.Watch):
