@@ -67,6 +67,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
         "NNPG_WORKERS": str(workers),
         "NNPG_MAX_RUNS": "2000",
         "NNPG_CREATES_PER_MINUTE": "100000",
+        "NNPG_MAX_RUNS_PER_CLIENT": "2000",  # every bench client is 127.0.0.1
         "NNPG_MAX_VIEWERS": "500",
     }
     server = subprocess.Popen(

@@ -261,6 +261,8 @@ class RunManager:
         """Tell the worker when what it must draw changes (and only then)."""
         views = choose_views(run.viewers)
         fps = max((viewer.fps for viewer in run.viewers), default=self.settings.default_fps)
+        for viewer in run.viewers:  # the run draws at the fastest rate: slower ones skip
+            viewer.interval = 0.0 if viewer.fps >= fps else 1.0 / viewer.fps
         if views == run.views and fps == run.fps:
             return
         run.views, run.fps = views, fps

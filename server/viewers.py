@@ -52,6 +52,10 @@ class Viewer:
         self.client = client
         self.view: ViewKey = DEFAULT_VIEW
         self.fps = fps
+        # Seconds between frames sent, for a viewer slower than its run's frames (0: send
+        # each one: throttling at the very rate frames come would fall behind by their jitter
+        # and drop every few).
+        self.interval = 0.0
         self._last_frame = 0.0
         self._messages: deque[str | bytes | Close] = deque(maxlen=max_messages)
         self._frame: bytes | None = None
@@ -86,7 +90,7 @@ class Viewer:
                 return self._messages.popleft()
             wait = None
             if self._frame is not None:
-                wait = self._last_frame + 1.0 / self.fps - time.monotonic()
+                wait = self._last_frame + self.interval - time.monotonic()
                 if wait <= 0:
                     frame, self._frame = self._frame, None
                     self._last_frame = time.monotonic()

@@ -180,3 +180,15 @@ def test_a_long_close_reason_still_closes_cleanly(client: TestClient) -> None:
         closed = ws.receive()
     assert closed["type"] == "websocket.close" and closed["code"] == 4404
     assert len(closed["reason"].encode()) <= 123
+
+
+def test_only_a_viewer_slower_than_its_run_skips_frames(client: TestClient) -> None:
+    """Throttling every viewer to the very rate frames come at made it fall behind by their
+    jitter and drop every fifth frame (80 % delivered at 20 fps)."""
+    run = create(client)
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    with connect(client, run) as fast, connect(client, run, token=False) as slow:
+        next_of(fast, "frame")
+        slow.send_json({"type": "view", "fps": 5})
+        viewers = manager.runs[run["id"]].viewers
+        wait_for(lambda: sorted(v.interval for v in viewers) == [0.0, 0.2])

@@ -22,3 +22,13 @@ def test_a_run_behind_is_due_at_once_still_on_the_grid() -> None:
     """An overloaded worker must not sit idle until the next grid point."""
     due = _next_on_grid(2.0, now=2.26, rate=20.0)
     assert due <= 2.26 and math.isclose(due, 2.25)
+
+
+def test_rounding_never_skips_a_grid_point() -> None:
+    """67.1 + 0.05 is 67.150000000000006 in floating point: its ceiling on the grid of 1/20
+    was 67.2, so a fifth of a run's epochs and frames were lost (80 % delivered at 20 fps)."""
+    moment = 67.1
+    for _ in range(2000):
+        following = _next_on_grid(moment + 0.05, now=moment + 0.001, rate=20.0)
+        assert math.isclose(following - moment, 0.05, abs_tol=1e-9)
+        moment = following
