@@ -1,8 +1,16 @@
 """Weight penalties R(w), each with its derivative beside it; biases are never penalised.
 
-The trainer adds λ·R′(w) to the weights' gradient, which for SGD is exactly TF Playground's
-separate decay step w ← w − η·λ·R′(w). L1 adds TF's rule: a weight that the step carries
-across zero is set to exactly 0 and stays dead until a reset.
+A penalty is not folded into the gradient the optimizer sees. As in TF Playground, each step
+is two moves: the optimizer's step on the data loss alone, then the penalty's own step
+
+    w ← w_mid − η·λ·R′(w_old)
+
+where w_old is the weight before the step and w_mid after the optimizer's move. With SGD that
+is TF Playground's update exactly; with the other optimizers it is the decoupled penalty
+(AdamW's treatment of weight decay): momentum and Adam's moments never see it, so λ means the
+same shrink per step whatever the optimizer. L1 adds TF's dead-link rule: a weight that *the
+penalty step* carries across zero (w_mid·w_new < 0) is set to exactly 0 and stays 0 until a
+reset; a weight the optimizer's own step carries across zero lives on.
 """
 
 from __future__ import annotations
@@ -24,6 +32,17 @@ class Regularizer:
     derivative: Callable[[Array], Array]
     formula: str
     clamps_at_zero: bool = False
+
+    def decay(self, mid: Array, shrink: Array) -> tuple[Array, Array | None]:
+        """The penalty's step from the optimizer's weights ``mid``: ``mid − shrink``, where
+        ``shrink`` = η·λ·R′(w_old). Returns the new weights and, for a clamping penalty, which
+        of them this step carried across zero (those are set to exactly 0), else None."""
+        new = mid - shrink
+        if not self.clamps_at_zero:
+            return new, None
+        crossed = mid * new < 0
+        new[crossed] = 0.0
+        return new, crossed
 
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularization")

@@ -79,9 +79,9 @@ class Trainer:
         )
         size = self.network.params.size
         self.optimizer: Optimizer = OPTIMIZERS[training.optimizer](size, hyper, self.dtype)
-        self.dead = np.zeros(self.network.params.size, dtype=bool)  # L1-clamped weights
+        self.dead = np.zeros(self.network.params.size, dtype=bool)  # L1's dead links
         self._any_dead = False
-        self._previous = self.network.params.copy()  # the weights before the step (for L1)
+        self._weights = np.flatnonzero(self.network.weight_mask)  # where the penalty acts
         self._sane = self.network.params.copy()  # the weights at the last healthy check
         self.diverged: str | None = None
         self.epoch = 0
@@ -156,7 +156,7 @@ class Trainer:
             self._epoch_t = self.data.train_t[order]
         end = min(self._cursor + self.batch_size, n_train)
         batch = slice(self._cursor, end)
-        self.gradient(self._epoch_x[:, batch], self._epoch_t[batch], self.rng, augmented=True)
+        self.data_gradient(self._epoch_x[:, batch], self._epoch_t[batch], self.rng, True)
         self._update()
         self.step += 1
         self._cursor = end
@@ -230,6 +230,18 @@ class Trainer:
         weights = self.network.params[self.network.weight_mask]
         return loss + self.regularization_rate * self.regularizer.penalty(weights)
 
+    def data_gradient(
+        self,
+        x: np.ndarray,
+        t: np.ndarray,
+        rng: np.random.Generator | None = None,
+        augmented: bool = False,
+    ) -> None:
+        """Fill ``network.grads`` with the data loss's gradient on a batch: what the optimizer
+        steps on (the penalty takes its own step, see ``engine.regularizers``)."""
+        trace = self.network.forward(x, rng, augmented)
+        self.network.backward(trace, self.head.loss_grad(trace.output, t))
+
     def gradient(
         self,
         x: np.ndarray,
@@ -238,27 +250,31 @@ class Trainer:
         augmented: bool = False,
     ) -> None:
         """Fill ``network.grads`` with dJ/dparams on a batch (see ``objective``)."""
-        trace = self.network.forward(x, rng, augmented)
-        z = trace.output
-        self.network.backward(trace, self.head.loss_grad(z, t))
-        if self.regularization_rate > 0 and self.regularizer.name != "none":
-            mask = self.network.weight_mask
-            penalty = self.regularizer.derivative(self.network.params[mask])
-            self.network.grads[mask] += self.regularization_rate * penalty
+        self.data_gradient(x, t, rng, augmented)
+        if self._penalised:
+            weights = self._weights
+            penalty = self.regularizer.derivative(self.network.params[weights])
+            self.network.grads[weights] += self.regularization_rate * penalty
+
+    @property
+    def _penalised(self) -> bool:
+        return self.regularization_rate > 0 and self.regularizer.name != "none"
 
     def _update(self) -> None:
-        """One optimizer step, with TF's L1 clamp. Divergence is checked at epoch ends."""
-        params, grads = self.network.params, self.network.grads
-        clamp = self.regularizer.clamps_at_zero and self.regularization_rate > 0
-        if clamp:
-            np.copyto(self._previous, params)
+        """The optimizer's step on the data gradient, then the penalty's own step with L1's
+        dead-link rule (``engine.regularizers``). Divergence is checked at epoch ends."""
+        params, grads, weights = self.network.params, self.network.grads, self._weights
+        penalised = self._penalised
+        if penalised:  # R′ at the weights before the data step, as TF Playground
+            shrink = self.regularizer.derivative(params[weights])
+            shrink *= self.learning_rate * self.regularization_rate
         if self._any_dead:
             grads[self.dead] = 0.0
         self.optimizer.step(params, grads, self.learning_rate)
-        if clamp:  # a weight the step carries across zero becomes exactly 0, for good
-            crossed = self.network.weight_mask & (self._previous * params < 0)
-            if crossed.any():
-                self.dead |= crossed
+        if penalised:
+            params[weights], crossed = self.regularizer.decay(params[weights], shrink)
+            if crossed is not None and crossed.any():  # dead for good, until a reset
+                self.dead[weights[crossed]] = True
                 self._any_dead = True
         if self._any_dead:
             params[self.dead] = 0.0

@@ -21,6 +21,25 @@ from server.settings import Settings
 os.environ.setdefault("NNPG_DATABASE", ":memory:")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-matrix",
+        action="store_true",
+        help="also run the full strategy matrices (tests marked full_matrix); CI does",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ``--full-matrix``, leave out the full matrices (each strategy is still
+    covered by the small default matrix)."""
+    if config.getoption("--full-matrix"):
+        return
+    full = [item for item in items if item.get_closest_marker("full_matrix")]
+    if full:
+        config.hook.pytest_deselected(items=full)
+        items[:] = [item for item in items if not item.get_closest_marker("full_matrix")]
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(default_fps=30.0, database=str(tmp_path / "runs.db"))

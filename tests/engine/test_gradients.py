@@ -1,6 +1,7 @@
-"""Backprop against central finite differences (float64), for every registered activation ×
-head (output activation and loss) × regularizer, with and without dropout. Anything added
-to a registry is checked the moment it is registered."""
+"""Backprop against central finite differences (float64) over the registries: activation ×
+head (output activation and loss) × regularizer × dropout. By default each registered
+strategy is checked at least once (``tests.engine.matrix.covering``), so anything added to a
+registry is checked the moment it is registered; ``--full-matrix`` checks the whole product."""
 
 from __future__ import annotations
 
@@ -8,20 +9,14 @@ import numpy as np
 import pytest
 
 from engine.activations import ACTIVATIONS
-from engine.heads import ALLOWED
 from engine.regularizers import REGULARIZERS
 from engine.trainer import Trainer
 from tests.engine.helpers import make_trainer
+from tests.engine.matrix import HEADS, params
 
 EPS = 1e-6
 TOLERANCE = 1e-6
 DATASET_OF_TASK = {"binary": "circle", "multiclass": "blobs", "regression": "reg-plane"}
-HEADS = [
-    (task, output, loss)
-    for task, outputs in ALLOWED.items()
-    for output, losses in outputs.items()
-    for loss in sorted(losses)
-]
 
 
 def finite_difference(trainer: Trainer, x: np.ndarray, t: np.ndarray, seed: int) -> np.ndarray:
@@ -72,16 +67,11 @@ def check(activation: str, head: tuple[str, str, str], regularization: str, drop
     assert np.linalg.norm(analytic) > 1e-6, "an all-zero gradient would check nothing"
 
 
-@pytest.mark.parametrize("head", HEADS, ids="-".join)
-@pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_every_activation_with_every_head(activation: str, head: tuple[str, str, str]) -> None:
-    check(activation, head, "none", 0.0)
+MATRIX = params([list(ACTIVATIONS), HEADS, list(REGULARIZERS), [0.0, 0.3]])
 
 
-@pytest.mark.parametrize("regularization", list(REGULARIZERS))
-@pytest.mark.parametrize("head", HEADS, ids="-".join)
-@pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_every_regularizer_with_dropout(
-    activation: str, head: tuple[str, str, str], regularization: str
+@pytest.mark.parametrize(("activation", "head", "regularization", "dropout"), MATRIX)
+def test_backprop_matches_finite_differences(
+    activation: str, head: tuple[str, str, str], regularization: str, dropout: float
 ) -> None:
-    check(activation, head, regularization, 0.3)
+    check(activation, head, regularization, dropout)

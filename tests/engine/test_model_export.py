@@ -1,4 +1,5 @@
-"""Snapshots resume training exactly; a model predicts as its trainer; exports reproduce it."""
+"""Snapshots resume training exactly; a model predicts as its trainer; exports reproduce it
+(the PyTorch export runs on the test extra's torch)."""
 
 from __future__ import annotations
 
@@ -121,7 +122,6 @@ def test_the_numpy_export_runs_as_a_script(tmp_path: Path) -> None:
 def test_the_pytorch_export_reproduces_the_predictions(
     raw: dict[str, object], tmp_path: Path
 ) -> None:
-    pytest.importorskip("torch")  # a benchmark-only dependency: absent in CI, present in dev
     trainer = _trained(raw)
     model = Model.build(trainer.config, trainer.network.params)
     module = _load(to_pytorch_source(model), tmp_path / "exported_torch.py")
