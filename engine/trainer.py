@@ -16,6 +16,7 @@ from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
 from engine.features import FEATURES
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame
+from engine.health import MAX_LOSS, DataError, DivergedError, check_data, divergence, exploded
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
 from engine.metrics import Metrics, evaluate, with_norms
@@ -25,16 +26,7 @@ from engine.optimizers import OPTIMIZERS, Hyper, Optimizer
 from engine.regularizers import REGULARIZERS
 from engine.stopping import Stopper
 
-MAX_WEIGHT = 1e8  # beyond this a weight has exploded (and float32 frames would overflow)
-MAX_LOSS = 1e12
-
-
-class DivergedError(RuntimeError):
-    """The loss, the gradients or the weights stopped being finite numbers."""
-
-
-class DataError(ValueError):
-    """The data cannot train: a loss over it is not a finite number, whatever the weights."""
+__all__ = ["DataError", "DivergedError", "Trainer"]
 
 
 class Trainer:
@@ -90,7 +82,7 @@ class Trainer:
         self.stopper = Stopper(training)
         self.history = History()
         self.latest = self.metrics()
-        self._check_data()
+        check_data(self.latest, self.data.split)
         self.history.append(self.latest)
 
     def reset(self, same_init: bool = True) -> None:
@@ -282,35 +274,15 @@ class Trainer:
     def _check_weights(self) -> None:
         """Diverged if a weight is NaN, infinite or past MAX_WEIGHT: back to the last sane ones."""
         params = self.network.params
-        if not max(params.max(), -params.min()) <= MAX_WEIGHT:  # NaN fails the test too
+        if exploded(params):
             params[:] = self._sane
             self.latest = self.metrics()
             self._diverge("the weights")
 
     def _diverge(self, what: str) -> None:
         """Stop for good, keeping the last sane weights, and say why."""
-        hint = (
-            f"the learning rate {self.learning_rate:g} is probably too high; try a smaller one"
-            if self.learning_rate >= 0.01
-            else "try a smaller learning rate, fewer layers or a bounded output activation"
-        )
-        self.diverged = (
-            f"{what} stopped being finite numbers at epoch {self.epoch}, step {self.step}: {hint}"
-        )
+        self.diverged = divergence(what, self.learning_rate, self.epoch, self.step)
         raise DivergedError(self.diverged)
-
-    def _check_data(self) -> None:
-        """A loss that is not finite while the weights are is the data's fault (a label or
-        an input too large to compute with), not the learning rate's: say so."""
-        for split, loss in (("training", self.latest.train_loss), ("test", self.latest.test_loss)):
-            if not math.isfinite(loss):
-                part = self.data.split.train if split == "training" else self.data.split.test
-                top = float(np.abs(part.y).max()) if len(part.y) else 0.0
-                raise DataError(
-                    f"the {split} data gives a loss that is not a finite number at epoch "
-                    f"{self.epoch} (its largest |label| is {top:.3g}): that is the data, not the "
-                    "learning rate; fix or remove the rows with huge values"
-                )
 
     def _end_epoch(self) -> None:
         self.epoch += 1
@@ -320,7 +292,7 @@ class Trainer:
             self.network.params[:] = self._sane
             self.latest = self.metrics()
             self._diverge("the loss")
-        self._check_data()
+        check_data(self.latest, self.data.split)
         np.copyto(self._sane, self.network.params)
         self.history.append(self.latest)
         best = self.stopper.update(self.latest, self.network.params)
