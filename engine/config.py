@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -40,6 +41,13 @@ USER_DATASETS = ("points", "csv")
 OUTPUT_ACTIVATIONS = ("auto", "none", "linear", "tanh", "sigmoid", "relu", "softplus", "softmax")
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
+# The validation context of a config this program stored itself (a run's, read back): its
+# user data was checked when the run was made, so it is parsed when first needed, not now.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
 
 
 def _in(registry: Mapping[str, object], *extra: str) -> AfterValidator:
@@ -97,6 +105,9 @@ class DataConfig(_Strict):
     )
     csv: str | None = Field(None, description='CSV text (x1,x2,label) for "csv"')
     _user: Dataset | None = PrivateAttr(None)  # the parsed points or CSV
+    # pydantic re-runs after-validators on an instance passed to another model (a run's
+    # config into its response): one that passed once is not checked, or parsed, again
+    _checked: bool = PrivateAttr(False)
 
     @field_validator("features")
     @classmethod
@@ -106,20 +117,18 @@ class DataConfig(_Strict):
         return names
 
     @model_validator(mode="after")
-    def _user_data(self) -> DataConfig:
+    def _user_data(self, info: ValidationInfo) -> DataConfig:
         needs = {"points": self.points, "csv": self.csv}
         for name, value in needs.items():
             if self.dataset == name and value is None:
                 raise ValueError(f'dataset "{name}" needs the field "{name}"')
             if self.dataset != name and value is not None:
                 raise ValueError(f'"{name}" is only read when dataset is "{name}"')
-        # set in every branch: private attributes get their defaults only after this validator
-        if self.points is not None:
-            self._user = points_to_dataset(self.points)
-        elif self.csv is not None:
-            self._user = parse_csv(self.csv)
-        else:
-            self._user = None
+        if self._checked:
+            return self
+        self._checked = True  # a config that fails is dropped, whatever this says
+        if _stored(info):
+            return self
         user = self.user_dataset()
         n = (
             len(user)
@@ -135,7 +144,13 @@ class DataConfig(_Strict):
         return self
 
     def user_dataset(self) -> Dataset | None:
-        """The user's points or CSV, parsed once when the config was validated."""
+        """The user's points or CSV, parsed once: when the config was validated, or (a stored
+        config) when first asked for."""
+        if self._user is None:
+            if self.points is not None:
+                self._user = points_to_dataset(self.points)
+            elif self.csv is not None:
+                self._user = parse_csv(self.csv)
         return self._user
 
     def task(self) -> str:
@@ -206,10 +221,20 @@ class ExperimentConfig(_Strict):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
 
+    _checked: bool = PrivateAttr(False)  # as DataConfig's
+
     @model_validator(mode="after")
-    def _head_fits_task(self) -> ExperimentConfig:
-        self.head()  # raises with the allowed pairs
+    def _head_fits_task(self, info: ValidationInfo) -> ExperimentConfig:
+        if not (self._checked or _stored(info)):
+            self.head()  # raises with the allowed pairs
+        self._checked = True
         return self
+
+    @classmethod
+    def from_stored(cls, text: str | bytes) -> ExperimentConfig:
+        """A config this program validated and stored (a run's), read back without parsing
+        its user data again: listing runs with large CSVs costs their JSON, not their data."""
+        return cls.model_validate_json(text, context=STORED)
 
     def n_outputs(self) -> int:
         """Output units: one, or one per class."""

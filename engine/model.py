@@ -19,6 +19,7 @@ from engine.heads import Head
 from engine.network import Network
 
 Array = np.ndarray
+CHUNK_BYTES = 32 * 2**20  # work arrays of one chunk of points, whatever the grid's size
 
 
 def build_network(config: ExperimentConfig, dtype: np.dtype | type = np.float64) -> Network:
@@ -59,9 +60,23 @@ class Model:
 
     def outputs(self, points: Array) -> Array:
         """Points (n, 2) in the plane -> the output units' values (n, outputs): a class's
-        probability (sigmoid, softmax), a ±1 score (tanh) or the regression value."""
-        x = feature_matrix(np.asarray(points, dtype=np.float64).reshape(-1, 2), self.features)
-        return self.head.activate(self.network.predict(x))
+        probability (sigmoid, softmax), a ±1 score (tanh) or the regression value.
+
+        Evaluated in chunks of ``chunk_size`` points: a million points through a wide
+        network would otherwise hold every layer's (units, n) array at once (gigabytes)."""
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        out = np.empty((len(points), self.network.sizes[-1]))
+        step = self.chunk_size()
+        for start in range(0, len(points), step):
+            x = feature_matrix(points[start : start + step], self.features)
+            out[start : start + len(x)] = self.head.activate(self.network.predict(x))
+        return out
+
+    def chunk_size(self) -> int:
+        """Points per chunk: a forward pass keeps two float64 arrays per layer, each
+        (units + 1) × chunk."""
+        per_point = 2 * 8 * sum(n + 1 for n in self.network.sizes)
+        return max(64, CHUNK_BYTES // per_point)
 
     def labels(self, outputs: Array) -> Array | None:
         """The predicted labels (±1 or class indices); None for regression."""

@@ -1,8 +1,15 @@
 """A user's own data: points ``[[x1, x2, label], ...]`` or CSV text with the same columns.
 
-Bad rows are reported with their row and column; nothing non-finite gets through. The task
-follows from the labels: ±1 or 0/1 is binary, whole numbers 0..K−1 (K ≥ 3) multi-class,
-anything else regression.
+Bad rows are reported with their row and column; nothing non-finite or absurd gets through:
+x1 and x2 lie in the [-6, 6]² domain and a label within ±``MAX_LABEL`` (a regression target
+of 1e200 cannot train; one of a million still shows as a surface). The task follows from the
+labels: ±1 or 0/1 is binary, whole numbers 0..K−1 (K ≥ 3) multi-class, anything else
+regression.
+
+The CSV is read in one bounded pass: any line ending (``\\n``, ``\\r\\n``, a classic Mac's
+``\\r``), a byte-order mark, at most ``MAX_CSV_LINES`` lines, and reading stops at the first
+row past ``MAX_POINTS``; every problem is a ``UserDataError`` naming the row (its line in the
+file).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -18,6 +25,8 @@ from engine.datasets import DOMAIN, Dataset
 
 MAX_POINTS = 10_000
 MAX_CSV_CHARS = 1_000_000
+MAX_CSV_LINES = 3 * MAX_POINTS  # rows, a header and blank lines between them
+MAX_LABEL = 1e6
 MAX_CLASSES = 10
 MIN_POINTS = 4
 COLUMNS = ("x1", "x2", "label")
@@ -27,50 +36,104 @@ class UserDataError(ValueError):
     """A row or column of user data is unusable; the message says where and why."""
 
 
+def _where(row: int, column: int) -> str:
+    return f"row {row}, column {column} ({COLUMNS[column - 1]})"
+
+
 def _cell(value: object, row: int, column: int) -> float:
+    """One value, checked: a number, finite, and in its column's range."""
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise UserDataError(
-            f"row {row}, column {column} ({COLUMNS[column - 1]}): {value!r} is not a number"
-        ) from None
+    except (TypeError, ValueError, OverflowError):
+        raise UserDataError(f"{_where(row, column)}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise UserDataError(
-            f"row {row}, column {column} ({COLUMNS[column - 1]}): {value!r} is not finite"
-        )
+        raise UserDataError(f"{_where(row, column)}: {value!r} is not finite")
     if column < 3 and not DOMAIN[0] <= number <= DOMAIN[1]:
-        raise UserDataError(
-            f"row {row}, column {column} ({COLUMNS[column - 1]}): {number} lies outside [-6, 6]"
-        )
+        raise UserDataError(f"{_where(row, column)}: {number} lies outside [-6, 6]")
+    if column == 3 and abs(number) > MAX_LABEL:
+        raise UserDataError(f"{_where(row, column)}: {number} is beyond ±{MAX_LABEL:g}")
     return number
 
 
-def points_to_dataset(rows: Sequence[Sequence[object]], first_row: int = 1) -> Dataset:
-    """Rows of (x1, x2, label) -> a Dataset; labels keep the task's convention (±1 for binary)."""
+def points_to_dataset(
+    rows: Sequence[Sequence[object]], row_numbers: Sequence[int] | None = None
+) -> Dataset:
+    """Rows of (x1, x2, label) -> a Dataset; labels keep the task's convention (±1 for
+    binary). ``row_numbers`` name the rows in messages (default: 1, 2, …)."""
     if not MIN_POINTS <= len(rows) <= MAX_POINTS:
-        raise UserDataError(f"need {MIN_POINTS} to {MAX_POINTS} points, got {len(rows)}")
-    table = np.empty((len(rows), 3))
-    for i, row in enumerate(rows):
+        raise UserDataError(f"need {MIN_POINTS} to {MAX_POINTS:,} points, got {len(rows):,}")
+    numbers = row_numbers or range(1, len(rows) + 1)
+    for number, row in zip(numbers, rows, strict=True):
         if len(row) != 3:
-            raise UserDataError(
-                f"row {i + first_row}: expected 3 values (x1, x2, label), got {len(row)}"
-            )
-        table[i] = [_cell(value, i + first_row, j + 1) for j, value in enumerate(row)]
+            raise UserDataError(f"row {number}: expected 3 values (x1, x2, label), got {len(row)}")
+    table = _table(rows)
+    bad = np.flatnonzero(~_in_range(table)).tolist() if table is not None else range(len(rows))
+    for k in bad:  # the slow path, only on a problem: it names the row and column
+        for column, value in enumerate(rows[k], start=1):
+            _cell(value, numbers[k], column)
+    assert table is not None
     labels = table[:, 2]
     if infer_task(labels) == "binary":
         labels = np.where(labels > 0, 1.0, -1.0)  # 0/1 -> ±1
-    return Dataset(table[:, :2].copy(), labels)
+    return Dataset(table[:, :2].copy(), labels.copy())
+
+
+def _table(rows: Sequence[Sequence[object]]) -> np.ndarray | None:
+    """The rows as an (n, 3) float array in one vectorised step (NumPy reads a string as
+    ``float`` does); None if a value is not a number."""
+    try:
+        table: np.ndarray = np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return table
+
+
+def _in_range(table: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(table).all(axis=1)
+    inside = (np.abs(table[:, :2]) <= DOMAIN[1]).all(axis=1)
+    ok: np.ndarray = finite & inside & (np.abs(table[:, 2]) <= MAX_LABEL)
+    return ok
 
 
 def parse_csv(text: str) -> Dataset:
     """CSV with columns x1, x2, label; a first row that is not numeric is taken as a header."""
     if len(text) > MAX_CSV_CHARS:
         raise UserDataError(f"the CSV is over {MAX_CSV_CHARS:,} characters")
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    first_row = 1
-    if rows and not _numeric(rows[0][0]):
-        rows, first_row = rows[1:], 2
-    return points_to_dataset(rows, first_row)
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.count("\n") + 1
+    if lines > MAX_CSV_LINES:
+        raise UserDataError(f"the CSV has {lines:,} lines; at most {MAX_CSV_LINES:,} are read")
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    first = True
+    for number, row in _rows(text):
+        if first and not _numeric(row[0]):
+            first = False
+            continue  # a header
+        first = False
+        rows.append(row)
+        numbers.append(number)
+        if len(rows) > MAX_POINTS:
+            raise UserDataError(f"row {number}: the CSV has more than {MAX_POINTS:,} points")
+    return points_to_dataset(rows, numbers)
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The CSV's non-blank rows with their line numbers; a malformed one names its line."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    while True:
+        line = reader.line_num + 1  # where the next row starts (a quoted value may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" in str(error):
+                limit = csv.field_size_limit()
+                raise UserDataError(f"row {line}: a value is over {limit:,} characters") from None
+            raise UserDataError(f"row {line}: {error} (a quote left open?)") from None
+        if any(cell.strip() for cell in row):
+            yield reader.line_num, row
 
 
 def _numeric(cell: str) -> bool:

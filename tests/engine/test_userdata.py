@@ -7,7 +7,16 @@ import pytest
 from pydantic import ValidationError
 
 from engine import ExperimentConfig, Trainer
-from engine.userdata import MAX_POINTS, UserDataError, infer_task, parse_csv, points_to_dataset
+from engine import config as config_module
+from engine.userdata import (
+    MAX_CSV_LINES,
+    MAX_LABEL,
+    MAX_POINTS,
+    UserDataError,
+    infer_task,
+    parse_csv,
+    points_to_dataset,
+)
 
 SQUARE = [[-1, -1, 0], [1, 1, 0], [-1, 1, 1], [1, -1, 1], [2, 2, 0], [-2, 2, 1]]
 
@@ -96,3 +105,58 @@ def test_three_class_csv_trains_a_softmax_head() -> None:
         3,
     )
     assert trainer.fit(20).confusion is not None
+
+
+FOUR = [(1, 2, 1), (-1, 2, 0), (1, 1, 1), (2, 2, 0)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_line_ending_reads_the_same(newline: str) -> None:
+    """A classic Mac or Excel file ends its lines with a lone CR."""
+    text = newline.join(",".join(map(str, row)) for row in FOUR) + newline
+    data = parse_csv("x1,x2,label" + newline + text)
+    assert data.x.tolist() == [[1, 2], [-1, 2], [1, 1], [2, 2]] and data.y.tolist() == [1, -1] * 2
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_row() -> None:
+    text = "\ufeff" + "\n".join(",".join(map(str, row)) for row in FOUR)
+    assert len(parse_csv(text)) == 4
+    assert len(parse_csv("\ufeffx1,x2,label\n" + text[1:])) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("1,2,1\n1,2," + "9" * 140_000 + "\n1,1,1\n2,2,1", "row 2: a value is over 131,072"),
+        ('1,2,1\n1,1,1\n"2,2,1\n-1,2,1\n', "row 3: unexpected end of data"),
+        ("1,2,1\n1,2,1e200\n1,1,1\n2,2,1", "row 2, column 3 (label): 1e+200 is beyond ±1e+06"),
+        ("1,2,1\n\n\n1,2,1e999\n1,1,1\n2,2,1", "row 4, column 3 (label): '1e999' is not finite"),
+        ("1,2,1\n" * MAX_POINTS + "1,2,1\n", f"row {MAX_POINTS + 1}: the CSV has more than"),
+        ("\n" * MAX_CSV_LINES, f"at most {MAX_CSV_LINES:,} are read"),
+    ],
+)
+def test_hostile_csv_is_refused_naming_the_row(text: str, where: str) -> None:
+    with pytest.raises(UserDataError) as error:
+        parse_csv(text)
+    assert where in str(error.value)
+
+
+def test_an_absurd_label_in_points_names_the_row_and_field() -> None:
+    points = [[1, 2, 0.5], [1, 1, 1e200], [2, 2, 0], [3, 3, 1]]
+    with pytest.raises(ValidationError, match=r"row 2, column 3 \(label\): 1e\+200"):
+        ExperimentConfig.model_validate({"data": {"dataset": "points", "points": points}})
+    points[1][2] = MAX_LABEL  # the bound itself trains
+    ExperimentConfig.model_validate({"data": {"dataset": "points", "points": points}})
+
+
+def test_a_stored_config_parses_its_csv_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = "\n".join(f"{x},{y},{int(x > y)}" for x in range(-5, 6) for y in range(-5, 6))
+    text = ExperimentConfig.model_validate(
+        {"seed": 1, "data": {"dataset": "csv", "csv": rows}}
+    ).model_dump_json()
+    calls: list[str] = []
+    monkeypatch.setattr(config_module, "parse_csv", lambda t: calls.append(t) or parse_csv(t))
+    stored = ExperimentConfig.from_stored(text)
+    assert calls == [] and stored.data.csv == rows
+    assert stored.n_parameters() == ExperimentConfig.model_validate_json(text).n_parameters()
+    assert len(calls) == 2  # once for the stored config when asked, once for the full check
