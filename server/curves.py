@@ -101,12 +101,24 @@ class Curves:
     def committed(self) -> None:
         self._pending = {}
 
+    def queued(self) -> list[str]:
+        """The runs with rows waiting."""
+        return list(self._pending)
+
+    def flush_one(self, run_id: str) -> dict[str, Row]:
+        """``flush`` for one run's rows only (then ``committed_one`` or ``rolled_back``)."""
+        rows = self._pending.get(run_id)
+        return self._write({run_id: rows}, thin=False) if rows else {}
+
+    def committed_one(self, run_id: str) -> None:
+        self._pending.pop(run_id, None)
+
     def rolled_back(self) -> None:
         """The rows stay queued; what is known of the stored ones is read again."""
         self._counts.clear()
         self._last.clear()
 
-    def _write(self, pending: dict[str, list[Row]]) -> dict[str, Row]:
+    def _write(self, pending: dict[str, list[Row]], thin: bool = True) -> dict[str, Row]:
         spans = {run_id: (_epoch(rows[0]), _epoch(rows[-1])) for run_id, rows in pending.items()}
         for run_id, (first, _) in spans.items():
             if first <= self._last_epoch(run_id):
@@ -118,7 +130,7 @@ class Curves:
         for run_id, rows in pending.items():
             self._last[run_id] = spans[run_id][1]
             self._count(run_id, len(rows))
-        for run_id in list(self._overfull)[:THIN_PER_FLUSH]:
+        for run_id in list(self._overfull)[:THIN_PER_FLUSH] if thin else []:
             self._thin(run_id)
         return {run_id: rows[-1] for run_id, rows in pending.items()}
 

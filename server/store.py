@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
+CREATE INDEX IF NOT EXISTS runs_by_token ON runs (token_hash);
 CREATE TABLE IF NOT EXISTS checkpoints (
     run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
     epoch INTEGER NOT NULL,
@@ -134,11 +135,15 @@ class StoreError(Exception):
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        """Open (or make) the store. Unless ``read_only``, it must take writes: a database
+        that cannot (a read-only file) is a StoreError now, not a failure later."""
         self.path = str(path)
         try:
             self.db = self._open()
             self.curves = Curves(self.db)
+            if not read_only:
+                self._check_writable()
         except (OSError, sqlite3.Error) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise StoreError(
@@ -151,6 +156,16 @@ class Store:
         """From now on only the calling thread may use the store (a server's event loop):
         a write from anywhere else is a bug that fails loudly, not a race that corrupts."""
         self.owner = threading.get_ident()
+
+    def _check_writable(self) -> None:
+        """Write the header's user_version (as it is) and roll back: SQLite opens a file it
+        may not write read-only, without a word, and fails at the first write."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            self.db.execute("ROLLBACK")
 
     def _open(self) -> sqlite3.Connection:
         if self.path != ":memory:":
@@ -200,12 +215,20 @@ class Store:
 
     @owned
     def list_runs(
-        self, status: str | None = None, limit: int = 50, before: int | None = None
+        self,
+        status: str | None = None,
+        limit: int = 50,
+        before: int | None = None,
+        token_hashes: Sequence[str] | None = None,
     ) -> tuple[list[RunRecord], int | None]:
-        """Newest first; ``before`` is the cursor the previous page returned."""
+        """Newest first; ``before`` is the cursor the previous page returned. With
+        ``token_hashes``, only the runs those tokens control (None: every run)."""
         self._catch_up()
         where: list[str] = ["1"]
         params: list[Any] = []
+        if token_hashes is not None:
+            where.append(f"token_hash IN ({', '.join('?' * len(token_hashes)) or 'NULL'})")
+            params.extend(token_hashes)
         if status:
             where.append("status = ?")
             params.append(status)
@@ -228,6 +251,7 @@ class Store:
     def delete_run(self, run_id: str) -> bool:
         self.flush()
         self.curves.forget(run_id)
+        self._checkpoints.pop(run_id, None)
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
     @owned
@@ -251,25 +275,59 @@ class Store:
     @owned
     def flush(self) -> None:
         """Write the queued rows and checkpoints, and update each run's epoch and step: one
-        transaction for all runs."""
+        transaction for all runs. If that fails over one run (deleted meanwhile, say by a
+        command or another connection), each run is written on its own: the others' rows
+        stay, and what a deleted run had queued is dropped rather than retried forever."""
         if not (self.curves.dirty or self._checkpoints):
             return
         try:
             with self.db:
-                last = self.curves.flush()
-                self.db.executemany(
-                    "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
-                    [(row[0], row[1], run_id) for run_id, row in last.items()],
-                )
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
-                    [(run_id, *saved) for run_id, saved in self._checkpoints.items()],
-                )
+                self._write_queued(self.curves.flush(), self._checkpoints)
+        except sqlite3.IntegrityError:  # a run deleted meanwhile, say
+            self.curves.rolled_back()
+            self._flush_each()
+            return
         except sqlite3.Error:  # rolled back: everything stays queued for the next flush
             self.curves.rolled_back()
             raise
         self.curves.committed()
         self._checkpoints = {}
+
+    def _write_queued(
+        self, last: dict[str, Row], checkpoints: dict[str, tuple[int, int, bytes, str]]
+    ) -> None:
+        self.db.executemany(
+            "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
+            [(row[0], row[1], run_id) for run_id, row in last.items()],
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+            [(run_id, *saved) for run_id, saved in checkpoints.items()],
+        )
+
+    def _flush_each(self) -> None:
+        """One transaction per run. A run that is gone loses its queue; one that fails for
+        another reason keeps it for the next flush, and the first such error is raised once
+        the others are written."""
+        failed: sqlite3.Error | None = None
+        for run_id in [*dict.fromkeys([*self.curves.queued(), *self._checkpoints])]:
+            if self.db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                log.warning("run %s was deleted: dropping what it had queued", run_id)
+                self.curves.forget(run_id)
+                self._checkpoints.pop(run_id, None)
+                continue
+            checkpoint = {run_id: self._checkpoints[run_id]} if run_id in self._checkpoints else {}
+            try:
+                with self.db:
+                    self._write_queued(self.curves.flush_one(run_id), checkpoint)
+            except sqlite3.Error as error:
+                self.curves.rolled_back()
+                failed = failed or error
+                continue
+            self.curves.committed_one(run_id)
+            self._checkpoints.pop(run_id, None)
+        if failed is not None:
+            raise failed
 
     def _catch_up(self) -> None:
         """Before a read: write what is queued. If that fails (a full disk, say), the rows stay
@@ -318,10 +376,10 @@ class Store:
         saved = self.checkpoint(run_id)
         if config is None:
             record = self.get_run(run_id)
-            config = ExperimentConfig.model_validate_json(record.config) if record else None
+            config = ExperimentConfig.from_stored(record.config) if record else None
         if saved is None or config is None:
             return None
-        return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
+        return model_from(config, saved)
 
     @owned
     def checkpoint(self, run_id: str) -> tuple[int, int, bytes] | None:
@@ -330,6 +388,11 @@ class Store:
             "SELECT epoch, step, state FROM checkpoints WHERE run_id = ?", (run_id,)
         ).fetchone()
         return (row["epoch"], row["step"], bytes(row["state"])) if row else None
+
+
+def model_from(config: ExperimentConfig, saved: tuple[int, int, bytes]) -> Model:
+    """A model from a checkpoint (epoch, step, state), as ``Store.checkpoint`` gives it."""
+    return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
 
 
 def config_json(config: Any) -> str:

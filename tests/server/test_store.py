@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from server.curves import MAX_ROWS
-from server.store import RunRecord, Store, hash_token, now
+from server.store import RunRecord, Store, StoreError, hash_token, now
+from server.storelock import StoreLock
 
 
 def record(run_id: str, status: str = "running") -> RunRecord:
@@ -167,3 +170,57 @@ def test_a_failed_write_keeps_the_rows_and_checkpoints_for_the_next_flush(store:
     store.db.execute("DROP TRIGGER fail")
     assert [row[0] for row in store.metrics("a")] == [0, 1, 2]
     assert store.checkpoint("a") == (1, 5, b"state")
+
+
+def test_a_run_deleted_elsewhere_does_not_stop_the_others_being_written(tmp_path: Path) -> None:
+    """Two connections on one file: one deletes a run the other has rows queued for."""
+    mine, other = Store(tmp_path / "runs.db"), Store(tmp_path / "runs.db")
+    mine.insert_run(record("gone"))
+    mine.insert_run(record("kept"))
+    mine.append_metrics("gone", [(0, 0, 1.0, 1.0, None, None)])
+    mine.save_checkpoint("gone", 0, 0, b"gone")
+    mine.append_metrics("kept", [(0, 0, 0.5, 0.5, None, None)])
+    mine.save_checkpoint("kept", 0, 0, b"kept")
+    assert other.delete_run("gone")
+    mine.flush()  # no error: the deleted run's queue is dropped, the other's written
+    assert other.metrics("kept") == [(0, 0, 0.5, 0.5, None, None)]
+    assert other.checkpoint("kept") == (0, 0, b"kept")
+    mine.append_metrics("kept", [(1, 5, 0.25, 0.25, None, None)])
+    mine.flush()  # and the flushes after it go on
+    assert [row[0] for row in other.metrics("kept")] == [0, 1]
+    assert not mine.curves.dirty and not mine._checkpoints
+
+
+def test_one_server_per_store(tmp_path: Path) -> None:
+    first, second = StoreLock(str(tmp_path / "runs.db")), StoreLock(str(tmp_path / "runs.db"))
+    first.acquire()
+    first.acquire()  # again: nothing to do
+    with pytest.raises(StoreError, match=rf"another server \(pid {os.getpid()}\)"):
+        second.acquire()
+    first.release()
+    second.acquire()
+    second.release()
+    StoreLock(":memory:").acquire()  # nothing to share
+
+
+def read_only_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open every database as SQLite does a file its user may not write (tests may run as
+    root, whom file modes do not stop)."""
+    connect = sqlite3.connect
+
+    def read_only(path: str, **kwargs: Any) -> sqlite3.Connection:
+        return connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+
+
+def test_a_read_only_store_is_refused_at_open_but_can_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = Store(tmp_path / "runs.db")
+    written.insert_run(record("a", "succeeded"))
+    written.close()
+    read_only_connect(monkeypatch)
+    with pytest.raises(StoreError, match="readonly"):
+        Store(tmp_path / "runs.db")
+    assert Store(tmp_path / "runs.db", read_only=True).get_run("a") is not None
