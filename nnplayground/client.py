@@ -6,7 +6,9 @@
 'succeeded'
 
 The client keeps the control token of each run it creates, so ``pause``, ``resume``,
-``cancel`` and ``delete`` need only the id (pass ``token=`` for a run made elsewhere).
+``cancel`` and ``delete`` need only the id (pass ``token=`` for a run made elsewhere), and
+``runs()`` lists the runs it holds tokens for (every run with the server's ``admin_token``).
+A 429 or 503 with ``Retry-After`` (a busy server) is retried after that wait, a few times.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 
 Json = dict[str, Any]
+MAX_TOKENS = 100  # tokens the server reads from one listing request
 ENDED = frozenset({"succeeded", "failed", "diverged", "cancelled", "interrupted"})
 
 
@@ -35,9 +38,12 @@ class Client:
         *,
         timeout: float = 30.0,
         http: httpx.Client | None = None,
+        admin_token: str | None = None,
+        retries: int = 3,
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
         self.tokens: dict[str, str] = {}
+        self.admin_token, self.retries = admin_token, retries
 
     def __enter__(self) -> Client:
         return self
@@ -46,7 +52,14 @@ class Client:
         self.http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        response = self.http.request(method, f"/api{path}", **kwargs)
+        for _ in range(self.retries):
+            response = self.http.request(method, f"/api{path}", **kwargs)
+            wait = _retry_after(response)
+            if wait is None:
+                break
+            time.sleep(wait)
+        else:
+            response = self.http.request(method, f"/api{path}", **kwargs)
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
@@ -82,10 +95,20 @@ class Client:
         return run
 
     def runs(self, status: str | None = None, limit: int = 50) -> list[Json]:
-        """The newest runs (optionally of one status)."""
+        """The newest runs (optionally of one status) that this client holds tokens for:
+        those it created, or every run with ``admin_token``."""
         params = {"limit": limit, **({"status": status} if status else {})}
-        runs: list[Json] = self._call("GET", "/runs", params=params).json()["runs"]
-        return runs
+        if self.admin_token:
+            groups = [[self.admin_token]]
+        else:
+            held = list(self.tokens.values())[::-1]  # the newest first
+            groups = [held[k : k + MAX_TOKENS] for k in range(0, len(held), MAX_TOKENS)]
+        found: list[Json] = []
+        for group in groups:
+            headers = {"Authorization": "Bearer " + ",".join(group)}
+            found += self._call("GET", "/runs", params=params, headers=headers).json()["runs"]
+        found.sort(key=lambda run: run["created_at"], reverse=True)
+        return found[:limit]
 
     def wait(self, run_id: str, timeout: float | None = None, poll: float = 0.2) -> Json:
         """Poll until the run has ended (succeeded, diverged, …); returns the run."""
@@ -150,3 +173,14 @@ class Client:
     def delete(self, run_id: str, token: str | None = None) -> None:
         self._call("DELETE", f"/runs/{run_id}", headers=self._control(run_id, token))
         self.tokens.pop(run_id, None)
+
+
+def _retry_after(response: httpx.Response, longest: float = 60.0) -> float | None:
+    """Seconds to wait before trying again, for a 429 or 503 that says so; else None."""
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        wait = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return wait if 0 <= wait <= longest else None

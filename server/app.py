@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -12,25 +15,38 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from server.clients import ClientRates
+from server.guards import HostGuard, SecurityHeaders
+from server.heavy import Heavy
 from server.limits import BodyLimit
 from server.routes import meta, pages, results, runs, ws
 from server.runs import RunManager
+from server.schemas import RunCreate
 from server.settings import Settings
+from server.storelock import StoreLock
+
+log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app; its lifespan starts the run manager's workers and stops them (SIGTERM too:
-    uvicorn turns it into the lifespan's shutdown)."""
+def create_app(settings: Settings | None = None, lock: StoreLock | None = None) -> FastAPI:
+    """The app; its lifespan takes the store's lock (one server per store), starts the run
+    manager's workers and stops them (SIGTERM too: uvicorn turns it into the lifespan's
+    shutdown). ``lock``: one the caller took already (``serve`` does, to refuse early)."""
     settings = settings or Settings()
+    lock = lock or StoreLock(settings.database)
     manager = RunManager(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await manager.start()
+        lock.acquire()
         try:
+            await manager.start()
             yield
         finally:
-            await manager.stop()
+            try:
+                await manager.stop()
+            finally:
+                lock.release()
 
     app = FastAPI(
         title="nnplayground",
@@ -45,9 +61,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router)
     for router in routers:
         app.include_router(router)
-    app.state.create_buckets = {}
+    app.state.create_rates = ClientRates(
+        settings.creates_per_minute, settings.creates_per_minute, "runs created"
+    )
+    app.state.share_rates = ClientRates(
+        settings.share_lookups_per_minute, 10, "share codes looked up"
+    )
+    app.state.heavy = Heavy(settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(sqlite3.Error, _store_error)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HostGuard, settings=settings)
+    app.add_middleware(SecurityHeaders)
+    _document_create_body(app)
     return app
 
 
@@ -56,3 +82,30 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
     return JSONResponse(status_code=422, content=jsonable_encoder({"detail": detail}))
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    """The run store stopped taking writes (made read-only, a full disk, locked): 503, not
+    a 500; reads that need no write go on."""
+    log.warning("the run store failed: %s", exc)
+    detail = f"the run store cannot be written just now ({exc}); nothing was changed"
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "30"})
+
+
+def _document_create_body(app: FastAPI) -> None:
+    """``POST /api/runs`` validates its body on a thread (a CSV of 10,000 rows costs
+    milliseconds of CPU the event loop should not spend), so FastAPI does not see the
+    model: its schema is added to the OpenAPI document here."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = default()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "RunCreate" not in components:
+            body = RunCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, part in body.pop("$defs", {}).items():
+                components.setdefault(name, part)
+            components["RunCreate"] = body
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -4,11 +4,12 @@ show stored runs, export a trained model."""
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -16,6 +17,7 @@ from server import commands
 from server.schemas import RunStatus
 from server.settings import Settings
 from server.store import Store, StoreError
+from server.storelock import StoreLock
 
 FORMATS = ("json", "npz", "numpy", "pytorch")
 
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.command == "serve":
             serve(settings, args.host, args.port)
             return
-        store = Store(settings.database)
+        store = Store(settings.database, read_only=args.command in ("runs", "export"))
     except StoreError as error:
         print(f"nnplayground: {error}", file=sys.stderr)
         sys.exit(2)
@@ -88,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve until stopped. The store's lock is taken first: a second server on the same
+    store is refused in one line (StoreError), before anything is started."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the web stack
 
     from server.app import create_app  # noqa: PLC0415
@@ -100,14 +104,42 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         settings.port = port
     if settings.workers is None:
         settings.workers = default_workers()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        timeout_graceful_shutdown=3,
+    lock = StoreLock(settings.database)
+    lock.acquire()
+    try:
+        uvicorn.run(create_app(settings, lock), **uvicorn_options(settings))
+    finally:
+        lock.release()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``serve`` runs uvicorn (the tests' servers run it the same way)."""
+    trusted = settings.forwarded_allow_ips
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "timeout_graceful_shutdown": 3,
         # frames are compressed once per run; per-message deflate would redo it per viewer
-        ws_per_message_deflate=False,
-    )
+        "ws_per_message_deflate": False,
+        # a bigger message is refused (1009) from its header, before it is read
+        "ws_max_size": settings.max_message_bytes,
+        # X-Forwarded-For is believed only from the proxies listed: else a client could
+        # name a new address per request and escape every per-client limit
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": ",".join(trusted) if trusted else None,
+        "log_config": log_config(),
+    }
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with control tokens redacted from every line it writes."""
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact"] = {"()": "server.guards.RedactTokens"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact")
+    return config
 
 
 if __name__ == "__main__":

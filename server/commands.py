@@ -169,9 +169,15 @@ def list_runs(store: Store, status: str | None, limit: int) -> int:
         shown = f"{loss:.4f}" if isinstance(loss, float) else "-"
         out.write(
             f"{record.id:<17} {record.status:<12} {record.epoch:>7} {shown:>10}  {created:<19}"
-            f"  {record.name or ''}\n"
+            f"  {printable(record.name or '')}\n"
         )
     return 0
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: a control character (an escape sequence's ESC, a
+    carriage return, a bidirectional override) is shown as its escape, ``\\x1b``."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def show_run(store: Store, run_id: str) -> int:

@@ -21,6 +21,9 @@ CLASS_COLORS = np.array(
 ALPHA = 160 / 255
 SHADES = 30
 LOW, HIGH = DOMAIN
+# multiply-adds one picture may cost (about a second of a core): a big network is evaluated on a
+# coarser grid and its outputs interpolated up to the picture's size
+PICTURE_WORK = 2e9
 
 
 def diverging(values: Array) -> Array:
@@ -44,11 +47,33 @@ def _scaled(model: Model, outputs: Array, top: float) -> Array:
     return outputs[:, 0]
 
 
+def grid_side(size: int, n_parameters: int) -> int:
+    """Grid points a side the network is evaluated at: the picture's own size, unless that
+    would cost more than ``PICTURE_WORK`` multiply-adds."""
+    return max(2, min(size, int((PICTURE_WORK / max(n_parameters, 1)) ** 0.5)))
+
+
+def upscale(grid: Array, size: int) -> Array:
+    """A (n, n, k) grid of outputs bilinearly interpolated to (size, size, k)."""
+    n = grid.shape[0]
+    if n == size:
+        return grid
+    where = np.linspace(0, n - 1, size)
+    low = np.minimum(where.astype(int), n - 2)
+    frac = (where - low)[:, None, None]
+    rows = grid[low] * (1 - frac) + grid[low + 1] * frac
+    frac = frac.reshape(1, -1, 1)
+    out: Array = rows[:, low] * (1 - frac) + rows[:, low + 1] * frac
+    return out
+
+
 def background(model: Model, size: int, top: float) -> Array:
     """The output over the [-6, 6]² grid as an RGB image (size, size, 3), x2 upwards."""
-    axis = np.linspace(LOW, HIGH, size)
+    side = grid_side(size, model.network.params.size)
+    axis = np.linspace(LOW, HIGH, side)
     x1, x2 = np.meshgrid(axis, axis[::-1])
-    outputs = model.outputs(np.column_stack([x1.ravel(), x2.ravel()]))
+    grid = model.outputs(np.column_stack([x1.ravel(), x2.ravel()])).reshape(side, side, -1)
+    outputs = upscale(grid, size).reshape(size * size, -1)
     if model.head.task == "multiclass":
         k = outputs.shape[1]
         confidence = np.clip((outputs.max(axis=1) - 1 / k) / (1 - 1 / k), 0, 1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,19 @@ class Settings(BaseSettings):
         description="runs one client (one address) may have training or starting at once; "
         "a class behind one NAT address shares it",
     )
+    reads_per_minute: int = Field(
+        120, ge=1, description="heavy reads (picture, model, export, predict, metrics) a minute"
+    )
+    reads_burst: int = Field(30, ge=1, description="heavy reads one client may make at once")
+    heavy_concurrency: int = Field(
+        2, ge=1, le=64, description="heavy reads computed at once, server-wide"
+    )
+    heavy_queue: int = Field(
+        16, ge=0, description="heavy reads waiting for a turn; past that, 503 + Retry-After"
+    )
+    share_lookups_per_minute: int = Field(
+        20, ge=1, description="share codes one client may look up a minute"
+    )
     # hygiene
     send_deadline: float = Field(5.0, gt=0, description="seconds before a stuck viewer is dropped")
     pause_after: float = Field(15.0, ge=0, description="seconds a watched run plays unwatched")
@@ -50,6 +65,19 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(
         default_factory=list, description="extra websocket origins; the page's own always passes"
     )
+    # who may ask
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names answered besides localhost, 127.0.0.1, [::1] and `host` "
+        "(and any IP address when serving on 0.0.0.0); '*' answers any",
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="proxies whose X-Forwarded-For is believed; none: the peer's address",
+    )
+    admin_token: str | None = Field(
+        None, min_length=16, description="a token that lists every run (GET /api/runs)"
+    )
     # persistence
     database: str = Field(
         str(Path.home() / ".nnplayground" / "runs.db"),
@@ -58,3 +86,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2_000_000, ge=1024, description="largest request body accepted")
     static_dir: Path = ROOT / "static"
     templates_dir: Path = ROOT / "templates"
+
+    @field_validator("allowed_hosts", "forwarded_allow_ips", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        """A JSON list, or names separated by commas or spaces."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [name for name in text.replace(",", " ").split() if name]
+        return value

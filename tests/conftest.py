@@ -15,10 +15,13 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from server.app import create_app
+from server.cli import uvicorn_options
 from server.settings import Settings
 
 # Settings made anywhere in the tests keep nothing on disk unless a test asks for a file.
 os.environ.setdefault("NNPG_DATABASE", ":memory:")
+# The in-process TestClient sends ``Host: testserver``; the Host allow-list must know it.
+os.environ.setdefault("NNPG_ALLOWED_HOSTS", "testserver")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,13 +66,8 @@ def serve_in_thread(settings: Settings, port: int | None = None) -> Iterator[str
     """``nnplayground``'s app served by uvicorn on 127.0.0.1 (a free port unless given) in a
     thread."""
     port = port or free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws_per_message_deflate=False,  # as `nnplayground serve`
-    )
+    options = {**uvicorn_options(settings), "host": "127.0.0.1", "port": port}
+    config = uvicorn.Config(create_app(settings), **options, log_level="warning")  # as `serve`
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

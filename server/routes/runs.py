@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
+import hmac
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from engine.config import ExperimentConfig
 from server import protocol as p
 from server.deps import ControlledRun, Found, FoundRun, Manager, client_key
 from server.runs import CapacityError, ClientLimitError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
-from server.store import RunRecord
-from server.viewers import RateBucket
+from server.store import RunRecord, hash_token
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no run with that id"}}
@@ -25,12 +27,23 @@ CONTROL: dict[int | str, dict[str, Any]] = {
 }
 
 
+MAX_TOKENS = 100  # tokens one listing may name
+CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunCreate"}}},
+    }
+}
+
+
 def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPublic:
+    """The run as the API shows it. A stored run's config is read back without parsing its
+    data again (it was checked when the run was made)."""
     return RunPublic(
         id=record.id,
         name=record.name,
         status=record.status,
-        config=live.body.config if live else ExperimentConfig.model_validate_json(record.config),
+        config=live.body.config if live else ExperimentConfig.from_stored(record.config),
         epoch=record.epoch,
         step=record.step,
         share_code=live.share_code if live else None,
@@ -53,18 +66,19 @@ LEADS_TO: dict[type[p.Command], tuple[str, ...]] = {
 }
 
 
-async def _rate_limit(request: Request, manager: Manager) -> None:
-    """Each client (by address) may create ``creates_per_minute`` runs a minute: else 429."""
-    buckets: dict[str, RateBucket] = request.app.state.create_buckets
-    client = client_key(request)
-    rate = manager.settings.creates_per_minute
-    bucket = buckets.setdefault(client, RateBucket(rate / 60.0, rate))
-    if not bucket.take():
-        raise HTTPException(429, "too many runs created; wait a little", {"Retry-After": "10"})
-    if len(buckets) > 10_000:  # forget idle clients
-        now = time.monotonic()
-        for key in [k for k, b in buckets.items() if now - b.stamp > 600]:
-            del buckets[key]
+def _rate_limit(request: Request) -> None:
+    """Each client may create ``creates_per_minute`` runs a minute: else 429."""
+    request.app.state.create_rates.check(request)
+
+
+async def _run_create(request: Request) -> RunCreate:
+    """The body, validated on a thread: parsing a user's CSV or points is CPU work."""
+    raw = await request.body()
+    try:
+        return await asyncio.to_thread(RunCreate.model_validate_json, raw)
+    except ValidationError as error:
+        problems = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+        raise RequestValidationError(problems) from None
 
 
 @router.post(
@@ -72,10 +86,18 @@ async def _rate_limit(request: Request, manager: Manager) -> None:
     status_code=201,
     response_model=RunCreated,
     dependencies=[Depends(_rate_limit)],
-    responses={429: {"description": "too many runs created"}, 503: {"description": "full"}},
+    openapi_extra=CREATE_BODY,
+    responses={
+        422: {"description": "a field of the body is invalid: its path and why"},
+        429: {"description": "too many runs created"},
+        503: {"description": "full"},
+    },
 )
 async def create_run(
-    body: RunCreate, manager: Manager, request: Request, response: Response
+    body: Annotated[RunCreate, Depends(_run_create)],
+    manager: Manager,
+    request: Request,
+    response: Response,
 ) -> RunCreated:
     """Create a run; it trains in the background when ``start`` is true. With
     ``training.max_epochs`` or a stop rule it ends ``succeeded``; nobody watching, it
@@ -96,7 +118,33 @@ async def create_run(
     except CapacityError as error:
         raise _full(error) from None
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
-    return RunCreated(**public(run.record(), run, manager).model_dump(), control_token=token)
+    shown = public(run.record(), run, manager)
+    return RunCreated.model_validate({**dict(shown), "control_token": token})
+
+
+def bearer_tokens(authorization: str | None) -> list[str]:
+    """``Bearer <token>[, <token> …]``: the tokens, separated by commas or spaces."""
+    scheme, _, rest = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return []
+    tokens = [token for token in re.split(r"[\s,]+", rest) if token]
+    if len(tokens) > MAX_TOKENS:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("header", "authorization"),
+                    "type": "too_long",
+                    "msg": f"{len(tokens)} tokens; at most {MAX_TOKENS} a request",
+                }
+            ]
+        )
+    return tokens
+
+
+def _is_admin(tokens: list[str], admin: str | None) -> bool:
+    return admin is not None and any(
+        hmac.compare_digest(t.encode(), admin.encode()) for t in tokens
+    )
 
 
 @router.get("", response_model=RunList)
@@ -105,9 +153,25 @@ async def list_runs(
     status: RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    authorization: Annotated[
+        str | None,
+        Header(
+            description="`Bearer <token>`: control tokens (up to 100, comma- or "
+            "space-separated) or the server's admin token"
+        ),
+    ] = None,
 ) -> RunList:
-    """Runs, newest first; ``next_cursor`` pages on."""
-    records, more = manager.store.list_runs(status, limit, int(cursor) if cursor else None)
+    """The runs the caller holds a token for, newest first; ``next_cursor`` pages on.
+    Without a token the list is empty: a run's data is its owner's. The admin token
+    (``NNPG_ADMIN_TOKEN``) lists every run."""
+    tokens = bearer_tokens(authorization)
+    hashes = (
+        None if _is_admin(tokens, manager.settings.admin_token) else [hash_token(t) for t in tokens]
+    )
+    if hashes == []:
+        return RunList(runs=[], next_cursor=None)
+    before = int(cursor) if cursor else None
+    records, more = manager.store.list_runs(status, limit, before, token_hashes=hashes)
     runs = [public(record, manager.runs.get(record.id), manager) for record in records]
     return RunList(runs=runs, next_cursor=None if more is None else str(more))
 
@@ -192,9 +256,16 @@ async def cancel_run(found: ControlledRun, manager: Manager) -> RunPublic:
 share_router = APIRouter(prefix="/api/share", tags=["runs"])
 
 
-@share_router.get("/{code}", response_model=RunPublic, responses=NOT_FOUND)
-async def read_shared_run(code: str, manager: Manager) -> RunPublic:
-    """The run behind a share code (6 characters, any case): join its stream as a viewer."""
+@share_router.get(
+    "/{code}",
+    response_model=RunPublic,
+    responses={**NOT_FOUND, 429: {"description": "too many share codes looked up"}},
+)
+async def read_shared_run(code: str, manager: Manager, request: Request) -> RunPublic:
+    """The run behind a share code (6 characters, any case): join its stream as a viewer.
+    Each client may look up ``share_lookups_per_minute`` codes a minute (codes are short
+    enough to guess otherwise)."""
+    request.app.state.share_rates.check(request)
     run = manager.by_code.get(code.upper())
     if run is None:
         raise HTTPException(404, f"no run has the share code {code!r}")

@@ -16,6 +16,9 @@ from engine.trainer import Trainer
 from server.app import create_app
 from server.cli import main
 from server.settings import Settings
+from server.store import Store
+from tests.conftest import free_port
+from tests.server.test_store import read_only_connect, record
 
 CONFIG = {"seed": 1, "data": {"dataset": "xor"}, "training": {"max_epochs": 40}}
 
@@ -117,3 +120,29 @@ def test_a_bad_setting_is_named_by_its_variable(
     assert run_cli("--db", str(tmp_path / "r.db"), "serve") == 2
     err = capsys.readouterr().err
     assert "NNPG_PORT='eighty'" in err and "NNPG_WORKERS='-3'" in err and "Traceback" not in err
+
+
+def test_runs_list_prints_a_hostile_name_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "runs.db"
+    store = Store(database)
+    store.insert_run(record("evil", "succeeded"))
+    store.update_run("evil", name="\x1b]0;owned\x07\x1b[2J\rclean\u202e")
+    store.close()
+    assert run_cli("--db", str(database), "runs", "list") == 0
+    out = capsys.readouterr().out
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\rclean\\u202e" in out
+    assert not any(c in out for c in "\x1b\x07\r\u202e")
+
+
+def test_a_read_only_store_is_one_line_at_start_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "runs.db"
+    Store(database).close()
+    read_only_connect(monkeypatch)
+    assert run_cli("--db", str(database), "serve", "--port", str(free_port())) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert str(database) in line and "readonly" in line
+    assert run_cli("--db", str(database), "runs", "list") == 0  # reading needs no writes

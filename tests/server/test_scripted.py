@@ -168,14 +168,17 @@ def test_delete_removes_everything(client: TestClient) -> None:
 
 
 def test_the_list_is_newest_first_filtered_and_paged(client: TestClient) -> None:
-    ids = [client.post("/api/runs", json={"start": False}).json()["id"] for _ in range(5)]
+    made = [client.post("/api/runs", json={"start": False}).json() for _ in range(5)]
     done = finished(client)
-    page = client.get("/api/runs", params={"limit": 4}).json()
+    ids = [run["id"] for run in made]
+    mine = {"Authorization": "Bearer " + ", ".join(r["control_token"] for r in [*made, done])}
+    page = client.get("/api/runs", params={"limit": 4}, headers=mine).json()
     assert [r["id"] for r in page["runs"]] == [done["id"], *ids[::-1][:3]]
-    rest = client.get("/api/runs", params={"limit": 4, "cursor": page["next_cursor"]}).json()
+    params = {"limit": 4, "cursor": page["next_cursor"]}
+    rest = client.get("/api/runs", params=params, headers=mine).json()
     assert [r["id"] for r in rest["runs"]] == ids[1::-1] and rest["next_cursor"] is None
-    succeeded = client.get("/api/runs", params={"status": "succeeded"}).json()["runs"]
-    assert [r["id"] for r in succeeded] == [done["id"]]
+    succeeded = client.get("/api/runs", params={"status": "succeeded"}, headers=mine).json()
+    assert [r["id"] for r in succeeded["runs"]] == [done["id"]]
     assert client.get("/api/runs", params={"status": "bogus"}).status_code == 422
     assert client.get("/api/runs", params={"cursor": "x"}).status_code == 422
 

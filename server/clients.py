@@ -1,0 +1,83 @@
+"""Who is asking: one key per client for every per-client limit, and token buckets by it.
+
+The key is the peer's address as uvicorn reports it. uvicorn replaces that address with a
+proxy's ``X-Forwarded-For`` only for proxies listed in ``NNPG_FORWARDED_ALLOW_IPS`` (none
+by default), so a client cannot pick a new identity per request by sending the header.
+An IPv6 client is keyed by its /64: one host commonly holds a whole /64 and could otherwise
+rotate addresses within it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+
+from fastapi import HTTPException
+from starlette.requests import HTTPConnection
+
+MAX_CLIENTS = 10_000  # buckets kept; past it, those idle for IDLE seconds are forgotten
+IDLE = 600.0
+
+
+def client_key(connection: HTTPConnection) -> str:
+    """The client behind a request or a websocket, for per-client limits."""
+    host = connection.client.host if connection.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "?"  # a test client, a Unix socket
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(getattr(address, "ipv4_mapped", None) or address)
+
+
+class Bucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self) -> float:
+        """Take a token: 0.0, or (none left) the seconds until there is one."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class ClientRates:
+    """A bucket per client key: ``per_minute`` a minute, ``burst`` at once."""
+
+    def __init__(self, per_minute: float, burst: float, what: str) -> None:
+        self.rate, self.burst, self.what = per_minute / 60.0, burst, what
+        self.buckets: dict[str, Bucket] = {}
+
+    def take(self, key: str) -> float:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= MAX_CLIENTS:
+                self._forget_idle()
+            if len(self.buckets) >= MAX_CLIENTS:  # none idle: the oldest goes
+                del self.buckets[next(iter(self.buckets))]
+            bucket = self.buckets[key] = Bucket(self.rate, self.burst)
+        return bucket.take()
+
+    def check(self, connection: HTTPConnection) -> None:
+        """Take the client's token, or answer 429 with when to try again."""
+        wait = self.take(client_key(connection))
+        if wait:
+            seconds = str(max(1, math.ceil(wait)))
+            raise HTTPException(
+                429, f"too many {self.what}; try again in {seconds} s", {"Retry-After": seconds}
+            )
+
+    def _forget_idle(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, b in self.buckets.items() if now - b.stamp > IDLE]:
+            del self.buckets[key]
