@@ -1,16 +1,42 @@
 // The only module that knows URLs and the socket.
 import { decodeFrame } from "./frame.js";
 
+// What a refused request says, whatever its body: the server's JSON ({"detail": "…"} or
+// {"detail": [{"loc": […], "msg": "…"}]}), plain text, a proxy's HTML error page, or nothing.
+export async function failure(response, what) {
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    // the body broke off: the status says enough
+  }
+  let detail = null;
+  try {
+    detail = JSON.parse(text).detail;
+  } catch {
+    // not JSON
+  }
+  if (Array.isArray(detail)) {
+    detail = detail.map((e) => (e && Array.isArray(e.loc) ? `${e.loc.join(".")}: ${e.msg}` : String(e?.msg ?? e))).join("; ");
+  } else if (detail != null && typeof detail !== "string") {
+    detail = JSON.stringify(detail);
+  }
+  if (!detail && text.trim() && !text.trimStart().startsWith("<")) detail = text.trim().slice(0, 300);
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+  return new Error(detail || `${what}: ${status}`);
+}
+
 export async function fetchOptions() {
   const response = await fetch("/api/options");
-  if (!response.ok) throw new Error(`options: HTTP ${response.status}`);
+  if (!response.ok) throw await failure(response, "options");
   return response.json();
 }
 
 // The run behind a share code (to watch it).
 export async function fetchShared(code) {
   const response = await fetch(`/api/share/${encodeURIComponent(code)}`);
-  if (!response.ok) throw new Error(`no run has the share code ${code}`);
+  if (response.status === 404) throw new Error(`no run has the share code ${code}`);
+  if (!response.ok) throw await failure(response, "share code");
   return response.json();
 }
 
@@ -20,12 +46,8 @@ export async function createRun(config = {}, start = false) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ config, start }),
   });
-  const body = await response.json();
-  if (!response.ok) {
-    const detail = (body.detail || []).map((e) => `${e.loc.join(".")}: ${e.msg}`).join("; ");
-    throw new Error(detail || `HTTP ${response.status}`);
-  }
-  return body;
+  if (!response.ok) throw await failure(response, "the server did not create the run");
+  return response.json();
 }
 
 // Brings back a run the server holds only in its store (it restarted, or evicted the run),

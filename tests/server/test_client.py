@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from nnplayground import ApiError, Client
+from server.app import create_app
+from server.settings import Settings
 
 
 @pytest.fixture
@@ -62,3 +66,29 @@ def test_wait_gives_up_after_its_timeout(api: Client) -> None:
     with pytest.raises(TimeoutError, match="running"):
         api.wait(run["id"], timeout=0.3, poll=0.05)
     api.cancel(run["id"])
+
+
+def test_runs_lists_what_this_client_made_or_all_with_the_admin_token(tmp_path: Path) -> None:
+    settings = Settings(database=str(tmp_path / "runs.db"), admin_token="a" * 20)
+    with TestClient(create_app(settings)) as http:
+        mine, theirs = Client(http=http), Client(http=http)
+        made = [mine.create(start=False)["id"] for _ in range(2)]
+        other = theirs.create(start=False)["id"]
+        assert [r["id"] for r in mine.runs()] == made[::-1]
+        assert [r["id"] for r in theirs.runs()] == [other]
+        assert Client(http=http).runs() == []
+        teacher = Client(http=http, admin_token="a" * 20)
+        assert [r["id"] for r in teacher.runs()] == [other, *made[::-1]]
+
+
+def test_a_busy_answer_is_waited_out(tmp_path: Path) -> None:
+    settings = Settings(database=str(tmp_path / "runs.db"), reads_per_minute=60, reads_burst=1)
+    with TestClient(create_app(settings)) as http:
+        api = Client(http=http)
+        run = api.create({"seed": 1, "training": {"max_epochs": 3}})
+        api.wait(run["id"])
+        api.metrics(run["id"])
+        assert api.metrics(run["id"])["epoch"][-1] == 3  # 429, Retry-After: 1, then served
+        with pytest.raises(ApiError) as refused:
+            Client(http=http, retries=0).metrics(run["id"])
+        assert refused.value.status == 429
