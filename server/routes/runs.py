@@ -66,8 +66,9 @@ LEADS_TO: dict[type[p.Command], tuple[str, ...]] = {
 }
 
 
-def _rate_limit(request: Request) -> None:
-    """Each client may create ``creates_per_minute`` runs a minute: else 429."""
+async def _rate_limit(request: Request) -> None:
+    """Each client may create ``creates_per_minute`` runs a minute: else 429. (Async: on
+    the loop, as every use of the buckets.)"""
     request.app.state.create_rates.check(request)
 
 

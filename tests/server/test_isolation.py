@@ -129,7 +129,12 @@ def test_the_store_belongs_to_the_event_loop(tmp_path: Any) -> None:
 def test_many_reads_beside_live_runs_never_race_the_store(tmp_path: Any) -> None:
     """Reads served from the thread pool used to flush the store beside the loop's own
     flushes: 500s (UNIQUE constraint failed) and duplicated rows."""
-    settings = Settings(database=str(tmp_path / "runs.db"), default_fps=30.0)
+    settings = Settings(
+        database=str(tmp_path / "runs.db"),
+        default_fps=30.0,
+        reads_per_minute=100_000,  # this is about races, not the per-client read limit
+        reads_burst=1000,
+    )
     with serve_in_thread(settings) as url:
         runs = [
             httpx.post(f"{url}/api/runs", json={"config": {"seed": k}, "speed": 200}).json()
