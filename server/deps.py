@@ -17,12 +17,6 @@ async def get_manager(connection: HTTPConnection) -> RunManager:
     return manager
 
 
-def client_key(connection: HTTPConnection) -> str:
-    """Who a request or a socket comes from, for per-client limits: its address (as uvicorn
-    gives it: proxy headers count only from proxies the server is told to trust)."""
-    return connection.client.host if connection.client else "?"
-
-
 Manager = Annotated[RunManager, Depends(get_manager)]
 
 

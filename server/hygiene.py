@@ -31,14 +31,21 @@ class Janitor:
 
     async def _forever(self, every: float = 0.5) -> None:
         """A failure is logged and tried again: this loop never ends early."""
+        failing_since: float | None = None
         for turn in itertools.count():
             await asyncio.sleep(every)
             try:
                 self._manager.store.flush()
                 if turn % 4 == 3:
                     self.sweep(time.monotonic())
+                if failing_since is not None:
+                    log.info("writing to the store works again")
+                failing_since = None
             except Exception:  # a full disk, say: keep the rows queued and try again
-                log.exception("writing to the store failed; retrying")
+                moment = time.monotonic()
+                if failing_since is None or moment - failing_since > 60:  # once a minute
+                    log.exception("writing to the store failed; retrying every %g s", every)
+                    failing_since = moment
 
     def sweep(self, now: float) -> None:
         """Pause a page's run once its page is gone (``pause_after``), and a script's run with

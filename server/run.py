@@ -34,7 +34,7 @@ class Run:
     share_code: str
     body: RunCreate
     worker: int
-    client: str = ""  # who created it (``server.deps.client_key``), for per-client limits
+    client: str = ""  # who created it (``server.clients.client_key``), for per-client limits
     status: RunStatus = "created"
     epoch: int = 0
     step: int = 0

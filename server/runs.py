@@ -10,6 +10,7 @@ runs) is ``server.hygiene``'s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -17,6 +18,7 @@ import time
 from engine.config import ExperimentConfig
 from server import protocol as p
 from server.audience import choose_views, latest_frame, watch_command
+from server.clients import Bucket
 from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
 from server.hygiene import Janitor
@@ -25,7 +27,7 @@ from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
 from server.settings import Settings
 from server.store import RunRecord, Store, new_run_id, new_token, now
-from server.viewers import RateBucket, Viewer
+from server.viewers import Viewer
 from server.wire import clean, dumps
 from server.workers import Worker
 
@@ -73,8 +75,12 @@ class RunManager:
         await self.pool.stop()
         for run in self.runs.values():
             if run.live:
-                self._end_here(run, "interrupted", "the server stopped")
-        self.store.close()
+                with contextlib.suppress(Exception):  # logged by the store; keep stopping
+                    self._end_here(run, "interrupted", "the server stopped")
+        try:
+            self.store.close()
+        except Exception:
+            log.exception("the store could not be written at shutdown")
 
     async def _last_checkpoints(self, timeout: float) -> None:
         live = [run for run in self.runs.values() if run.live]
@@ -89,7 +95,12 @@ class RunManager:
         self._make_room(client)
         token, token_hash = new_token()
         run = self._admit(new_run_id(), token_hash, body, client, self._new_share_code())
-        self.store.insert_run(run.record())
+        try:
+            self.store.insert_run(run.record())
+        except Exception:  # not stored (an unwritable store: a 503): not held either
+            self.runs.pop(run.id, None)
+            self.by_code.pop(run.share_code, None)
+            raise
         self._submit(run, p.Create(run.id, body.config, body.speed))
         if body.start:
             self._submit(run, p.Play(run.id))
@@ -217,7 +228,7 @@ class RunManager:
         nothing behind."""
         if len(run.viewers) >= self.settings.max_viewers:
             raise CapacityError(f"the run has its maximum of {self.settings.max_viewers} viewers")
-        bucket = RateBucket(self.settings.message_rate, self.settings.message_burst)
+        bucket = Bucket(self.settings.message_rate, self.settings.message_burst)
         viewer = Viewer(can_control, bucket, fps=self.settings.default_fps, client=client)
         first = [m for m in (run.dataset, run.features) if m]
         first += [run.status_message(), self._history_message(run)]

@@ -9,6 +9,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from server.clients import Bucket
 from server.protocol import DEFAULT_VIEW, ViewKey
 
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 125 bytes with its code
@@ -42,7 +43,7 @@ class Viewer:
     def __init__(
         self,
         can_control: bool,
-        bucket: RateBucket,
+        bucket: Bucket,
         max_messages: int = 64,
         fps: float = 20.0,
         client: str = "",
@@ -98,21 +99,3 @@ class Viewer:
             self._ready.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), wait)
-
-
-class RateBucket:
-    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from engine.config import ExperimentConfig
 from server import protocol as p
-from server.deps import ControlledRun, Found, FoundRun, Manager, client_key
+from server.clients import client_key
+from server.deps import ControlledRun, Found, FoundRun, Manager
 from server.runs import CapacityError, ClientLimitError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
 from server.store import RunRecord, hash_token

@@ -15,7 +15,8 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from server.deps import Manager, client_key
+from server.clients import client_key
+from server.deps import Manager
 from server.runs import CapacityError, ConflictError, Run, RunManager
 from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES, View
 from server.viewers import Close, Viewer, close_reason
@@ -101,7 +102,7 @@ async def _receive_loop(
         if viewer.closing:
             continue  # the sender closes the socket, then ends us
         text = message.get("text")
-        if not viewer.bucket.take():
+        if viewer.bucket.take():  # seconds to wait: none left
             error: dict[str, object] | None = {"message": "too many messages; slow down"}
         elif text is None:
             error = {"message": "binary messages are not accepted; send JSON text"}

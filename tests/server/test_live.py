@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
+from server.clients import Bucket
 from server.routes.ws import _send_loop
 from server.settings import Settings
-from server.viewers import RateBucket, Viewer
+from server.viewers import Viewer
 from tests.server.test_ws import connect, create, next_of
 
 
@@ -232,7 +233,7 @@ def test_a_viewer_whose_sends_hang_is_dropped_at_the_deadline() -> None:
             await anyio.sleep_forever()
 
     async def scenario() -> float:
-        viewer = Viewer(can_control=False, bucket=RateBucket(1, 1))
+        viewer = Viewer(can_control=False, bucket=Bucket(1, 1))
         viewer.offer_frame(b"frame")
         start = time.monotonic()
         async with anyio.create_task_group() as tasks:
