@@ -1,8 +1,10 @@
 """Pictures of a network for the wire: the output and every hidden neuron over the plane.
 
-One batched forward pass over the full grid plus the thumbnail grid records every neuron's
-output. Values are clamped to their array's range and quantised to uint8 (0 ↔ low end,
-255 ↔ high end); weights and biases go as float32.
+One batched float32 pass over the full grid plus the thumbnail grid records every neuron's
+output (``Network.forward_picture``: each activation by its picture form, ``engine.shading``).
+Values are clamped to their array's range and quantised to uint8 (0 ↔ low end, top code ↔
+high end); weights and biases go as float32. A picture has 31 shades: its float32 values give
+the float64 forward's shades but on pixels within ~1e-6 of a shade's edge, ±1 there.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.activations import ACTIVATIONS
 from engine.datasets import DOMAIN
 from engine.features import feature_matrix
 from engine.heads import Head
 from engine.metrics import Metrics
 from engine.network import Network
+from engine.shading import picture_form
 
 Array = np.ndarray
 UNIT_RANGE = (-1.0, 1.0)
@@ -90,21 +94,29 @@ def render_frame(
     """One forward pass over ``grid`` (from ``grid_inputs``) -> the frame's arrays.
     ``focus``: also hidden neuron number ``focus`` (in layer order) at full resolution."""
     full = resolution * resolution
-    trace = network.forward(grid, augmented=True)
-    neurons = [layer[:, full:] for layer in trace.act]  # each (units, T²)
+    trace = network.forward_picture(grid)
+    units = [len(layer) for layer in trace.hidden]
+    neurons = [trace.act(k, np.s_[:, full:]) for k in range(len(units))]  # each (units, T²)
     stacked = np.concatenate(neurons) if neurons else np.zeros((0, thumbnail**2))
     shown = focus if focus is not None and 0 <= focus < len(stacked) else None
     frame = Frame(metrics=metrics, focus=shown)
     frame.picture("neurons", stacked.reshape(-1, thumbnail, thumbnail), UNIT_RANGE)
     if shown is not None:
-        layer, unit = _locate(shown, [len(layer) for layer in trace.act])
-        picture = trace.act[layer][unit, :full].reshape(resolution, resolution)
+        layer, unit = _locate(shown, units)
+        picture = trace.act(layer, np.s_[unit, :full]).reshape(resolution, resolution)
         frame.picture("focus", picture, UNIT_RANGE)
-    _output(frame, head, head.activate(trace.output[:full]), resolution, value_range)
+    _output(frame, head, _activate(head, trace.output[:full]), resolution, value_range)
     for k, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         frame.arrays[f"weights.{k}"] = w.astype(np.float32)
         frame.arrays[f"biases.{k}"] = b.astype(np.float32)
     return frame
+
+
+def _activate(head: Head, z: Array) -> Array:
+    """The head's output activation for a picture: by its picture form but for softmax."""
+    if head.task == "multiclass":
+        return head.activate(z)
+    return picture_form(ACTIVATIONS[head.output])(z)
 
 
 def _locate(index: int, units: list[int]) -> tuple[int, int]:

@@ -12,7 +12,11 @@ batch-major (B, features) arrays.
 
 Hidden layers have their own activation and inverted-dropout rate; the last layer is linear
 (its z goes to the head). Work buffers are kept per batch size and dtype, so a training step
-allocates next to nothing; float32 inputs run a float32 pass (for pictures).
+allocates next to nothing; float32 inputs run a float32 pass.
+
+``forward_picture`` is the pass behind a frame's pictures: float32, each activation by its
+picture form (``engine.shading``), whose affine steps are folded into the next layer's weights.
+Training never takes it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from engine.activations import Activation
+from engine.shading import PictureForm, picture_form
 
 Array = np.ndarray
 MAX_CACHED_SHAPES = 8
@@ -60,12 +65,28 @@ class Trace:
         return self.pre[-1].T
 
 
+@dataclass
+class PictureTrace:
+    """What ``Network.forward_picture`` gives, feature-major (B = grid points): hidden layer
+    k's activation is ``forms[k].finish(hidden[k])`` (its affine step went into layer k + 1),
+    ``output`` (B, n_out) the network's output z (views of work buffers)."""
+
+    hidden: list[Array]
+    forms: list[PictureForm]
+    output: Array
+
+    def act(self, layer: int, index: Any = ()) -> Array:
+        """Hidden layer ``layer``'s activation at ``index`` of its (units, B) array (fresh)."""
+        return self.forms[layer].finish(self.hidden[layer][index])
+
+
 class _Buffers:
     """Work arrays for one batch size and dtype, feature-major. What only dropout or
     backward needs is allocated on first use (a picture's big grid never needs it)."""
 
     def __init__(self, sizes: Sequence[int], batch: int, dtype: np.dtype) -> None:
         self.hidden = [(n, batch) for n in sizes[1:-1]]
+        self.batch = batch
         self.dtype = dtype
         self.inputs = [np.ones((n + 1, batch), dtype) for n in sizes[:-1]]  # ones row last
         self.pre = [np.empty((n, batch), dtype) for n in sizes[1:]]
@@ -81,6 +102,11 @@ class _Buffers:
     def raw(self) -> list[Array]:
         """Activations before dropout."""
         return self._hidden_arrays()
+
+    @cached_property
+    def spare(self) -> Array:
+        """Scratch for a picture form's core: the widest hidden layer."""
+        return np.empty((max((n for n, _ in self.hidden), default=0), self.batch), self.dtype)
 
     @cached_property
     def masks(self) -> list[Array]:
@@ -119,6 +145,7 @@ class Network:
         self.grad_biases = [layer[-1] for layer in self.grad_layers]
         self._layers_t = [layer.T for layer in self.layers]
         self._buffers: dict[tuple[int, str], _Buffers] = {}
+        self._foldings: dict[tuple[Any, ...], _Folding] = {}
 
     def views(self, flat: Array) -> list[Array]:
         """Per-layer (..., fan_in + 1, fan_out) views of any vector laid out like ``params``,
@@ -201,6 +228,27 @@ class Network:
         _dot(layers[-1], inputs[-1], pre[-1])
         return trace
 
+    def forward_picture(self, grid: Array) -> PictureTrace:
+        """An ``augment``-ed float32 grid (n_in + 1, B) -> every neuron, for pictures: a layer
+        is one matmul and its form's core, in place. No dropout. Valid until the next pass of
+        the same batch size and dtype."""
+        buf = self._buffers_for(grid.shape[1], grid.dtype)
+        forms = [picture_form(activation) for activation in self.activations]
+        key = (tuple(forms), grid.dtype.str)
+        folding = self._foldings.get(key)
+        if folding is None:
+            folding = self._foldings[key] = _Folding(self, forms, grid.dtype)
+        layers = folding.fold(self)
+        inputs = grid
+        with np.errstate(over="ignore", invalid="ignore"):  # eᵘ → inf in 1/(1 + eᵘ) gives 0, right
+            for k, form in enumerate(forms):
+                fed = buf.fed[k]
+                np.matmul(layers[k], inputs, out=fed)
+                form.core(fed, buf.spare[: len(fed)])
+                inputs = buf.inputs[k + 1]
+            np.matmul(layers[-1], inputs, out=buf.pre[-1])
+        return PictureTrace(buf.fed, forms, buf.pre[-1].T)
+
     def predict(self, x: Array) -> Array:
         """x (B, n_in) -> output z (B, n_out), a fresh array, no dropout."""
         return self.forward(x).output.copy()
@@ -243,6 +291,38 @@ class Network:
             )
             for k in range(self.n_layers - 1, 0, -1)
         ]
+
+
+class _Folding:
+    """Layers for ``forward_picture``, each (fan_out, fan_in + 1): layer k's weights times the
+    scale of the form below and the gain of its own, its bias times that gain plus the offset
+    below through the weights, W·(o + s·g) + b = (s·W)·g + (b + o·ΣW). One multiply by a
+    kept vector, a product per layer with an offset below, one cast."""
+
+    def __init__(self, network: Network, forms: list[PictureForm], dtype: np.dtype) -> None:
+        self.factors = np.ones_like(network.params)
+        self.offsets: list[tuple[int, Array]] = []  # (layer, offset·gain·1): ·W gives o·γ·ΣW
+        scale, offset = 1.0, 0.0  # of the form below; the input has none
+        for k, layer in enumerate(network._views(self.factors)):
+            gain = forms[k].gain if k < len(forms) else 1.0
+            layer[:-1] = scale * gain
+            layer[-1] = gain
+            if offset != 0.0:
+                self.offsets.append((k, np.full(network.sizes[k], offset * gain)))
+            if k < len(forms):
+                scale, offset = forms[k].scale, forms[k].offset
+        self.folded = np.empty_like(network.params)
+        self.biases = [layer[-1] for layer in network._views(self.folded)]
+        self.cast = self.folded if dtype == self.folded.dtype else np.empty(len(self.folded), dtype)
+        self.layers = [layer.T for layer in network._views(self.cast)]
+
+    def fold(self, network: Network) -> list[Array]:
+        np.multiply(network.params, self.factors, out=self.folded)
+        for k, ones in self.offsets:
+            self.biases[k] += _dot(ones, network.weights[k])
+        if self.cast is not self.folded:
+            np.copyto(self.cast, self.folded)
+        return self.layers
 
 
 InitializerFn = Callable[[int, int, np.random.Generator], tuple[Array, float]]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
+from engine import shading
+from engine.activations import ACTIVATIONS, Activation
+from engine.features import feature_matrix
 from engine.frames import SHADES, grid_points, quantize
 from engine.history import History
 from engine.metrics import Metrics
+from engine.trainer import Trainer
 from tests.engine.helpers import make_trainer
+
+ROUTES = ("tanh", "exp")  # how tanh-like picture forms go: NumPy's tanh, or exp (AVX2 CPUs)
+OFF_SHADE_SHARE = 0.001  # float32 may put a pixel within ~1e-6 of a shade's edge one shade over
 
 
 def test_grid_runs_left_to_right_and_top_down() -> None:
@@ -70,3 +79,129 @@ def test_history_thins_old_points_and_keeps_recent_ones() -> None:
 def test_any_resolution(resolution: int) -> None:
     frame = make_trainer().frame(resolution=resolution, thumbnail=7)
     assert frame.arrays["output"].shape == (resolution, resolution)
+
+
+@pytest.fixture(params=ROUTES)
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a tanh-like picture form can go, whichever this CPU would pick."""
+    chosen: str = request.param
+    monkeypatch.setattr(shading, "tanh_is_fast", lambda: chosen == "tanh")
+    return chosen
+
+
+def assert_same_shades(got: np.ndarray, expected: np.ndarray) -> None:
+    off = np.abs(got.astype(int) - expected.astype(int))
+    assert off.max() <= 1
+    assert np.count_nonzero(off) <= OFF_SHADE_SHARE * off.size, f"{np.count_nonzero(off)} off"
+
+
+def float64_pictures(trainer: Trainer, resolution: int, thumbnail: int) -> dict[str, Any]:
+    """The frame's pictures (but the output's head) from the float64 training forward."""
+    features = trainer.config.data.features
+    net = trainer.network
+    small = net.forward(feature_matrix(grid_points(thumbnail), features))
+    neurons = np.concatenate([a.copy() for a in small.act])
+    full = net.forward(feature_matrix(grid_points(resolution), features))
+    return {
+        "neurons": neurons.reshape(-1, thumbnail, thumbnail),
+        "hidden": np.concatenate(full.act),  # every hidden neuron, (units, R²)
+        "z": full.output.copy(),
+    }
+
+
+def picture_trainer(activation: str, seed: int, **network: Any) -> Trainer:
+    """A trained run, its weights then doubled: saturated, kinked and steep parts in the
+    picture, not only the gentle slopes of a fresh net."""
+    trainer = make_trainer(
+        seed,
+        data={"features": ["x1", "x2", "x1x2", "sin_x1"]},
+        network={"hidden": [8, 8, 8], "activation": activation, **network},
+    )
+    trainer.fit(5)
+    trainer.network.params *= 2.0
+    return trainer
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_float32_pictures_have_the_float64_shades(activation: str, seed: int, route: str) -> None:
+    trainer = picture_trainer(activation, seed)
+    focus = 13  # a neuron of the second hidden layer
+    frame = trainer.frame(resolution=100, thumbnail=20, focus=focus)
+    wide = float64_pictures(trainer, 100, 20)
+    assert_same_shades(frame.arrays["neurons"], quantize(wide["neurons"], levels=SHADES))
+    focused = wide["hidden"][focus].reshape(100, 100)
+    assert_same_shades(frame.arrays["focus"], quantize(focused, levels=SHADES))
+    output = np.tanh(wide["z"][:, 0]).reshape(100, 100)
+    assert_same_shades(frame.arrays["output"], quantize(output, levels=SHADES))
+    assert len(np.unique(frame.arrays["output"])) >= 3  # a picture, not a flat field
+
+
+@pytest.mark.parametrize(
+    ("task", "output", "loss"),
+    [
+        ("binary", "sigmoid", "bce"),
+        ("regression", "linear", "mse"),
+        ("regression", "relu", "mse"),
+        ("regression", "softplus", "mse"),
+        ("regression", "sigmoid", "mse"),
+        ("regression", "tanh", "mse"),
+    ],
+)
+def test_every_output_activation_pictures_in_the_float64_shades(
+    task: str, output: str, loss: str, route: str
+) -> None:
+    dataset = {"binary": "circle", "regression": "reg-plane"}[task]
+    trainer = make_trainer(
+        2,
+        data={"dataset": dataset},
+        network={"hidden": [6, 6], "output_activation": output},
+        training={"loss": loss},
+    )
+    trainer.fit(5)
+    frame = trainer.frame(resolution=60, thumbnail=10)
+    a = trainer.head.activate(float64_pictures(trainer, 60, 10)["z"])[:, 0]
+    if task == "binary":
+        a = 2.0 * a - 1.0  # the probability on the ±1 colour scale
+    expected = quantize(a.reshape(60, 60), frame.ranges["output"], SHADES)
+    assert_same_shades(frame.arrays["output"], expected)
+
+
+def test_multiclass_pictures_show_the_float64_classes(route: str) -> None:
+    trainer = make_trainer(4, data={"dataset": "blobs"}, network={"activation": "gelu"})
+    trainer.fit(5)
+    frame = trainer.frame(resolution=60, thumbnail=10)
+    a = trainer.head.activate(float64_pictures(trainer, 60, 10)["z"])
+    assert_same_shades(frame.arrays["output"], a.argmax(axis=1).reshape(60, 60))
+    confidence = quantize(a.max(axis=1).reshape(60, 60), (0.0, 1.0), SHADES)
+    assert_same_shades(frame.arrays["confidence"], confidence)
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_picture_forms_follow_each_activation_everywhere(activation: str, route: str) -> None:
+    """Far into both tails too, where eᵘ overflows float32: 1e-6 of the value or of 1."""
+    z = np.concatenate([np.linspace(-40, 40, 8001), [-1e4, -200.0, 200.0, 1e4]]).astype(np.float32)
+    expected = ACTIVATIONS[activation](z.astype(np.float64))
+    got = shading.picture_form(ACTIVATIONS[activation])(z)
+    assert got.dtype == np.float32
+    assert np.all(np.abs(got - expected) <= 1e-6 * np.maximum(1.0, np.abs(expected)))
+
+
+def test_an_activation_without_a_form_pictures_through_its_forward() -> None:
+    unknown = Activation("cube", lambda z, out: np.power(z, 3, out), lambda z, a, out: out, "z³")
+    z = np.linspace(-2, 2, 9, dtype=np.float32)
+    assert np.allclose(shading.picture_form(unknown)(z), z**3)
+
+
+def test_pictures_leave_training_alone() -> None:
+    """Frames between epochs (their float32 pass, folded weights, shared buffers) change no
+    training number: the same run with and without them ends bit for bit the same."""
+    for precision in ("float64", "float32"):
+        pictured = make_trainer(5, network={"hidden": [8] * 6}, training={"precision": precision})
+        plain = make_trainer(5, network={"hidden": [8] * 6}, training={"precision": precision})
+        for _ in range(5):
+            pictured.train_epoch()
+            pictured.frame(resolution=30, thumbnail=6, focus=3)
+            plain.train_epoch()
+        assert np.array_equal(pictured.network.params, plain.network.params)
+        assert pictured.metrics() == plain.metrics()
