@@ -1,7 +1,11 @@
 """Engine speed against PyTorch 2.13 CPU eager (1 thread) and scikit-learn, same nets and data.
 
 Run: .venv/bin/python bench/engine.py   (needs `pip install torch==2.13.0 scikit-learn`)
-Prints a table, then `RESULT step_vs_torch=… grid_vs_torch=… scripted_vs_torch=…`, each
+Measures twice: as this CPU runs, then in a subprocess as a CPU without AVX-512 would (many
+classroom servers and laptops): NumPy with its AVX-512 loops disabled
+(NPY_DISABLE_CPU_FEATURES), OpenBLAS on its Haswell (AVX2) kernels, PyTorch and MKL on AVX2.
+On a CPU without AVX-512 both are the same path. Prints a table, then
+`RESULT step_vs_torch=… grid_vs_torch=… scripted_vs_torch=… step_vs_torch_avx2=… …`, each
 PyTorch's time divided by ours (higher is better).
 """
 
@@ -9,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -127,12 +135,13 @@ def bench_sklearn_steps(x: np.ndarray, t: np.ndarray, epochs: int, repeats: int)
 
 
 def bench_grid(torch: object, repeats: int) -> dict[str, float]:
-    """The forward pass that records every neuron over the grid (as PyTorch's below), and
-    beside it the whole frame: that pass plus quantising and the weights."""
+    """The pass that records every neuron over the grid (as PyTorch's below: the frame's
+    float32 picture pass), and beside it the whole frame: that pass plus the output's head,
+    quantising and the weights."""
     ours = playground_trainer()
     ours.frame(resolution=100)  # builds and caches the grid's inputs
     grid_inputs = next(iter(ours._grids.values()))
-    forward = median_time(lambda: ours.network.forward(grid_inputs, augmented=True), repeats)
+    forward = median_time(lambda: ours.network.forward_picture(grid_inputs), repeats)
     frame = median_time(lambda: ours.frame(resolution=100), repeats)
     model = torch_mlp(torch, [2, *PLAYGROUND_NET, 1], "tanh", "tanh")
     points = feature_matrix(grid_points(100), ["x1", "x2"])
@@ -213,25 +222,87 @@ def playground_memory() -> int:
     return current
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke run")
-    args = parser.parse_args()
+def avx2_env() -> dict[str, str]:
+    """The environment of a CPU without AVX-512, for NumPy, OpenBLAS, PyTorch and MKL. NumPy
+    takes only the names of its own dispatch targets that this CPU has (it refuses others)."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # NumPy 1.x
+        from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
+    wide = [
+        name
+        for name in umath.__cpu_dispatch__
+        if (name.startswith("AVX512") or name == "X86_V4") and umath.__cpu_features__.get(name)
+    ]
+    return {
+        "NPY_DISABLE_CPU_FEATURES": " ".join(wide),
+        "OPENBLAS_CORETYPE": "Haswell",
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+    }
+
+
+def path_name(torch: Any) -> str:
+    """Which loops ran: NumPy's float32 tanh, the picture's tanh route, OpenBLAS, PyTorch."""
+    from engine.shading import tanh_is_fast
+
+    numpy_tanh = "?"
+    try:
+        from numpy.lib.introspect import opt_func_info
+
+        numpy_tanh = opt_func_info("^tanh$", "float32")["tanh"]["ff"]["current"]
+    except (ImportError, KeyError):
+        pass
+    blas = "?"
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ",".join(
+            str(i.get("architecture")) for i in threadpool_info() if i["user_api"] == "blas"
+        )
+    except ImportError:
+        pass
+    route = "tanh" if tanh_is_fast() else "exp"
+    cpu = torch.backends.cpu.get_cpu_capability()
+    return f"NumPy tanh {numpy_tanh}, pictures by {route}, OpenBLAS {blas}, torch {cpu}"
+
+
+def measure(quick: bool) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    repeats = 3 if args.quick else 9
+    repeats = 3 if quick else 9
     steps = bench_steps(torch, epochs=4, repeats=repeats)
     grid = bench_grid(torch, repeats=repeats * 5)
-    scripted = bench_scripted(torch, epochs=2 if args.quick else 5)
-    memory = playground_memory()
-    ratios = {
-        "step_vs_torch": steps["torch"] / steps["ours"],
-        "grid_vs_torch": grid["torch"] / grid["ours"],
-        "scripted_vs_torch": scripted["torch"] / scripted["ours"],
+    scripted = bench_scripted(torch, epochs=2 if quick else 5)
+    return {"steps": steps, "grid": grid, "scripted": scripted, "path": path_name(torch)}
+
+
+def measure_avx2(quick: bool) -> dict[str, Any]:
+    """``measure`` in a subprocess that runs as a CPU without AVX-512 (set before import)."""
+    command = [sys.executable, __file__, "--measure-only", *(["--quick"] if quick else [])]
+    done = subprocess.run(
+        command, env={**os.environ, **avx2_env()}, capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def ratios_of(m: dict[str, Any], suffix: str = "") -> dict[str, float]:
+    steps, grid, scripted = m["steps"], m["grid"], m["scripted"]
+    return {
+        f"step_vs_torch{suffix}": steps["torch"] / steps["ours"],
+        f"grid_vs_torch{suffix}": grid["torch"] / grid["ours"],
+        f"scripted_vs_torch{suffix}": scripted["torch"] / scripted["ours"],
     }
-    rows = [
+
+
+def rows_of(m: dict[str, Any]) -> list[tuple[str, float, float, str, str, str]]:
+    steps, grid, scripted = m["steps"], m["grid"], m["scripted"]
+    ratios = ratios_of(m)
+    return [
         (
             "SGD step, [8]×6 tanh, batch 10",
             steps["ours"] * 1e6,
@@ -249,7 +320,7 @@ def main() -> None:
             "≥ 8×",
         ),
         (
-            "  the whole frame (+ quantising, weights)",
+            "  the whole frame (+ head, quantising, weights)",
             grid["frame"] * 1e3,
             grid["torch"] * 1e3,
             "ms",
@@ -265,11 +336,27 @@ def main() -> None:
             "≥ 4×",
         ),
     ]
-    print(f"{'measure':<46} {'ours':>10} {'torch':>10} {'unit':>5}  {'torch ÷ ours':<28} target")
-    for name, ours, theirs, unit, ratio, target in rows:
-        print(f"{name:<46} {ours:>10.3f} {theirs:>10.3f} {unit:>5}  {ratio:<28} {target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke run")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_only:  # the AVX2 subprocess: numbers only, as JSON
+        print(json.dumps(measure(args.quick)))
+        return
+    native = measure(args.quick)
+    avx2 = measure_avx2(args.quick)
+    memory = playground_memory()
+    print(f"{'measure':<48} {'ours':>10} {'torch':>10} {'unit':>5}  {'torch ÷ ours':<28} target")
+    for title, m in (("this CPU", native), ("without AVX-512", avx2)):
+        print(f"-- {title}: {m['path']}")
+        for name, ours, theirs, unit, ratio, target in rows_of(m):
+            print(f"{name:<48} {ours:>10.3f} {theirs:>10.3f} {unit:>5}  {ratio:<28} {target}")
     name = "memory of a playground run (1000 epochs)"
-    print(f"{name:<46} {memory / 1e6:>10.3f} {'':>10} {'MB':>5}  {'':<28} ≤ 2 MB")
+    print(f"{name:<48} {memory / 1e6:>10.3f} {'':>10} {'MB':>5}  {'':<28} ≤ 2 MB")
+    ratios = {**ratios_of(native), **ratios_of(avx2, "_avx2")}
     print(
         "RESULT "
         + " ".join(f"{k}={v:.2f}" for k, v in ratios.items())

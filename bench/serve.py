@@ -4,8 +4,12 @@ Run: .venv/bin/python bench/serve.py [--quick]
 Starts `nnplayground serve` on 127.0.0.1 (worker processes, one per core), opens real
 websocket clients, and in the same run measures the bare engine producing the same frames
 with no server: the flat-out comparison runs in rounds, served then bare, and reports the
-median ratio. Prints a table, then
-`RESULT runs_at_20fps=… served_over_bare=… broadcast_delivered=… frame_bytes_vs_json=…`.
+median ratio. The knee (runs held at 20 fps) is searched level by level, then bisected, and set
+against what the bare engine can feed: knee_over_capacity = knee ÷ (bare frames/s ÷ 20).
+Knee and capacity are measured twice: as this CPU runs, then in a subprocess (its server and
+workers inherit the setting) as a CPU without AVX-512 would (see bench/engine.py). Prints a
+table, then `RESULT runs_at_20fps=… served_over_bare=… broadcast_delivered=…
+frame_bytes_vs_json=… knee_over_capacity=… runs_at_20fps_avx2=… knee_over_capacity_avx2=…`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import signal
@@ -31,6 +36,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.engine import avx2_env  # noqa: E402
 from engine import ExperimentConfig, Trainer  # noqa: E402
 from engine.batch import batch_key, train_epochs  # noqa: E402
 from server.wire import encode_frame  # noqa: E402
@@ -319,25 +325,80 @@ def frame_sizes() -> tuple[int, int]:
 # -- the report ----------------------------------------------------------------------------
 
 
-async def bench_server(
-    port: int, server: int, levels: list[int], workers: int, seconds: float
-) -> dict[str, Any]:
-    knee_rows = []
-    for n in levels:  # up to the first level past 100 that is not sustained: the knee
+async def find_knee(port: int, levels: list[int], seconds: float) -> list[dict[str, float]]:
+    """Levels up to the first one past 100 not sustained, then bisection between the most
+    runs sustained and the fewest above them not, to within 4 % (at least 2 runs)."""
+    rows: list[dict[str, float]] = []
+
+    async def probe(n: int) -> bool:
         row = await measure_runs(port, n, seconds)
-        knee_rows.append(row)
+        rows.append(row)
         print(
             f"  {n:>4} runs at 20 fps: p99 gap {row['p99'] * 1e3:7.1f} ms, "
             f"{row['fps']:7.1f} frames/s delivered ({row['delivered']:.0%})",
             flush=True,
         )
-        if n >= 100 and not sustained(row):
+        return sustained(row)
+
+    for n in levels:
+        if not await probe(n) and n >= 100:
             break
+    held = max((r["n"] for r in rows if sustained(r)), default=0)
+    above = [r["n"] for r in rows if r["n"] > held and not sustained(r)]
+    failed = min(above, default=None)
+    while failed is not None and failed - held > max(2, held // 25):
+        middle = (held + failed) // 2
+        held, failed = (middle, failed) if await probe(int(middle)) else (held, middle)
+    return rows
+
+
+def knee_of(rows: list[dict[str, float]]) -> int:
+    return max((int(row["n"]) for row in rows if sustained(row)), default=0)
+
+
+async def bench_server(
+    port: int, server: int, levels: list[int], workers: int, seconds: float, *, full: bool = True
+) -> dict[str, Any]:
+    """``full=False``: the knee and the flat-out rounds only (the AVX2 pass)."""
+    knee_rows = await find_knee(port, levels, seconds)
     saturated = await measure_saturated(port, server, FLAT_OUT, workers, seconds)
     for served, bare in saturated["rounds"]:
         print(f"  flat out: served {served:7.1f}, bare {bare:7.1f} frames/s", flush=True)
-    broadcast = await measure_broadcast(port, 100, 5, seconds)
+    broadcast = await measure_broadcast(port, 100, 5, seconds) if full else math.nan
     return {"knee": knee_rows, "saturated": saturated, "broadcast": broadcast}
+
+
+def run_bench(args: argparse.Namespace, *, full: bool = True) -> dict[str, Any]:
+    """Start the server, measure, stop it."""
+    seconds = 4.0 if args.quick else 8.0
+    levels = [10, 50, 100] if args.quick else [10, 25, 50, 75, 100, 125, 150, 175, 200]
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        print(f"server: {args.workers} worker processes, port {port}", flush=True)
+        return asyncio.run(bench_server(port, server.pid, levels, args.workers, seconds, full=full))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
+
+
+def run_avx2(args: argparse.Namespace) -> dict[str, Any]:
+    """Knee and capacity in a subprocess running as a CPU without AVX-512: this script with
+    ``--measure-only``, its server and bare workers inheriting the environment."""
+    command = [sys.executable, __file__, "--measure-only", "--workers", str(args.workers)]
+    command += ["--nets", args.nets, *(["--quick"] if args.quick else [])]
+    done = subprocess.run(
+        command,
+        env={**os.environ, **avx2_env()},
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.strip().splitlines()
+    print("\n".join("  avx2" + line for line in lines[:-1]), flush=True)
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 def main() -> None:
@@ -350,26 +411,36 @@ def main() -> None:
         default="mix",
         help="mix: [4,2], [8,8], [8]×4 and [8]×6 in turn; tf: TF Playground's default [4,2] only",
     )
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     NETS[:] = NET_MIXES[args.nets]
-    seconds = 4.0 if args.quick else 8.0
-    levels = [10, 50, 100] if args.quick else [10, 25, 50, 75, 100, 125, 150, 175, 200]
-    port = free_port()
-    server = start_server(port, args.workers)
-    try:
-        print(f"server: {args.workers} worker processes, port {port}", flush=True)
-        results = asyncio.run(bench_server(port, server.pid, levels, args.workers, seconds))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(15)
+    if args.measure_only:  # the AVX2 subprocess: knee and flat-out rounds, as JSON
+        print(json.dumps(run_bench(args, full=False)))
+        return
+    started = time.monotonic()
+    results = run_bench(args)
+    native_minutes = (time.monotonic() - started) / 60
+    results["avx2"] = run_avx2(args)
+    print(
+        f"bench time: {native_minutes:.1f} min this CPU, "
+        f"{(time.monotonic() - started) / 60 - native_minutes:.1f} min without AVX-512",
+        flush=True,
+    )
     report(results, FLAT_OUT)
+
+
+def knee_and_capacity(results: dict[str, Any]) -> tuple[int, float, float]:
+    """The knee, the bare engine's frames/s (median of the rounds), knee ÷ (that ÷ 20)."""
+    knee = knee_of(results["knee"])
+    bare = statistics.median(bare for _, bare in results["saturated"]["rounds"])
+    return knee, bare, knee / (bare / FPS)
 
 
 def report(results: dict[str, Any], most: int) -> None:
     """The table, then the RESULT line."""
     binary, naive = frame_sizes()
-    ok = [row["n"] for row in results["knee"] if sustained(row)]
-    knee = max(ok) if ok else 0
+    knee, bare, over = knee_and_capacity(results)
+    knee2, bare2, over2 = knee_and_capacity(results["avx2"])
     rounds = results["saturated"]["rounds"]
     cores = results["saturated"]["cores"]
     ratio = statistics.median(served / bare for served, bare in rounds)
@@ -378,10 +449,13 @@ def report(results: dict[str, Any], most: int) -> None:
         "served_over_bare": ratio,
         "broadcast_delivered": results["broadcast"],
         "frame_bytes_vs_json": binary / naive,
+        "knee_over_capacity": over,
+        "runs_at_20fps_avx2": knee2,
+        "knee_over_capacity_avx2": over2,
     }
     print()
     print(f"{'measure':<58} {'value':>12}  target")
-    for row in results["knee"]:
+    for row in sorted(results["knee"], key=lambda row: row["n"]):
         mark = "sustained" if sustained(row) else "not sustained"
         name = f"{row['n']} runs × 1 viewer at 20 fps: p99 gap (ms) / delivered"
         print(
@@ -389,6 +463,12 @@ def report(results: dict[str, Any], most: int) -> None:
             f"  ≤ 150 / ≥ 95 % ({mark})"
         )
     print(f"{'runs sustained at 20 fps (the knee)':<58} {knee:>12}  ≥ 100")
+    for label, (n, frames, share) in (
+        ("this CPU", (knee, bare, over)),
+        ("without AVX-512", (knee2, bare2, over2)),
+    ):
+        name = f"{label}: knee / bare engine's runs at 20 fps"
+        print(f"{name:<58} {n:>4} / {frames / FPS:>5.1f}  ratio {share:.2f}  ≥ 0.9")
     for k, (served, bare) in enumerate(rounds, 1):
         name = f"round {k}: {most} runs flat out, served / bare frames/s"
         print(f"{name:<58} {served:>5.0f} / {bare:>4.0f}  ratio {served / bare:.3f}")

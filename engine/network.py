@@ -76,7 +76,8 @@ class PictureTrace:
     output: Array
 
     def act(self, layer: int, index: Any = ()) -> Array:
-        """Hidden layer ``layer``'s activation at ``index`` of its (units, B) array (fresh)."""
+        """Hidden layer ``layer``'s activation at ``index`` of its (units, B) array (fresh, or
+        a view of the work buffer where the form has no affine step)."""
         return self.forms[layer].finish(self.hidden[layer][index])
 
 

@@ -37,15 +37,16 @@ class PictureForm:
     offset: float = 0.0
 
     def finish(self, g: Array) -> Array:
-        """core's output -> f (a fresh array)."""
+        """core's output -> f: a fresh array, or ``g`` itself where the form has no affine
+        step (callers copy or quantise it anyway)."""
         if self.scale == 1.0 and self.offset == 0.0:
-            return g.copy()
+            return g
         out: Array = g * self.scale
         out += self.offset
         return out
 
     def __call__(self, z: Array) -> Array:
-        """f(z), a fresh array."""
+        """f(z), a fresh array (z is not touched)."""
         u: Array = z * self.gain
         with np.errstate(over="ignore"):  # eᵘ → inf in 1/(1 + eᵘ): the limit, 0, is right
             return self.finish(self.core(u, np.empty_like(u)))
