@@ -280,11 +280,16 @@ def measure(quick: bool) -> dict[str, Any]:
     return {"steps": steps, "grid": grid, "scripted": scripted, "path": path_name(torch)}
 
 
-def measure_avx2(quick: bool) -> dict[str, Any]:
-    """``measure`` in a subprocess that runs as a CPU without AVX-512 (set before import)."""
+def measure_in_child(quick: bool, env: dict[str, str]) -> dict[str, Any]:
+    """``measure`` in a subprocess with ``env`` (set before NumPy loads) and one BLAS/OpenMP
+    thread, as PyTorch here and as the server's workers: a second BLAS thread on a shared
+    core made our small matmuls stall for milliseconds behind other libraries' threads."""
     command = [sys.executable, __file__, "--measure-only", *(["--quick"] if quick else [])]
+    one_thread = {
+        name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    }
     done = subprocess.run(
-        command, env={**os.environ, **avx2_env()}, capture_output=True, text=True, check=True
+        command, env={**os.environ, **one_thread, **env}, capture_output=True, text=True, check=True
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -346,8 +351,8 @@ def main() -> None:
     if args.measure_only:  # the AVX2 subprocess: numbers only, as JSON
         print(json.dumps(measure(args.quick)))
         return
-    native = measure(args.quick)
-    avx2 = measure_avx2(args.quick)
+    native = measure_in_child(args.quick, {})
+    avx2 = measure_in_child(args.quick, avx2_env())
     memory = playground_memory()
     print(f"{'measure':<48} {'ours':>10} {'torch':>10} {'unit':>5}  {'torch ÷ ours':<28} target")
     for title, m in (("this CPU", native), ("without AVX-512", avx2)):
