@@ -66,25 +66,38 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "NNPG_PORT": str(port),
-        "NNPG_WORKERS": str(workers),
-        "NNPG_MAX_RUNS": "2000",
-        "NNPG_CREATES_PER_MINUTE": "100000",
-        "NNPG_MAX_RUNS_PER_CLIENT": "2000",  # every bench client is 127.0.0.1
-        "NNPG_MAX_VIEWERS": "500",
-    }
+RAISED_LIMITS = {  # the scale bench measures throughput, not the per-client limits
+    "NNPG_MAX_RUNS": "2000",
+    "NNPG_CREATES_PER_MINUTE": "100000",
+    "NNPG_MAX_RUNS_PER_CLIENT": "2000",  # every bench client is 127.0.0.1
+    "NNPG_MAX_VIEWERS": "500",
+}
+
+
+def start_server(
+    port: int,
+    workers: int | None,
+    settings: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """`nnplayground serve` on 127.0.0.1:``port`` with ``workers`` worker processes (None:
+    serve's default, one per core) and these NNPG_ ``settings`` (default: raised limits);
+    its output goes to ``log``. Returns once it answers."""
+    env = {**os.environ, **(RAISED_LIMITS if settings is None else settings)}
+    if workers is not None:
+        env["NNPG_WORKERS"] = str(workers)
+    out = log.open("wb") if log else None
     server = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve"],
+        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
+    if out:
+        out.close()  # the server holds its own copy
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
                 return server
