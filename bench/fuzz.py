@@ -1,10 +1,15 @@
-"""Schemathesis over every operation of the real server's OpenAPI schema.
+"""Schemathesis over every operation of the real server's OpenAPI schema, and generated
+messages over the run's websocket.
 
 Run: .venv/bin/python bench/fuzz.py [--examples 1000]
 Starts the app (uvicorn on 127.0.0.1, one worker process), aims `--examples` generated
 requests at each operation (half of those naming a run get a real run's id), and checks
-each response: no server error, and body and content type as the schema says. Prints a
-table per operation, then `RESULT cases=… operations=… failing_operations=… failure_rate=…`.
+each response: no server error, and body and content type as the schema says. Then as many
+generated client messages (``fuzz_ws``: every message shape, view with focus and resolution,
+step with epochs or batches, weight edits, at and past their bounds, and garbage) go to live
+runs over their owners' sockets, the socket's rate limit and strikes lifted so that every
+message is handled. Prints a table per operation (the websocket is one), then
+`RESULT cases=… operations=… failing_operations=… failure_rate=…`.
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ import argparse
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from fuzz_ws import fuzz_stream  # noqa: E402
 
 from server.settings import Settings  # noqa: E402
 from tests.conftest import serve_in_thread  # noqa: E402
@@ -28,18 +37,30 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=1000, help="cases per operation")
     parser.add_argument("--only", default="", help="operations whose 'METHOD path' has this")
     args = parser.parse_args()
-    settings = Settings(workers=1, max_runs=5000, creates_per_minute=1_000_000, database=":memory:")
+    settings = Settings(
+        workers=1,
+        max_runs=5000,
+        creates_per_minute=1_000_000,
+        database=":memory:",
+        message_rate=1e6,  # every generated message is handled, none refused for its rate
+        message_burst=1_000_000,
+        max_strikes=1_000_000,
+    )
     rows, failing = [], []
     with serve_in_thread(settings) as url:
         pool = Pool(url)
         pool.fill()
-        for operation in operations(url):
-            name = f"{operation.method.upper()} {operation.path}"
+        checks: list[tuple[str, Callable[[int], int]]] = [
+            (f"{operation.method.upper()} {operation.path}", partial(fuzz, operation, pool))
+            for operation in operations(url)
+        ]
+        checks.append(("WS /api/runs/{run_id}/stream", partial(fuzz_stream, url)))
+        for name, run in checks:
             if args.only not in name:
                 continue
             started = time.monotonic()
             try:
-                count, verdict = fuzz(operation, pool, args.examples), "ok"
+                count, verdict = run(args.examples), "ok"
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # a failure (an exception group): report, go on
