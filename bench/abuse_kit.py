@@ -210,7 +210,7 @@ def detail_of(response: httpx.Response) -> str | None:
     except json.JSONDecodeError:
         return None
     detail = body.get("detail") if isinstance(body, dict) else None
-    return None if detail is None else json.dumps(detail)[:160]
+    return None if detail is None else json.dumps(detail, ensure_ascii=False)[:160]
 
 
 def p99_ms(gaps: list[float]) -> float:

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 import numpy as np
-from abuse_kit import BIG_NET, TALLY, MemoryWatch, Outcome, Served, create, settled
+from abuse_kit import BIG_NET, TALLY, MemoryWatch, Outcome, Served, create, detail_of, settled
+from pydantic import ValidationError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
@@ -139,32 +140,58 @@ NORMAL_EPOCHS = 40
 REGRESSION_ROWS = [(round(-5 + 0.25 * i, 2), round(3 - 0.15 * i, 2)) for i in range(40)]
 
 
-def bad_csv() -> tuple[str, int]:
-    """A regression CSV whose one huge label (1e200) lands in the test split, and the seed
-    that puts it there."""
+def bad_csv(label: str) -> tuple[str, int]:
+    """A regression CSV with one row's label ``label``, and a seed that puts that row in the
+    test split (0 if the config is refused here already: the server will refuse it too)."""
     rows = [f"{a},{b},{a * 0.3 - b * 0.2 + 0.05:.3f}" for a, b in REGRESSION_ROWS]
-    rows[7] = f"{REGRESSION_ROWS[7][0]},{REGRESSION_ROWS[7][1]},1e200"
+    rows[7] = f"{REGRESSION_ROWS[7][0]},{REGRESSION_ROWS[7][1]},{label}"
     text = "x1,x2,label\n" + "\n".join(rows) + "\n"
-    data = ExperimentConfig.model_validate({"data": {"dataset": "csv", "csv": text}}).data
+    try:
+        data = ExperimentConfig.model_validate({"data": {"dataset": "csv", "csv": text}}).data
+    except ValidationError:
+        return text, 0
     points = data.user_dataset()
     assert points is not None
     for seed in range(100):  # a run's split is the first draw of its seed's generator
-        if split(points, data.train_ratio, np.random.default_rng(seed)).test.y.max() > 1e199:
+        test = split(points, data.train_ratio, np.random.default_rng(seed)).test.y
+        if abs(test).max() >= abs(float(label)):
             return text, seed
-    raise RuntimeError("no seed puts the huge label in the test split")
+    raise RuntimeError("no seed puts the odd label in the test split")
 
 
-def bad_bodies() -> dict[str, dict[str, Any]]:
-    text, seed = bad_csv()
+FAILS = ("failed",)  # with an error saying why
+ANY_END = ("succeeded", "diverged", "failed")
+
+
+def bad_bodies() -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
+    """Each bad body, and the ends allowed when it is not refused."""
+    huge, seed = bad_csv("1e200")
+    bound, bound_seed = bad_csv("-1e6")
     points = [[a, b, 0.5] for a, b in REGRESSION_ROWS[:20]]
+    train = {"max_epochs": NORMAL_EPOCHS}
     return {
-        "csv test label 1e200": {"config": {"seed": seed, "data": {"dataset": "csv", "csv": text}}},
-        "points x1=1e200": {
-            "config": {"data": {"dataset": "points", "points": [[1e200, 0, 1], *points]}}
-        },
-        "points label 1e300": {
-            "config": {"data": {"dataset": "points", "points": [[0, 0, 1e300], *points]}}
-        },
+        "csv test label 1e200": (
+            {"config": {"seed": seed, "data": {"dataset": "csv", "csv": huge}, "training": train}},
+            FAILS,
+        ),
+        "points x1=1e200": (
+            {"config": {"data": {"dataset": "points", "points": [[1e200, 0, 1], *points]}}},
+            FAILS,
+        ),
+        "points label 1e300": (
+            {"config": {"data": {"dataset": "points", "points": [[0, 0, 1e300], *points]}}},
+            FAILS,
+        ),
+        "csv test label -1e6 (the bound)": (
+            {
+                "config": {
+                    "seed": bound_seed,
+                    "data": {"dataset": "csv", "csv": bound},
+                    "training": train,
+                }
+            },
+            ANY_END,
+        ),
     }
 
 
@@ -185,12 +212,12 @@ async def bad_row(served: Served) -> Outcome:
         for i in range(NORMAL_RUNS):
             body = {"config": {"seed": i, "training": {"max_epochs": NORMAL_EPOCHS}}}
             normal.append(await create(http, body))
-            if i % 3 == 1 and bodies:
-                name, body = bodies.pop()
-                bad[name] = await http.post("/api/runs", json=body)
+            if i % 2 and bodies:
+                name, (body, ends) = bodies.pop()
+                bad[name] = (await http.post("/api/runs", json=body), ends)
         await _check_bad(http, bad, out)
         rows = await _check_normal(http, normal, out)
-        target = next((r.json()["id"] for r in bad.values() if r.status_code == 201), None)
+        target = next((r.json()["id"] for r, _ in bad.values() if r.status_code == 201), None)
         leaked = await _visits(served, http, target or normal[0]["id"], 200)
     out.lost_rows = NORMAL_RUNS * (NORMAL_EPOCHS + 1) - rows
     out.server_errors = len(TALLY.errors) - before
@@ -205,19 +232,22 @@ async def bad_row(served: Served) -> Outcome:
     return out
 
 
-async def _check_bad(http: httpx.AsyncClient, bad: dict[str, httpx.Response], out: Outcome) -> None:
-    for name, response in bad.items():
+async def _check_bad(
+    http: httpx.AsyncClient, bad: dict[str, tuple[httpx.Response, tuple[str, ...]]], out: Outcome
+) -> None:
+    for name, (response, ends) in bad.items():
         if response.status_code == 422:
-            out.check(True, f"{name}: 422")
+            out.check(True, f"{name}: 422 {detail_of(response)}")
             continue
         if response.status_code != 201:
             out.check(False, "", f"{name}: {response.status_code} {response.text[:120]}")
             continue
         run = await settled(http, response.json()["id"])
         summary = json.dumps(run.get("summary", {}).get("latest"))[:100]
+        clear = run["status"] in ends and (run["status"] != "failed" or bool(run.get("error")))
         out.check(
-            run["status"] == "failed" and bool(run.get("error")),
-            f"{name}: accepted, then failed: {run.get('error')!r}",
+            clear,
+            f"{name}: accepted, ended {run['status']} {run.get('error') or ''}".rstrip(),
             f"{name}: accepted (201), ended {run['status']!r}, error {run.get('error')!r}, "
             f"latest row {summary}",
         )
