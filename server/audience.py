@@ -8,6 +8,7 @@ view is not drawn gets the nearest that is: its resolution without the focus, or
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 
@@ -15,23 +16,49 @@ from server.protocol import DEFAULT_VIEW, MAX_VIEWS, ViewKey, Watch
 from server.run import Run
 from server.viewers import Viewer
 
+# Multiply-adds a run's frame may cost its worker, all views together (about 15-30 ms here):
+# a big network's pictures are drawn coarser, and its viewers share fewer views, so no
+# viewer's choice of resolution or focus can hold up the other runs on the worker.
+FRAME_BUDGET = 5e8
+MIN_RESOLUTION = 10
 
-def choose_views(viewers: Iterable[Viewer]) -> tuple[ViewKey, ...]:
-    """The views to draw for these viewers, most important first (none when nobody watches)."""
+
+def max_resolution(parameters: int) -> int:
+    """The finest grid one view of a network with ``parameters`` weights may be drawn at."""
+    return max(MIN_RESOLUTION, int(math.sqrt(FRAME_BUDGET / max(parameters, 1))))
+
+
+def capped(view: ViewKey, parameters: int) -> ViewKey:
+    return ViewKey(min(view.resolution, max_resolution(parameters)), view.focus)
+
+
+def choose_views(viewers: Iterable[Viewer], parameters: int = 0) -> tuple[ViewKey, ...]:
+    """The views to draw for these viewers, most important first (none when nobody watches),
+    within ``FRAME_BUDGET`` for a network of ``parameters`` weights."""
     viewers = list(viewers)
     if not viewers:
         return ()
     wanted = Counter(viewer.view for viewer in viewers)
-    first = sorted({viewer.view for viewer in viewers if viewer.can_control})
-    rest = sorted(wanted, key=lambda view: (-wanted[view], view))
+    first = sorted({viewer.view for viewer in viewers if viewer.can_control}, key=_order)
+    rest = sorted(wanted, key=lambda view: (-wanted[view], *_order(view)))
     chosen: list[ViewKey] = []
+    spent, pixel = 0.0, max(parameters, 1)
     for view in [*first, *rest]:
-        if view not in chosen and len(chosen) < MAX_VIEWS:
+        fits = not chosen or spent + view.resolution**2 * pixel <= FRAME_BUDGET
+        if view not in chosen and len(chosen) < MAX_VIEWS and fits:
             chosen.append(view)
-    plain = ViewKey(chosen[0].resolution)
-    if plain not in chosen:  # the fallback for viewers left out: the first view, unfocused
-        chosen[-1 if len(chosen) == MAX_VIEWS else len(chosen) :] = [plain]
+            spent += view.resolution**2 * pixel
+    plain = ViewKey(chosen[0].resolution)  # for viewers left out: the first view, unfocused
+    if plain not in chosen and len(chosen) > 1:
+        chosen[-1] = plain
+    elif plain not in chosen and spent + plain.resolution**2 * pixel <= FRAME_BUDGET:
+        chosen.append(plain)
     return tuple(chosen)
+
+
+def _order(view: ViewKey) -> tuple[int, int]:
+    """A fixed order of views (an unfocused one first), so equal wishes pick equal views."""
+    return (view.resolution, -1 if view.focus is None else view.focus)
 
 
 def shown_view(view: ViewKey, drawn: tuple[ViewKey, ...]) -> ViewKey:

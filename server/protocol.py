@@ -23,7 +23,7 @@ from server.schemas import RunStatus
 MAX_VIEWS = 4  # distinct views drawn for one run; more viewers share the nearest of them
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class ViewKey:
     """What one frame shows: the output grid's resolution and the focused neuron, if any."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -56,6 +57,11 @@ class Run:
     features: bytes | None = None
     dataset: str | None = None
     _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
+
+    @functools.cached_property
+    def parameters(self) -> int:
+        """The network's size: what its pictures cost to draw."""
+        return self.body.config.n_parameters()
 
     @property
     def live(self) -> bool:

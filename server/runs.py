@@ -17,7 +17,7 @@ import time
 
 from engine.config import ExperimentConfig
 from server import protocol as p
-from server.audience import choose_views, latest_frame, watch_command
+from server.audience import capped, choose_views, latest_frame, watch_command
 from server.clients import Bucket
 from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
@@ -230,6 +230,7 @@ class RunManager:
             raise CapacityError(f"the run has its maximum of {self.settings.max_viewers} viewers")
         bucket = Bucket(self.settings.message_rate, self.settings.message_burst)
         viewer = Viewer(can_control, bucket, fps=self.settings.default_fps, client=client)
+        viewer.view = capped(viewer.view, run.parameters)
         first = [m for m in (run.dataset, run.features) if m]
         first += [run.status_message(), self._history_message(run)]
         for message in first:
@@ -262,7 +263,8 @@ class RunManager:
         focus = viewer.view.focus
         if view.focus is not None:  # -1: none
             focus = view.focus if view.focus >= 0 else None
-        viewer.view = p.ViewKey(view.resolution or viewer.view.resolution, focus)
+        wanted = p.ViewKey(view.resolution or viewer.view.resolution, focus)
+        viewer.view = capped(wanted, run.parameters)
         self._views_changed(run)
         latest = latest_frame(run, viewer.view)  # the best drawn already; its own comes next
         if latest:
@@ -270,7 +272,7 @@ class RunManager:
 
     def _views_changed(self, run: Run) -> None:
         """Tell the worker when what it must draw changes (and only then)."""
-        views = choose_views(run.viewers)
+        views = choose_views(run.viewers, run.parameters)
         fps = max((viewer.fps for viewer in run.viewers), default=self.settings.default_fps)
         for viewer in run.viewers:  # the run draws at the fastest rate: slower ones skip
             viewer.interval = 0.0 if viewer.fps >= fps else 1.0 / viewer.fps

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server import protocol as p
+from server.audience import FRAME_BUDGET
 from server.settings import Settings
 from server.store import Store
 from tests.conftest import serve_in_thread
@@ -197,3 +198,19 @@ def test_only_a_viewer_slower_than_its_run_skips_frames(client: TestClient) -> N
         slow.send_json({"type": "view", "fps": 5})
         viewers = manager.runs[run["id"]].viewers
         wait_for(lambda: sorted(v.interval for v in viewers) == [0.0, 0.2])
+
+
+def test_a_viewer_cannot_make_a_big_runs_pictures_hold_up_the_worker(client: TestClient) -> None:
+    """One anonymous viewer asking for resolution 200 and a focus on a 100k-weight network
+    made one frame ~70 ms and a neighbour's p99 gap ~400 ms: a frame's cost is bounded."""
+    big = create(client, network={"hidden": [256, 256, 128]})
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    run = manager.runs[big["id"]]
+    with connect(client, big) as owner, connect(client, big, token=False) as student:
+        next_of(owner, "frame")
+        student.send_json({"type": "view", "resolution": 200, "focus": 300})
+        wait_for(lambda: any(v.view.focus == 300 for v in run.viewers))
+        cost = sum(view.resolution**2 for view in run.views) * run.parameters
+        assert cost <= FRAME_BUDGET
+        _, arrays = next_of(student, "frame")
+        assert arrays["output"].shape[0] < 200
