@@ -290,7 +290,9 @@ class RunManager:
 
     def _set_status(self, run: Run, report: p.Status) -> None:
         self.store.update_run(run.id, **run.status_changes(report))
-        self._broadcast(run, run.status_message())
+        message = run.status_message()
+        for viewer in run.viewers:  # after the frame of where it stands, if one is unsent
+            viewer.offer_message(message, after_frame=True)
 
     def _end_here(self, run: Run, status: RunStatus, error: str) -> None:
         """End a run the worker no longer trains (stopped, evicted, or its worker died)."""

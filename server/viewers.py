@@ -70,9 +70,14 @@ class Viewer:
         self._frame = frame
         self._ready.set()
 
-    def offer_message(self, message: str | bytes | Close) -> None:
+    def offer_message(self, message: str | bytes | Close, after_frame: bool = False) -> None:
+        """Queue ``message``; ``after_frame``: a frame still unsent goes first (a status says
+        where the run stands, and the picture of that moment must be there before it)."""
         if self.closing and not isinstance(message, Close):
             return
+        if after_frame and self._frame is not None:
+            self._messages.append(self._frame)
+            self._frame = None
         self._messages.append(message)
         self._ready.set()
 

@@ -262,3 +262,18 @@ def test_a_store_that_cannot_write_loses_nothing_and_the_sweeper_lives_on() -> N
         assert epochs == list(range(41))
         idle = create(client)  # the sweeper still evicts idle runs
         wait_for(lambda: idle["id"] not in client.app.state.manager.runs)  # type: ignore[attr-defined]
+
+
+def test_a_status_never_overtakes_the_frame_of_the_moment_it_reports() -> None:
+    """The page showed Play at epoch 42 and then the frame of epoch 43 arrived: the status
+    went out before the unsent frame that the worker had delivered first."""
+
+    async def scenario() -> list[str | bytes]:
+        viewer = Viewer(can_control=False, bucket=Bucket(1, 1))
+        viewer.offer_frame(b"frame of epoch 43")
+        viewer.offer_message('{"type": "status", "epoch": 43}', after_frame=True)
+        return [await viewer.next(), await viewer.next()]  # type: ignore[list-item]
+
+    with ThreadPoolExecutor(1) as thread:
+        sent = thread.submit(anyio.run, scenario).result()
+    assert sent == [b"frame of epoch 43", '{"type": "status", "epoch": 43}']
