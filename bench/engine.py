@@ -3,7 +3,8 @@
 Run: .venv/bin/python bench/engine.py   (needs `pip install torch==2.13.0 scikit-learn`)
 Measures twice: as this CPU runs, then in a subprocess as a CPU without AVX-512 would (many
 classroom servers and laptops): NumPy with its AVX-512 loops disabled
-(NPY_DISABLE_CPU_FEATURES), OpenBLAS on its Haswell (AVX2) kernels, PyTorch and MKL on AVX2.
+(NPY_DISABLE_CPU_FEATURES), numba compiling for Haswell without AVX-512 (the picture pass),
+OpenBLAS on its Haswell (AVX2) kernels, PyTorch and MKL on AVX2.
 On a CPU without AVX-512 both are the same path. Prints a table, then
 `RESULT step_vs_torch=… grid_vs_torch=… scripted_vs_torch=… step_vs_torch_avx2=… …`, each
 PyTorch's time divided by ours (higher is better).
@@ -212,7 +213,11 @@ def bench_scripted(torch: object, epochs: int) -> dict[str, float]:
 
 def playground_memory() -> int:
     """Bytes a playground-size run holds after 1000 epochs and a frame: data, network,
-    optimizer, work buffers, history."""
+    optimizer, work buffers, history. Not the compiled picture pass: one per process, shared
+    by every run (loaded first)."""
+    from engine import kernels
+
+    kernels.warm()
     tracemalloc.start()
     trainer = Trainer(ExperimentConfig(seed=0))
     trainer.fit(1000)
@@ -236,6 +241,7 @@ def avx2_env() -> dict[str, str]:
     ]
     return {
         "NPY_DISABLE_CPU_FEATURES": " ".join(wide),
+        **numba_avx2_env(),
         "OPENBLAS_CORETYPE": "Haswell",
         "ATEN_CPU_CAPABILITY": "avx2",
         "MKL_ENABLE_INSTRUCTIONS": "AVX2",
@@ -243,8 +249,19 @@ def avx2_env() -> dict[str, str]:
     }
 
 
+def numba_avx2_env() -> dict[str, str]:
+    """numba (the compiled picture pass) compiling for this CPU with its AVX-512 turned off,
+    tuned for Haswell (the first AVX2 CPU)."""
+    from llvmlite import binding
+
+    features = binding.get_host_cpu_features().flatten().split(",")
+    off = [f"-{f[1:]}" if f[1:].startswith("avx512") else f for f in features if f]
+    return {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": ",".join(off)}
+
+
 def path_name(torch: Any) -> str:
-    """Which loops ran: NumPy's float32 tanh, the picture's tanh route, OpenBLAS, PyTorch."""
+    """Which loops ran: NumPy's float32 tanh, the picture pass, OpenBLAS, PyTorch."""
+    from engine import kernels
     from engine.shading import tanh_is_fast
 
     numpy_tanh = "?"
@@ -263,7 +280,9 @@ def path_name(torch: Any) -> str:
         )
     except ImportError:
         pass
-    route = "tanh" if tanh_is_fast() else "exp"
+    route = "numba " + (os.environ.get("NUMBA_CPU_NAME") or "host")
+    if not kernels.AVAILABLE:
+        route = "NumPy by " + ("tanh" if tanh_is_fast() else "exp")
     cpu = torch.backends.cpu.get_cpu_capability()
     return f"NumPy tanh {numpy_tanh}, pictures by {route}, OpenBLAS {blas}, torch {cpu}"
 

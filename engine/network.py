@@ -21,6 +21,7 @@ Training never takes it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from engine import kernels
 from engine.activations import Activation
-from engine.shading import PictureForm, picture_form
+from engine.shading import PictureForm, picture_forms
 
 Array = np.ndarray
 MAX_CACHED_SHAPES = 8
@@ -87,6 +89,7 @@ class _Buffers:
 
     def __init__(self, sizes: Sequence[int], batch: int, dtype: np.dtype) -> None:
         self.hidden = [(n, batch) for n in sizes[1:-1]]
+        self.n_out = sizes[-1]
         self.batch = batch
         self.dtype = dtype
         self.inputs = [np.ones((n + 1, batch), dtype) for n in sizes[:-1]]  # ones row last
@@ -108,6 +111,20 @@ class _Buffers:
     def spare(self) -> Array:
         """Scratch for a picture form's core: the widest hidden layer."""
         return np.empty((max((n for n, _ in self.hidden), default=0), self.batch), self.dtype)
+
+    @cached_property
+    def picture_block(self) -> Array:
+        """The compiled picture pass's output: every layer's units, one row each, in order."""
+        return np.empty((sum(n for n, _ in self.hidden) + self.n_out, self.batch), self.dtype)
+
+    @cached_property
+    def picture_hidden(self) -> list[Array]:
+        """``picture_block``'s rows of each hidden layer."""
+        views, row = [], 0
+        for n, _ in self.hidden:
+            views.append(self.picture_block[row : row + n])
+            row += n
+        return views
 
     @cached_property
     def masks(self) -> list[Array]:
@@ -230,16 +247,24 @@ class Network:
         return trace
 
     def forward_picture(self, grid: Array) -> PictureTrace:
-        """An ``augment``-ed float32 grid (n_in + 1, B) -> every neuron, for pictures: a layer
-        is one matmul and its form's core, in place. No dropout. Valid until the next pass of
+        """An ``augment``-ed float32 grid (n_in + 1, B) -> every neuron, for pictures: by the
+        compiled pass (``engine.kernels``) where it takes these activations, else a layer is
+        one matmul and its form's core, in place. No dropout. Valid until the next pass of
         the same batch size and dtype."""
         buf = self._buffers_for(grid.shape[1], grid.dtype)
-        forms = [picture_form(activation) for activation in self.activations]
+        forms = picture_forms(self.activations, grid.dtype)
         key = (tuple(forms), grid.dtype.str)
         folding = self._foldings.get(key)
         if folding is None:
             folding = self._foldings[key] = _Folding(self, forms, grid.dtype)
         layers = folding.fold(self)
+        if folding.plan is not None:
+            block = buf.picture_block
+            flat_grid = np.ascontiguousarray(grid).reshape(-1)
+            kernels.picture_pass(
+                folding.cast, folding.plan, flat_grid, block.reshape(-1), buf.batch
+            )
+            return PictureTrace(buf.picture_hidden, forms, block[-self.sizes[-1] :].T)
         inputs = grid
         with np.errstate(over="ignore", invalid="ignore"):  # eᵘ → inf in 1/(1 + eᵘ) gives 0, right
             for k, form in enumerate(forms):
@@ -316,6 +341,9 @@ class _Folding:
         self.biases = [layer[-1] for layer in network._views(self.folded)]
         self.cast = self.folded if dtype == self.folded.dtype else np.empty(len(self.folded), dtype)
         self.layers = [layer.T for layer in network._views(self.cast)]
+        self.plan = (
+            _kernel_plan(network.sizes, forms) if forms and forms[0].kernel is not None else None
+        )
 
     def fold(self, network: Network) -> list[Array]:
         np.multiply(network.params, self.factors, out=self.folded)
@@ -324,6 +352,19 @@ class _Folding:
         if self.cast is not self.folded:
             np.copyto(self.cast, self.folded)
         return self.layers
+
+
+def _kernel_plan(sizes: Sequence[int], forms: list[PictureForm]) -> Array:
+    """The compiled pass's plan (``engine.kernels``): per layer its parameters' offset in the
+    flat vector, its units and fan-in, the block rows it reads and writes, its core's code."""
+    rows, offset, row = [], 0, 0
+    for k, (fan_in, units) in enumerate(itertools.pairwise(sizes)):
+        code = forms[k].kernel if k < len(forms) else kernels.LINEAR
+        source = kernels.FROM_GRID if k == 0 else row - fan_in
+        rows.append((offset, units, fan_in, source, row, code))
+        offset += (fan_in + 1) * units
+        row += units
+    return np.array(rows, np.int64)
 
 
 InitializerFn = Callable[[int, int, np.random.Generator], tuple[Array, float]]

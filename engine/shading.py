@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine import kernels
 from engine.activations import GELU_C, LEAKY_SLOPE, SELU_ALPHA, SELU_SCALE, Activation
 
 Array = np.ndarray
@@ -35,6 +36,7 @@ class PictureForm:
     gain: float = 1.0
     scale: float = 1.0
     offset: float = 0.0
+    kernel: int | None = None  # this core's code in ``engine.kernels``, if it has one
 
     def finish(self, g: Array) -> Array:
         """core's output -> f: a fresh array, or ``g`` itself where the form has no affine
@@ -205,6 +207,28 @@ FORMS: dict[str, Callable[[], PictureForm]] = {
     "swish": _by_tanh(PictureForm(_swish_tanh_core, 0.5), PictureForm(_swish_exp_core, -1.0, -1.0)),
     "sine": _fixed(PictureForm(_sine_core)),
 }
+
+
+# The forms of the compiled pass: every tanh-like one by tanh (the kernel's is cheap anywhere).
+COMPILED: dict[str, PictureForm] = {
+    "linear": PictureForm(_identity, kernel=kernels.LINEAR),
+    "tanh": PictureForm(_tanh_core, kernel=kernels.TANH),
+    "sigmoid": PictureForm(_tanh_core, 0.5, 0.5, 0.5, kernel=kernels.TANH),
+    "relu": PictureForm(_relu_core, kernel=kernels.RELU),
+    "leaky_relu": PictureForm(_leaky_core, kernel=kernels.LEAKY_RELU),
+    "gelu": PictureForm(_gelu_tanh_core, GELU_C, 0.5 / GELU_C, kernel=kernels.GELU),
+    "swish": PictureForm(_swish_tanh_core, 0.5, kernel=kernels.SWISH),
+}
+
+
+def picture_forms(activations: list[Activation], dtype: np.dtype) -> list[PictureForm]:
+    """The forms a picture pass of ``dtype`` evaluates ``activations`` by: the compiled
+    pass's (``engine.kernels``) where it can take them all, else NumPy's for this CPU."""
+    if kernels.AVAILABLE and dtype == np.float32:
+        compiled = [COMPILED.get(activation.name) for activation in activations]
+        if all(form is not None for form in compiled):
+            return compiled  # type: ignore[return-value]
+    return [picture_form(activation) for activation in activations]
 
 
 def picture_form(activation: Activation) -> PictureForm:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Protocol
 
+from engine import kernels
 from engine.batch import batch_key, train_epochs
 from server import protocol as p
 from server.handlers import Handlers
@@ -47,6 +48,7 @@ class Scheduler(Handlers):
 
     def run(self) -> None:
         """Serve commands and train until the ``Stop`` command."""
+        kernels.warm()  # compiled or loaded before the first frame, not during it
         while True:
             batch = self._take(self._idle_time())
             for command in _coalesced(batch):

@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from engine import kernels
 from server.app import create_app
 from server.cli import uvicorn_options
 from server.settings import Settings
@@ -22,6 +23,12 @@ from server.settings import Settings
 os.environ.setdefault("NNPG_DATABASE", ":memory:")
 # The in-process TestClient sends ``Host: testserver``; the Host allow-list must know it.
 os.environ.setdefault("NNPG_ALLOWED_HOSTS", "testserver")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the picture pass once, before any test or server: the servers' workers then
+    load it from numba's cache instead of each compiling it at once."""
+    kernels.warm()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine import shading
+from engine import kernels, shading
 from engine.activations import ACTIVATIONS, Activation
 from engine.features import feature_matrix
 from engine.frames import SHADES, grid_points, quantize
@@ -16,7 +16,9 @@ from engine.metrics import Metrics
 from engine.trainer import Trainer
 from tests.engine.helpers import make_trainer
 
-ROUTES = ("tanh", "exp")  # how tanh-like picture forms go: NumPy's tanh, or exp (AVX2 CPUs)
+# How pictures go: the compiled pass (engine.kernels), or NumPy's forms with tanh-like ones by
+# NumPy's tanh or by exp (AVX2 CPUs)
+ROUTES = ("compiled", "tanh", "exp")
 OFF_SHADE_SHARE = 0.001  # float32 may put a pixel within ~1e-6 of a shade's edge one shade over
 
 
@@ -83,8 +85,9 @@ def test_any_resolution(resolution: int) -> None:
 
 @pytest.fixture(params=ROUTES)
 def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways a tanh-like picture form can go, whichever this CPU would pick."""
+    """Every way a picture can go, whichever this CPU would pick."""
     chosen: str = request.param
+    monkeypatch.setattr(kernels, "AVAILABLE", chosen == "compiled")
     monkeypatch.setattr(shading, "tanh_is_fast", lambda: chosen == "tanh")
     return chosen
 
