@@ -1,4 +1,4 @@
-"""The one experiment configuration (API.md), validated by pydantic.
+"""The one experiment configuration (docs/api.md, "The run config"), validated by pydantic.
 
 Every field has a default, so ``ExperimentConfig()`` is TensorFlow Playground's default run:
 circle, features x1 and x2, hidden [4, 2], tanh, SGD at 0.03, batch 10. Unknown keys and

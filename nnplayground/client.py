@@ -1,4 +1,4 @@
-"""A small client for the REST API (API.md), for notebooks, scripts and autograders.
+"""A small client for the REST API (docs/api.md), for notebooks, scripts and autograders.
 
 >>> client = Client("http://127.0.0.1:8000")
 >>> run = client.create({"data": {"dataset": "spiral"}, "training": {"max_epochs": 200}})

@@ -30,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface to bind (default: NNPG_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: NNPG_PORT or 8000)")
     train = sub.add_parser("train", help="train a run from a config file, in this process")
-    train.add_argument("config", type=Path, help="a JSON run config (API.md); {} is the default")
+    train.add_argument(
+        "config", type=Path, help="a JSON run config (docs/api.md); {} is the default"
+    )
     train.add_argument(
         "--epochs",
         type=int,

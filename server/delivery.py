@@ -117,8 +117,9 @@ class Delivery:
         self._requests.answer(weights.request, (weights.epoch, weights.step, weights.params))
 
     def _notice(self, run: Run, notice: p.Notice) -> None:
-        kind = "error" if notice.error else "notice"
-        _broadcast(run, dumps({"type": kind, "message": notice.message}))
+        # each type spelled out: tests/server/test_docs.py reads the types sent off the source
+        message = {"type": "error" if notice.error else "notice", "message": notice.message}
+        _broadcast(run, dumps(message))
 
 
 def _broadcast(run: Run, message: str | bytes) -> None:

@@ -1,4 +1,4 @@
-"""The binary frame envelope of API.md.
+"""The binary frame envelope of docs/protocol.md.
 
 A binary message is a 4-byte little-endian header length ``n``, ``n`` bytes of UTF-8 JSON
 header (padded with spaces so the payload starts 4-byte aligned), then the payload: the

@@ -26,6 +26,13 @@ CONTROL: dict[int | str, dict[str, Any]] = {
     403: {"description": "the control token is missing or wrong"},
     409: {"description": "the run's status does not allow it"},
 }
+# deleting needs the token, whatever the run's status: it never answers 409
+OWNER_ONLY: dict[int | str, dict[str, Any]] = {**NOT_FOUND, 403: CONTROL[403]}
+# bringing an interrupted run back takes a slot, as creating one does
+FULL: dict[int | str, dict[str, Any]] = {
+    429: {"description": "this client has its maximum of runs training or starting"},
+    503: {"description": "the server holds its maximum of runs"},
+}
 
 
 MAX_TOKENS = 100  # tokens one listing may name
@@ -91,8 +98,8 @@ async def _run_create(request: Request) -> RunCreate:
     openapi_extra=CREATE_BODY,
     responses={
         422: {"description": "a field of the body is invalid: its path and why"},
-        429: {"description": "too many runs created"},
-        503: {"description": "full"},
+        429: {"description": "too many runs created a minute, or too many held by this client"},
+        503: {"description": "the server holds its maximum of runs"},
     },
 )
 async def create_run(
@@ -183,7 +190,7 @@ async def read_run(found: FoundRun, manager: Manager) -> RunPublic:
     return public(found.record, found.live, manager)
 
 
-@router.delete("/{run_id}", status_code=204, responses=CONTROL)
+@router.delete("/{run_id}", status_code=204, responses=OWNER_ONLY)
 async def delete_run(found: ControlledRun, manager: Manager) -> Response:
     """Remove a run and everything stored about it."""
     if found.live:
@@ -220,7 +227,7 @@ async def pause_run(found: ControlledRun, manager: Manager) -> RunPublic:
     return await _control(found, manager, p.Pause)
 
 
-@router.post("/{run_id}/resume", response_model=RunPublic, responses=CONTROL)
+@router.post("/{run_id}/resume", response_model=RunPublic, responses={**CONTROL, **FULL})
 async def resume_run(
     found: ControlledRun,
     manager: Manager,

@@ -1,4 +1,4 @@
-"""The live stream of a run: frames out, control messages in (API.md, "Websocket").
+"""The live stream of a run: frames out, control messages in (docs/protocol.md).
 
 One receiver and one sender per connection in a task group: when either ends, both end.
 """

@@ -1,4 +1,4 @@
-// Decodes the binary envelope of API.md: u32 LE header length, JSON header, payload.
+// Decodes the binary envelope of docs/protocol.md: u32 LE header length, JSON header, payload.
 // Pictures may be deflate-compressed; codes 0 … levels − 1 span each picture's range.
 const TYPED = { uint8: Uint8Array, float32: Float32Array, int32: Int32Array };
 

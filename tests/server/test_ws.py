@@ -1,4 +1,4 @@
-"""The websocket: frames in the API.md envelope, control, and bad messages."""
+"""The websocket (docs/protocol.md): frames in its envelope, control, and bad messages."""
 
 from __future__ import annotations
 
