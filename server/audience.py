@@ -71,7 +71,7 @@ def shown_view(view: ViewKey, drawn: tuple[ViewKey, ...]) -> ViewKey:
 
 def watch_command(run: Run) -> Watch:
     """What the run's worker needs to know of its viewers now."""
-    return Watch(run.id, run.views, run.fps, interactive=run.watched)
+    return Watch(run.id, run.views, run.fps, interactive=run.watched, pace=run.pace)
 
 
 def latest_frame(run: Run, view: ViewKey) -> bytes | None:

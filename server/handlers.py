@@ -77,7 +77,8 @@ class Handlers:
             log.info("run %s could not be built: %s", run_id, error)
             self.outbox.append(p.Status(run_id, "failed", 0, 0, error=str(error)))
             return
-        slot = Slot(trainer=trainer, fps=self._default_fps, speed=command.speed)
+        fps = self._default_fps
+        slot = Slot(trainer=trainer, fps=fps, speed=command.speed, viewer_pace=fps)
         self.slots[run_id] = slot
         self.outbox.append(p.Dataset(run_id, dataset_message(trainer)))
         self.outbox.append(p.Features(run_id, encode_features(run_id, trainer.feature_maps())))
@@ -119,7 +120,7 @@ class Handlers:
         """New views are drawn at the next frame time: a view never forces a render."""
         was_pace = slot.pace
         slot.undrawn = set(command.views) - set(slot.views) | (slot.undrawn & set(command.views))
-        slot.views, slot.fps = command.views, command.fps
+        slot.views, slot.fps, slot.viewer_pace = command.views, command.fps, command.pace
         slot.interactive = slot.interactive or command.interactive
         if slot.pace != was_pace:
             slot.next_epoch = time.monotonic()  # from flat out to paced, without a burst

@@ -103,11 +103,14 @@ class EditWeight(Command):
 @dataclass(frozen=True)
 class Watch(Command):
     """The views the run's viewers want now (none: nobody watches), and the fastest fps.
-    ``interactive``: someone has watched it, so it keeps a viewer's pace when unwatched."""
+    ``pace``: the epochs a second of a run with no speed of its own, the fastest fps a viewer
+    who may control the run asked for (a watcher's fps is its frame rate, never the run's
+    speed). ``interactive``: someone has watched it, so it keeps that pace when unwatched."""
 
     views: tuple[ViewKey, ...] = ()
     fps: float = 20.0
     interactive: bool = False
+    pace: float = 20.0
 
 
 @dataclass(frozen=True)

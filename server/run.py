@@ -50,9 +50,8 @@ class Run:
     last_seen: float = field(default_factory=time.monotonic)  # last viewer or control
     viewers: set[Viewer] = field(default_factory=set)
     views: tuple[p.ViewKey, ...] = ()
-    fps: float = (
-        20.0  # the fastest any viewer asked for  # the views its worker draws, for its viewers
-    )
+    fps: float = 20.0  # the fastest any viewer asked for: the rate its worker draws at
+    pace: float = 20.0  # the fastest a controlling viewer asked for: a page run's epochs/s
     frames: dict[p.ViewKey, bytes] = field(default_factory=dict)  # the newest of each view
     features: bytes | None = None
     dataset: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import time
@@ -64,6 +65,7 @@ class RunManager:
             log.info("%d runs were interrupted by the last shutdown", marked)
         self.pool.start()
         self.janitor.start()
+        gc.freeze()  # the app and its imports live as long as the server: no GC pass scans them
 
     async def stop(self) -> None:
         """Close every socket (1001), checkpoint live runs, stop the workers: done in seconds."""
@@ -273,12 +275,14 @@ class RunManager:
     def _views_changed(self, run: Run) -> None:
         """Tell the worker when what it must draw changes (and only then)."""
         views = choose_views(run.viewers, run.parameters)
-        fps = max((viewer.fps for viewer in run.viewers), default=self.settings.default_fps)
+        default = self.settings.default_fps
+        fps = max((viewer.fps for viewer in run.viewers), default=default)
+        pace = max((v.fps for v in run.viewers if v.can_control), default=default)
         for viewer in run.viewers:  # the run draws at the fastest rate: slower ones skip
             viewer.interval = 0.0 if viewer.fps >= fps else 1.0 / viewer.fps
-        if views == run.views and fps == run.fps:
+        if views == run.views and fps == run.fps and pace == run.pace:
             return
-        run.views, run.fps = views, fps
+        run.views, run.fps, run.pace = views, fps, pace
         run.frames = {view: frame for view, frame in run.frames.items() if view in views}
         self._submit(run, watch_command(run))
 

@@ -13,6 +13,7 @@ most ``fps`` times a second, only when something changed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import queue
@@ -49,6 +50,7 @@ class Scheduler(Handlers):
     def run(self) -> None:
         """Serve commands and train until the ``Stop`` command."""
         kernels.warm()  # compiled or loaded before the first frame, not during it
+        gc.freeze()  # what the imports made lives as long as the process: no GC pass scans it
         while True:
             batch = self._take(self._idle_time())
             for command in _coalesced(batch):

@@ -16,6 +16,7 @@ class Slot:
     views: tuple[ViewKey, ...] = ()  # one frame per view; none: nobody watches
     undrawn: set[ViewKey] = field(default_factory=set)  # new views, not drawn yet
     interactive: bool = False  # watched once: keeps a viewer's pace when nobody watches
+    viewer_pace: float = 20.0  # epochs/s when no speed is set: the controllers' fastest fps
     playing: bool = False
     next_epoch: float = 0.0
     next_frame: float = 0.0
@@ -29,9 +30,9 @@ class Slot:
 
     @property
     def pace(self) -> float | None:
-        """Epochs per second now: the set speed, one per frame for an interactive run (even
-        while its page is away), else flat out (a script's run)."""
-        return self.speed or (self.fps if self.views or self.interactive else None)
+        """Epochs per second now: the set speed; for an interactive run (even while its page
+        is away) one per frame of its fastest controlling viewer; else flat out (a script's)."""
+        return self.speed or (self.viewer_pace if self.views or self.interactive else None)
 
     @property
     def due_views(self) -> tuple[ViewKey, ...]:

@@ -137,3 +137,13 @@ def test_a_pause_sends_the_picture_of_where_the_run_stopped() -> None:
     assert status.status == "paused" and status.epoch == 7
     assert frames and frames[-1].epoch == 7
     assert results.index(frames[-1]) < results.index(status)
+
+
+def test_a_watchers_frame_rate_is_not_the_runs_speed() -> None:
+    """A page run with no speed of its own trains one epoch per frame of its controllers'
+    fastest rate: a watcher asking 60 fps (it used to) no longer triples its speed."""
+    scheduler = new_scheduler()
+    watch = p.Watch("a", (p.ViewKey(),), 60.0, interactive=True, pace=20.0)
+    turn(scheduler, [create("a"), watch])
+    slot = scheduler.slots["a"]
+    assert (slot.fps, slot.pace) == (60.0, 20.0)

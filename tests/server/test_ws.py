@@ -235,3 +235,25 @@ def test_every_epoch_reaches_the_chart_as_a_metrics_row(client: TestClient) -> N
         while not epochs or epochs[-1] < 5:
             epochs += [row[0] for row in next_of(ws, "metrics")["rows"]]
     assert epochs[-5:] == [1, 2, 3, 4, 5]
+
+
+def test_a_watchers_frame_rate_never_sets_the_runs_speed(client: TestClient) -> None:
+    """A run with no speed of its own trains one epoch per frame of its fastest controlling
+    viewer: a watcher without the token asking 60 fps gets its frames faster, but used to
+    triple the run's speed too."""
+    run = create(client)
+    record = client.app.state.manager.runs[run["id"]]  # type: ignore[attr-defined]
+
+    def settled(ws: WebSocketTestSession) -> None:  # messages are handled in order
+        ws.send_bytes(b"?")
+        next_of(ws, "error")
+
+    with connect(client, run, token=False) as watcher, connect(client, run) as owner:
+        settled(owner)
+        pace = record.pace
+        watcher.send_json({"type": "view", "fps": 60})
+        settled(watcher)
+        assert (record.fps, record.pace) == (60.0, pace)
+        owner.send_json({"type": "view", "fps": 45})
+        settled(owner)
+        assert (record.fps, record.pace) == (60.0, 45.0)
