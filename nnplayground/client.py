@@ -123,7 +123,11 @@ class Client:
         self, run_id: str, since_epoch: int | None = None, max_points: int | None = None
     ) -> dict[str, list[float | None]]:
         """The history as columns: ``{"epoch": [...], "train_loss": [...], ...}``."""
-        params = {k: v for k, v in (("since_epoch", since_epoch), ("max_points", max_points)) if v}
+        params = {
+            k: v
+            for k, v in (("since_epoch", since_epoch), ("max_points", max_points))
+            if v is not None
+        }
         columns: dict[str, list[float | None]] = self._call(
             "GET", f"/runs/{run_id}/metrics", params=params
         ).json()

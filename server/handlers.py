@@ -96,7 +96,7 @@ class Handlers:
 
     def _on_play(self, run_id: str, slot: Slot, command: p.Play) -> None:
         now = time.monotonic()
-        slot.playing, slot.next_epoch = True, now
+        slot.playing, slot.next_epoch, slot.started = True, now, True
         slot.owed_epochs = slot.owed_batches = 0
         # Runs played together train in the same turns: their rows and checkpoints would
         # too, all in one turn that then misses its frames. Each keeps its own phase.
@@ -184,8 +184,13 @@ class Handlers:
     def step_progress(self, run_id: str, slot: Slot, now: float) -> None:
         """After a slice of a step: done, or past its time, it pauses with its rows out."""
         if slot.playing or not (slot.owed_epochs or slot.owed_batches):
-            if not slot.playing:
+            if slot.playing:
+                return
+            if slot.started:
                 self.ship(run_id, slot)
+            else:  # a run stepped before it ever played has trained: it is paused, not new
+                slot.started = True
+                self.status(run_id, slot, "paused")
             return
         if now >= slot.step_deadline:
             self._hold(slot)

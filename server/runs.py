@@ -187,15 +187,16 @@ class RunManager:
 
     def remove(self, run: Run, delete: bool = False) -> None:
         """Out of memory (and, with ``delete``, out of the store). A live run evicted this
-        way is ``interrupted``: its checkpoint is stored, and ``resume`` brings it back."""
+        way is ``interrupted``: its checkpoint is stored, and ``resume`` brings it back.
+        The store goes first: if it cannot be written, the run is left as it was."""
+        if delete:
+            self.store.delete_run(run.id)
         self.runs.pop(run.id, None)
         self.by_code.pop(run.share_code, None)
         for viewer in run.viewers:
             viewer.close(GOING_AWAY, "the run was removed")
         self._submit(run, p.Remove(run.id))
-        if delete:
-            self.store.delete_run(run.id)
-        elif run.live:
+        if not delete and run.live:
             self._end_here(run, "interrupted", "evicted while idle")
 
     def control(self, run: Run, message: AnyClientMessage | p.Command) -> None:

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     evict_grace: float = Field(
         60.0, ge=0, description="seconds a new or touched run is safe from eviction"
     )
-    allowed_origins: list[str] = Field(
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="extra websocket origins; the page's own always passes"
     )
     # who may ask
@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     static_dir: Path = ROOT / "static"
     templates_dir: Path = ROOT / "templates"
 
-    @field_validator("allowed_hosts", "forwarded_allow_ips", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", "forwarded_allow_ips", mode="before")
     @classmethod
     def _names(cls, value: object) -> object:
         """A JSON list, or names separated by commas or spaces."""

@@ -18,6 +18,7 @@ class Slot:
     interactive: bool = False  # watched once: keeps a viewer's pace when nobody watches
     viewer_pace: float = 20.0  # epochs/s when no speed is set: the controllers' fastest fps
     playing: bool = False
+    started: bool = False  # has played or stepped: its status is no longer "created"
     next_epoch: float = 0.0
     next_frame: float = 0.0
     dirty: bool = False  # trained since the last frame

@@ -102,39 +102,46 @@ async def _receive_loop(
         if viewer.closing:
             continue  # the sender closes the socket, then ends us
         text = message.get("text")
-        if viewer.bucket.take():  # seconds to wait: none left
+        strike = True  # a malformed or unauthorised message counts against the socket
+        if viewer.bucket.take():  # seconds to wait: none left (the bucket is the limit)
             error: dict[str, object] | None = {"message": "too many messages; slow down"}
+            strike = False
         elif text is None:
             error = {"message": "binary messages are not accepted; send JSON text"}
         elif len(text.encode()) > settings.max_message_bytes:
             error = {"message": f"message too long (over {settings.max_message_bytes} bytes)"}
         else:
-            error = _handle(text, manager, run, viewer)
+            error, strike = _handle(text, manager, run, viewer)
         if error:
-            viewer.strikes += 1
+            viewer.strikes += strike
             if viewer.strikes >= settings.max_strikes:
                 viewer.close(POLICY, "too many invalid messages")
                 continue
             viewer.offer_message(dumps({"type": "error", **error}))
 
 
-def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> dict[str, object] | None:
-    """Apply one client message; returns an error's message and detail, or None."""
+Handled = tuple[dict[str, object] | None, bool]  # (the error, if any; whether it is a strike)
+
+
+def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> Handled:
+    """Apply one client message: (an error's message and detail, or None; whether the
+    error counts as a strike). A control the run's state refuses (it has ended) is an
+    answer, not a strike: the page cannot know before it asks."""
     try:
         message = CLIENT_MESSAGE.validate_python(json.loads(text))
     except json.JSONDecodeError as exc:
-        return {"message": "message is not JSON", "detail": str(exc)}
+        return {"message": "message is not JSON", "detail": str(exc)}, True
     except ValidationError as exc:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-        return {"message": "invalid message", "detail": detail}
+        return {"message": "invalid message", "detail": detail}, True
     if isinstance(message, View):
         manager.set_view(run, viewer, message)
-        return None
+        return None, False
     allowed = viewer.can_control or (run.viewers_can_control and message.type not in OWNER_TYPES)
     if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
-        return {"message": f"{message.type!r} needs the run's control token"}
+        return {"message": f"{message.type!r} needs the run's control token"}, True
     try:
         manager.control(run, message)
     except ConflictError as exc:
-        return {"message": str(exc)}
-    return None
+        return {"message": str(exc)}, False
+    return None, False

@@ -146,3 +146,22 @@ def test_a_read_only_store_is_one_line_at_start_not_a_traceback(
     [line] = capsys.readouterr().err.strip().splitlines()
     assert str(database) in line and "readonly" in line
     assert run_cli("--db", str(database), "runs", "list") == 0  # reading needs no writes
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://a.local:8000,http://b.local",
+        "http://a.local:8000 http://b.local",
+        '["http://a.local:8000", "http://b.local"]',
+    ],
+)
+def test_every_list_setting_takes_commas_spaces_or_json(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NNPG_ALLOWED_ORIGINS with commas was a traceback at start (it took JSON only)."""
+    monkeypatch.setenv("NNPG_ALLOWED_ORIGINS", value)
+    monkeypatch.setenv("NNPG_ALLOWED_HOSTS", value.replace("http://", "").replace(":8000", ""))
+    settings = Settings()
+    assert settings.allowed_origins == ["http://a.local:8000", "http://b.local"]
+    assert settings.allowed_hosts == ["a.local", "b.local"]

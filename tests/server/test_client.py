@@ -24,6 +24,8 @@ def test_create_wait_metrics_model_predict(api: Client) -> None:
     assert done["summary"]["latest"]["test_accuracy"] > 0.95
     history = api.metrics(run["id"])
     assert history["epoch"][-1] == 60 and len(api.metrics(run["id"], max_points=10)["epoch"]) == 10
+    assert history["epoch"][0] == 0  # since_epoch=0 used to be dropped (falsy): every row came
+    assert api.metrics(run["id"], since_epoch=0)["epoch"] == history["epoch"][1:]
     assert [layer["activation"] for layer in api.model(run["id"])["layers"]] == [
         "tanh",
         "tanh",

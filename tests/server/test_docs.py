@@ -11,6 +11,7 @@ import io
 import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, get_args
 
@@ -161,8 +162,14 @@ def test_a_worker_notice_reaches_every_viewer_as_documented() -> None:
     run.viewers.update(viewers)
     deliver = Delivery({"r": run}, Store(":memory:"), Requests(), lambda run, status: None)
     deliver([p.Notice("r", "stopped", error=False), p.Notice("r", "no such layer")])
+
+    async def drain(viewer: Viewer) -> list[Any]:
+        return [json.loads(await viewer.next()) for _ in range(2)]  # type: ignore[arg-type]
+
     for viewer in viewers:
-        sent = [json.loads(asyncio.run(viewer.next())) for _ in range(2)]  # type: ignore[arg-type]
+        # on a thread of its own: a browser test may leave this thread's loop running
+        with ThreadPoolExecutor(1) as thread:
+            sent = thread.submit(asyncio.run, drain(viewer)).result()
         assert sent == [
             {"type": "notice", "message": "stopped"},
             {"type": "error", "message": "no such layer"},

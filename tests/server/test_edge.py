@@ -281,4 +281,10 @@ def test_a_store_made_read_only_while_serving_gives_503_not_500(client: TestClie
     assert "run store cannot be written" in created.json()["detail"]
     assert client.delete(f"/api/runs/{run['id']}", headers=bearer(run)).status_code == 503
     assert client.get(f"/api/runs/{run['id']}").status_code == 200  # reads go on
-    db.execute("PRAGMA query_only = OFF")  # writable again for the shutdown
+    # "nothing was changed": the live run is still there (it used to be dropped, its viewers
+    # closed, and pause answered "the run has ended")
+    assert run["id"] in client.app.state.manager.runs  # type: ignore[attr-defined]
+    db.execute("PRAGMA query_only = OFF")  # writable again
+    paused = client.post(f"/api/runs/{run['id']}/pause", headers=bearer(run))
+    assert paused.status_code != 409, paused.text
+    assert client.delete(f"/api/runs/{run['id']}", headers=bearer(run)).status_code == 204

@@ -277,3 +277,21 @@ def test_a_status_never_overtakes_the_frame_of_the_moment_it_reports() -> None:
     with ThreadPoolExecutor(1) as thread:
         sent = thread.submit(anyio.run, scenario).result()
     assert sent == [b"frame of epoch 43", '{"type": "status", "epoch": 43}']
+
+
+def test_refusals_that_are_not_the_senders_fault_are_no_strikes() -> None:
+    """Over the rate, or a control of a run that has ended: answered, never closed for it
+    (each used to be a strike: a page dragging a slider fast was cut off)."""
+    with make_client(message_rate=0.01, message_burst=4, max_strikes=2) as client:
+        run = create(client)
+        token = {"Authorization": f"Bearer {run['control_token']}"}
+        client.post(f"/api/runs/{run['id']}/cancel", headers=token)
+        with connect(client, run) as ws:
+            for _ in range(3):  # within the burst: the run has ended
+                ws.send_json({"type": "play"})
+                assert "has ended" in next_of(ws, "error")["message"]
+            ws.send_text("nonsense")  # the one strike, and the burst's last message
+            assert next_of(ws, "error")["message"] == "message is not JSON"
+            for _ in range(5):  # over the rate
+                ws.send_json({"type": "play"})
+                assert "slow down" in next_of(ws, "error")["message"]

@@ -128,10 +128,10 @@ def test_a_pause_sends_the_picture_of_where_the_run_stopped() -> None:
     scheduler = new_scheduler()
     turn(scheduler, [create("a", seed=4), p.Watch("a", (p.ViewKey(),), 20.0)])
     scheduler.slots["a"].next_frame = time.monotonic() + 3600  # no frame falls due meanwhile
-    turn(scheduler, [p.Step("a", epochs=7)])
+    results = turn(scheduler, [p.Step("a", epochs=7)])
     while scheduler.slots["a"].owed_epochs:
-        turn(scheduler, [])
-    results = turn(scheduler, [p.Pause("a")])
+        results += turn(scheduler, [])
+    results += turn(scheduler, [p.Pause("a")])  # (a first step reports "paused" itself)
     status = of(results, p.Status, "a")[-1]
     frames = of(results, p.Frame, "a")
     assert status.status == "paused" and status.epoch == 7

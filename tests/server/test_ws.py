@@ -257,3 +257,15 @@ def test_a_watchers_frame_rate_never_sets_the_runs_speed(client: TestClient) -> 
         owner.send_json({"type": "view", "fps": 45})
         settled(owner)
         assert (record.fps, record.pace) == (60.0, 45.0)
+
+
+def test_a_run_stepped_before_it_ever_played_is_paused_not_created(client: TestClient) -> None:
+    """It trained, so it is no longer new: its status used to stay "created"."""
+    run = create(client)
+    with connect(client, run) as ws:
+        assert next_of(ws, "status")["status"] == "created"
+        ws.send_json({"type": "step", "epochs": 3})
+        status = next_of(ws, "status")
+        assert (status["status"], status["epoch"]) == ("paused", 3)
+    answer = client.get(f"/api/runs/{run['id']}").json()
+    assert (answer["status"], answer["epoch"]) == ("paused", 3)
