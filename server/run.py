@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.config import ExperimentConfig
 from server import protocol as p
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
 from server.store import RunRecord, config_json, now, token_matches
@@ -56,6 +57,11 @@ class Run:
     features: bytes | None = None
     dataset: str | None = None
     _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
+
+    @functools.cached_property
+    def shape(self) -> str:
+        """Runs of one shape can train stacked on one worker (``shape_of``)."""
+        return shape_of(self.body.config)
 
     @functools.cached_property
     def parameters(self) -> int:
@@ -141,3 +147,11 @@ class Run:
         if self.status in TERMINAL_STATUSES and self.ended_at is None:
             self.ended_at = changes["ended_at"] = now()
         return changes
+
+
+def shape_of(config: ExperimentConfig) -> str:
+    """What decides whether two runs can train an epoch stacked (``engine.batch``): runs
+    of one shape on one worker share their NumPy calls."""
+    data, training = config.data, config.training
+    parts = (config.network, data.features, data.n_samples, data.train_ratio)
+    return repr((parts, training.batch_size, training.optimizer))

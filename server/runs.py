@@ -24,7 +24,7 @@ from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
 from server.hygiene import Janitor
 from server.pool import WorkerPool, default_workers
-from server.run import CapacityError, ClientLimitError, ConflictError, Run
+from server.run import CapacityError, ClientLimitError, ConflictError, Run, shape_of
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
 from server.settings import Settings
 from server.store import RunRecord, Store, new_run_id, new_token, now
@@ -110,14 +110,17 @@ class RunManager:
 
     def _admit(self, run_id: str, token_hash: str, body: RunCreate, client: str, code: str) -> Run:
         counts = [0] * self.pool.size  # live runs per worker
+        alike = [0] * self.pool.size  # and of them, those shaped like this one
+        shape = shape_of(body.config)
         for run in self.runs.values():
             counts[run.worker] += run.live
+            alike[run.worker] += run.live and run.shape == shape
         run = Run(
             id=run_id,
             token_hash=token_hash,
             share_code=code,
             body=body,
-            worker=counts.index(min(counts)),  # the least loaded
+            worker=place(counts, alike),
             client=client,
         )
         self.runs[run.id] = run
@@ -311,3 +314,13 @@ class RunManager:
 
     def sweep(self, moment: float) -> None:
         self.janitor.sweep(moment)
+
+
+def place(counts: list[int], alike: list[int], slack: float = 0.1) -> int:
+    """The worker for a new run: of those whose live runs are within ``slack`` (a share of
+    the fewest: none while few, when every worker should take its part) of the least loaded,
+    the one holding most runs of its shape (they train stacked, each epoch about 1.7× cheaper
+    than in half-size stacks), then the least loaded."""
+    fewest = min(counts)
+    close = [k for k, n in enumerate(counts) if n <= fewest + int(fewest * slack)]
+    return max(close, key=lambda k: (alike[k], -counts[k]))
