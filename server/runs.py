@@ -109,18 +109,19 @@ class RunManager:
         return run, token
 
     def _admit(self, run_id: str, token_hash: str, body: RunCreate, client: str, code: str) -> Run:
-        counts = [0] * self.pool.size  # live runs per worker
-        alike = [0] * self.pool.size  # and of them, those shaped like this one
+        loads = [0] * self.pool.size  # what each worker's live runs cost (``run.cost``)
+        alike = [0] * self.pool.size  # and of them, the runs shaped like this one
         shape = shape_of(body.config)
         for run in self.runs.values():
-            counts[run.worker] += run.live
-            alike[run.worker] += run.live and run.shape == shape
+            if run.live:
+                loads[run.worker] += run.cost
+                alike[run.worker] += run.shape == shape
         run = Run(
             id=run_id,
             token_hash=token_hash,
             share_code=code,
             body=body,
-            worker=place(counts, alike),
+            worker=place(loads, alike),
             client=client,
         )
         self.runs[run.id] = run
@@ -316,11 +317,10 @@ class RunManager:
         self.janitor.sweep(moment)
 
 
-def place(counts: list[int], alike: list[int], slack: float = 0.1) -> int:
-    """The worker for a new run: of those whose live runs are within ``slack`` (a share of
-    the fewest: none while few, when every worker should take its part) of the least loaded,
-    the one holding most runs of its shape (they train stacked, each epoch about 1.7× cheaper
-    than in half-size stacks), then the least loaded."""
-    fewest = min(counts)
-    close = [k for k, n in enumerate(counts) if n <= fewest + int(fewest * slack)]
-    return max(close, key=lambda k: (alike[k], -counts[k]))
+def place(loads: list[int], alike: list[int], slack: float = 0.1) -> int:
+    """The worker for a new run: of those whose load is within ``slack`` (a share of the
+    least load) of the least loaded, the one holding most runs of its shape (they train
+    stacked, each epoch about 1.7× cheaper than in half-size stacks), then the least loaded."""
+    least = min(loads)
+    close = [k for k, load in enumerate(loads) if load <= least * (1.0 + slack)]
+    return max(close, key=lambda k: (alike[k], -loads[k]))
