@@ -9,10 +9,11 @@ for a block of points, four units at a time, vectorised by LLVM for the CPU it r
 (AVX-512, AVX2 or SSE).
 
 tanh-like activations are evaluated by ``tanh_approx``, a rational function good to ~1e-6,
-whatever the CPU; a picture needs far less (31 shades). A network
-with an activation outside ``CODES`` takes NumPy's pass (``engine.network``). Without numba
-(``AVAILABLE`` false) every network does. Compiled code is cached on disk by numba
-(``__pycache__``): the first process on a machine compiles it once (~2 s), later ones load it.
+whatever the CPU; a picture needs far less (31 shades). A network with an activation that
+has no compiled form (``engine.shading.COMPILED``: not ELU, SELU, softplus or sine) takes
+NumPy's pass (``engine.network``); without numba (``AVAILABLE`` false) every network does.
+numba caches the compiled code on disk (``__pycache__``): the first process on a machine
+compiles it (2-5 s here), later ones load it (~0.4 s).
 """
 
 from __future__ import annotations
