@@ -148,3 +148,21 @@ def _up(url: str) -> bool:
         return httpx.get(f"{url}/api/health", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_the_server_has_the_picture_pass_compiled_before_it_answers() -> None:
+    """In a fresh process: its workers used to compile it during their first frames (on a
+    new machine the first runs got 31 % of their frames for seconds)."""
+    code = (
+        "from fastapi.testclient import TestClient\n"
+        "from engine import kernels\n"
+        "from server.app import create_app\n"
+        "from server.settings import Settings\n"
+        "with TestClient(create_app(Settings(database=':memory:', workers=1))) as client:\n"
+        "    assert client.get('/api/health').status_code == 200\n"
+        "    print(len(kernels.picture_pass.signatures))\n"
+    )
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "1"
