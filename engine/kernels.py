@@ -45,7 +45,7 @@ AVAILABLE = numba is not None
 P0, P1, P2, P3 = (np.float32(c) for c in (0.99999569, 0.12302201, 2.2770052e-3, 3.9300912e-6))
 Q1, Q2, Q3 = (np.float32(c) for c in (0.45634050, 2.1072255e-2, 1.4235263e-4))
 CLAMP = np.float32(7.0)
-HALF, ONE, ZERO = np.float32(0.5), np.float32(1.0), np.float32(0.0)
+ONE, ZERO = np.float32(1.0), np.float32(0.0)
 LEAK = np.float32(LEAKY_SLOPE)
 GELU_K = np.float32(0.044715 / GELU_C**2)
 

@@ -84,20 +84,36 @@ class PictureTrace:
 
 
 class _Buffers:
-    """Work arrays for one batch size and dtype, feature-major. What only dropout or
-    backward needs is allocated on first use (a picture's big grid never needs it)."""
+    """Work arrays for one batch size and dtype, feature-major, each allocated on first use:
+    a picture's big grid needs only the compiled pass's block (or NumPy's pass's arrays),
+    never dropout's or backward's."""
 
     def __init__(self, sizes: Sequence[int], batch: int, dtype: np.dtype) -> None:
+        self.sizes = tuple(sizes)
         self.hidden = [(n, batch) for n in sizes[1:-1]]
         self.n_out = sizes[-1]
         self.batch = batch
         self.dtype = dtype
-        self.inputs = [np.ones((n + 1, batch), dtype) for n in sizes[:-1]]  # ones row last
-        self.pre = [np.empty((n, batch), dtype) for n in sizes[1:]]
-        self.fed = [inputs[:-1] for inputs in self.inputs[1:]]  # what layer k + 1 reads
-        # the trace of a pass without dropout: always these same arrays
-        self.trace = Trace(list(self.inputs), self.pre, self.fed, [None] * len(self.fed))
         self.plan: list[tuple[Any, ...]] | None = None  # built by Network.backward
+
+    @cached_property
+    def inputs(self) -> list[Array]:
+        """What enters each layer, ones row last."""
+        return [np.ones((n + 1, self.batch), self.dtype) for n in self.sizes[:-1]]
+
+    @cached_property
+    def pre(self) -> list[Array]:
+        return [np.empty((n, self.batch), self.dtype) for n in self.sizes[1:]]
+
+    @cached_property
+    def fed(self) -> list[Array]:
+        """What layer k + 1 reads: views of ``inputs``."""
+        return [inputs[:-1] for inputs in self.inputs[1:]]
+
+    @cached_property
+    def trace(self) -> Trace:
+        """The trace of a pass without dropout: always these same arrays."""
+        return Trace(list(self.inputs), self.pre, self.fed, [None] * len(self.fed))
 
     def _hidden_arrays(self) -> list[Array]:
         return [np.empty(shape, self.dtype) for shape in self.hidden]

@@ -37,7 +37,7 @@ class Run:
     token_hash: str  # the control token itself is shown once, at creation, and never kept
     share_code: str
     body: RunCreate
-    worker: int
+    worker: int = 0  # which worker trains it: the manager places it (``runs.place``)
     client: str = ""  # who created it (``server.clients.client_key``), for per-client limits
     status: RunStatus = "created"
     epoch: int = 0

@@ -25,7 +25,7 @@ from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
 from server.hygiene import Janitor
 from server.pool import WorkerPool, default_workers
-from server.run import CapacityError, ClientLimitError, ConflictError, Run, shape_of
+from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
 from server.settings import Settings
 from server.store import RunRecord, Store, new_run_id, new_token, now
@@ -114,21 +114,14 @@ class RunManager:
         return run, token
 
     def _admit(self, run_id: str, token_hash: str, body: RunCreate, client: str, code: str) -> Run:
-        loads = [0] * self.pool.size  # what each worker's live runs cost (``run.cost``)
+        run = Run(id=run_id, token_hash=token_hash, share_code=code, body=body, client=client)
+        loads = [0] * self.pool.size  # what each worker's live runs cost (``Run.cost``)
         alike = [0] * self.pool.size  # and of them, the runs shaped like this one
-        shape = shape_of(body.config)
-        for run in self.runs.values():
-            if run.live:
-                loads[run.worker] += run.cost
-                alike[run.worker] += run.shape == shape
-        run = Run(
-            id=run_id,
-            token_hash=token_hash,
-            share_code=code,
-            body=body,
-            worker=place(loads, alike),
-            client=client,
-        )
+        for other in self.runs.values():
+            if other.live:
+                loads[other.worker] += other.cost
+                alike[other.worker] += other.shape == run.shape
+        run.worker = place(loads, alike)
         self.runs[run.id] = run
         self.by_code[run.share_code] = run
         return run
