@@ -252,6 +252,23 @@ class ExperimentConfig(_Strict):
         ]
         return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
 
+    def with_live(self, live: LiveChanges) -> ExperimentConfig:
+        """This config with live changes applied (what the trainer trains after a ``set``):
+        dropout is written per layer, each layer as an object."""
+        training = live.model_dump(exclude_none=True, exclude={"dropout"})
+        network = self.network
+        if live.dropout is not None:
+            layers = network.layers()
+            rates = live.dropout if isinstance(live.dropout, list) else [live.dropout] * len(layers)
+            if len(rates) != len(layers):
+                raise ValueError(f"dropout: expected {len(layers)} rates, one per hidden layer")
+            pairs = zip(layers, rates, strict=True)
+            hidden = [layer.model_copy(update={"dropout": rate}) for layer, rate in pairs]
+            network = network.model_copy(update={"hidden": hidden})
+        return self.model_copy(
+            update={"network": network, "training": self.training.model_copy(update=training)}
+        )
+
     def head(self) -> tuple[str, str, str]:
         """(task, output activation, loss), with "auto" resolved."""
         task = self.data.task()

@@ -15,11 +15,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from server.classes import ClassHub
 from server.clients import ClientRates
 from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
-from server.routes import meta, pages, results, runs, ws
+from server.routes import class_ws, meta, pages, results, runs, ws
+from server.routes import classes as classes_routes
 from server.runs import RunManager
 from server.schemas import RunCreate
 from server.settings import Settings
@@ -35,14 +37,18 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     settings = settings or Settings()
     lock = lock or StoreLock(settings.database)
     manager = RunManager(settings)
+    classes = ClassHub(manager, settings.max_students)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lock.acquire()
         try:
             await manager.start()
+            classes.load()
+            classes.start()
             yield
         finally:
+            classes.stop()
             try:
                 await manager.stop()
             finally:
@@ -56,9 +62,13 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     )
     app.state.settings = settings
     app.state.manager = manager
+    app.state.classes = classes
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    routers = (pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router)
+    routers = (
+        *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
+        *(classes_routes.router, classes_routes.join_router, class_ws.router),
+    )
     for router in routers:
         app.include_router(router)
     app.state.create_rates = ClientRates(

@@ -14,6 +14,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from server import commands
+from server.lan import reachable_host
 from server.schemas import RunStatus
 from server.settings import Settings
 from server.store import Store, StoreError
@@ -108,6 +109,9 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         settings.workers = default_workers()
     lock = StoreLock(settings.database)
     lock.acquire()
+    lan = reachable_host(settings.host)
+    if lan is not None:  # where a class's laptops open the page
+        logging.getLogger(__name__).info("on the local network: http://%s:%d", lan, settings.port)
     try:
         uvicorn.run(create_app(settings, lock), **uvicorn_options(settings))
     finally:

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.config import LiveChanges
 from server import protocol as p
 from server.audience import deliver_frame
 from server.run import Run
-from server.store import Store
+from server.store import Store, config_json
 from server.wire import clean, dumps
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Delivery:
             p.Saved: self._saved,
             p.Weights: self._weights,
             p.Notice: self._notice,
+            p.Tuned: self._tuned,
         }
 
     def __call__(self, results: list[p.Result]) -> None:
@@ -103,9 +105,11 @@ class Delivery:
     def _rows(self, run: Run, rows: p.Rows) -> None:
         if rows.reset:
             self._store.clear_metrics(run.id)
+            run.latest = None
         self._store.append_metrics(run.id, rows.rows)
         if rows.rows:
-            run.epoch, run.step = rows.rows[-1][:2]
+            run.latest = rows.rows[-1]
+            run.epoch, run.step = run.latest[:2]
         if run.viewers:  # the loss chart gets every epoch, not only those with a frame
             message = {"type": "metrics", "rows": clean(rows.rows), "reset": rows.reset}
             _broadcast(run, dumps(message))
@@ -115,6 +119,14 @@ class Delivery:
 
     def _weights(self, run: Run, weights: p.Weights) -> None:
         self._requests.answer(weights.request, (weights.epoch, weights.step, weights.params))
+
+    def _tuned(self, run: Run, tuned: p.Tuned) -> None:
+        """The run's config follows its live changes (a resume, a classmate's copy and a new
+        viewer's controls start from it), and every viewer's controls show them."""
+        config = run.body.config.with_live(LiveChanges.model_validate(tuned.changes))
+        run.body = run.body.model_copy(update={"config": config})
+        self._store.update_run(run.id, config=config_json(config))
+        _broadcast(run, dumps({"type": "settings", "changes": clean(tuned.changes)}))
 
     def _notice(self, run: Run, notice: p.Notice) -> None:
         # each type spelled out: tests/server/test_docs.py reads the types sent off the source

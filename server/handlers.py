@@ -143,6 +143,8 @@ class Handlers:
                 slot.trainer.set(**command.changes)
             except ValueError as error:
                 self.outbox.append(p.Notice(run_id, str(error)))
+                return
+            self.outbox.append(p.Tuned(run_id, command.changes))
 
     def _on_edit_weight(self, run_id: str, slot: Slot, command: p.EditWeight) -> None:
         try:

@@ -194,6 +194,13 @@ class Weights(Result):
 
 
 @dataclass(frozen=True)
+class Tuned(Result):
+    """Live changes the trainer took (``Tune``'s, validated): the run's config changes too."""
+
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Notice(Result):
     """A message for the run's viewers: an error in a command, or why something stopped."""
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from engine.config import ExperimentConfig
 from server import protocol as p
@@ -57,6 +58,7 @@ class Run:
     pace: float = 20.0  # the fastest a controlling viewer asked for: a page run's epochs/s
     frames: dict[p.ViewKey, bytes] = field(default_factory=dict)  # the newest of each view
     features: bytes | None = None
+    latest: tuple[Any, ...] | None = None  # the newest metrics row (``engine.history``'s columns)
     dataset: str | None = None
     _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 

@@ -28,7 +28,7 @@ from server.pool import WorkerPool, default_workers
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
 from server.settings import Settings
-from server.store import RunRecord, Store, new_run_id, new_token, now
+from server.store import RunRecord, Store, hash_token, new_run_id, new_token, now
 from server.viewers import Viewer
 from server.wire import clean, dumps
 from server.workers import Worker
@@ -96,11 +96,11 @@ class RunManager:
 
     # -- runs ----------------------------------------------------------------------------
 
-    def create(self, body: RunCreate, client: str = "") -> tuple[Run, str]:
+    def create(self, body: RunCreate, client: str = "", token: str = "") -> tuple[Run, str]:
         """A new run, trained in the background when ``body.start``; returns it and its
-        control token (shown once)."""
+        control token (shown once): a new one, or ``token`` (a class member's own)."""
         self._make_room(client)
-        token, token_hash = new_token()
+        token, token_hash = (token, hash_token(token)) if token else new_token()
         run = self._admit(new_run_id(), token_hash, body, client, self._new_share_code())
         try:
             self.store.insert_run(run.record())

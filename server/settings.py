@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     # limits: going over gets 429/503 with Retry-After, or a websocket close with a reason
     max_runs: int = Field(500, ge=1, description="runs held at once")
     max_viewers: int = Field(200, ge=1, description="viewers of one run")
+    max_students: int = Field(200, ge=1, description="students of one class")
     max_parameters: int = Field(100_000, ge=10, description="parameter budget of one network")
     max_message_bytes: int = Field(4096, ge=64, description="largest websocket message accepted")
     message_rate: float = Field(30.0, gt=0, description="websocket messages a second, sustained")

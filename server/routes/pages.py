@@ -13,3 +13,10 @@ async def index(request: Request) -> HTMLResponse:
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(request, "index.html", {})
     return response
+
+
+@router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
+async def join(request: Request, code: str) -> HTMLResponse:
+    """A class's join link: the page, which asks the student's name (the code is read from
+    the address by the page)."""
+    return await index(request)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from server.classes import ClassHub
 from server.clients import client_key
 from server.deps import Manager
 from server.runs import CapacityError, ConflictError, Run, RunManager
@@ -62,14 +63,14 @@ async def stream(websocket: WebSocket, run_id: str, manager: Manager) -> None:
     try:
         async with anyio.create_task_group() as tasks:
             deadline = manager.settings.send_deadline
-            tasks.start_soon(_send_loop, websocket, viewer, deadline, tasks.cancel_scope)
+            tasks.start_soon(send_loop, websocket, viewer, deadline, tasks.cancel_scope)
             await _receive_loop(websocket, manager, run, viewer)
             tasks.cancel_scope.cancel()
     finally:
         manager.unsubscribe(run, viewer)
 
 
-async def _send_loop(
+async def send_loop(
     websocket: WebSocket, viewer: Viewer, deadline: float, scope: anyio.CancelScope
 ) -> None:
     """Send the viewer's outbox. A close instruction, a gone client or a viewer that stopped
@@ -111,7 +112,7 @@ async def _receive_loop(
         elif len(text.encode()) > settings.max_message_bytes:
             error = {"message": f"message too long (over {settings.max_message_bytes} bytes)"}
         else:
-            error, strike = _handle(text, manager, run, viewer)
+            error, strike = _handle(text, manager, websocket.app.state.classes, run, viewer)
         if error:
             viewer.strikes += strike
             if viewer.strikes >= settings.max_strikes:
@@ -123,7 +124,7 @@ async def _receive_loop(
 Handled = tuple[dict[str, object] | None, bool]  # (the error, if any; whether it is a strike)
 
 
-def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> Handled:
+def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer: Viewer) -> Handled:
     """Apply one client message: (an error's message and detail, or None; whether the
     error counts as a strike). A control the run's state refuses (it has ended) is an
     answer, not a strike: the page cannot know before it asks."""
@@ -141,6 +142,9 @@ def _handle(text: str, manager: RunManager, run: Run, viewer: Viewer) -> Handled
     if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
         return {"message": f"{message.type!r} needs the run's control token"}, True
     try:
+        locked = classes.refusal(run, message.type)
+        if locked:  # a student's own run: the teacher's locks hold over the socket too
+            raise ConflictError(locked)
         manager.control(run, message)
     except ConflictError as exc:
         return {"message": str(exc)}, False

@@ -15,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.clients import Bucket
-from server.routes.ws import _send_loop
+from server.routes.ws import send_loop
 from server.settings import Settings
 from server.viewers import Viewer
 from tests.server.test_ws import connect, create, next_of
@@ -237,7 +237,7 @@ def test_a_viewer_whose_sends_hang_is_dropped_at_the_deadline() -> None:
         viewer.offer_frame(b"frame")
         start = time.monotonic()
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_send_loop, Stuck(), viewer, 0.2, tasks.cancel_scope)
+            tasks.start_soon(send_loop, Stuck(), viewer, 0.2, tasks.cancel_scope)
             await anyio.sleep_forever()  # the receiver: ended by the sender's scope
         return time.monotonic() - start
 

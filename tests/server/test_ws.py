@@ -269,3 +269,22 @@ def test_a_run_stepped_before_it_ever_played_is_paused_not_created(client: TestC
         assert (status["status"], status["epoch"]) == ("paused", 3)
     answer = client.get(f"/api/runs/{run['id']}").json()
     assert (answer["status"], answer["epoch"]) == ("paused", 3)
+
+
+def test_a_live_change_reaches_every_viewer_and_the_runs_config(client: TestClient) -> None:
+    """A ``set`` the trainer took is the run's config from then on (a new viewer, a resume
+    and a classmate's copy start from it) and every viewer's controls are told."""
+    run = create(client, network={"hidden": [3, 2]})
+    with connect(client, run) as owner, connect(client, run, token=False) as watcher:
+        owner.send_json({"type": "set", "learning_rate": 0.3, "dropout": [0.1, 0.2]})
+        for ws in (owner, watcher):
+            assert next_of(ws, "settings")["changes"] == {
+                "learning_rate": 0.3,
+                "dropout": [0.1, 0.2],
+            }
+        owner.send_json({"type": "set", "dropout": [0.1]})  # the wrong length: refused
+        assert "dropout" in next_of(owner, "error")["message"]
+    config = client.get(f"/api/runs/{run['id']}").json()["config"]
+    assert config["training"]["learning_rate"] == 0.3
+    assert [layer["dropout"] for layer in config["network"]["hidden"]] == [0.1, 0.2]
+    assert [layer["units"] for layer in config["network"]["hidden"]] == [3, 2]

@@ -1,0 +1,260 @@
+"""The classes a server holds (docs/architecture.md, "Classes"): making and joining them,
+moving the stage, the students' own runs, locks, and telling every member's page.
+
+On the event loop, like the run manager it drives: a class's runs are ordinary runs (made
+by ``RunManager.create``), whose control token is the teacher's or the student's own. The
+hub keeps which run belongs to whom, so the run stream can hold a student to the locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from engine.config import ExperimentConfig
+from server import protocol as p
+from server.classroom import (
+    Classroom,
+    Mode,
+    Role,
+    Student,
+    changed_groups,
+    message_groups,
+    new_join_code,
+    refused,
+)
+from server.classstore import ClassStore
+from server.clients import Bucket
+from server.run import ConflictError, Run
+from server.runs import RunManager
+from server.schemas import RunCreate
+from server.store import new_token
+from server.viewers import Viewer
+from server.wire import clean, dumps
+
+log = logging.getLogger(__name__)
+ROSTER_SECONDS = 1.0  # how often a teacher's page gets the class's numbers
+
+
+class LockedError(PermissionError):
+    """A student's change that a lock forbids (403, naming the lock)."""
+
+
+class ClassHub:
+    def __init__(self, manager: RunManager, max_students: int) -> None:
+        self.manager = manager
+        self.max_students = max_students
+        self.store = ClassStore(manager.store)
+        self.classes: dict[str, Classroom] = {}
+        self.by_code: dict[str, Classroom] = {}
+        self.owners: dict[str, tuple[Classroom, Student | None]] = {}  # run id → whose
+        self._told: dict[str, int] = {}  # class id → the stage's viewers its members know of
+        self._task: asyncio.Task[None] | None = None
+
+    def load(self) -> None:
+        """The stored classes, with their codes and students (after a restart)."""
+        for room in self.store.load():
+            self._hold(room)
+            if room.teacher_run:
+                self.owners[room.teacher_run] = (room, None)
+            for student in room.students.values():
+                if student.run_id:
+                    self.owners[student.run_id] = (room, student)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._forever())
+
+    def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+
+    async def _forever(self) -> None:
+        while True:
+            await asyncio.sleep(ROSTER_SECONDS)
+            try:
+                self.tick()
+            except Exception:  # logged; the next tick tries again
+                log.exception("the classes' numbers could not be sent")
+
+    def _hold(self, room: Classroom) -> None:
+        self.classes[room.id] = room
+        self.by_code[room.code] = room
+
+    # -- making and joining ---------------------------------------------------------------
+
+    def create(self, name: str, teacher: str) -> tuple[Classroom, str]:
+        """A new class and its teacher token (shown once)."""
+        token, token_hash = new_token()
+        code = new_join_code(self.by_code)
+        room = Classroom(secrets.token_urlsafe(9), code, name, teacher, token_hash)
+        self.store.save(room)
+        self._hold(room)
+        return room, token
+
+    def join(self, room: Classroom, name: str) -> tuple[Student, str]:
+        if len(room.students) >= self.max_students:
+            raise ConflictError(f"the class has its maximum of {self.max_students} students")
+        token, token_hash = new_token()
+        student = Student(secrets.token_urlsafe(9), name, token_hash)
+        room.students[student.id] = student
+        self.store.save_student(room, student)
+        self._roster_changed(room)
+        return student, token
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def teacher_run(self, room: Classroom, body: RunCreate, token: str) -> Run:
+        """The teacher's new run: the stage moves to it (a spotlight ends) and every page
+        follows; the teacher's previous run pauses."""
+        run, _ = self.manager.create(body, f"class:{room.id}", token=token)
+        previous = self.manager.runs.get(room.teacher_run or "")
+        if previous is not None and previous.status == "running":
+            self.manager.control(previous, p.Pause(previous.id))
+        room.teacher_run, room.spotlight = run.id, None
+        self.owners[run.id] = (room, None)
+        self.store.save(room)
+        self.tell_all(room)
+        return run
+
+    def student_run(self, room: Classroom, student: Student, body: RunCreate, token: str) -> Run:
+        """A student's own run in hands-on mode: the teacher's setup, changed only where
+        nothing is locked. It replaces the student's previous run."""
+        if room.mode != "hands_on":
+            raise ConflictError("the class is watching the teacher; own runs are for hands-on")
+        base = self.stage_config(room, teacher_only=True)
+        if base is not None:
+            why = refused(room.locks, changed_groups(base, body.config))
+            if why:
+                raise LockedError(why)
+        previous = self.manager.runs.get(student.run_id or "")
+        run, _ = self.manager.create(body, f"class:{room.id}:{student.id}", token=token)
+        if previous is not None:
+            self.owners.pop(previous.id, None)
+            self.manager.remove(previous)
+        student.run_id = run.id
+        self.owners[run.id] = (room, student)
+        self.store.save_student(room, student)
+        self._roster_changed(room)
+        return run
+
+    def stage_config(self, room: Classroom, teacher_only: bool = False) -> ExperimentConfig | None:
+        """The config of the run the class watches (or the teacher's), as it trains now."""
+        stage = (room.teacher_run, None) if teacher_only else room.stage
+        run = self.manager.runs.get(stage[0] or "") if stage else None
+        if run is not None:
+            return run.body.config
+        record = self.manager.store.get_run(stage[0]) if stage and stage[0] else None
+        return ExperimentConfig.from_stored(record.config) if record else None
+
+    def refusal(self, run: Run, kind: str) -> str | None:
+        """Why a control message ``kind`` on ``run`` is refused by its class's locks: only a
+        student's own run is held to them."""
+        room, student = self.owners.get(run.id, (None, None))
+        if room is None or student is None:
+            return None
+        return refused(room.locks, message_groups(kind))
+
+    # -- the teacher's settings -----------------------------------------------------------
+
+    def update(
+        self,
+        room: Classroom,
+        mode: Mode | None = None,
+        locks: Sequence[str] | None = None,
+        spotlight: str | None = "",
+    ) -> None:
+        """Change the mode, the locks or the spotlight ("" leaves it, None ends it)."""
+        if spotlight:
+            student = room.students.get(spotlight)
+            if student is None:
+                raise KeyError(f"no student {spotlight!r} in this class")
+            if student.run_id is None:
+                raise ConflictError(f"{student.name} has no run to spotlight yet")
+        if mode is not None:
+            room.mode = mode
+        if locks is not None:
+            room.locks = frozenset(locks)
+        if spotlight != "":
+            room.spotlight = spotlight
+        self.store.save(room)
+        self.tell_all(room)
+
+    # -- members' sockets -----------------------------------------------------------------
+
+    def connect(self, room: Classroom, role: Role, student: Student | None, client: str) -> Viewer:
+        """A member's class socket: the class now, and for a student who they are."""
+        settings = self.manager.settings
+        bucket = Bucket(settings.message_rate, settings.message_burst)
+        viewer = Viewer(role == "teacher", bucket, client=client)
+        viewer.offer_message(dumps(room.state(self._viewers(room))))
+        if student is not None:
+            you = {"type": "you", "id": student.id, "name": student.name, "run_id": student.run_id}
+            viewer.offer_message(dumps(you))
+            student.sockets.add(viewer)
+        else:
+            room.teachers.add(viewer)
+        self._roster_changed(room)  # the new teacher's page gets its first roster here
+        return viewer
+
+    def disconnect(self, room: Classroom, viewer: Viewer) -> None:
+        room.teachers.discard(viewer)
+        for student in room.students.values():
+            student.sockets.discard(viewer)
+        self._roster_changed(room)
+
+    def tell_all(self, room: Classroom) -> None:
+        self._told[room.id] = viewers = self._viewers(room)
+        message = dumps(room.state(viewers))
+        for viewer in self._members(room):
+            viewer.offer_message(message)
+
+    def tick(self) -> None:
+        """Every ``ROSTER_SECONDS``: each teacher's page gets the class's numbers, and every
+        member the stage's viewer count when it changed."""
+        for room in self.classes.values():
+            viewers = self._viewers(room)
+            if self._told.get(room.id, viewers) != viewers:
+                self.tell_all(room)
+            if room.teachers:
+                message = dumps(self.roster(room))
+                for viewer in room.teachers:
+                    viewer.offer_message(message)
+
+    def _roster_changed(self, room: Classroom) -> None:
+        if room.teachers:
+            message = dumps(self.roster(room))
+            for viewer in room.teachers:
+                viewer.offer_message(message)
+
+    def roster(self, room: Classroom) -> dict[str, Any]:
+        runs = {}
+        for student in room.students.values():
+            run = self.manager.runs.get(student.run_id or "")
+            if run is not None:
+                runs[run.id] = self._numbers(run)
+        return room.roster(runs)
+
+    def _numbers(self, run: Run) -> dict[str, Any]:
+        latest = run.latest
+        numbers: dict[str, Any] = clean(
+            {
+                "id": run.id,
+                "status": run.status,
+                "epoch": run.epoch,
+                "train_loss": latest[2] if latest else None,
+                "test_loss": latest[3] if latest else None,
+            }
+        )
+        return numbers
+
+    def _viewers(self, room: Classroom) -> int:
+        stage = room.stage
+        run = self.manager.runs.get(stage[0]) if stage else None
+        return len(run.viewers) if run else 0
+
+    @staticmethod
+    def _members(room: Classroom) -> list[Viewer]:
+        return [*room.teachers, *(v for s in room.students.values() for v in s.sockets)]

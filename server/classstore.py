@@ -1,0 +1,128 @@
+"""Classes and their students in the run store's database (same file, same owner thread).
+
+A class is written when it changes (a join, a stage move, a mode or a lock); there are few
+of them and they change at a teacher's pace, so each write is its own transaction. Tokens
+are kept only as hashes, like the runs'.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from server.classroom import Classroom, Student
+from server.store import Store, owned
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS classes (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    teacher TEXT NOT NULL,
+    teacher_hash TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    locks TEXT NOT NULL,
+    teacher_run TEXT,
+    spotlight TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS students (
+    id TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL REFERENCES classes (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    run_id TEXT,
+    joined_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS students_by_class ON students (class_id);
+"""
+CLASS_FIELDS = (
+    *("id", "code", "name", "teacher", "teacher_hash", "mode", "locks"),
+    *("teacher_run", "spotlight", "created_at"),
+)
+# an upsert, not INSERT OR REPLACE: a replaced row would take its students with it (CASCADE)
+SAVE_CLASS = (
+    f"INSERT INTO classes ({', '.join(CLASS_FIELDS)}) VALUES ({', '.join('?' * 10)}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in CLASS_FIELDS[1:])}"
+)
+
+
+class ClassStore:
+    """Reads and writes classes through a ``Store``'s connection."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.db.executescript(SCHEMA)
+
+    @property
+    def owner(self) -> int | None:  # ``owned`` checks the calling thread against it
+        return self.store.owner
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self.store.db
+
+    @owned
+    def save(self, room: Classroom) -> None:
+        values = (
+            room.id,
+            room.code,
+            room.name,
+            room.teacher,
+            room.teacher_hash,
+            room.mode,
+            json.dumps(sorted(room.locks)),
+            room.teacher_run,
+            room.spotlight,
+            room.created_at.isoformat(),
+        )
+        with self.db:
+            self.db.execute(SAVE_CLASS, values)
+
+    @owned
+    def save_student(self, room: Classroom, student: Student) -> None:
+        values = (
+            student.id,
+            room.id,
+            student.name,
+            student.token_hash,
+            student.run_id,
+            student.joined_at.isoformat(),
+        )
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?)", values)
+
+    @owned
+    def load(self) -> list[Classroom]:
+        """Every class with its students (the sockets start empty)."""
+        rooms: dict[str, Classroom] = {}
+        for row in self.db.execute("SELECT * FROM classes ORDER BY created_at"):
+            rooms[row["id"]] = Classroom(
+                id=row["id"],
+                code=row["code"],
+                name=row["name"],
+                teacher=row["teacher"],
+                teacher_hash=row["teacher_hash"],
+                mode=row["mode"],
+                locks=frozenset(json.loads(row["locks"])),
+                teacher_run=row["teacher_run"],
+                spotlight=row["spotlight"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+            )
+        for row in self.db.execute("SELECT * FROM students ORDER BY joined_at"):
+            room = rooms.get(row["class_id"])
+            if room is not None:
+                room.students[row["id"]] = Student(
+                    id=row["id"],
+                    name=row["name"],
+                    token_hash=row["token_hash"],
+                    run_id=row["run_id"],
+                    joined_at=datetime.fromisoformat(row["joined_at"]),
+                )
+        return list(rooms.values())
+
+    @owned
+    def delete(self, room: Classroom) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM classes WHERE id = ?", (room.id,))

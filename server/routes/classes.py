@@ -1,0 +1,230 @@
+"""Classes as REST resources (docs/api.md, "Classes"): make one, join by code, the teacher's
+view and settings, the class's runs, class-wide controls."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from starlette.requests import HTTPConnection
+
+from server import protocol as p
+from server.classes import ClassHub, LockedError
+from server.classroom import Classroom, Role, Student
+from server.deps import Manager
+from server.lan import join_url
+from server.routes.runs import FULL, _full, _run_create, public
+from server.run import CapacityError, ConflictError
+from server.schemas import (
+    ClassControl,
+    ClassCreate,
+    ClassCreated,
+    ClassDetail,
+    ClassPublic,
+    ClassUpdate,
+    JoinBody,
+    Joined,
+    RunCreate,
+    RunCreated,
+)
+
+router = APIRouter(prefix="/api/classes", tags=["classes"])
+join_router = APIRouter(prefix="/api/join", tags=["classes"])
+NO_CLASS: dict[int | str, dict[str, Any]] = {404: {"description": "no class with that id"}}
+TEACHER: dict[int | str, dict[str, Any]] = {
+    **NO_CLASS,
+    403: {"description": "the teacher token is missing or wrong"},
+}
+NO_CODE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no class has that join code"},
+    429: {"description": "too many join codes looked up"},
+}
+Authorization = Annotated[
+    str | None, Header(description="`Bearer <token>`: the teacher's or a student's token")
+]
+
+
+async def get_hub(connection: HTTPConnection) -> ClassHub:
+    hub: ClassHub = connection.app.state.classes
+    return hub
+
+
+Hub = Annotated[ClassHub, Depends(get_hub)]
+
+
+def bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class Member:
+    def __init__(self, room: Classroom, role: Role, student: Student | None) -> None:
+        self.room, self.role, self.student = room, role, student
+
+
+async def member(class_id: str, hub: Hub, authorization: Authorization = None) -> Member:
+    """The class and who the request's token makes the caller: 404, or 403 for nobody."""
+    room = hub.classes.get(class_id)
+    if room is None:
+        raise HTTPException(404, f"no class with id {class_id!r}")
+    found = room.role_of(bearer(authorization))
+    if found is None:
+        raise HTTPException(403, "this needs the class's teacher token or a student's token")
+    return Member(room, *found)
+
+
+async def teacher(found: Annotated[Member, Depends(member)]) -> Classroom:
+    if found.role != "teacher":
+        raise HTTPException(403, "this needs the class's teacher token")
+    return found.room
+
+
+Teaching = Annotated[Classroom, Depends(teacher)]
+
+
+def shown(room: Classroom, hub: ClassHub, request: Request) -> dict[str, Any]:
+    """The class as anyone in it sees it."""
+    state = room.state(0)
+    return {
+        **{key: state[key] for key in ("id", "code", "name", "teacher", "mode", "locks")},
+        "stage": state["stage"],
+        "join_path": f"/join/{room.code}",
+        "lan_url": join_url(hub.manager.settings.host, request, room.code),
+    }
+
+
+def detail(room: Classroom, hub: ClassHub, request: Request) -> ClassDetail:
+    roster = hub.roster(room)["students"]
+    return ClassDetail.model_validate({**shown(room, hub, request), "students": roster})
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ClassCreated,
+    responses={429: {"description": "too many runs or classes created a minute"}},
+)
+async def create_class(body: ClassCreate, hub: Hub, request: Request) -> ClassCreated:
+    """A new class: its join code, and the teacher token (shown only here)."""
+    request.app.state.create_rates.check(request)
+    room, token = hub.create(body.name, body.teacher)
+    return ClassCreated.model_validate({**dict(detail(room, hub, request)), "teacher_token": token})
+
+
+@router.get("/{class_id}", response_model=ClassDetail, responses=TEACHER)
+async def read_class(room: Teaching, hub: Hub, request: Request) -> ClassDetail:
+    """The class with every student, connected or not, and their runs' numbers."""
+    return detail(room, hub, request)
+
+
+@router.patch(
+    "/{class_id}",
+    response_model=ClassDetail,
+    responses={**TEACHER, 409: {"description": "the spotlit student has no run yet"}},
+)
+async def update_class(
+    body: ClassUpdate, room: Teaching, hub: Hub, request: Request
+) -> ClassDetail:
+    """Switch the mode, set the locks, or spotlight a student's run (null: back to the
+    teacher's); every member's page follows at once."""
+    spotlight = body.spotlight if "spotlight" in body.model_fields_set else ""
+    try:
+        hub.update(room, body.mode, body.locks, spotlight)
+    except KeyError as error:
+        raise HTTPException(404, error.args[0]) from None
+    except ConflictError as error:
+        raise HTTPException(409, str(error)) from None
+    return detail(room, hub, request)
+
+
+@router.post(
+    "/{class_id}/runs",
+    status_code=201,
+    response_model=RunCreated,
+    responses={
+        **TEACHER,
+        403: {"description": "no member's token, or a change the teacher has locked"},
+        409: {"description": "a student's own run while the class watches the teacher"},
+        422: {"description": "a field of the body is invalid"},
+        **FULL,
+    },
+)
+async def create_class_run(
+    body: Annotated[RunCreate, Depends(_run_create)],
+    found: Annotated[Member, Depends(member)],
+    hub: Hub,
+    manager: Manager,
+    authorization: Authorization = None,
+) -> RunCreated:
+    """The teacher's new run (the class's stage moves to it), or a student's own run in
+    hands-on mode (the teacher's setup; a locked change is 403). The run's control token
+    is the caller's own token."""
+    token = bearer(authorization)
+    try:
+        if found.student is None:
+            run = hub.teacher_run(found.room, body, token)
+        else:
+            run = hub.student_run(found.room, found.student, body, token)
+    except LockedError as error:
+        raise HTTPException(403, str(error)) from None
+    except ConflictError as error:
+        raise HTTPException(409, str(error)) from None
+    except CapacityError as error:
+        raise _full(error) from None
+    shown_run = public(run.record(), run, manager)
+    return RunCreated.model_validate({**dict(shown_run), "control_token": token})
+
+
+@router.post("/{class_id}/control", responses=TEACHER)
+async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[str, int]:
+    """Pause, play, step (an epoch, or ``batches``) or reset every student's run at once;
+    answers how many runs it reached."""
+    reached = 0
+    for student in room.students.values():
+        run = hub.manager.runs.get(student.run_id or "")
+        if run is not None and run.live:
+            hub.manager.control(run, _command(body, run.id))
+            reached += 1
+    return {"runs": reached}
+
+
+def _command(body: ClassControl, run_id: str) -> p.Command:
+    if body.type == "step":
+        return p.Step(run_id, epochs=int(not body.batches), batches=body.batches or 0)
+    kinds: dict[str, type[p.Command]] = {"play": p.Play, "pause": p.Pause, "reset": p.Reset}
+    return kinds[body.type](run_id)
+
+
+@join_router.get("/{code}", response_model=ClassPublic, responses=NO_CODE)
+async def read_joinable(code: str, hub: Hub, request: Request) -> ClassPublic:
+    """The class behind a join code (any case), before joining it: its name and teacher."""
+    return ClassPublic.model_validate(shown(_by_code(code, hub, request), hub, request))
+
+
+@join_router.post(
+    "/{code}",
+    status_code=201,
+    response_model=Joined,
+    responses={**NO_CODE, 409: {"description": "the class has its maximum of students"}},
+)
+async def join_class(code: str, body: JoinBody, hub: Hub, request: Request) -> Joined:
+    """Join as a student with a display name: the student's token (shown only here) brings
+    the same student back after a reload."""
+    room = _by_code(code, hub, request)
+    try:
+        student, token = hub.join(room, body.name)
+    except ConflictError as error:
+        raise HTTPException(409, str(error)) from None
+    return Joined(
+        classroom=ClassPublic.model_validate(shown(room, hub, request)),
+        student_id=student.id,
+        student_token=token,
+    )
+
+
+def _by_code(code: str, hub: ClassHub, request: Request) -> Classroom:
+    request.app.state.share_rates.check(request)  # codes are short enough to guess otherwise
+    room = hub.by_code.get(code.strip().upper())
+    if room is None:
+        raise HTTPException(404, f"no class has the join code {code!r}")
+    return room
