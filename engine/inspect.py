@@ -174,23 +174,11 @@ def probe(
     (predicted ±1 or class; None for regression or no head). A bare ``Network`` has no head
     (its output is z) and reads ``features`` (default x1, x2)."""
     network, head, names = _parts(source, features)
-    example, target = None, None
-    if isinstance(point, int):
-        if not isinstance(source, Trainer):
-            raise ValueError("point: a training example's index needs a trainer")
-        if not 0 <= point < len(source.data.train_t):
-            raise ValueError(f"example: the run has examples 0 … {len(source.data.train_t) - 1}")
-        example, x = point, source.data.train_x[point : point + 1]
-        plane = source.data.split.train.x[point]
-        target = source.data.train_t[point].tolist()
-    else:
-        plane = np.asarray(point, np.float64).reshape(2)
-        x = feature_matrix(plane.reshape(1, 2), names)
+    x, plane, example, target = _probe_input(source, point, names)
     inputs, pre = forward(network, x)
     layers = []
     with np.errstate(all="ignore"):
         for k, (a_in, z) in enumerate(zip(inputs, pre, strict=True)):
-            last = k == network.n_layers - 1
             name, a = _activate(network, head, k, z)
             weights = network.weights[k].astype(np.float64)
             layers.append(
@@ -201,23 +189,35 @@ def probe(
                     "a": a[0].tolist(),
                     "bias": network.biases[k].tolist(),
                     "contributions": (weights * a_in[0][:, None]).tolist(),
-                    "output": last,
+                    "output": k == network.n_layers - 1,
                 }
             )
-        label = None if head is None or head.task == "regression" else head.labels(a)[0]
+        label = None if head is None or head.task == "regression" else float(head.labels(a)[0])
     return {
-        "point": [float(v) for v in plane],
+        "point": plane.tolist(),
         "example": example,
         "target": target,
-        "features": list(names),
+        "features": names,
         "inputs": inputs[0][0].tolist(),
         "layers": layers,
-        "output": {
-            "kind": output_kind(head),
-            "values": a[0].tolist(),
-            "label": None if label is None else float(label),
-        },
+        "output": {"kind": output_kind(head), "values": a[0].tolist(), "label": label},
     }
+
+
+def _probe_input(
+    source: Trainer | Model | Network, point: Sequence[float] | int, names: list[str]
+) -> tuple[Array, Array, int | None, list[float] | None]:
+    """(features (1, n_in), the point in the plane, the example's index, its targets)."""
+    if not isinstance(point, int):
+        plane = np.asarray(point, np.float64).reshape(2)
+        return feature_matrix(plane.reshape(1, 2), names), plane, None, None
+    if not isinstance(source, Trainer):
+        raise ValueError("point: a training example's index needs a trainer")
+    data = source.data
+    if not 0 <= point < len(data.train_t):
+        raise ValueError(f"example: the run has examples 0 … {len(data.train_t) - 1}")
+    plane = data.split.train.x[point].astype(np.float64)
+    return data.train_x[point : point + 1], plane, point, data.train_t[point].tolist()
 
 
 def _parts(
@@ -263,6 +263,7 @@ def activation_stats(trainer: Trainer, layer: int, bins: int = BINS, values: boo
     Returns ``layer``, ``activation``, ``units``, ``examples`` (n), ``saturating`` (whether
     the activation has flat tails), ``edges`` (bins + 1) and ``histogram`` (bins) of every
     finite z, ``nonfinite`` (count of the rest), ``dead`` and ``saturated`` (unit counts),
+    ``dead_share`` and ``saturated_share`` (their shares of the units),
     ``verdict`` ({code: "dead" | "saturated", units, of, share} once ``VERDICT_SHARE`` of the
     units are so, else None), ``neurons`` (per unit: ``unit``, ``mean``, ``std``, ``min``,
     ``max``, ``histogram`` on the same edges, ``flat_share`` (share of examples with
@@ -296,9 +297,6 @@ def activation_stats(trainer: Trainer, layer: int, bins: int = BINS, values: boo
             }
             for u, column in enumerate(z.T)
         ]
-    counts = {code: codes.count(code) for code in ("dead", "saturated")}
-    found = max(counts, key=lambda code: counts[code])
-    share = counts[found] / len(codes)
     stats = {
         "layer": layer,
         "activation": activation.name if activation else trainer.head.output,
@@ -308,15 +306,25 @@ def activation_stats(trainer: Trainer, layer: int, bins: int = BINS, values: boo
         "edges": edges.tolist(),
         "histogram": np.histogram(z[finite], edges)[0].tolist(),
         "nonfinite": int((~finite).sum()),
-        **counts,
-        "verdict": {"code": found, "units": counts[found], "of": len(codes), "share": share}
-        if counts[found] and share >= VERDICT_SHARE
-        else None,
+        **_verdict(codes),
         "neurons": neurons,
     }
     if values:
         stats["z"] = z.T.tolist()
     return stats
+
+
+def _verdict(codes: list[str | None]) -> Json:
+    """The units' counts and shares of each code, and the layer's verdict."""
+    counts = {code: codes.count(code) for code in ("dead", "saturated")}
+    found = max(counts, key=lambda code: counts[code])
+    share = counts[found] / len(codes)
+    verdict = {"code": found, "units": counts[found], "of": len(codes), "share": share}
+    return {
+        **counts,
+        **{f"{code}_share": count / len(codes) for code, count in counts.items()},
+        "verdict": verdict if counts[found] and share >= VERDICT_SHARE else None,
+    }
 
 
 def _edges(finite: Array, bins: int) -> Array:

@@ -313,19 +313,7 @@ def _hidden_weight(one: _Pass, layer: int, j: int, x_k: float) -> Json:
         if below_output:
             term |= _output_unit(one, i)
         terms.append(term)
-    simplified = None
-    if below_output and one.fused:
-        errors = (one.out[0] - one.t[0]).astype(np.float64)
-        sigmoid = network.activations[layer].name == "sigmoid"
-        local = x_j * (1.0 - x_j) if sigmoid else slope
-        simplified = {
-            "formula": f"Σ_i (x_i − t_i)·w_ji·{'x_j(1 − x_j)' if sigmoid else 'f′(s_j)'}·x_k",
-            "errors": errors.tolist(),
-            "x_j": x_j,
-            "dx_j_ds_j": local,
-            "x_k": x_k,
-            "value": float(np.sum(errors * w_j) * local * x_k),
-        }
+    simplified = _simplified_hidden(one, layer, j, x_k) if below_output and one.fused else None
     return {
         "kind": "hidden",
         "indices": {"j": j},
@@ -338,6 +326,25 @@ def _hidden_weight(one: _Pass, layer: int, j: int, x_k: float) -> Json:
         ],
         "terms": terms,
         "simplified": simplified,
+    }
+
+
+def _simplified_hidden(one: _Pass, layer: int, j: int, x_k: float) -> Json:
+    """The slides' Σ_i (x_i − t_i)·w_ji·x_j(1 − x_j)·x_k, for a fused head (and f′(s_j)
+    in place of x_j(1 − x_j) for an activation other than the sigmoid)."""
+    network = one.network
+    x_j = float(network.activations[layer](one.pre[layer])[0, j])
+    sigmoid = network.activations[layer].name == "sigmoid"
+    local = x_j * (1.0 - x_j) if sigmoid else float(_slope(network, one.pre, layer)[0, j])
+    errors = (one.out[0] - one.t[0]).astype(np.float64)
+    w_j = network.weights[layer + 1][j].astype(np.float64)
+    return {
+        "formula": f"Σ_i (x_i − t_i)·w_ji·{'x_j(1 − x_j)' if sigmoid else 'f′(s_j)'}·x_k",
+        "errors": errors.tolist(),
+        "x_j": x_j,
+        "dx_j_ds_j": local,
+        "x_k": x_k,
+        "value": float(np.sum(errors * w_j) * local * x_k),
     }
 
 

@@ -317,6 +317,7 @@ def test_dead_relu_units_are_found() -> None:
     assert [n["verdict"] for n in stats["neurons"]] == ["dead", None, "dead"]
     assert stats["verdict"] == {"code": "dead", "units": 2, "of": 3, "share": 2 / 3}
     assert (stats["dead"], stats["saturated"], stats["saturating"]) == (2, 0, False)
+    assert (stats["dead_share"], stats["saturated_share"]) == (2 / 3, 0.0)
     assert sum(stats["histogram"]) == 3 * stats["examples"]
     assert stats["z"][0] == [-1.0] * stats["examples"]
 
