@@ -43,13 +43,13 @@ def next_update(trainer: Trainer, layer: int, source: int | None, target: int) -
     (with ``source`` None, ``target``'s bias), without applying it: on the batch the step
     will take, with the dropout masks it will draw, from copies of the optimizer's state.
 
-    Returns ``layer``, ``source``, ``target``, ``bias``, ``optimizer`` (its name), ``formula``,
-    ``t`` (the optimizer's step count after this step), ``learning_rate``,
-    ``regularization``, ``regularization_rate``, ``weight`` (w now), ``gradient`` (``loss``:
-    ∂(data loss)/∂w on the batch, ``penalty``: λ·R′(w), ``total``, ``seen``: what the
-    optimizer steps on, 0 on an L1-dead link), ``quantities`` (the optimizer's named numbers:
-    ``eta_g`` for SGD; ``velocity`` for momentum and Nesterov; ``accumulator`` for AdaGrad and
-    RMSProp; ``m``, ``v``, ``m_hat``, ``v_hat`` and AdamW's ``decay`` for Adam; each with
+    Returns ``layer``, ``source``, ``target``, ``bias``, ``optimizer`` (its name),
+    ``formula``, ``learning_rate``, ``regularization``, ``regularization_rate``, ``weight``
+    (w now), ``gradient`` (``loss``: ∂(data loss)/∂w on the batch, ``penalty``: λ·R′(w),
+    ``total``, ``seen``: what the optimizer steps on, 0 on an L1-dead link), ``quantities``
+    (the optimizer's named numbers: ``eta_g`` for SGD; ``velocity`` for momentum and
+    Nesterov; ``accumulator`` for AdaGrad and RMSProp; ``t`` (its step count after this
+    step), ``m``, ``v``, ``m_hat``, ``v_hat`` and AdamW's ``decay`` for Adam; each with
     ``step``, the optimizer's move before AdamW's decay), ``optimizer_step`` (w − w after the
     optimizer), ``penalty_step`` (η·λ·R′(w), the penalty's own step), ``new_weight``,
     ``change``, ``dead`` (held at 0 by L1's dead-link rule after the step), ``batch`` (its
@@ -74,7 +74,6 @@ def next_update(trainer: Trainer, layer: int, source: int | None, target: int) -
         "bias": source is None,
         "optimizer": trainer.config.training.optimizer,
         "formula": optimizer.formula,
-        "t": optimizer.t,
         "learning_rate": trainer.learning_rate,
         "regularization": trainer.regularizer.name,
         "regularization_rate": trainer.regularization_rate,
@@ -133,6 +132,7 @@ def _quantities(optimizer: Optimizer, i: int, g: float, lr: float) -> dict[str, 
         v_hat = float(optimizer.v[i]) / (1.0 - h.beta2**optimizer.t)
         step = lr * m_hat / (np.sqrt(v_hat) + h.epsilon)
         return {
+            "t": optimizer.t,
             "m": float(optimizer.m[i]),
             "v": float(optimizer.v[i]),
             "m_hat": m_hat,

@@ -224,7 +224,7 @@ def check_quantities(update: dict[str, Any]) -> None:
     if "eta_g" in quantities:
         assert quantities["eta_g"] == lr * g
     if "m_hat" in quantities:
-        t = update["t"]
+        t = quantities["t"]
         assert quantities["m_hat"] == pytest.approx(quantities["m"] / (1 - 0.9**t))
     assert update["change"] == update["new_weight"] - update["weight"]
 
