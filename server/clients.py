@@ -40,13 +40,14 @@ class Bucket:
         self.tokens = burst
         self.stamp = time.monotonic()
 
-    def take(self) -> float:
-        """Take a token: 0.0, or (none left) the seconds until there is one."""
+    def take(self, spend: bool = True) -> float:
+        """Take a token (``spend=False``: only look): 0.0, or (none left) the seconds until
+        there is one."""
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
-            self.tokens -= 1.0
+            self.tokens -= spend
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
@@ -58,7 +59,7 @@ class ClientRates:
         self.rate, self.burst, self.what = per_minute / 60.0, burst, what
         self.buckets: dict[str, Bucket] = {}
 
-    def take(self, key: str) -> float:
+    def take(self, key: str, spend: bool = True) -> float:
         bucket = self.buckets.get(key)
         if bucket is None:
             if len(self.buckets) >= MAX_CLIENTS:
@@ -66,11 +67,12 @@ class ClientRates:
             if len(self.buckets) >= MAX_CLIENTS:  # none idle: the oldest goes
                 del self.buckets[next(iter(self.buckets))]
             bucket = self.buckets[key] = Bucket(self.rate, self.burst)
-        return bucket.take()
+        return bucket.take(spend)
 
-    def check(self, connection: HTTPConnection) -> None:
-        """Take the client's token, or answer 429 with when to try again."""
-        wait = self.take(client_key(connection))
+    def check(self, connection: HTTPConnection, spend: bool = True) -> None:
+        """Take the client's token (``spend=False``: only see that one is left), or answer
+        429 with when to try again."""
+        wait = self.take(client_key(connection), spend)
         if wait:
             seconds = str(max(1, math.ceil(wait)))
             raise HTTPException(

@@ -223,8 +223,12 @@ async def join_class(code: str, body: JoinBody, hub: Hub, request: Request) -> J
 
 
 def _by_code(code: str, hub: ClassHub, request: Request) -> Classroom:
-    request.app.state.share_rates.check(request)  # codes are short enough to guess otherwise
+    """Codes are short enough to guess: each client may miss ``share_lookups_per_minute``
+    a minute. A code that is found costs nothing (a class behind one address joins at once)."""
+    rates = request.app.state.share_rates
+    rates.check(request, spend=False)
     room = hub.by_code.get(code.strip().upper())
     if room is None:
+        rates.check(request)
         raise HTTPException(404, f"no class has the join code {code!r}")
     return room

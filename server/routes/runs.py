@@ -272,10 +272,12 @@ share_router = APIRouter(prefix="/api/share", tags=["runs"])
 )
 async def read_shared_run(code: str, manager: Manager, request: Request) -> RunPublic:
     """The run behind a share code (6 characters, any case): join its stream as a viewer.
-    Each client may look up ``share_lookups_per_minute`` codes a minute (codes are short
-    enough to guess otherwise)."""
-    request.app.state.share_rates.check(request)
+    Each client may miss ``share_lookups_per_minute`` codes a minute (codes are short
+    enough to guess otherwise); a code that is found costs nothing."""
+    rates = request.app.state.share_rates
+    rates.check(request, spend=False)
     run = manager.by_code.get(code.upper())
     if run is None:
+        rates.check(request)  # only a miss costs: a class behind one address watches at once
         raise HTTPException(404, f"no run has the share code {code!r}")
     return public(run.record(), run, manager)

@@ -98,3 +98,32 @@ export function openStream(run, handlers) {
     close: () => socket.close(1000),
   };
 }
+
+// -- classes (docs/api.md, "Classes") --------------------------------------------------------
+
+async function send(method, path, body, token, what) {
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!response.ok) throw await failure(response, what);
+  return response.status === 204 ? null : response.json();
+}
+
+export const fetchRun = (id) => send("GET", `/api/runs/${encodeURIComponent(id)}`, undefined, null, "run");
+export const createClass = (name, teacher) => send("POST", "/api/classes", { name, teacher }, null, "class");
+export const fetchClass = (id, token) => send("GET", `/api/classes/${id}`, undefined, token, "class");
+export const updateClass = (id, token, change) => send("PATCH", `/api/classes/${id}`, change, token, "class");
+export const controlClass = (id, token, control) => send("POST", `/api/classes/${id}/control`, control, token, "class");
+export const fetchJoinable = (code) => send("GET", `/api/join/${encodeURIComponent(code)}`, undefined, null, "join code");
+export const joinClass = (code, name) => send("POST", `/api/join/${encodeURIComponent(code)}`, { name }, null, "join");
+export const createClassRun = (id, token, config) =>
+  send("POST", `/api/classes/${id}/runs`, { config, start: false }, token, "the server did not create the run");
+
+// A class member's socket: JSON messages only (docs/protocol.md, "Class socket").
+export function openClassStream(id, token, handlers) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/api/classes/${id}/stream?token=${encodeURIComponent(token)}`);
+  socket.addEventListener("message", (event) => handlers.onMessage(JSON.parse(event.data)));
+  socket.addEventListener("close", (event) => handlers.onClose?.(event));
+  return { close: () => socket.close(1000) };
+}

@@ -3,6 +3,7 @@
 // a new run (the data changes); regenerating keeps the run and its weights.
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { guard } from "./setup.js";
 
 export class DataPanel {
   constructor(root, options, editor, send) {
@@ -18,7 +19,7 @@ export class DataPanel {
     const data = this.editor.config.data;
     const regenerate = element("button", { type: "button", class: "wide" }, t("regenerate"));
     regenerate.title = t("regenerate.tip");
-    regenerate.disabled = !this.editor.canControl;
+    guard(this.editor, regenerate, "data");
     regenerate.addEventListener("click", () => this.send({ type: "regenerate" }));
     this.root.replaceChildren(
       this.picker(data.dataset),
@@ -51,7 +52,7 @@ export class DataPanel {
       type: "button", role: "radio", "aria-checked": String(checked), "aria-label": name,
       class: "dataset", title: `${name}: ${info.description}`,
     });
-    button.disabled = !this.editor.canControl;
+    guard(this.editor, button, "data");
     button.append(element("img", { src: `/api/datasets/${encodeURIComponent(name)}.png?size=64`, alt: "" }),
       element("span", {}, name));
     button.addEventListener("click", () => {
@@ -68,7 +69,8 @@ export class DataPanel {
     const own = this.options.datasets[data.dataset]?.samples;
     const counts = [...new Set([...this.options.choices.samples, own].filter(Boolean))].sort((a, b) => a - b);
     const control = select("n_samples", counts, data.n_samples ?? own);
-    control.disabled = !this.editor.canControl || !own; // your own data has its own count
+    guard(this.editor, control, "data");
+    control.disabled ||= !own; // your own data has its own count
     control.addEventListener("change", () => this.editor.change((c) => (c.data.n_samples = Number(control.value))));
     return labelled(t("samples"), control, t("samples.tip"));
   }
@@ -79,7 +81,7 @@ export class DataPanel {
     const percent = (v) => String(Math.round(v * 100));
     const control = element("input", { type: "range", min: percent(min), max: percent(max), step: percent(step), name: key });
     control.value = percent(value);
-    control.disabled = !this.editor.canControl;
+    guard(this.editor, control, key === "train_ratio" ? "training" : "data");
     const field = labelled(t(key, { value: control.value }), control, t(`${key}.tip`));
     control.addEventListener("input", () => (field.firstChild.textContent = t(key, { value: control.value })));
     control.addEventListener("change", () => this.editor.change(() => apply(Number(control.value) / 100)));

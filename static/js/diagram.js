@@ -6,7 +6,7 @@ import { colorOf, cssOf } from "./colors.js";
 import { element, roundButton } from "./dom.js";
 import { paintCodes, paintOutput } from "./heatmap.js";
 import { t } from "./i18n.js";
-import { unitsOf } from "./setup.js";
+import { guard, unitsOf } from "./setup.js";
 import { WeightEditor } from "./weighteditor.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -30,7 +30,7 @@ export class Diagram {
   update(state) {
     const config = state.run?.config ?? this.editor.config;
     const key = JSON.stringify([config.data.features, config.network.hidden.map(unitsOf), state.dataset?.classes,
-      state.dataset?.task, this.editor.canControl]);
+      state.dataset?.task, this.editor.canControl, [...this.editor.locks]]);
     if (key !== this.key) this.build(config, key);
     this.paint(state);
   }
@@ -60,7 +60,7 @@ export class Diagram {
     const hidden = this.editor.config.network.hidden;
     const n = hidden.length;
     const { hidden_layers: maxLayers } = this.options.limits;
-    const can = this.editor.canControl;
+    const can = this.editor.can("network");
     const box = element("div", { class: "layer-header" });
     box.append(
       roundButton(t("add_layer"), "+", can && n < maxLayers, () => this.editor.change((c) => c.network.hidden.push(this.options.choices.new_layer_units))),
@@ -79,7 +79,7 @@ export class Diagram {
       const on = this.features.includes(name);
       const tile = element("button", { type: "button", role: "checkbox", "aria-checked": String(on), "aria-label": name,
         class: `node feature${on ? "" : " off"}` });
-      tile.disabled = !this.editor.canControl;
+      guard(this.editor, tile, "features");
       tile.append(element("canvas", { width: "20", height: "20" }), element("span", { class: "node-label" }, name));
       tile.addEventListener("click", () => {
         if (this.toggleFeature(name)) tile.setAttribute("aria-checked", String(!on));
@@ -101,7 +101,7 @@ export class Diagram {
   hiddenColumn(units, k) {
     const layer = k + 1;
     const column = element("div", { class: "diagram-column", role: "group", "aria-label": t("layer", { k: layer }) });
-    const can = this.editor.canControl;
+    const can = this.editor.can("network");
     const { units: maxUnits } = this.options.limits;
     const head = element("div", { class: "column-title" });
     head.append(
@@ -137,7 +137,7 @@ export class Diagram {
     const mark = element("button", { type: "button", class: "bias", "aria-label": t("bias_tip", { value: "…" }) });
     if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
     this.biases.push([mark, layer, unit]);
-    mark.disabled = !this.editor.canControl;
+    guard(this.editor, mark, "network");
     mark.addEventListener("mouseenter", (event) => {
       this.hovered = () => t("bias_tip", { value: this.value(layer, null, unit).toFixed(3) });
       this.showTip(event, this.hovered());
@@ -243,7 +243,7 @@ export class Diagram {
 
   editLink(event) {
     const link = this.linkAt(event);
-    if (!link || !this.editor.canControl) return;
+    if (!link || !this.editor.can("network")) return;
     const where = { layer: Number(link.layer), source: Number(link.source), target: Number(link.target) };
     this.weightEditor.open(event, where, this.value(where.layer, where.source, where.target));
   }

@@ -1,6 +1,8 @@
 // Wires the page: builds the setup from the options, runs a run (or watches a shared one),
 // hands state to the widgets, and switches the language.
-import { createRun, fetchOptions, fetchShared, openStream, resumeRun } from "./api.js";
+import { createRun, fetchOptions, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
+import { ClassBanner, ClassPanel } from "./classpanel.js";
+import { ClassSession, classFromUrl, joinCodeFromPath, memberOf } from "./classroom.js";
 import { Confusion } from "./confusion.js";
 import { Controls, ENDED } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
@@ -21,12 +23,28 @@ const store = new Store();
 window.nnplayground = { store }; // for the console and bench/ui.py
 let stream = null;
 let defaults = {};
+let session = null; // the class this page is in, if any (classroom.js)
 const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it restarted)
 // Closes worth another try: going away, dropped, server error, restart, full, unknown run.
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
 const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
-function onMessage(message) {
+// A live change the run took (from this page or another controller): the controls show it.
+function applySettings(editor, changes) {
+  const { dropout, ...training } = changes;
+  Object.assign(editor.config.training, training);
+  if (dropout !== undefined) {
+    const rates = Array.isArray(dropout) ? dropout : editor.config.network.hidden.map(() => dropout);
+    rates.forEach((rate, k) => (editor.layer(k).dropout = rate));
+  }
+  editor.render();
+}
+
+function onMessage(message, editor) {
+  if (message.type === "settings") {
+    applySettings(editor, message.changes);
+    return;
+  }
   if (message.type === "status") {
     store.set({
       status: message.status, error: message.error, stopReason: message.stop_reason,
@@ -59,7 +77,7 @@ function connect(run, editor, attempt = 0) {
         attempt = 0; // back: a later drop starts its count again
         if (store.state.reconnecting) store.set({ error: null, reconnecting: false });
       }
-      onMessage(message);
+      onMessage(message, editor);
     }),
     onClose: (event) => stream?.run === run && reconnect(run, editor, event.code, attempt),
   });
@@ -95,23 +113,54 @@ async function startRun(config, editor) {
     focus: null,
   });
   try {
-    const run = await createRun(config, false);
-    writeHash(run.config, defaults);
-    store.set({ run, status: run.status, owner: true, canControl: true });
-    connect(run, editor);
+    const run = await (session ? session.makeRun(config) : createRun(config, false));
+    own(run, editor);
   } catch (error) {
     store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
   }
 }
 
-async function watch(code, editor) {
-  const run = await fetchShared(code);
+// A run this page controls (its control token is in `run`): shown and connected.
+function own(run, editor) {
+  writeHash(run.config, defaults);
+  editor.canControl = true;
+  editor.config = structuredClone(run.config);
+  document.body.classList.remove("watching");
+  store.set({ run, status: run.status, owner: true, canControl: true, error: null });
+  connect(run, editor);
+  editor.render();
+}
+
+function watch(run, editor) {
   editor.canControl = false;
-  editor.config = run.config;
-  store.set({ run, status: run.status, owner: false, canControl: run.viewers_can_control, error: null });
+  editor.config = structuredClone(run.config);
+  store.set({ run, status: run.status, owner: false, canControl: run.viewers_can_control, error: null, focus: null });
   connect(run, editor);
   editor.render();
   document.body.classList.add("watching");
+}
+
+// The class decides what a student's page shows (classroom.js): the stage, or their own run.
+function joinClass(id, member, editor) {
+  session = new ClassSession(id, member, store, {
+    watch: async (runId) => watch(await fetchRun(runId), editor),
+    own: (run) => own(run, editor),
+    waiting: () => {
+      stream?.close();
+      stream = null;
+      editor.canControl = false;
+      editor.render();
+      store.set({ run: null, frame: null, dataset: null, status: "waiting", error: null });
+    },
+    locks: (locks) => {
+      const key = [...locks].sort().join();
+      if (key === [...editor.locks].sort().join()) return;
+      editor.locks = new Set(locks);
+      editor.render();
+    },
+  });
+  store.set({ member: { id, ...member } });
+  session.open();
 }
 
 function send(editor, message) {
@@ -163,7 +212,7 @@ async function start() {
     else startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed }, editor);
   });
   const toSend = (message) => send(editor, message);
-  const ownData = new OwnData($("#own-data"), $("#output"), store, (data) => {
+  const ownData = new OwnData($("#own-data"), $("#output"), store, editor, (data) => {
     editor.change((c) => {
       const user = data.points ? { dataset: "points", points: data.points } : { dataset: "csv", csv: data.csv };
       c.data = { ...c.data, n_samples: null, noise: 0, points: null, csv: null, ...user };
@@ -181,6 +230,7 @@ async function start() {
     ...views, ownData, new Controls(document, toSend), new Heatmap($("#output"), $("#focus-caption")),
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
+    new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
@@ -195,8 +245,13 @@ async function start() {
   // fires no event): start over from it
   window.addEventListener("hashchange", () => location.reload());
   const code = watchCode();
-  if (code) await watch(code, editor);
-  else await startRun(config, editor);
+  const classId = classFromUrl();
+  const member = classId && memberOf(classId);
+  if (member) joinClass(classId, member, editor);
+  if (code) watch(await fetchShared(code), editor);
+  else if (joinCodeFromPath()) store.set({ status: "waiting" }); // a join link starts nothing before the name
+  else if (classId && !member) store.set({ status: "waiting", classError: "class.not_member" });
+  else if (!member || member.role === "teacher") await startRun(config, editor);
 }
 
 start().catch((error) => store.set({ status: "failed", error: t("page_failed", { error: error.message }) }));

@@ -2,16 +2,19 @@
 // shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
+import { guard } from "./setup.js";
 
 const DOMAIN = [-6, 6];
 const MIN_POINTS = 4;
 
 
 export class OwnData {
-  // store: the page's store (state.drawing, state.draft); onData({points} | {csv})
-  constructor(root, plot, store, onData) {
+  // store: the page's store (state.drawing, state.draft); editor: may this page train on its
+  // own data (not a watcher's, nor a class's student while the teacher locks it); onData({points} | {csv})
+  constructor(root, plot, store, editor, onData) {
     this.root = root;
     this.store = store;
+    this.editor = editor;
     this.onData = onData;
     this.label = 1;
     this.render();
@@ -49,11 +52,15 @@ export class OwnData {
     uploadLabel.append(element("span", {}, t("csv_help")), upload);
     this.drawingTools = element("div", { class: "drawing" });
     this.drawingTools.append(classes, this.count, this.train, this.clear);
+    this.upload = upload;
     this.root.replaceChildren(this.draw, this.drawingTools, uploadLabel);
   }
 
   update(state) {
-    const drawing = Boolean(state.drawing);
+    const allowed = this.editor.can("own_data");
+    for (const control of [this.draw, this.upload]) guard(this.editor, control, "own_data");
+    if (!allowed && state.drawing) this.store.set({ drawing: false }); // a watcher never leaves its class by drawing
+    const drawing = allowed && Boolean(state.drawing);
     this.draw.setAttribute("aria-pressed", String(drawing));
     this.draw.textContent = t(drawing ? "stop_drawing" : "draw_points");
     this.drawingTools.hidden = !drawing;
@@ -63,7 +70,7 @@ export class OwnData {
   }
 
   click(event, plot) {
-    if (!this.store.state.drawing) return;
+    if (!this.store.state.drawing || !this.editor.can("own_data")) return;
     const box = plot.getBoundingClientRect();
     const span = DOMAIN[1] - DOMAIN[0];
     const x1 = DOMAIN[0] + ((event.clientX - box.left) / box.width) * span;

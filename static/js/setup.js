@@ -6,11 +6,27 @@ import { explain, t } from "./i18n.js";
 
 export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
 
+// Which of a class's locks (docs/api.md, "Classes") holds each setting; a setting not named
+// is never locked (the page's own speed, the stop rules).
+const LOCK_OF = {
+  learning_rate: "training", optimizer: "training", regularization: "training", regularization_rate: "training",
+  batch_size: "training", loss: "training", layer_dropout: "training",
+  activation: "activation", output_activation: "activation", layer_activation: "activation", init: "network",
+};
+
+// Disable a control the page may not change (a watcher's, or one the teacher locked), and say why.
+export function guard(editor, control, group) {
+  control.disabled = !editor.can(group);
+  if (editor.canControl && editor.locks.has(group)) control.title = t("locked", { what: t(`lock.${group}`) });
+  return control;
+}
+
 // A setting's control with its label and tooltip (what it does, plus `extra`), disabled for a
 // page that may not steer the run.
 function settingField(editor, key, control, extra = "") {
-  control.disabled = !editor.canControl;
-  return labelled(t(key), control, [t(`${key}.tip`), extra].filter(Boolean).join("\n"));
+  guard(editor, control, LOCK_OF[key]);
+  const tip = [t(`${key}.tip`), extra, control.disabled && control.title].filter(Boolean).join("\n");
+  return labelled(t(key), control, tip);
 }
 
 // "name: what it does — formula" lines for a registry's tooltip.
@@ -25,6 +41,7 @@ export class ConfigEditor {
     this.config = structuredClone(config);
     this.onChange = onChange;
     this.canControl = true;
+    this.locks = new Set(); // a class's locked groups, for a student's own run
     this.speed = 20;
     this.views = [];
   }
@@ -33,6 +50,11 @@ export class ConfigEditor {
     mutate(this.config);
     this.onChange({ config: structuredClone(this.config) });
     this.render();
+  }
+
+  // May this page change settings of `group` (undefined: any setting it may steer)?
+  can(group) {
+    return this.canControl && !this.locks.has(group);
   }
 
   live(fields) {
@@ -156,7 +178,8 @@ export class NetworkSetup {
         this.editor.layer(index).dropout = Number(dropout.value);
         this.editor.live({ dropout: this.editor.dropouts() });
       });
-      for (const control of [activation, dropout]) control.disabled = !this.editor.canControl;
+      guard(this.editor, activation, LOCK_OF.layer_activation);
+      guard(this.editor, dropout, LOCK_OF.layer_dropout);
       row.append(element("span", { class: "layer-name" }, t("layer", { k })), activation,
         element("span", { class: "muted" }, t("dropout")), dropout);
       table.append(row);

@@ -241,3 +241,19 @@ def test_a_class_outlives_a_restart(settings: Settings) -> None:
         with class_socket(client, room["id"], ada["student_token"]) as ws:
             assert next_of(ws, "you")["name"] == "Ada"  # the same student, by their token
         assert names(client, room) == ["Ada"]  # the students stay with their class
+
+
+def test_a_whole_class_joins_from_one_address(tmp_path: Any) -> None:
+    """Students behind one school NAT are one client: a code that is found costs nothing,
+    only misses (guesses) count against the lookup budget (a burst of 10)."""
+    settings = Settings(database=str(tmp_path / "runs.db"), share_lookups_per_minute=1)
+    with TestClient(create_app(settings)) as client:
+        room = new_class(client)
+        run = class_run(client, room["id"], room["teacher_token"])
+        for k in range(30):
+            assert client.get(f"/api/join/{room['code']}").status_code == 200
+            join(client, room["code"], f"Student {k}")
+            assert client.get(f"/api/share/{run['share_code']}").status_code == 200
+        misses = [client.get("/api/join/ZZZZZZ").status_code for _ in range(11)]
+        assert misses == [404] * 10 + [429]
+        assert client.get(f"/api/join/{room['code']}").status_code == 429  # out of guesses

@@ -1,0 +1,258 @@
+// The class panel and banner. Without a class: start one, or join one by its code (a join
+// link /join/CODE opens this with the code filled in). A student sees their class and may
+// leave it; the teacher sees the join code, the link other machines can open (and its QR
+// code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
+// shown as text, never as HTML.
+import { controlClass, createClass, fetchClass, fetchJoinable, joinClass, updateClass } from "./api.js";
+import { classUrl, forget, remember } from "./classroom.js";
+import { element } from "./dom.js";
+import { t } from "./i18n.js";
+import { qrSvg } from "./qr.js";
+
+const LOCKS = ["data", "features", "network", "activation", "training", "own_data"];
+
+function field(label, control) {
+  const wrapper = element("label", { class: "field" });
+  wrapper.append(element("span", {}, label), control);
+  return wrapper;
+}
+
+function button(text, onClick, attributes = {}) {
+  const control = element("button", { type: "button", class: "wide", ...attributes }, text);
+  control.addEventListener("click", onClick);
+  return control;
+}
+
+export class ClassPanel {
+  // session(): the page's ClassSession or null; code: a join link's code, if the page is one
+  constructor(root, toggle, session, code) {
+    Object.assign(this, { root, toggle, session, code });
+    toggle.addEventListener("click", () => this.show(this.root.hidden));
+    this.rosterBox = element("div", { class: "roster", "aria-live": "off" });
+    if (code) this.show(true);
+  }
+
+  show(open) {
+    this.root.hidden = !open;
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.render();
+  }
+
+  render() {
+    this.key = null;
+    if (this.state) this.update(this.state);
+  }
+
+  update(state) {
+    this.state = state;
+    if (state.member?.role === "teacher" && !this.opened) {
+      this.opened = true; // the teacher's page opens on the class: its code is for the room
+      this.show(true);
+      return;
+    }
+    const room = state.classroom;
+    const key = JSON.stringify([state.member?.role, room, this.detail?.lan_url, this.problem]);
+    if (!this.root.hidden && key !== this.key) {
+      this.key = key;
+      const member = state.member;
+      if (!member) this.root.replaceChildren(...this.outside());
+      else if (member.role === "student") this.root.replaceChildren(...this.student(room, member));
+      else this.root.replaceChildren(...this.teacher(room, member));
+    }
+    if (state.member?.role === "teacher" && !this.root.hidden) this.roster(state);
+  }
+
+  // -- not in a class -------------------------------------------------------------------
+
+  outside() {
+    const code = element("input", { type: "text", maxlength: "6", autocomplete: "off", spellcheck: "false", value: this.code ?? "" });
+    const name = element("input", { type: "text", maxlength: "32", autocomplete: "nickname" });
+    const join = element("form", { class: "class-form", "aria-label": t("class.join") });
+    const room = this.joinable;
+    const heading = room ? t("class.join_named", { name: room.name, teacher: room.teacher }) : t("class.join");
+    join.append(element("h3", {}, heading), field(t("class.code"), code), field(t("class.your_name"), name),
+      element("button", { type: "submit", class: "wide dark" }, t("class.join_button")));
+    join.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.join(code.value.trim(), name.value);
+    });
+    if (this.code && !this.checked) this.check(this.code);
+    const title = element("input", { type: "text", maxlength: "32", value: t("class.default_name") });
+    const teacher = element("input", { type: "text", maxlength: "32" });
+    const start = element("form", { class: "class-form", "aria-label": t("class.start") });
+    start.append(element("h3", {}, t("class.start")), field(t("class.name"), title), field(t("class.your_name"), teacher),
+      element("button", { type: "submit", class: "wide" }, t("class.start_button")));
+    start.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.start(title.value, teacher.value);
+    });
+    const note = element("p", { class: "class-problem", role: "alert" }, this.problem ?? "");
+    note.hidden = !this.problem;
+    return [note, join, start];
+  }
+
+  async check(code) {
+    this.checked = true;
+    try {
+      this.joinable = await fetchJoinable(code);
+      this.code = this.joinable.code;
+      this.render();
+    } catch {
+      this.say(t("class.unknown_code", { code }));
+    }
+  }
+
+  async join(code, name) {
+    try {
+      const joined = await joinClass(code, name);
+      remember(joined.classroom.id, { role: "student", token: joined.student_token, name });
+      location.assign(classUrl(joined.classroom.id).replace(/#.*$/, ""));
+    } catch (error) {
+      this.say(/no class has/.test(error.message) ? t("class.unknown_code", { code }) : error.message);
+    }
+  }
+
+  async start(name, teacher) {
+    try {
+      const room = await createClass(name, teacher || t("class.teacher"));
+      remember(room.id, { role: "teacher", token: room.teacher_token, name: room.teacher });
+      location.assign(classUrl(room.id));
+    } catch (error) {
+      this.say(error.message);
+    }
+  }
+
+  say(problem) {
+    this.problem = problem;
+    this.render();
+  }
+
+  // -- a student --------------------------------------------------------------------------
+
+  student(room, member) {
+    const text = room ? t("class.you_are_in", { name: room.name, teacher: room.teacher, you: member.name }) : t("class.connecting");
+    return [element("p", {}, text), button(t("class.leave"), () => this.leave(member.id))];
+  }
+
+  leave(id) {
+    forget(id);
+    location.assign(`/${location.hash}`);
+  }
+
+  // -- the teacher ------------------------------------------------------------------------
+
+  teacher(room, member) {
+    if (!room) return [element("p", {}, t("class.connecting"))];
+    if (!this.detail) fetchClass(room.id, member.token).then((detail) => (this.detail = detail) && this.render(), () => {});
+    const link = this.detail?.lan_url;
+    const code = element("p", { class: "join-code" });
+    code.append(element("span", {}, t("class.code")), element("strong", { "aria-label": t("class.code_spelled", { code: [...room.code].join(" ") }) }, room.code));
+    const where = link ? element("p", {}, t("class.join_at", { link })) : element("p", { class: "hint" }, t("class.lan_hint"));
+    const parts = [code, where];
+    if (link) parts.push(qrSvg(link, { size: 160, label: t("class.qr", { link }) }));
+    parts.push(this.modeSwitch(room, member), this.lockBoxes(room, member), this.classButtons(room, member), this.rosterBox);
+    return parts;
+  }
+
+  modeSwitch(room, member) {
+    const box = element("div", { class: "class-mode", role: "radiogroup", "aria-label": t("class.mode") });
+    for (const mode of ["watch", "hands_on"]) {
+      const radio = element("input", { type: "radio", name: "class-mode", value: mode });
+      radio.checked = room.mode === mode;
+      radio.addEventListener("change", () => updateClass(room.id, member.token, { mode }).catch((e) => this.say(e.message)));
+      const label = element("label", { class: "check compact" });
+      label.append(radio, element("span", {}, t(`class.mode.${mode}`)));
+      box.append(label);
+    }
+    if (room.stage?.student) box.append(button(t("class.back_to_mine"), () => updateClass(room.id, member.token, { spotlight: null })));
+    return box;
+  }
+
+  lockBoxes(room, member) {
+    const box = element("fieldset", { class: "class-locks" });
+    box.append(element("legend", {}, t("class.locks")));
+    for (const group of LOCKS) {
+      const check = element("input", { type: "checkbox" });
+      check.checked = room.locks.includes(group);
+      check.addEventListener("change", () => {
+        const locks = LOCKS.filter((g) => (g === group ? check.checked : room.locks.includes(g)));
+        updateClass(room.id, member.token, { locks }).catch((e) => this.say(e.message));
+      });
+      const label = element("label", { class: "check compact" });
+      label.append(check, element("span", {}, t(`lock.${group}`)));
+      box.append(label);
+    }
+    return box;
+  }
+
+  classButtons(room, member) {
+    const box = element("div", { class: "class-buttons", role: "group", "aria-label": t("class.everyone") });
+    for (const [key, control] of [["pause_all", { type: "pause" }], ["play_all", { type: "play" }],
+      ["step_all", { type: "step" }], ["reset_all", { type: "reset" }]]) {
+      box.append(button(t(`class.${key}`), () => controlClass(room.id, member.token, control).catch((e) => this.say(e.message))));
+    }
+    return box;
+  }
+
+  roster(state) {
+    const students = state.roster ?? [];
+    const key = JSON.stringify(students);
+    if (key === this.rosterKey) return;
+    this.rosterKey = key;
+    const room = state.classroom;
+    const rows = students.map((student) => {
+      const row = element("li", { class: student.connected ? "online" : "offline" });
+      const numbers = student.run
+        ? t("class.student_run", { epoch: student.run.epoch, loss: student.run.test_loss?.toFixed(3) ?? "—", status: t(`status_name.${student.run.status}`) })
+        : t("class.no_run");
+      row.append(element("span", { class: "student-name" }, student.name), element("span", { class: "muted" }, numbers));
+      if (student.run && room) {
+        row.append(button(t("class.spotlight"), () => updateClass(room.id, state.member.token, { spotlight: student.id }),
+          { "aria-label": t("class.spotlight_who", { name: student.name }) }));
+      }
+      return row;
+    });
+    const title = element("h3", {}, t("class.students", { n: students.filter((s) => s.connected).length, total: students.length }));
+    const list = element("ul", {});
+    list.append(...rows);
+    this.rosterBox.replaceChildren(title, list);
+  }
+}
+
+// One line under the top bar: whose run this page shows, and how many watch it.
+export class ClassBanner {
+  constructor(root) {
+    this.root = root;
+  }
+
+  render() {
+    this.text = null;
+  }
+
+  update(state) {
+    const text = this.say(state);
+    if (text === this.text) return;
+    this.text = text;
+    this.root.textContent = text ?? "";
+    this.root.hidden = !text;
+  }
+
+  say(state) {
+    if (state.classError) return t(state.classError);
+    const room = state.classroom;
+    if (!room) return null;
+    const n = room.viewers;
+    if (state.member?.role === "teacher") {
+      return room.stage?.student
+        ? t("banner.teacher_spotlight", { name: room.stage.student, code: room.code, n })
+        : t("banner.teacher", { name: room.name, code: room.code, n });
+    }
+    if (!room.stage) return t("banner.waiting", { teacher: room.teacher });
+    if (room.stage.student) return t("banner.spotlight", { name: room.stage.student, n });
+    if (room.mode === "hands_on") {
+      return room.locks.length ? t("banner.own_locked", { teacher: room.teacher, locks: room.locks.map((g) => t(`lock.${g}`)).join(", ") })
+        : t("banner.own", { teacher: room.teacher });
+    }
+    return t("banner.watching", { teacher: room.teacher, n });
+  }
+}

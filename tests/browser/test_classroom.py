@@ -1,0 +1,153 @@
+"""A class in real browsers: a teacher and five students (each their own browser context,
+so their own storage), as a lesson would go. Every wait is for a state, never for a time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+STUDENTS = ("Ada", "Bob", "<b>Cy</b>", "Dee", "Eve")
+FOLLOW_MS = 15_000  # generous for a loaded machine: the stage itself moves in well under 1 s
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    made = [
+        browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        for _ in range(1 + len(STUDENTS))
+    ]
+    yield made
+    for context in made:
+        context.close()
+
+
+def run_id(page: Page) -> str | None:
+    value: str | None = page.evaluate("window.nnplayground.store.state.run?.id ?? null")
+    return value
+
+
+def wait_for_run(page: Page, wanted: str) -> None:
+    page.wait_for_function(
+        "id => window.nnplayground.store.state.run?.id === id", arg=wanted, timeout=FOLLOW_MS
+    )
+
+
+def start_class(page: Page, url: str) -> str:
+    page.goto(url)
+    page.get_by_role("button", name="Class").click()
+    form = page.get_by_role("form", name="Start a class")
+    form.get_by_label("Class name").fill("Period 3")
+    form.get_by_label("Your name").fill("Ms Kim")
+    form.get_by_role("button", name="Start the class").click()
+    expect(page.locator("#class-banner")).to_contain_text("Teaching Period 3")
+    code = page.locator(".join-code strong").inner_text()
+    assert re.fullmatch(r"[A-HJKMNP-Z2-9]{6}", code)
+    return code
+
+
+def join(page: Page, url: str, code: str, name: str) -> None:
+    page.goto(f"{url}/join/{code}")
+    form = page.get_by_role("form", name="Join a class")
+    expect(form.get_by_role("heading")).to_contain_text("Join Period 3 (Ms Kim)")
+    form.get_by_label("Your name").fill(name)
+    form.get_by_role("button", name="Join").click()
+    expect(page.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
+
+
+def test_a_class_follows_its_teacher(
+    contexts: list[BrowserContext], live_server: str, artifacts: Path
+) -> None:
+    teacher, *students = [context.new_page() for context in contexts]
+    code = start_class(teacher, live_server)
+    expect(teacher.locator("#test-loss")).not_to_have_text("—")
+    first = run_id(teacher)
+    assert first
+    for page, name in zip(students, STUDENTS, strict=True):
+        join(page, live_server, code, name)
+        wait_for_run(page, first)
+    roster = teacher.locator(".roster")
+    expect(roster).to_contain_text("5 connected of 5")
+    expect(roster.get_by_text("<b>Cy</b>", exact=True)).to_be_visible()  # a name is text
+    assert teacher.locator(".roster b").count() == 0
+    # a student's controls are the teacher's, disabled: they watch
+    expect(students[0].get_by_role("button", name="Play", exact=True)).to_be_disabled()
+
+    # a structural change: the teacher's page makes a new run; every student follows it
+    teacher.get_by_role("button", name="Add a hidden layer").click()
+    teacher.wait_for_function("id => window.nnplayground.store.state.run?.id !== id", arg=first)
+    second = run_id(teacher)
+    assert second and second != first
+    for page in students:
+        wait_for_run(page, second)
+        expect(page.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
+    students[0].screenshot(path=artifacts / "class-student-follows.png")
+
+    # a live change reaches the students' controls
+    teacher.get_by_label("Learning rate").select_option("0.3")
+    for page in students:
+        expect(page.get_by_label("Learning rate")).to_have_value("0.3")
+    teacher.screenshot(path=artifacts / "class-teacher.png", full_page=True)
+
+
+def test_hands_on_locks_and_spotlight(contexts: list[BrowserContext], live_server: str) -> None:
+    teacher, *students = [context.new_page() for context in contexts[:3]]
+    code = start_class(teacher, live_server)
+    expect(teacher.locator("#test-loss")).not_to_have_text("—")
+    stage = run_id(teacher)
+    teacher_loss = teacher.locator("#test-loss").inner_text()
+    for page, name in zip(students, STUDENTS[: len(students)], strict=True):
+        join(page, live_server, code, name)
+    teacher.get_by_label("Training settings").check()
+    teacher.get_by_label("Everyone trains").check()
+    own_runs = []
+    for page in students:
+        expect(page.locator("#class-banner")).to_contain_text("Your own run")
+        page.wait_for_function(
+            "id => (window.nnplayground.store.state.run?.id ?? id) !== id", arg=stage
+        )
+        own_runs.append(run_id(page))
+        expect(page.locator("#test-loss")).to_have_text(teacher_loss)  # same data and weights
+        expect(page.get_by_role("button", name="Play", exact=True)).to_be_enabled()
+        rate = page.get_by_label("Learning rate")
+        expect(rate).to_be_disabled()  # locked, and saying so
+        assert "Locked by the teacher" in (rate.get_attribute("title") or "")
+        expect(page.get_by_role("checkbox", name="x1x2")).to_be_enabled()  # features: free
+    # the lock holds against a script with the student's own token
+    refused = students[0].evaluate(
+        """async (runId) => {
+          const id = new URLSearchParams(location.search).get("class");
+          const token = JSON.parse(localStorage.getItem(`nnpg.class.${id}`)).token;
+          const socket = new WebSocket(`ws://${location.host}/api/runs/${runId}/stream?token=${token}`);
+          return await new Promise((resolve) => {
+            socket.onopen = () => socket.send(JSON.stringify({type: "set", learning_rate: 3}));
+            socket.onmessage = (event) => {
+              const message = JSON.parse(event.data);
+              if (message.type === "error") { socket.close(); resolve(message.message); }
+            };
+          });
+        }""",
+        own_runs[0],
+    )
+    assert refused == "locked by the teacher: training"
+
+    # spotlight a student: every page, the teacher's too, watches that run; then back
+    teacher.get_by_role("button", name=f"Spotlight {STUDENTS[0]}'s run for the class").click()
+    for page in (teacher, *students):
+        wait_for_run(page, own_runs[0])
+    expect(students[1].locator("#class-banner")).to_contain_text(f"watching {STUDENTS[0]}'s run")
+    teacher.get_by_role("button", name="Back to my run").click()
+    wait_for_run(teacher, stage or "")
+    expect(teacher.get_by_role("button", name="Play", exact=True)).to_be_enabled()
+
+
+def test_an_unknown_join_code_says_so_and_starts_nothing(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/join/ZZZZZZ")
+    expect(
+        page.get_by_role("alert").filter(has_text="No class has the code ZZZZZZ")
+    ).to_be_visible()
+    assert run_id(page) is None
+    assert page.evaluate("window.nnplayground.store.state.status") == "waiting"
