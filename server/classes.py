@@ -25,6 +25,7 @@ from server.classroom import (
     message_groups,
     new_join_code,
     refused,
+    with_cell,
 )
 from server.classstore import ClassStore
 from server.clients import Bucket
@@ -98,7 +99,7 @@ class ClassHub:
         if len(room.students) >= self.max_students:
             raise ConflictError(f"the class has its maximum of {self.max_students} students")
         token, token_hash = new_token()
-        student = Student(secrets.token_urlsafe(9), name, token_hash)
+        student = Student(secrets.token_urlsafe(9), name, token_hash, cell=room.next_cell())
         room.students[student.id] = student
         self.store.save_student(room, student)
         self._roster_changed(room)
@@ -124,13 +125,22 @@ class ClassHub:
         nothing is locked. It replaces the student's previous run."""
         if room.mode != "hands_on":
             raise ConflictError("the class is watching the teacher; own runs are for hands-on")
+        epochs = room.experiment["epochs"] if room.experiment else 0
+        body = body.model_copy(update={"config": with_cell(body.config, student.cell, epochs)})
         base = self.stage_config(room, teacher_only=True)
         if base is not None:
-            why = refused(room.locks, changed_groups(base, body.config))
+            why = refused(
+                room.locks, changed_groups(with_cell(base, student.cell, epochs), body.config)
+            )
             if why:
                 raise LockedError(why)
+        return self._give_run(room, student, body, token=token)
+
+    def _give_run(self, room: Classroom, student: Student, body: RunCreate, token: str = "") -> Run:
+        """Make ``body`` the student's run, controlled by their token (or its hash)."""
         previous = self.manager.runs.get(student.run_id or "")
-        run, _ = self.manager.create(body, f"class:{room.id}:{student.id}", token=token)
+        client = f"class:{room.id}:{student.id}"
+        run, _ = self.manager.create(body, client, token=token, token_hash=student.token_hash)
         if previous is not None:
             self.owners.pop(previous.id, None)
             self.manager.remove(previous)
@@ -139,6 +149,32 @@ class ClassHub:
         self.store.save_student(room, student)
         self._roster_changed(room)
         return run
+
+    def send_setup(self, room: Classroom) -> int:
+        """Every student gets a new run from the teacher's setup now (with their experiment
+        cell), and their page follows it; answers how many runs were made."""
+        base = self.stage_config(room, teacher_only=True)
+        if base is None:
+            raise ConflictError("the teacher has no run to send yet")
+        epochs = room.experiment["epochs"] if room.experiment else 0
+        for student in room.students.values():
+            body = RunCreate(config=with_cell(base, student.cell, epochs), start=False)
+            self._give_run(room, student, body)
+            for viewer in student.sockets:  # before the mode: a page then finds its run made
+                viewer.offer_message(dumps(you_message(student)))
+        if room.mode != "hands_on":
+            self.update(room, mode="hands_on")
+        return len(room.students)
+
+    def set_experiment(self, room: Classroom, experiment: dict[str, Any] | None) -> int:
+        """Start a class experiment (every student gets a cell, and a run of it) or end one;
+        answers how many runs were made."""
+        room.experiment = experiment
+        room.assign_cells()
+        self.store.save(room)
+        self.store.save_students(room)
+        self.tell_all(room)
+        return self.send_setup(room) if experiment else 0
 
     def stage_config(self, room: Classroom, teacher_only: bool = False) -> ExperimentConfig | None:
         """The config of the run the class watches (or the teacher's), as it trains now."""
@@ -191,8 +227,7 @@ class ClassHub:
         viewer = Viewer(role == "teacher", bucket, client=client)
         viewer.offer_message(dumps(room.state(self._viewers(room))))
         if student is not None:
-            you = {"type": "you", "id": student.id, "name": student.name, "run_id": student.run_id}
-            viewer.offer_message(dumps(you))
+            viewer.offer_message(dumps(you_message(student)))
             student.sockets.add(viewer)
         else:
             room.teachers.add(viewer)
@@ -258,3 +293,14 @@ class ClassHub:
     @staticmethod
     def _members(room: Classroom) -> list[Viewer]:
         return [*room.teachers, *(v for s in room.students.values() for v in s.sockets)]
+
+
+def you_message(student: Student) -> dict[str, Any]:
+    """A student's ``you`` message: who they are, their run and their experiment cell."""
+    return {
+        "type": "you",
+        "id": student.id,
+        "name": student.name,
+        "run_id": student.run_id,
+        "cell": student.cell,
+    }

@@ -5,6 +5,7 @@ watches (the stage), the mode and the locks. Plain data and the rules on it; the
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +37,7 @@ class Student:
     name: str
     token_hash: str
     run_id: str | None = None  # the student's own run (hands-on mode)
+    cell: dict[str, Any] | None = None  # the class experiment's settings for this student
     joined_at: datetime = field(default_factory=now)
     sockets: set[Viewer] = field(default_factory=set)  # class sockets open now
 
@@ -55,6 +57,7 @@ class Classroom:
     locks: frozenset[str] = frozenset()
     teacher_run: str | None = None  # the run the teacher's page trains now
     spotlight: str | None = None  # a student whose run the class watches instead
+    experiment: dict[str, Any] | None = None  # {"settings": {field: [values]}, "epochs": n}
     created_at: datetime = field(default_factory=now)
     students: dict[str, Student] = field(default_factory=dict)
     teachers: set[Viewer] = field(default_factory=set)  # the teacher's class sockets
@@ -89,6 +92,7 @@ class Classroom:
             "mode": self.mode,
             "locks": sorted(self.locks),
             "stage": None if stage is None else {"run_id": stage[0], "student": stage[1]},
+            "experiment": self.experiment,
             "viewers": viewers,
         }
 
@@ -100,11 +104,57 @@ class Classroom:
                 "id": s.id,
                 "name": s.name,
                 "connected": s.connected,
+                "cell": s.cell,
                 "run": runs.get(s.run_id or ""),
             }
             for s in sorted(self.students.values(), key=lambda s: s.joined_at)
         ]
         return {"type": "roster", "students": students}
+
+    def assign_cells(self) -> None:
+        """Every student, in the order they joined, gets the experiment's next cell."""
+        cells = experiment_cells(self.experiment)
+        for k, student in enumerate(sorted(self.students.values(), key=lambda s: s.joined_at)):
+            student.cell = cells[k % len(cells)] if cells else None
+
+    def next_cell(self) -> dict[str, Any] | None:
+        """The cell a student joining now gets (the one after the last student's)."""
+        cells = experiment_cells(self.experiment)
+        return cells[len(self.students) % len(cells)] if cells else None
+
+
+# -- the class experiment ----------------------------------------------------------------
+
+
+def experiment_cells(experiment: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The grid's cells, first setting slowest: [{field: value, ...}, ...]."""
+    if not experiment:
+        return []
+    settings = experiment["settings"]
+    names = list(settings)
+    return [
+        dict(zip(names, values, strict=True)) for values in itertools.product(*settings.values())
+    ]
+
+
+def with_cell(
+    config: ExperimentConfig, cell: dict[str, Any] | None, epochs: int
+) -> ExperimentConfig:
+    """``config`` with an experiment cell's settings and its epochs (validated: a value the
+    config cannot take raises pydantic's ValidationError, naming the field)."""
+    if cell is None:
+        return config
+    raw = config.model_dump()
+    layers = [layer.model_dump() for layer in config.network.layers()]
+    for name, value in cell.items():
+        if name in ("activation", "dropout"):
+            for layer in layers:
+                layer[name] = value
+        else:
+            raw["training"][name] = value
+    raw["network"]["hidden"] = layers
+    raw["training"]["max_epochs"] = epochs
+    return ExperimentConfig.model_validate(raw)
 
 
 # -- locks --------------------------------------------------------------------------------

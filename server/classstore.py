@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS classes (
     locks TEXT NOT NULL,
     teacher_run TEXT,
     spotlight TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    experiment TEXT
 );
 CREATE TABLE IF NOT EXISTS students (
     id TEXT PRIMARY KEY,
@@ -33,18 +34,21 @@ CREATE TABLE IF NOT EXISTS students (
     name TEXT NOT NULL,
     token_hash TEXT NOT NULL,
     run_id TEXT,
-    joined_at TEXT NOT NULL
+    joined_at TEXT NOT NULL,
+    cell TEXT
 );
 CREATE INDEX IF NOT EXISTS students_by_class ON students (class_id);
 """
 CLASS_FIELDS = (
     *("id", "code", "name", "teacher", "teacher_hash", "mode", "locks"),
-    *("teacher_run", "spotlight", "created_at"),
+    *("teacher_run", "spotlight", "created_at", "experiment"),
 )
 # an upsert, not INSERT OR REPLACE: a replaced row would take its students with it (CASCADE)
+_MARKS = ", ".join("?" * len(CLASS_FIELDS))
+_SETS = ", ".join(f"{f} = excluded.{f}" for f in CLASS_FIELDS[1:])
 SAVE_CLASS = (
-    f"INSERT INTO classes ({', '.join(CLASS_FIELDS)}) VALUES ({', '.join('?' * 10)}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in CLASS_FIELDS[1:])}"
+    f"INSERT INTO classes ({', '.join(CLASS_FIELDS)}) VALUES ({_MARKS}) "
+    f"ON CONFLICT (id) DO UPDATE SET {_SETS}"
 )
 
 
@@ -76,6 +80,7 @@ class ClassStore:
             room.teacher_run,
             room.spotlight,
             room.created_at.isoformat(),
+            None if room.experiment is None else json.dumps(room.experiment),
         )
         with self.db:
             self.db.execute(SAVE_CLASS, values)
@@ -89,9 +94,22 @@ class ClassStore:
             student.token_hash,
             student.run_id,
             student.joined_at.isoformat(),
+            None if student.cell is None else json.dumps(student.cell),
         )
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?)", values)
+            self.db.execute("INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+
+    @owned
+    def save_students(self, room: Classroom) -> None:
+        """Every student of the class, in one transaction (a new experiment's cells)."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE students SET cell = ?, run_id = ? WHERE id = ?",
+                [
+                    (None if s.cell is None else json.dumps(s.cell), s.run_id, s.id)
+                    for s in room.students.values()
+                ],
+            )
 
     @owned
     def load(self) -> list[Classroom]:
@@ -109,6 +127,7 @@ class ClassStore:
                 teacher_run=row["teacher_run"],
                 spotlight=row["spotlight"],
                 created_at=datetime.fromisoformat(row["created_at"]),
+                experiment=json.loads(row["experiment"]) if row["experiment"] else None,
             )
         for row in self.db.execute("SELECT * FROM students ORDER BY joined_at"):
             room = rooms.get(row["class_id"])
@@ -119,6 +138,7 @@ class ClassStore:
                     token_hash=row["token_hash"],
                     run_id=row["run_id"],
                     joined_at=datetime.fromisoformat(row["joined_at"]),
+                    cell=json.loads(row["cell"]) if row["cell"] else None,
                 )
         return list(rooms.values())
 

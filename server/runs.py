@@ -96,11 +96,17 @@ class RunManager:
 
     # -- runs ----------------------------------------------------------------------------
 
-    def create(self, body: RunCreate, client: str = "", token: str = "") -> tuple[Run, str]:
+    def create(
+        self, body: RunCreate, client: str = "", token: str = "", token_hash: str = ""
+    ) -> tuple[Run, str]:
         """A new run, trained in the background when ``body.start``; returns it and its
-        control token (shown once): a new one, or ``token`` (a class member's own)."""
+        control token (shown once): a new one, or a class member's own (``token``, or only
+        its hash: the teacher sends a student a run)."""
         self._make_room(client)
-        token, token_hash = (token, hash_token(token)) if token else new_token()
+        if token or token_hash:
+            token_hash = token_hash or hash_token(token)
+        else:
+            token, token_hash = new_token()
         run = self._admit(new_run_id(), token_hash, body, client, self._new_share_code())
         try:
             self.store.insert_run(run.record())

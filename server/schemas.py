@@ -232,6 +232,32 @@ class ClassCreate(_Strict):
     teacher: DisplayName = Field("Teacher", description="the teacher's name, shown to students")
 
 
+ExperimentField = Literal[
+    "learning_rate", "batch_size", "optimizer", "activation", "regularization_rate", "dropout"
+]
+MAX_CELLS = 64
+
+
+class Experiment(_Strict):
+    """A class experiment: one or two settings and their values; each student trains one
+    cell of the grid for ``epochs`` epochs."""
+
+    settings: dict[ExperimentField, list[int | float | str]] = Field(min_length=1, max_length=2)
+    epochs: int = Field(300, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _values(self) -> Experiment:
+        for name, values in self.settings.items():
+            if not 1 <= len(values) <= 8 or len(set(map(str, values))) != len(values):
+                raise ValueError(f"{name}: give 1 to 8 different values")
+        cells = 1
+        for values in self.settings.values():
+            cells *= len(values)
+        if cells > MAX_CELLS:
+            raise ValueError(f"{cells} cells; at most {MAX_CELLS}")
+        return self
+
+
 class Stage(BaseModel):
     run_id: str
     student: str | None = Field(description="the spotlit student's name; null: the teacher's run")
@@ -245,6 +271,7 @@ class ClassPublic(BaseModel):
     mode: ClassMode
     locks: list[LockGroup]
     stage: Stage | None = Field(description="the run the class watches")
+    experiment: Experiment | None = Field(None, description="the class experiment, if any")
     join_path: str = Field(description="the join link's path on this server")
     lan_url: str | None = Field(
         description="the join link for other machines; null while the server listens on "
@@ -264,6 +291,7 @@ class StudentOut(BaseModel):
     id: str
     name: str
     connected: bool
+    cell: dict[str, int | float | str] | None = Field(None, description="their experiment cell")
     run: StudentRun | None
 
 
@@ -295,10 +323,15 @@ class ClassUpdate(_Strict):
         max_length=64,
         description="a student's id: the class watches their run; null: back to the teacher's",
     )
+    experiment: Experiment | None = Field(
+        None,
+        description="start a class experiment (every student gets a cell and a run of it, "
+        "in hands-on mode); null: end it",
+    )
 
 
 class ClassControl(_Strict):
     """A control for every student's run at once."""
 
-    type: Literal["play", "pause", "step", "reset"]
+    type: Literal["play", "pause", "step", "reset", "send_setup"]
     batches: int | None = Field(None, ge=1, le=100, description="step: batches, not an epoch")

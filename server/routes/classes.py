@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.requests import HTTPConnection
 
 from server import protocol as p
 from server.classes import ClassHub, LockedError
-from server.classroom import Classroom, Role, Student
+from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
 from server.deps import Manager
 from server.lan import join_url
 from server.routes.runs import FULL, _full, _run_create, public
@@ -88,6 +90,7 @@ def shown(room: Classroom, hub: ClassHub, request: Request) -> dict[str, Any]:
     return {
         **{key: state[key] for key in ("id", "code", "name", "teacher", "mode", "locks")},
         "stage": state["stage"],
+        "experiment": state["experiment"],
         "join_path": f"/join/{room.code}",
         "lan_url": join_url(hub.manager.settings.host, request, room.code),
     }
@@ -129,7 +132,12 @@ async def update_class(
     teacher's); every member's page follows at once."""
     spotlight = body.spotlight if "spotlight" in body.model_fields_set else ""
     try:
+        if "experiment" in body.model_fields_set:
+            experiment = body.experiment.model_dump() if body.experiment else None
+            check_experiment(hub, room, experiment)
         hub.update(room, body.mode, body.locks, spotlight)
+        if "experiment" in body.model_fields_set:
+            hub.set_experiment(room, experiment)
     except KeyError as error:
         raise HTTPException(404, error.args[0]) from None
     except ConflictError as error:
@@ -175,10 +183,42 @@ async def create_class_run(
     return RunCreated.model_validate({**dict(shown_run), "control_token": token})
 
 
-@router.post("/{class_id}/control", responses=TEACHER)
+def check_experiment(hub: ClassHub, room: Classroom, experiment: dict[str, Any] | None) -> None:
+    """Every cell must make a valid config of the teacher's setup: else 422 naming the
+    setting (an activation that is not registered, a batch size out of bounds)."""
+    if experiment is None:
+        return
+    base = hub.stage_config(room, teacher_only=True)
+    if base is None:
+        raise ConflictError("start a run first: the experiment varies the teacher's setup")
+    for cell in experiment_cells(experiment):
+        try:
+            with_cell(base, cell, experiment["epochs"])
+        except ValidationError as error:
+            where = ("body", "experiment", "settings", _culprit(error, cell))
+            problems = [{"loc": where, "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+            raise RequestValidationError(problems) from None
+
+
+def _culprit(error: ValidationError, cell: dict[str, Any]) -> str:
+    """The setting an invalid cell's error is about (its location names the field)."""
+    place = ".".join(str(part) for part in error.errors()[0]["loc"])
+    return next((name for name in cell if name in place), next(iter(cell)))
+
+
+@router.post(
+    "/{class_id}/control",
+    responses={**TEACHER, 409: {"description": "send_setup before the teacher has a run"}},
+)
 async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[str, int]:
-    """Pause, play, step (an epoch, or ``batches``) or reset every student's run at once;
+    """Pause, play, step (an epoch, or ``batches``) or reset every student's run at once,
+    or ``send_setup``: every student gets a new run of the teacher's setup now (hands-on);
     answers how many runs it reached."""
+    if body.type == "send_setup":
+        try:
+            return {"runs": hub.send_setup(room)}
+        except ConflictError as error:
+            raise HTTPException(409, str(error)) from None
     reached = 0
     for student in room.students.values():
         run = hub.manager.runs.get(student.run_id or "")

@@ -15,6 +15,14 @@ async def index(request: Request) -> HTMLResponse:
     return response
 
 
+@router.get("/class/{class_id}", response_class=HTMLResponse, include_in_schema=False)
+async def dashboard(request: Request, class_id: str) -> HTMLResponse:
+    """The teacher's dashboard of a class (the page reads the teacher token it keeps)."""
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(request, "dashboard.html", {})
+    return response
+
+
 @router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
 async def join(request: Request, code: str) -> HTMLResponse:
     """A class's join link: the page, which asks the student's name (the code is read from

@@ -23,6 +23,17 @@ function button(text, onClick, attributes = {}) {
   return control;
 }
 
+// The controls for every student's run at once (the panel's and the dashboard's).
+export function classButtons(room, member, say) {
+  const box = element("div", { class: "class-buttons", role: "group", "aria-label": t("class.everyone") });
+  const controls = [["pause_all", { type: "pause" }], ["play_all", { type: "play" }], ["step_all", { type: "step" }],
+    ["step_batch_all", { type: "step", batches: 1 }], ["reset_all", { type: "reset" }], ["send_setup", { type: "send_setup" }]];
+  for (const [key, control] of controls) {
+    box.append(button(t(`class.${key}`), () => controlClass(room.id, member.token, control).catch((e) => say(e.message))));
+  }
+  return box;
+}
+
 export class ClassPanel {
   // session(): the page's ClassSession or null; code: a join link's code, if the page is one
   constructor(root, toggle, session, code) {
@@ -150,7 +161,10 @@ export class ClassPanel {
     const where = link ? element("p", {}, t("class.join_at", { link })) : element("p", { class: "hint" }, t("class.lan_hint"));
     const parts = [code, where];
     if (link) parts.push(qrSvg(link, { size: 160, label: t("class.qr", { link }) }));
-    parts.push(this.modeSwitch(room, member), this.lockBoxes(room, member), this.classButtons(room, member), this.rosterBox);
+    const links = element("p", {});
+    links.append(element("a", { href: `/class/${encodeURIComponent(room.id)}`, target: "_blank" }, t("class.dashboard")));
+    parts.push(this.modeSwitch(room, member), this.lockBoxes(room, member), classButtons(room, member, (p) => this.say(p)), links,
+      this.rosterBox);
     return parts;
   }
 
@@ -181,15 +195,6 @@ export class ClassPanel {
       const label = element("label", { class: "check compact" });
       label.append(check, element("span", {}, t(`lock.${group}`)));
       box.append(label);
-    }
-    return box;
-  }
-
-  classButtons(room, member) {
-    const box = element("div", { class: "class-buttons", role: "group", "aria-label": t("class.everyone") });
-    for (const [key, control] of [["pause_all", { type: "pause" }], ["play_all", { type: "play" }],
-      ["step_all", { type: "step" }], ["reset_all", { type: "reset" }]]) {
-      box.append(button(t(`class.${key}`), () => controlClass(room.id, member.token, control).catch((e) => this.say(e.message))));
     }
     return box;
   }
@@ -249,6 +254,10 @@ export class ClassBanner {
     }
     if (!room.stage) return t("banner.waiting", { teacher: room.teacher });
     if (room.stage.student) return t("banner.spotlight", { name: room.stage.student, n });
+    if (room.mode === "hands_on" && state.you?.cell) {
+      const cell = Object.entries(state.you.cell).map(([name, value]) => `${t(name)} ${value}`).join(", ");
+      return `${t("banner.own", { teacher: room.teacher })} · ${t("experiment.your_cell", { cell })}`;
+    }
     if (room.mode === "hands_on") {
       return room.locks.length ? t("banner.own_locked", { teacher: room.teacher, locks: room.locks.map((g) => t(`lock.${g}`)).join(", ") })
         : t("banner.own", { teacher: room.teacher });

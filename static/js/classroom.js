@@ -77,8 +77,10 @@ export class ClassSession {
       this.store.set({ classroom: message });
       this.follow(message);
     } else if (message.type === "you") {
+      const moved = this.you && message.run_id && message.run_id !== this.you.run_id;
       this.you = message;
       this.store.set({ you: message });
+      if (moved && this.shown === "own") this.showOwn(message.run_id); // the teacher sent a run
     } else if (message.type === "roster") {
       this.store.set({ roster: message.students });
     }
@@ -125,6 +127,10 @@ export class ClassSession {
     }
     const teachers = await fetchRun(stageRunId);
     this.page.own(await this.makeRun(teachers.config));
+  }
+
+  async showOwn(runId) {
+    this.page.own({ ...(await fetchRun(runId)), control_token: this.member.token });
   }
 
   async makeRun(config) {

@@ -257,3 +257,79 @@ def test_a_whole_class_joins_from_one_address(tmp_path: Any) -> None:
         misses = [client.get("/api/join/ZZZZZZ").status_code for _ in range(11)]
         assert misses == [404] * 10 + [429]
         assert client.get(f"/api/join/{room['code']}").status_code == 429  # out of guesses
+
+
+def finished(client: TestClient, run_id: str) -> dict[str, Any]:
+    """The run once it has ended (a paced run: wait on its stream, not on a clock)."""
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        status = next_of(ws, "status")
+        while status["status"] not in ("succeeded", "diverged", "failed"):
+            status = next_of(ws, "status")
+    run: dict[str, Any] = client.get(f"/api/runs/{run_id}").json()
+    return run
+
+
+def test_a_class_experiment_gives_each_student_a_cell_and_fills(client: TestClient) -> None:
+    room = new_class(client)
+    class_run(client, room["id"], room["teacher_token"])
+    students = [join(client, room["code"], name) for name in ("A", "B", "C", "D", "E")]
+    grid = {"learning_rate": [0.01, 0.3], "batch_size": [1, 10]}
+    answer = patch(client, room, experiment={"settings": grid, "epochs": 3})
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()
+    assert shown["mode"] == "hands_on" and shown["experiment"]["settings"] == grid
+    cells = [(s["cell"]["learning_rate"], s["cell"]["batch_size"]) for s in shown["students"]]
+    assert cells == [(0.01, 1), (0.01, 10), (0.3, 1), (0.3, 10), (0.01, 1)]  # join order, round
+    late = join(client, room["code"], "F")  # one who joins later gets the next cell
+    assert late["student_id"] in {s["id"] for s in patch(client, room).json()["students"]}
+    path, headers = f"/api/classes/{room['id']}/control", bearer(room["teacher_token"])
+    client.post(path, json={"type": "play"}, headers=headers)
+    for student in patch(client, room).json()["students"][:5]:
+        run = finished(client, student["run"]["id"])
+        training = run["config"]["training"]
+        assert (training["learning_rate"], training["batch_size"]) == tuple(
+            student["cell"].values()
+        )
+        assert run["epoch"] == training["max_epochs"] == 3
+    roster = patch(client, room).json()["students"]
+    assert all(s["run"]["test_loss"] is not None for s in roster[:5])
+    assert roster[5]["cell"] == {"learning_rate": 0.01, "batch_size": 10}
+    assert len(students) == 5
+
+
+def test_a_bad_experiment_is_refused_naming_the_setting(client: TestClient) -> None:
+    room = new_class(client)
+    early = patch(client, room, experiment={"settings": {"learning_rate": [0.1]}})
+    assert early.status_code == 409  # no teacher run to vary yet
+    class_run(client, room["id"], room["teacher_token"])
+    bad = patch(client, room, experiment={"settings": {"activation": ["relu", "nope"]}})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "experiment", "settings", "activation"]
+    three = {"learning_rate": [0.1], "batch_size": [1], "dropout": [0.1]}
+    assert patch(client, room, experiment={"settings": three}).status_code == 422
+    big = {"learning_rate": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]}
+    assert patch(client, room, experiment={"settings": big}).status_code == 422
+    assert patch(client, room, experiment={"settings": {"momentum": [0.5]}}).status_code == 422
+    assert patch(client, room).json()["experiment"] is None
+
+
+def test_send_setup_gives_every_student_the_teachers_setup_now(client: TestClient) -> None:
+    room = new_class(client)
+    teacher_run = class_run(client, room["id"], room["teacher_token"])
+    ada = join(client, room["code"], "Ada")
+    with (
+        client.websocket_connect(
+            f"/api/runs/{teacher_run['id']}/stream?token={room['teacher_token']}"
+        ) as teacher,
+        class_socket(client, room["id"], ada["student_token"]) as ws,
+    ):
+        teacher.send_json({"type": "set", "learning_rate": 0.3})
+        next_of(teacher, "settings")
+        assert next_of(ws, "you")["run_id"] is None
+        path, headers = f"/api/classes/{room['id']}/control", bearer(room["teacher_token"])
+        assert client.post(path, json={"type": "send_setup"}, headers=headers).json() == {"runs": 1}
+        sent = next_of(ws, "you")["run_id"]  # her run first: her page finds it made …
+        assert next_of(ws, "class")["mode"] == "hands_on"  # … when it hears of hands-on
+    config = client.get(f"/api/runs/{sent}").json()["config"]
+    assert config["training"]["learning_rate"] == 0.3  # the setup as it trains now
+    assert listed(client, ada["student_token"]) == [sent]  # hers: her token controls it
