@@ -20,10 +20,10 @@ from server.clients import ClientRates
 from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
-from server.routes import class_ws, meta, pages, results, runs, ws
+from server.routes import class_ws, inspect, meta, pages, results, runs, ws
 from server.routes import classes as classes_routes
 from server.runs import RunManager
-from server.schemas import RunCreate
+from server.schemas import RunCreate, error_loc
 from server.settings import Settings
 from server.storelock import StoreLock
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
+        inspect.router,
         *(classes_routes.router, classes_routes.join_router, class_ws.router),
     )
     for router in routers:
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 listing each bad field's path; the input is left out (it may hold NaN)."""
     assert isinstance(exc, RequestValidationError)
-    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    detail = [{"loc": error_loc(e), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
     return JSONResponse(status_code=422, content=jsonable_encoder({"detail": detail}))
 
 

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -24,25 +24,26 @@ from server.wire import clean, dumps
 
 log = logging.getLogger(__name__)
 Weights = tuple[int, int, np.ndarray]  # epoch, step, flat parameters
+T = TypeVar("T")
 
 
-class Requests:
+class Requests(Generic[T]):
     """Answers the event loop waits for from a worker, by request number."""
 
     def __init__(self) -> None:
         self._ids = itertools.count()
-        self._waiting: dict[int, asyncio.Future[Weights]] = {}
+        self._waiting: dict[int, asyncio.Future[T]] = {}
 
-    def open(self) -> tuple[int, asyncio.Future[Weights]]:
+    def open(self) -> tuple[int, asyncio.Future[T]]:
         request = next(self._ids)
-        future: asyncio.Future[Weights] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._waiting[request] = future
         return request, future
 
     def close(self, request: int) -> None:
         self._waiting.pop(request, None)
 
-    def answer(self, request: int, value: Weights) -> None:
+    def answer(self, request: int, value: T) -> None:
         future = self._waiting.get(request)
         if future is not None and not future.done():
             future.set_result(value)
@@ -53,10 +54,12 @@ class Delivery:
         self,
         runs: dict[str, Run],
         store: Store,
-        requests: Requests,
+        requests: Requests[Weights],
         set_status: Callable[[Run, p.Status], None],
+        inspections: Requests[p.Inspected] | None = None,
     ) -> None:
         self._runs, self._store, self._requests = runs, store, requests
+        self._inspections = inspections or Requests()
         self._set_status = set_status
         self._handlers: dict[type[p.Result], Callable[[Run, Any], None]] = {
             p.Frame: self._frame,
@@ -73,6 +76,9 @@ class Delivery:
     def __call__(self, results: list[p.Result]) -> None:
         for result in results:
             run = self._runs.get(result.run_id)
+            if isinstance(result, p.Inspected):  # its asker waits, whatever became of the run
+                self._inspections.answer(result.request, result)
+                continue
             if run is None:
                 continue  # removed while the worker was busy with it
             try:
@@ -100,6 +106,7 @@ class Delivery:
 
     def _dataset(self, run: Run, dataset: p.Dataset) -> None:
         run.dataset = dumps(clean(dataset.message))
+        run.examples = len(dataset.message["train"])  # what an inspection may name
         _broadcast(run, run.dataset)
 
     def _rows(self, run: Run, rows: p.Rows) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from engine.trainer import DataError, DivergedError, Trainer
 from server import protocol as p
+from server.inspect_worker import Inspector
 from server.schemas import RunStatus
 from server.slot import Slot
 from server.wire import dataset_message, encode_features, encode_frame
@@ -31,6 +32,7 @@ class Handlers:
     def __init__(self, default_fps: float) -> None:
         self.slots: dict[str, Slot] = {}
         self.outbox: list[p.Result] = []
+        self.inspector = Inspector()  # answered after a turn's frames (``Scheduler``)
         self._default_fps = default_fps
         self._handlers: dict[type[p.Command], Handler] = {
             p.Remove: self._on_remove,
@@ -54,6 +56,9 @@ class Handlers:
         try:
             if isinstance(command, p.Create):
                 self._create(command)
+                return
+            if isinstance(command, p.Inspect):  # answered even for a run gone since
+                self.inspector.add(command)
                 return
             handler = self._handlers.get(type(command))
             if handler is None:

@@ -126,6 +126,18 @@ class Snapshot(Command):
 
 
 @dataclass(frozen=True)
+class Inspect(Command):
+    """A teaching view's numbers (``engine.inspect``, ``engine.inspect_step``) for the run as
+    it stands, answered with ``Inspected`` carrying the same ``request``. ``what`` is the kind
+    (``server.inspection.KINDS``), ``params`` the engine function's keyword arguments. The
+    worker answers inspections after its turn's frames, a few milliseconds' worth a turn."""
+
+    request: int
+    what: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Stop(Command):
     """Not a run's: the worker ends its loop."""
 
@@ -191,6 +203,22 @@ class Weights(Result):
     epoch: int
     step: int
     params: np.ndarray
+
+
+@dataclass(frozen=True)
+class Inspected(Result):
+    """An ``Inspect``'s answer: ``data``, the numbers as JSON text (cleaned of NaN and
+    encoded in the worker: the event loop only frames it), or ``error`` when the request does
+    not fit the run (a layer or unit it has not; ``refused``) or, a bug, failed in the
+    worker; ``epoch`` and ``step`` the run's then."""
+
+    request: int
+    what: str
+    epoch: int = 0
+    step: int = 0
+    data: str = "null"
+    error: str | None = None
+    refused: bool = True
 
 
 @dataclass(frozen=True)

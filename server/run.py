@@ -60,6 +60,7 @@ class Run:
     features: bytes | None = None
     latest: tuple[Any, ...] | None = None  # the newest metrics row (``engine.history``'s columns)
     dataset: str | None = None
+    examples: int | None = None  # in the training set, once the worker has built it
     _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 
     @functools.cached_property
@@ -79,6 +80,14 @@ class Run:
     def parameters(self) -> int:
         """The network's size: what its pictures cost to draw."""
         return self.body.config.n_parameters()
+
+    @functools.cached_property
+    def sizes(self) -> list[int]:
+        """The network's layer sizes: features, each hidden layer's units, outputs (a live
+        change never alters them)."""
+        config = self.body.config
+        units = [layer.units for layer in config.network.layers()]
+        return [len(config.data.features), *units, config.n_outputs()]
 
     @property
     def live(self) -> bool:

@@ -24,6 +24,7 @@ from server.clients import Bucket
 from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
 from server.hygiene import Janitor
+from server.inspections import Inspections
 from server.pool import WorkerPool, default_workers
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
@@ -46,8 +47,10 @@ class RunManager:
         self.store = Store(settings.database)
         self.runs: dict[str, Run] = {}
         self.by_code: dict[str, Run] = {}
-        self.requests = Requests()
-        self.deliver = Delivery(self.runs, self.store, self.requests, self._set_status)
+        self.requests: Requests[Weights] = Requests()
+        self.inspections = Inspections(self._submit)  # the teaching views' numbers
+        answers = self.inspections.requests
+        self.deliver = Delivery(self.runs, self.store, self.requests, self._set_status, answers)
         self.pool = WorkerPool(
             settings.workers or 0, settings.default_fps, self.deliver, self._worker_died
         )

@@ -25,6 +25,7 @@ from engine import kernels
 from engine.batch import batch_key, train_epochs
 from server import protocol as p
 from server.handlers import Handlers
+from server.inspect_worker import INSPECT_SLICE
 from server.slot import Slot
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Scheduler(Handlers):
                     return
                 self.apply(command)
             self._tick(time.monotonic())
+            self.inspector.work(self.slots, self.outbox, INSPECT_SLICE)  # after the frames
             self._send()
 
     def _take(self, timeout: float) -> list[p.Command]:
@@ -79,6 +81,8 @@ class Scheduler(Handlers):
 
     def _idle_time(self) -> float:
         """Seconds until something is due (0.5 s when nothing is)."""
+        if self.inspector.waiting:
+            return 0.0
         now, due = time.monotonic(), []
         for slot in self.slots.values():
             if slot.busy:

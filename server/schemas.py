@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from engine.config import ExperimentConfig, LiveChanges
+from server.inspect_schemas import AnyInspectMessage, InspectMessage
 
 RunStatus = Literal[
     "created", "running", "paused", "succeeded", "failed", "diverged", "cancelled", "interrupted"
@@ -198,9 +199,26 @@ class View(_Strict):
         return data
 
 
-AnyClientMessage = Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View
-ClientMessage = Annotated[AnyClientMessage, Field(discriminator="type")]
+AnyClientMessage = (
+    Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View | AnyInspectMessage
+)
+# ``inspect`` is five messages, one per ``kind``: a union within the union, on ``kind``
+ClientMessage = Annotated[
+    Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View | InspectMessage,
+    Field(discriminator="type"),
+]
 CLIENT_MESSAGE: TypeAdapter[AnyClientMessage] = TypeAdapter(ClientMessage)
+
+
+def error_loc(error: Any) -> list[Any]:
+    """A validation error's path; a bad or missing tag of a union (a message's ``kind``)
+    ends in the tag's name, so that the path names the field."""
+    loc = list(error["loc"])
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc.append(str(error.get("ctx", {}).get("discriminator", "")).strip("'"))
+    return loc
+
+
 CONTROL_TYPES = frozenset({"play", "pause", "step", "reset", "regenerate", "set", "weight"})
 OWNER_TYPES = frozenset({"permissions"})  # never granted to viewers
 

@@ -18,8 +18,10 @@ from starlette.websockets import WebSocketDisconnect
 from server.classes import ClassHub
 from server.clients import client_key
 from server.deps import Manager
+from server.inspect_schemas import AnyInspectMessage
+from server.inspections import Misfit
 from server.runs import CapacityError, ConflictError, Run, RunManager
-from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES, View
+from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES, View, error_loc
 from server.viewers import Close, Viewer, close_reason
 from server.wire import dumps
 
@@ -121,7 +123,8 @@ async def _receive_loop(
             viewer.offer_message(dumps({"type": "error", **error}))
 
 
-Handled = tuple[dict[str, object] | None, bool]  # (the error, if any; whether it is a strike)
+Error = dict[str, object] | None  # an error's fields ("message", …), or None
+Handled = tuple[Error, bool]  # (the error, if any; whether it is a strike)
 
 
 def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer: Viewer) -> Handled:
@@ -129,15 +132,15 @@ def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer:
     error counts as a strike). A control the run's state refuses (it has ended) is an
     answer, not a strike: the page cannot know before it asks."""
     try:
-        message = CLIENT_MESSAGE.validate_python(json.loads(text))
+        data = json.loads(text)
+        message = CLIENT_MESSAGE.validate_python(data)
     except json.JSONDecodeError as exc:
         return {"message": "message is not JSON", "detail": str(exc)}, True
     except ValidationError as exc:
-        detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-        return {"message": "invalid message", "detail": detail}, True
-    if isinstance(message, View):
-        manager.set_view(run, viewer, message)
-        return None, False
+        detail = [{"loc": error_loc(e), "msg": e["msg"]} for e in exc.errors()]
+        return {**_inspection_id(data), "message": "invalid message", "detail": detail}, True
+    if isinstance(message, View) or message.type == "inspect":  # anyone's: they change nothing
+        return _viewers_own(manager, run, viewer, message), False
     allowed = viewer.can_control or (run.viewers_can_control and message.type not in OWNER_TYPES)
     if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
         return {"message": f"{message.type!r} needs the run's control token"}, True
@@ -149,3 +152,26 @@ def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer:
     except ConflictError as exc:
         return {"message": str(exc)}, False
     return None, False
+
+
+def _viewers_own(
+    manager: RunManager, run: Run, viewer: Viewer, message: View | AnyInspectMessage
+) -> Error:
+    """A viewer's view, or an inspection, whose answer (or error) comes to it alone."""
+    if isinstance(message, View):
+        manager.set_view(run, viewer, message)
+        return None
+    try:
+        manager.inspections.offer(run, viewer, message)
+    except (ConflictError, Misfit) as exc:  # the run ended, or has no such part: no strike
+        return {"id": message.id, "message": str(exc)}
+    return None
+
+
+def _inspection_id(data: object) -> dict[str, object]:
+    """An invalid inspection's error names its id, when it has one that can be read."""
+    if isinstance(data, dict) and data.get("type") == "inspect":
+        found = data.get("id")
+        if isinstance(found, int) and not isinstance(found, bool):
+            return {"id": found}
+    return {}

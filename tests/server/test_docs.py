@@ -100,10 +100,15 @@ def test_each_route_section_names_every_status_the_route_declares() -> None:
 # -- (b) every websocket message, both ways ---------------------------------------------
 
 
-def client_messages() -> dict[str, type[BaseModel]]:
-    """The client messages by type, from the one union the server validates them with."""
+def client_messages() -> dict[str, set[str]]:
+    """The client messages' fields by type, from the one union the server validates them
+    with (a type of several models, one per ``kind`` as ``inspect``: all their fields)."""
     models: tuple[type[BaseModel], ...] = get_args(AnyClientMessage)
-    return {get_args(model.model_fields["type"].annotation)[0]: model for model in models}
+    fields: dict[str, set[str]] = {}
+    for model in models:
+        kind = get_args(model.model_fields["type"].annotation)[0]
+        fields.setdefault(kind, set()).update(model.model_fields)
+    return fields
 
 
 def _strings(node: ast.expr) -> set[str] | None:
@@ -146,11 +151,12 @@ def test_protocol_md_has_a_row_for_every_message_the_server_sends() -> None:
 def test_protocol_md_has_a_row_for_every_client_message_and_names_its_fields() -> None:
     text, rows = doc("protocol.md"), table_names(doc("protocol.md"))
     messages = client_messages()
-    assert {"view", "step", "set", "weight"} <= set(messages)
+    assert {"view", "step", "set", "weight", "inspect"} <= set(messages)
+    assert {"kind", "point", "layer", "on", "example"} <= messages["inspect"]
     assert sorted(set(messages) - rows) == []
     unnamed = {
-        kind: [name for name in model.model_fields if name != "type" and f"`{name}`" not in text]
-        for kind, model in messages.items()
+        kind: sorted(name for name in fields if name != "type" and f"`{name}`" not in text)
+        for kind, fields in messages.items()
     }
     assert {kind: names for kind, names in unnamed.items() if names} == {}
 

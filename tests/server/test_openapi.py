@@ -36,6 +36,7 @@ ANSWERS: dict[str, set[int]] = {
     "POST /api/runs/{run_id}/predict": MODEL_READ,
     "GET /api/runs/{run_id}/export": MODEL_READ,
     "GET /api/runs/{run_id}/boundary.png": MODEL_READ,
+    "POST /api/runs/{run_id}/inspect": {200, 404, 409, 422, 429, 503},
     "GET /api/share/{code}": {200, 404, 422, 429},
     "POST /api/classes": {201, 422, 429},
     "GET /api/classes/{class_id}": {200, 403, 404, 422},
