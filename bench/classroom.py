@@ -293,6 +293,8 @@ def main() -> None:
         f"capacity: bare engine {bare:.1f} frames/s over {knee} runs = {bare / STUDENT_FPS:.1f}"
         f" students at 10 fps; held / capacity {over:.2f} (target ≥ 0.85)"
     )
+    if knee >= HIGH:
+        print(f"  (every level held: {HIGH} is the bench's ceiling, the ratio a lower bound)")
     stuck = round(args.stage_viewers * args.stuck)
     print(
         f"watch mode: 1 stage run → {args.stage_viewers} viewers ({stuck} stuck), delivered"
