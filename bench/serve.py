@@ -202,17 +202,22 @@ async def delete_runs(base: str, runs: list[dict[str, Any]]) -> None:
             await http.delete(f"/api/runs/{run['id']}", headers=headers)
 
 
-async def watch(watchers: list[Watcher], seconds: float) -> dict[str, float]:
-    """Play the watchers' runs for ``seconds``, then pause them: what their viewers got.
-    The clients' own garbage collector is off meanwhile: its pauses (up to ~0.1 s with
-    hundreds of sockets) would show as the server's frame gaps."""
-    for watcher in watchers:
+async def watch(
+    watchers: list[Watcher], seconds: float, beside: list[Watcher] | None = None
+) -> dict[str, float]:
+    """Play the watchers' runs for ``seconds``, then pause them: what their viewers got
+    (``start``: when the window began). ``beside``: more sockets read in the same window,
+    neither played nor counted (a dashboard's). The clients' own garbage collector is off
+    meanwhile: its pauses (up to ~0.1 s with hundreds of sockets) would show as the
+    server's frame gaps."""
+    others = beside or []
+    for watcher in watchers + others:
         watcher.times.clear()
     await play(watchers)
     start = time.monotonic()
     gc.disable()
     try:
-        await asyncio.gather(*(w.read(start + seconds) for w in watchers))
+        await asyncio.gather(*(w.read(start + seconds) for w in watchers + others))
     finally:
         gc.enable()
     await play(watchers, "pause")
@@ -221,7 +226,7 @@ async def watch(watchers: list[Watcher], seconds: float) -> dict[str, float]:
     rate = frames / (seconds - WARM_UP)
     p99 = statistics.quantiles(gaps, n=100)[98] if len(gaps) > 100 else float("inf")
     delivered = rate / sum(w.fps for w in watchers)
-    return {"n": len(watchers), "p99": p99, "fps": rate, "delivered": delivered}
+    return {"n": len(watchers), "p99": p99, "fps": rate, "delivered": delivered, "start": start}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -269,10 +274,14 @@ def sustained(row: dict[str, float]) -> bool:
     return row["p99"] <= P99_BAR and row["delivered"] >= DELIVERED_BAR
 
 
-async def measure_broadcast(port: int, viewers: int, stuck: int, seconds: float) -> float:
-    """One run, ``viewers`` viewers of which ``stuck`` never read: the share of the run's
-    frames that reach the healthy ones."""
-    [run] = await create_runs(f"http://127.0.0.1:{port}", configs(1))
+async def measure_broadcast(
+    port: int, viewers: int, stuck: int, seconds: float, run: dict[str, Any] | None = None
+) -> float:
+    """One run (``run``, its ``id`` and ``control_token``; default: a new one),
+    ``viewers`` viewers of which ``stuck`` never read: the share of the run's frames that
+    reach the healthy ones."""
+    if run is None:
+        [run] = await create_runs(f"http://127.0.0.1:{port}", configs(1))
     owner = (await open_watchers(port, [run], FPS, epochs=True))[0]
     healthy = [owner]
     for _ in range(viewers - stuck - 1):
@@ -321,9 +330,12 @@ def bare_worker(bodies: list[dict[str, Any]], seconds: float, out: Any) -> None:
     out.put(frames)
 
 
-def measure_bare(n: int, workers: int, seconds: float) -> float:
-    """Frames a second of the bare engine over the same N runs, in ``workers`` processes."""
-    bodies = configs(n)
+def measure_bare(
+    n: int, workers: int, seconds: float, bodies: list[dict[str, Any]] | None = None
+) -> float:
+    """Frames a second of the bare engine over the same N runs (``bodies``, their configs;
+    default: ``configs(n)``), in ``workers`` processes."""
+    bodies = configs(n) if bodies is None else bodies
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     procs = [
