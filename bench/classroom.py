@@ -60,7 +60,7 @@ SEED = 7
 P99_BAR = 0.200
 DELIVERED_BAR = 0.95
 AGE_BAR = 2.0  # the dashboard's oldest picture, seconds
-LOW, HIGH = 10, 200  # students bisected between (200: NNPG_MAX_STUDENTS's default)
+LOW, HIGH = 10, 800  # students bisected between (the bench's class may hold HIGH)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -257,7 +257,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--levels",
-        default="10,50,100,200",
+        default="10,100,200,400,600",
         help="students per level, tried in turn up to the first not held (then bisection)",
     )
     parser.add_argument("--max-levels", type=int, default=6, help="levels measured at most")
@@ -274,7 +274,11 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        settings = {**RAISED_LIMITS, "NNPG_DATABASE": str(Path(folder) / "runs.db")}
+        settings = {
+            **RAISED_LIMITS,
+            "NNPG_MAX_STUDENTS": str(HIGH),
+            "NNPG_DATABASE": str(Path(folder) / "runs.db"),
+        }
         server = start_server(port, args.workers, settings)
         try:
             print(f"server: {workers} worker processes, port {port}", flush=True)
