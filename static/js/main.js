@@ -14,6 +14,7 @@ import { Legend } from "./legend.js";
 import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
+import { Presenter } from "./presenter.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
@@ -231,6 +232,7 @@ async function start() {
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
+    new Presenter($("#presenter"), $("#present-toggle")),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));

@@ -252,4 +252,5 @@ export default {
   "experiment.final_loss": "final test loss",
   "experiment.done": "{n} of {total} done",
   "experiment.your_cell": "Your cell: {cell}",
+  "presenter.viewers": "{n} watching",
 };

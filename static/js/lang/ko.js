@@ -244,4 +244,5 @@ export default {
   "experiment.final_loss": "마지막 테스트 손실",
   "experiment.done": "{total}명 중 {n}명 완료",
   "experiment.your_cell": "내 칸: {cell}",
+  "presenter.viewers": "{n}명 시청",
 };

@@ -1,0 +1,146 @@
+"""The teacher's other screens in a real browser: the dashboard with its students, the class
+experiment's heatmap, presenter mode on a 1920×1080 projector, and a class that outlives a
+server restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from server.settings import Settings
+from tests.browser.test_classroom import FOLLOW_MS, join, run_id, start_class, wait_for_run
+from tests.conftest import free_port, serve_in_thread
+
+SMALLEST_TEXT = """() => {
+  // every element that shows text of its own, and is on screen: its rendered font size
+  const sizes = [];
+  for (const node of document.querySelectorAll("body *")) {
+    const own = [...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+    const shown = node.getClientRects().length && getComputedStyle(node).visibility !== "hidden";
+    if (!own || !shown) continue;
+    const size = parseFloat(getComputedStyle(node).fontSize);
+    sizes.push([size, node.tagName, node.textContent.trim().slice(0, 30)]);
+  }
+  return sizes.sort((a, b) => a[0] - b[0]).slice(0, 3);
+}"""
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    made = [
+        browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        for _ in range(3)
+    ]
+    yield made
+    for context in made:
+        context.close()
+
+
+def class_of(page: Page) -> str:
+    found: str = page.evaluate('new URLSearchParams(location.search).get("class")')
+    return found
+
+
+def test_presenter_mode_is_readable_from_the_back(
+    browser: Browser, live_server: str, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+    page = context.new_page()
+    code = start_class(page, live_server)
+    expect(page.locator("#test-loss")).not_to_have_text("—")
+    page.get_by_role("button", name="Present").click()
+    expect(page.locator("body")).to_have_class("presenter")
+    strip = page.get_by_role("complementary", name="Join a class")
+    expect(strip).to_contain_text(code)
+    expect(strip.get_by_role("img", name="QR code of the join link")).to_be_visible()
+    expect(page.locator("#output canvas.map")).to_be_visible()
+    expect(page.locator("#diagram")).to_be_visible()
+    expect(page.locator("#loss-chart")).to_be_visible()
+    smallest = page.evaluate(SMALLEST_TEXT)
+    assert smallest[0][0] >= 24, smallest
+    page.screenshot(path=artifacts / "class-presenter-1920.png")
+    page.keyboard.press("Escape")
+    expect(page.locator("body")).not_to_have_class("presenter")
+    context.close()
+
+
+def test_the_dashboard_shows_every_student_and_spotlights_one(
+    contexts: list[BrowserContext], live_server: str, artifacts: Path
+) -> None:
+    teacher, *students = [context.new_page() for context in contexts]
+    code = start_class(teacher, live_server)
+    for page, name in zip(students, ("Ada", "Bob"), strict=True):
+        join(page, live_server, code, name)
+    teacher.get_by_label("Everyone trains").check()
+    for page in students:
+        expect(page.locator("#class-banner")).to_contain_text("Your own run")
+    dashboard = contexts[0].new_page()  # the teacher's browser: it holds the teacher token
+    dashboard.goto(f"{live_server}/class/{class_of(teacher)}")
+    tiles = dashboard.locator("#mosaic button.tile")
+    expect(tiles).to_have_count(2)
+    expect(tiles.nth(0)).to_contain_text("Ada")
+    dashboard.get_by_role("button", name="Play all").click()
+    for page in students:
+        expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()
+    painted = """() => [...document.querySelectorAll('#mosaic canvas')].every((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return d.some((v, i) => i % 4 !== 3 && v < 250);
+      })"""
+    dashboard.wait_for_function(painted, timeout=FOLLOW_MS)
+    dashboard.get_by_label("Sort by").select_option("loss")
+    bobs = run_id(students[1])
+    assert bobs
+    dashboard.get_by_role("button", name="Spotlight Bob's run for the class").first.click()
+    for page in (teacher, students[0]):
+        wait_for_run(page, bobs)
+    dashboard.screenshot(path=artifacts / "class-dashboard.png", full_page=True)
+
+
+def test_a_class_experiment_fills_its_heatmap(
+    contexts: list[BrowserContext], live_server: str, artifacts: Path
+) -> None:
+    teacher, *students = [context.new_page() for context in contexts]
+    code = start_class(teacher, live_server)
+    for page, name in zip(students, ("Ada", "Bob"), strict=True):
+        join(page, live_server, code, name)
+    dashboard = contexts[0].new_page()
+    dashboard.goto(f"{live_server}/class/{class_of(teacher)}")
+    form = dashboard.get_by_role("form", name="Set up a class experiment")
+    form.get_by_label("Values of setting 1").fill("0.03, 0.3")
+    form.get_by_label("Setting 2", exact=True).select_option("")
+    form.get_by_label("Epochs").fill("20")
+    form.get_by_role("button", name="Give every student a cell").click()
+    for page, rate in zip(students, ("0.03", "0.3"), strict=True):
+        expect(page.locator("#class-banner")).to_contain_text(f"Learning rate {rate}")
+        expect(page.get_by_label("Learning rate")).to_have_value(rate)
+    dashboard.get_by_role("button", name="Play all").click()
+    heatmap = dashboard.get_by_role("group", name="Final test loss of each cell")
+    expect(heatmap.get_by_text("1 of 1 done")).to_have_count(2, timeout=FOLLOW_MS * 2)
+    dashboard.screenshot(path=artifacts / "class-experiment.png", full_page=True)
+
+
+def test_a_class_and_its_students_outlive_a_restart(
+    contexts: list[BrowserContext], tmp_path: Path
+) -> None:
+    settings, port = Settings(database=str(tmp_path / "runs.db")), free_port()
+    teacher, student = [context.new_page() for context in contexts[:2]]
+    with serve_in_thread(settings, port) as url:
+        code = start_class(teacher, url)
+        join(student, url, code, "Ada")
+        expect(teacher.locator(".roster")).to_contain_text("1 connected of 1")
+    with serve_in_thread(settings, port):
+        expect(student.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
+        expect(teacher.locator(".roster")).to_contain_text(
+            "1 connected of 1", timeout=FOLLOW_MS * 2
+        )
+        stage = run_id(teacher)
+        assert stage
+        wait_for_run(student, stage)
+        student.reload()  # the same student, by the token the page keeps
+        expect(student.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
+        student.get_by_role("button", name="Class").click()
+        expect(student.locator("#class")).to_contain_text("as Ada")
+        assert teacher.locator(".join-code strong").inner_text() == code
