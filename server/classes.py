@@ -38,6 +38,8 @@ from server.wire import clean, dumps
 
 log = logging.getLogger(__name__)
 ROSTER_SECONDS = 1.0  # how often a teacher's page gets the class's numbers
+REMOVED = 4403  # the class socket's close code for a token that is no member's (any more)
+MAX_SOCKETS = 8  # class sockets one member may hold open (pages, tabs, a dashboard)
 
 
 class LockedError(PermissionError):
@@ -233,6 +235,28 @@ class ClassHub:
             room.teachers.add(viewer)
         self._roster_changed(room)  # the new teacher's page gets its first roster here
         return viewer
+
+    def sockets_of(self, room: Classroom, student: Student | None) -> int:
+        return len(student.sockets if student else room.teachers)
+
+    def remove_student(self, room: Classroom, student: Student) -> None:
+        """The teacher takes a student out of the class (a wrong name, someone who should
+        not be there): their token stops working, their run goes, their pages are closed."""
+        run = self.manager.runs.get(student.run_id or "")
+        if run is not None:
+            self.owners.pop(run.id, None)
+            self.manager.remove(run, delete=True)
+        elif student.run_id:
+            self.manager.store.delete_run(student.run_id)
+        if room.spotlight == student.id:
+            room.spotlight = None
+        del room.students[student.id]
+        self.store.delete_student(student)
+        self.store.save(room)
+        for viewer in student.sockets:
+            viewer.close(REMOVED, "the teacher removed you from the class")
+        self.tell_all(room)
+        self._roster_changed(room)
 
     def disconnect(self, room: Classroom, viewer: Viewer) -> None:
         room.teachers.discard(viewer)

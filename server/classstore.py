@@ -143,6 +143,11 @@ class ClassStore:
         return list(rooms.values())
 
     @owned
+    def delete_student(self, student: Student) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM students WHERE id = ?", (student.id,))
+
+    @owned
     def delete(self, room: Classroom) -> None:
         with self.db:
             self.db.execute("DELETE FROM classes WHERE id = ?", (room.id,))

@@ -8,9 +8,9 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, WebSocket
 
-from server.classes import ClassHub
+from server.classes import MAX_SOCKETS, ClassHub
 from server.clients import client_key
-from server.routes.ws import POLICY, UNKNOWN_RUN, origin_allowed, send_loop
+from server.routes.ws import POLICY, TRY_AGAIN_LATER, UNKNOWN_RUN, origin_allowed, send_loop
 from server.viewers import Viewer, close_reason
 from server.wire import dumps
 
@@ -33,6 +33,9 @@ async def class_stream(websocket: WebSocket, class_id: str) -> None:
     found = room.role_of(websocket.query_params.get("token", ""))
     if found is None:
         await websocket.close(NOT_A_MEMBER, "this needs the teacher's or a student's token")
+        return
+    if hub.sockets_of(room, found[1]) >= MAX_SOCKETS:  # one member cannot hold the server's sockets
+        await websocket.close(TRY_AGAIN_LATER, f"at most {MAX_SOCKETS} pages of one member")
         return
     viewer = hub.connect(room, *found, client_key(websocket))
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection
@@ -226,6 +226,21 @@ async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[st
             hub.manager.control(run, _command(body, run.id))
             reached += 1
     return {"runs": reached}
+
+
+@router.delete(
+    "/{class_id}/students/{student_id}",
+    status_code=204,
+    responses={**TEACHER, 404: {"description": "no such class, or no such student in it"}},
+)
+async def remove_student(student_id: str, room: Teaching, hub: Hub) -> Response:
+    """Take a student out of the class: their token stops working, their run is deleted,
+    their pages are closed (4403); they may join again with the code."""
+    student = room.students.get(student_id)
+    if student is None:
+        raise HTTPException(404, f"no student {student_id!r} in this class")
+    hub.remove_student(room, student)
+    return Response(status_code=204)
 
 
 def _command(body: ClassControl, run_id: str) -> p.Command:

@@ -3,7 +3,7 @@
 // leave it; the teacher sees the join code, the link other machines can open (and its QR
 // code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
 // shown as text, never as HTML.
-import { controlClass, createClass, fetchClass, fetchJoinable, joinClass, updateClass } from "./api.js";
+import { controlClass, createClass, fetchClass, fetchJoinable, joinClass, removeStudent, updateClass } from "./api.js";
 import { classUrl, forget, remember } from "./classroom.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
@@ -214,6 +214,10 @@ export class ClassPanel {
       if (student.run && room) {
         row.append(button(t("class.spotlight"), () => updateClass(room.id, state.member.token, { spotlight: student.id }),
           { "aria-label": t("class.spotlight_who", { name: student.name }) }));
+      }
+      if (room) {
+        row.append(button(t("class.remove"), () => removeStudent(room.id, state.member.token, student.id).catch((e) => this.say(e.message)),
+          { "aria-label": t("class.remove_who", { name: student.name }) }));
       }
       return row;
     });

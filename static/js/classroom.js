@@ -63,7 +63,9 @@ export class ClassSession {
 
   onClose(event) {
     if (event.code === 4403 || event.code === 4404) {
-      this.store.set({ classError: event.code === 4404 ? "class.gone" : "class.not_member" });
+      const removed = /removed/.test(event.reason);
+      if (removed) forget(this.id);
+      this.store.set({ classError: event.code === 4404 ? "class.gone" : removed ? "class.removed" : "class.not_member" });
       return;
     }
     if (event.code === 1000) return;

@@ -4,12 +4,14 @@ server holds, and who may see and do what."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from server.app import create_app
+from server.classes import MAX_SOCKETS
 from server.classroom import JOIN_ALPHABET
 from server.settings import Settings
 from tests.server.test_ws import next_of
@@ -333,3 +335,34 @@ def test_send_setup_gives_every_student_the_teachers_setup_now(client: TestClien
     config = client.get(f"/api/runs/{sent}").json()["config"]
     assert config["training"]["learning_rate"] == 0.3  # the setup as it trains now
     assert listed(client, ada["student_token"]) == [sent]  # hers: her token controls it
+
+
+def test_the_teacher_can_remove_a_student(client: TestClient) -> None:
+    room = new_class(client)
+    class_run(client, room["id"], room["teacher_token"])
+    patch(client, room, mode="hands_on")
+    ada, bob = join(client, room["code"], "Ada"), join(client, room["code"], "Bob")
+    hers = class_run(client, room["id"], ada["student_token"])
+    path = f"/api/classes/{room['id']}/students/{ada['student_id']}"
+    assert client.delete(path, headers=bearer(bob["student_token"])).status_code == 403
+    with class_socket(client, room["id"], ada["student_token"]) as ws:
+        next_of(ws, "you")
+        assert client.delete(path, headers=bearer(room["teacher_token"])).status_code == 204
+        closed = ws.receive()
+        assert closed["code"] == 4403 and "removed" in closed["reason"]
+    assert client.get(f"/api/runs/{hers['id']}").status_code == 404  # her run went with her
+    assert names(client, room) == ["Bob"]
+    assert own_run(client, room, ada["student_token"], SETUP).status_code == 403
+    assert client.delete(path, headers=bearer(room["teacher_token"])).status_code == 404
+    assert join(client, room["code"], "Ada")["student_id"] != ada["student_id"]  # may rejoin
+
+
+def test_one_member_holds_a_bounded_number_of_class_sockets(client: TestClient) -> None:
+    room = new_class(client)
+    token = join(client, room["code"])["student_token"]
+    with contextlib.ExitStack() as stack:
+        for _ in range(MAX_SOCKETS):
+            next_of(stack.enter_context(class_socket(client, room["id"], token)), "you")
+        with class_socket(client, room["id"], token) as extra:
+            refused = extra.receive()
+            assert refused["code"] == 1013 and "at most" in refused["reason"]

@@ -45,6 +45,7 @@ ANSWERS: dict[str, set[int]] = {
     "POST /api/classes/{class_id}/control": {200, 403, 404, 409, 422},
     "GET /api/join/{code}": {200, 404, 422, 429},
     "POST /api/join/{code}": {201, 404, 409, 422, 429},
+    "DELETE /api/classes/{class_id}/students/{student_id}": {204, 403, 404, 422},
 }
 
 

@@ -253,4 +253,7 @@ export default {
   "experiment.done": "{n} of {total} done",
   "experiment.your_cell": "Your cell: {cell}",
   "presenter.viewers": "{n} watching",
+  "class.remove": "Remove",
+  "class.remove_who": "Remove {name} from the class",
+  "class.removed": "The teacher removed you from this class. Join again with its code if that was a mistake.",
 };

@@ -245,4 +245,7 @@ export default {
   "experiment.done": "{total}명 중 {n}명 완료",
   "experiment.your_cell": "내 칸: {cell}",
   "presenter.viewers": "{n}명 시청",
+  "class.remove": "내보내기",
+  "class.remove_who": "{name}을(를) 수업에서 내보내기",
+  "class.removed": "선생님이 이 수업에서 내보냈습니다. 실수라면 참여 코드로 다시 참여하세요.",
 };
