@@ -3,6 +3,8 @@ so their own storage), as a lesson would go. Every wait is for a state, never fo
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,3 +153,28 @@ def test_an_unknown_join_code_says_so_and_starts_nothing(page: Page, live_server
     ).to_be_visible()
     assert run_id(page) is None
     assert page.evaluate("window.nnplayground.store.state.status") == "waiting"
+
+
+def setup_link(url: str, seed: int, **changes: object) -> str:
+    """A page link carrying a setup (static/js/urlstate.js's hash)."""
+    packed = base64.urlsafe_b64encode(json.dumps(changes).encode()).decode().rstrip("=")
+    return f"{url}/#seed={seed}&c={packed}"
+
+
+def test_students_follow_a_reset_after_the_run_ended(
+    contexts: list[BrowserContext], live_server: str
+) -> None:
+    teacher, student = [context.new_page() for context in contexts[:2]]
+    code = start_class(teacher, setup_link(live_server, 3, training={"max_epochs": 15}))
+    join(student, live_server, code, "Ada")
+    first = run_id(teacher)
+    assert first
+    wait_for_run(student, first)
+    teacher.get_by_role("button", name="Play", exact=True).click()
+    expect(student.get_by_role("alert")).to_contain_text("Training stopped", timeout=FOLLOW_MS)
+    teacher.get_by_role("button", name="Reset", exact=True).click()  # an ended run starts anew
+    teacher.wait_for_function("id => window.nnplayground.store.state.run?.id !== id", arg=first)
+    second = run_id(teacher)
+    assert second and second != first
+    wait_for_run(student, second)
+    expect(student.locator("#epoch")).to_have_text("000,000")
