@@ -11,13 +11,7 @@ from pydantic import ValidationError
 from starlette.requests import HTTPConnection
 
 from server import protocol as p
-from server.classes import ClassHub, LockedError
-from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
-from server.deps import Manager
-from server.lan import join_url
-from server.routes.runs import FULL, _full, _run_create, public
-from server.run import CapacityError, ConflictError
-from server.schemas import (
+from server.class_schemas import (
     ClassControl,
     ClassCreate,
     ClassCreated,
@@ -26,9 +20,14 @@ from server.schemas import (
     ClassUpdate,
     JoinBody,
     Joined,
-    RunCreate,
-    RunCreated,
 )
+from server.classes import ClassHub, LockedError
+from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
+from server.deps import Manager
+from server.lan import join_url
+from server.routes.runs import FULL, _full, _run_create, public
+from server.run import CapacityError, ConflictError
+from server.schemas import RunCreate, RunCreated
 
 router = APIRouter(prefix="/api/classes", tags=["classes"])
 join_router = APIRouter(prefix="/api/join", tags=["classes"])

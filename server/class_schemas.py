@@ -1,0 +1,139 @@
+"""Wire models of classes (docs/api.md, "Classes"): the REST bodies and answers."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from server.schemas import RunStatus, _Strict
+
+MAX_NAME = 32
+LockGroup = Literal["data", "features", "network", "activation", "training", "own_data"]
+ClassMode = Literal["watch", "hands_on"]
+
+
+def _display_name(value: str) -> str:
+    """Trimmed, 1 to 32 characters, no control characters (shown escaped everywhere)."""
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("a name needs at least one character that is not a space")
+    if len(value) > MAX_NAME:
+        raise ValueError(f"a name has at most {MAX_NAME} characters ({len(value)} given)")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in value):
+        raise ValueError("a name may not hold control or formatting characters")
+    return value
+
+
+DisplayName = Annotated[str, Field(max_length=200), AfterValidator(_display_name)]
+
+
+class ClassCreate(_Strict):
+    name: DisplayName = Field("My class", description="the class's name, shown to students")
+    teacher: DisplayName = Field("Teacher", description="the teacher's name, shown to students")
+
+
+ExperimentField = Literal[
+    "learning_rate", "batch_size", "optimizer", "activation", "regularization_rate", "dropout"
+]
+MAX_CELLS = 64
+
+
+class Experiment(_Strict):
+    """A class experiment: one or two settings and their values; each student trains one
+    cell of the grid for ``epochs`` epochs."""
+
+    settings: dict[ExperimentField, list[int | float | str]] = Field(min_length=1, max_length=2)
+    epochs: int = Field(300, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _values(self) -> Experiment:
+        for name, values in self.settings.items():
+            if not 1 <= len(values) <= 8 or len(set(map(str, values))) != len(values):
+                raise ValueError(f"{name}: give 1 to 8 different values")
+        cells = 1
+        for values in self.settings.values():
+            cells *= len(values)
+        if cells > MAX_CELLS:
+            raise ValueError(f"{cells} cells; at most {MAX_CELLS}")
+        return self
+
+
+class Stage(BaseModel):
+    run_id: str
+    student: str | None = Field(description="the spotlit student's name; null: the teacher's run")
+
+
+class ClassPublic(BaseModel):
+    id: str
+    code: str = Field(description="6 characters to read aloud (no 0/O, 1/I/L); never changes")
+    name: str
+    teacher: str
+    mode: ClassMode
+    locks: list[LockGroup]
+    stage: Stage | None = Field(description="the run the class watches")
+    experiment: Experiment | None = Field(None, description="the class experiment, if any")
+    join_path: str = Field(description="the join link's path on this server")
+    lan_url: str | None = Field(
+        description="the join link for other machines; null while the server listens on "
+        "this machine only"
+    )
+
+
+class StudentRun(BaseModel):
+    id: str
+    status: RunStatus
+    epoch: int
+    train_loss: float | None
+    test_loss: float | None
+
+
+class StudentOut(BaseModel):
+    id: str
+    name: str
+    connected: bool
+    cell: dict[str, int | float | str] | None = Field(None, description="their experiment cell")
+    run: StudentRun | None
+
+
+class ClassDetail(ClassPublic):
+    students: list[StudentOut]
+
+
+class ClassCreated(ClassDetail):
+    teacher_token: str = Field(description="controls the class and its runs; shown only here")
+
+
+class JoinBody(_Strict):
+    name: DisplayName
+
+
+class Joined(BaseModel):
+    classroom: ClassPublic
+    student_id: str
+    student_token: str = Field(description="the student's own: rejoin with it; shown only here")
+
+
+class ClassUpdate(_Strict):
+    """What the teacher changes; a field left out stays as it is."""
+
+    mode: ClassMode | None = None
+    locks: list[LockGroup] | None = Field(None, max_length=6)
+    spotlight: str | None = Field(
+        None,
+        max_length=64,
+        description="a student's id: the class watches their run; null: back to the teacher's",
+    )
+    experiment: Experiment | None = Field(
+        None,
+        description="start a class experiment (every student gets a cell and a run of it, "
+        "in hands-on mode); null: end it",
+    )
+
+
+class ClassControl(_Strict):
+    """A control for every student's run at once."""
+
+    type: Literal["play", "pause", "step", "reset", "send_setup"]
+    batches: int | None = Field(None, ge=1, le=100, description="step: batches, not an epoch")
