@@ -67,18 +67,25 @@ def test_presenter_mode_is_readable_from_the_back(
     context.close()
 
 
+def class_with_dashboard(contexts: list[BrowserContext], url: str) -> tuple[Page, list[Page], Page]:
+    """A teacher, Ada and Bob in a class, and the dashboard open in the teacher's browser
+    (it holds the teacher token)."""
+    teacher, *students = [context.new_page() for context in contexts]
+    code = start_class(teacher, url)
+    for page, name in zip(students, ("Ada", "Bob"), strict=True):
+        join(page, url, code, name)
+    dashboard = contexts[0].new_page()
+    dashboard.goto(f"{url}/class/{class_of(teacher)}")
+    return teacher, students, dashboard
+
+
 def test_the_dashboard_shows_every_student_and_spotlights_one(
     contexts: list[BrowserContext], live_server: str, artifacts: Path
 ) -> None:
-    teacher, *students = [context.new_page() for context in contexts]
-    code = start_class(teacher, live_server)
-    for page, name in zip(students, ("Ada", "Bob"), strict=True):
-        join(page, live_server, code, name)
+    teacher, students, dashboard = class_with_dashboard(contexts, live_server)
     teacher.get_by_label("Everyone trains").check()
     for page in students:
         expect(page.locator("#class-banner")).to_contain_text("Your own run")
-    dashboard = contexts[0].new_page()  # the teacher's browser: it holds the teacher token
-    dashboard.goto(f"{live_server}/class/{class_of(teacher)}")
     tiles = dashboard.locator("#mosaic button.tile")
     expect(tiles).to_have_count(2)
     expect(tiles.nth(0)).to_contain_text("Ada")
@@ -102,12 +109,7 @@ def test_the_dashboard_shows_every_student_and_spotlights_one(
 def test_a_class_experiment_fills_its_heatmap(
     contexts: list[BrowserContext], live_server: str, artifacts: Path
 ) -> None:
-    teacher, *students = [context.new_page() for context in contexts]
-    code = start_class(teacher, live_server)
-    for page, name in zip(students, ("Ada", "Bob"), strict=True):
-        join(page, live_server, code, name)
-    dashboard = contexts[0].new_page()
-    dashboard.goto(f"{live_server}/class/{class_of(teacher)}")
+    _, students, dashboard = class_with_dashboard(contexts, live_server)
     form = dashboard.get_by_role("form", name="Set up a class experiment")
     form.get_by_label("Values of setting 1").fill("0.03, 0.3")
     form.get_by_label("Setting 2", exact=True).select_option("")
