@@ -149,6 +149,8 @@ class ClassHub:
         student.run_id = run.id
         self.owners[run.id] = (room, student)
         self.store.save_student(room, student)
+        if room.spotlight == student.id:
+            self.tell_all(room)  # the stage is the spotlit student's new run
         self._roster_changed(room)
         return run
 

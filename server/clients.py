@@ -72,7 +72,11 @@ class ClientRates:
     def check(self, connection: HTTPConnection, spend: bool = True) -> None:
         """Take the client's token (``spend=False``: only see that one is left), or answer
         429 with when to try again."""
-        wait = self.take(client_key(connection), spend)
+        self.check_key(client_key(connection), spend)
+
+    def check_key(self, key: str, spend: bool = True) -> None:
+        """As ``check``, for a key of the caller's choosing (a class member, say)."""
+        wait = self.take(key, spend)
         if wait:
             seconds = str(max(1, math.ceil(wait)))
             raise HTTPException(

@@ -23,7 +23,6 @@ from server.class_schemas import (
 )
 from server.classes import ClassHub, LockedError
 from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
-from server.deps import Manager
 from server.lan import join_url
 from server.routes.runs import FULL, _full, _run_create, public
 from server.run import CapacityError, ConflictError
@@ -122,7 +121,11 @@ async def read_class(room: Teaching, hub: Hub, request: Request) -> ClassDetail:
 @router.patch(
     "/{class_id}",
     response_model=ClassDetail,
-    responses={**TEACHER, 409: {"description": "the spotlit student has no run yet"}},
+    responses={
+        **TEACHER,
+        409: {"description": "the spotlit student has no run yet, or no teacher run to vary"},
+        **FULL,
+    },
 )
 async def update_class(
     body: ClassUpdate, room: Teaching, hub: Hub, request: Request
@@ -141,6 +144,8 @@ async def update_class(
         raise HTTPException(404, error.args[0]) from None
     except ConflictError as error:
         raise HTTPException(409, str(error)) from None
+    except CapacityError as error:  # an experiment's runs: the server is full
+        raise _full(error) from None
     return detail(room, hub, request)
 
 
@@ -154,19 +159,23 @@ async def update_class(
         409: {"description": "a student's own run while the class watches the teacher"},
         422: {"description": "a field of the body is invalid"},
         **FULL,
+        429: {"description": "too many runs made a minute by this member, or held"},
     },
 )
 async def create_class_run(
     body: Annotated[RunCreate, Depends(_run_create)],
     found: Annotated[Member, Depends(member)],
     hub: Hub,
-    manager: Manager,
+    request: Request,
     authorization: Authorization = None,
 ) -> RunCreated:
     """The teacher's new run (the class's stage moves to it), or a student's own run in
     hands-on mode (the teacher's setup; a locked change is 403). The run's control token
     is the caller's own token."""
     token = bearer(authorization)
+    # each member has a budget of their own: a class behind one address is many members
+    member_key = f"member:{found.room.id}:{found.student.id if found.student else 'teacher'}"
+    request.app.state.create_rates.check_key(member_key)
     try:
         if found.student is None:
             run = hub.teacher_run(found.room, body, token)
@@ -178,7 +187,7 @@ async def create_class_run(
         raise HTTPException(409, str(error)) from None
     except CapacityError as error:
         raise _full(error) from None
-    shown_run = public(run.record(), run, manager)
+    shown_run = public(run.record(), run, hub.manager)
     return RunCreated.model_validate({**dict(shown_run), "control_token": token})
 
 
@@ -207,7 +216,11 @@ def _culprit(error: ValidationError, cell: dict[str, Any]) -> str:
 
 @router.post(
     "/{class_id}/control",
-    responses={**TEACHER, 409: {"description": "send_setup before the teacher has a run"}},
+    responses={
+        **TEACHER,
+        409: {"description": "send_setup before the teacher has a run"},
+        **FULL,
+    },
 )
 async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[str, int]:
     """Pause, play, step (an epoch, or ``batches``) or reset every student's run at once,
@@ -218,6 +231,8 @@ async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[st
             return {"runs": hub.send_setup(room)}
         except ConflictError as error:
             raise HTTPException(409, str(error)) from None
+        except CapacityError as error:
+            raise _full(error) from None
     reached = 0
     for student in room.students.values():
         run = hub.manager.runs.get(student.run_id or "")
@@ -259,12 +274,17 @@ async def read_joinable(code: str, hub: Hub, request: Request) -> ClassPublic:
     "/{code}",
     status_code=201,
     response_model=Joined,
-    responses={**NO_CODE, 409: {"description": "the class has its maximum of students"}},
+    responses={
+        **NO_CODE,
+        409: {"description": "the class has its maximum of students"},
+        429: {"description": "too many codes missed, or too many joins a minute"},
+    },
 )
 async def join_class(code: str, body: JoinBody, hub: Hub, request: Request) -> Joined:
     """Join as a student with a display name: the student's token (shown only here) brings
     the same student back after a reload."""
     room = _by_code(code, hub, request)
+    request.app.state.create_rates.check(request)  # joins, runs and classes share a budget
     try:
         student, token = hub.join(room, body.name)
     except ConflictError as error:

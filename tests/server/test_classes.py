@@ -366,3 +366,31 @@ def test_one_member_holds_a_bounded_number_of_class_sockets(client: TestClient) 
         with class_socket(client, room["id"], token) as extra:
             refused = extra.receive()
             assert refused["code"] == 1013 and "at most" in refused["reason"]
+
+
+def test_each_member_has_a_budget_of_runs_of_their_own(tmp_path: Any) -> None:
+    """A class behind one address is many members: each makes runs on a budget of its own,
+    while joins (like classes and plain runs) count against the address's."""
+    settings = Settings(database=str(tmp_path / "runs.db"), creates_per_minute=3)
+    with TestClient(create_app(settings)) as client:
+        room = new_class(client)  # the address's first
+        ada, bob = join(client, room["code"], "Ada"), join(client, room["code"], "Bob")
+        assert client.post(f"/api/join/{room['code']}", json={"name": "Cy"}).status_code == 429
+        config = class_run(client, room["id"], room["teacher_token"])["config"]
+        patch(client, room, mode="hands_on")
+        made = [own_run(client, room, ada["student_token"], config).status_code for _ in range(4)]
+        assert made == [201, 201, 201, 429]
+        assert own_run(client, room, bob["student_token"], config).status_code == 201
+
+
+def test_a_spotlit_students_new_run_moves_the_stage(client: TestClient) -> None:
+    room = new_class(client)
+    class_run(client, room["id"], room["teacher_token"])
+    patch(client, room, mode="hands_on")
+    ada = join(client, room["code"], "Ada")
+    first = class_run(client, room["id"], ada["student_token"])
+    patch(client, room, spotlight=ada["student_id"])
+    with class_socket(client, room["id"], ada["student_token"]) as ws:
+        assert next_of(ws, "class")["stage"]["run_id"] == first["id"]
+        second = class_run(client, room["id"], ada["student_token"], network={"hidden": [2]})
+        assert next_of(ws, "class")["stage"] == {"run_id": second["id"], "student": "Ada"}
