@@ -45,6 +45,7 @@ from bench.serve import (  # noqa: E402
     RAISED_LIMITS,
     WARM_UP,
     Watcher,
+    cpu_split,
     free_port,
     measure_bare,
     measure_broadcast,
@@ -134,7 +135,7 @@ def held(row: dict[str, float]) -> bool:
     return row["p99"] <= P99_BAR and row["delivered"] >= DELIVERED_BAR and row["age"] <= AGE_BAR
 
 
-async def hands_on(port: int, n: int, seconds: float) -> dict[str, float]:
+async def hands_on(port: int, n: int, seconds: float, pid: int) -> dict[str, float]:
     """One level: a fresh class, N students at 10 fps, the dashboard; the worst student's p99
     gap and delivered share, the pooled ones, the dashboard's oldest picture, rosters."""
     base = f"http://127.0.0.1:{port}"
@@ -151,7 +152,10 @@ async def hands_on(port: int, n: int, seconds: float) -> dict[str, float]:
     students = [await viewer(ws_url(port, run), STUDENT_FPS) for run in runs]
     dashboard = [await viewer(ws_url(port, run, token=False), DASHBOARD_FPS) for run in runs]
     window = seconds + WARM_UP
+    before, clock = cpu_split(pid), time.monotonic()
     pooled = await watch(students, window, beside=[*dashboard, roster])
+    after, took = cpu_split(pid), time.monotonic() - clock
+    cores = {f"cores_{k}": (after[k] - before[k]) / took for k in after}
     since, end = pooled["start"] + WARM_UP, pooled["start"] + window
     wanted = STUDENT_FPS * seconds
     delivered = [sum(since <= t <= end for t in w.times) / wanted for w in students]
@@ -164,6 +168,7 @@ async def hands_on(port: int, n: int, seconds: float) -> dict[str, float]:
         "pooled_delivered": statistics.mean(delivered),
         "age": max(oldest_picture(w, since, end) for w in dashboard),
         "rosters": len(rosters) / seconds,
+        **cores,
     }
     for w in [*students, *dashboard, roster]:
         await w.ws.close()
@@ -181,18 +186,21 @@ def show(row: dict[str, float]) -> str:
     return (
         f"{int(row['n']):>5} {row['p99'] * 1e3:>9.1f} {row['pooled_p99'] * 1e3:>10.1f}"
         f" {row['delivered']:>10.1%} {row['pooled_delivered']:>8.1%}"
-        f" {row['age'] * 1e3:>9.0f} {row['rosters']:>8.2f}  {mark}"
+        f" {row['age'] * 1e3:>9.0f} {row['rosters']:>8.2f}"
+        f"  {row['cores_workers']:.2f}/{row['cores_server']:.2f}/{row['cores_clients']:.2f}"
+        f"  {mark}"
     )
 
 
 HEADER = (
     f"{'N':>5} {'p99 (ms)':>9} {'pooled p99':>10} {'delivered':>10} {'pooled':>8}"
-    f" {'dash age':>9} {'roster/s':>8}  held (worst student p99 ≤ 200 ms, ≥ 95 %, age ≤ 2000 ms)"
+    f" {'dash age':>9} {'roster/s':>8}  cores w/s/c"
+    "  held (worst student p99 ≤ 200 ms, ≥ 95 %, age ≤ 2000 ms)"
 )
 
 
 async def find_held(
-    port: int, levels: list[int], seconds: float, most: int
+    port: int, levels: list[int], seconds: float, most: int, pid: int
 ) -> list[dict[str, float]]:
     """``levels`` in turn up to the first not held, then bisection between the most
     students held and the fewest above them not, to within 4 % (at least 2 students),
@@ -200,7 +208,7 @@ async def find_held(
     rows: list[dict[str, float]] = []
 
     async def probe(n: int) -> bool:
-        row = await hands_on(port, n, seconds)
+        row = await hands_on(port, n, seconds, pid)
         rows.append(row)
         print(show(row), flush=True)
         return held(row)
@@ -229,9 +237,9 @@ async def watch_mode(port: int, viewers: int, stuck: int, seconds: float) -> flo
     return share
 
 
-async def bench(port: int, args: argparse.Namespace, workers: int) -> dict[str, Any]:
+async def bench(port: int, args: argparse.Namespace, workers: int, pid: int) -> dict[str, Any]:
     levels = [int(n) for n in args.levels.split(",")]
-    rows = await find_held(port, levels, args.seconds, args.max_levels)
+    rows = await find_held(port, levels, args.seconds, args.max_levels, pid)
     knee = max((int(r["n"]) for r in rows if held(r)), default=0)
     config = await stage_config(port)
     bare = [
@@ -282,7 +290,7 @@ def main() -> None:
         server = start_server(port, args.workers, settings)
         try:
             print(f"server: {workers} worker processes, port {port}", flush=True)
-            results = asyncio.run(bench(port, args, workers))
+            results = asyncio.run(bench(port, args, workers, server.pid))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(15)
