@@ -109,11 +109,10 @@ async def student_runs(
     return runs
 
 
-async def viewer(url: str, fps: float | None, max_queue: int = 64) -> Watcher:
-    ws = await connect(url, max_size=None, max_queue=max_queue)
-    if fps is not None:
-        await ws.send(json.dumps({"type": "view", "fps": fps}))
-    return Watcher(ws, fps or 0.0)
+async def viewer(url: str, fps: float, **view: Any) -> Watcher:
+    ws = await connect(url, max_size=None, max_queue=64)
+    await ws.send(json.dumps({"type": "view", "fps": fps, **view}))
+    return Watcher(ws, fps)
 
 
 def p99_of(watcher: Watcher, since: float) -> float:
@@ -150,7 +149,9 @@ async def hands_on(port: int, n: int, seconds: float, pid: int) -> dict[str, flo
     class_url = f"ws://127.0.0.1:{port}/api/classes/{room['id']}/stream?token={teacher}"
     roster = RosterWatcher(await connect(class_url, max_size=None))
     students = [await viewer(ws_url(port, run), STUDENT_FPS) for run in runs]
-    dashboard = [await viewer(ws_url(port, run, token=False), DASHBOARD_FPS) for run in runs]
+    dashboard = [  # as the dashboard page asks: a frame a second, no metrics rows
+        await viewer(ws_url(port, run, token=False), DASHBOARD_FPS, metrics=False) for run in runs
+    ]
     window = seconds + WARM_UP
     before, clock = cpu_split(pid), time.monotonic()
     pooled = await watch(students, window, beside=[*dashboard, roster])

@@ -117,9 +117,11 @@ class Delivery:
         if rows.rows:
             run.latest = rows.rows[-1]
             run.epoch, run.step = run.latest[:2]
-        if run.viewers:  # the loss chart gets every epoch, not only those with a frame
-            message = {"type": "metrics", "rows": clean(rows.rows), "reset": rows.reset}
-            _broadcast(run, dumps(message))
+        wanted = [viewer for viewer in run.viewers if viewer.metrics]
+        if wanted:  # the loss chart gets every epoch, not only those with a frame
+            message = dumps({"type": "metrics", "rows": clean(rows.rows), "reset": rows.reset})
+            for viewer in wanted:
+                viewer.offer_message(message)
 
     def _saved(self, run: Run, saved: p.Saved) -> None:
         self._store.save_checkpoint(run.id, saved.epoch, saved.step, saved.state)

@@ -274,6 +274,8 @@ class RunManager:
     def set_view(self, run: Run, viewer: Viewer, view: View) -> None:
         """One viewer's own frame rate, resolution and focus: nobody else's picture changes."""
         viewer.fps = view.fps or viewer.fps
+        if view.metrics is not None:
+            viewer.metrics = view.metrics
         focus = viewer.view.focus
         if view.focus is not None:  # -1: none
             focus = view.focus if view.focus >= 0 else None

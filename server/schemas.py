@@ -187,6 +187,9 @@ class View(_Strict):
     focus: int | None = Field(
         None, ge=-1, le=10_000, description="a hidden neuron (layer order) drawn in full; -1: none"
     )
+    metrics: bool | None = Field(
+        None, description="false: no `metrics` rows (a dashboard tile reads each frame's numbers)"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -61,14 +61,16 @@ class Viewer:
         self._messages: deque[str | bytes | Close] = deque(maxlen=max_messages)
         self._frame: bytes | None = None
         self._ready = asyncio.Event()
+        self.metrics = True  # sent the run's metrics rows (a dashboard tile needs only frames)
         self.strikes = 0  # bad messages so far
         self.closing = False
 
     def offer_frame(self, frame: bytes) -> None:
         if self.closing:
             return
-        self._frame = frame
-        self._ready.set()
+        pending, self._frame = self._frame is not None, frame
+        if not pending:  # else the sender already waits for it (a slow viewer's interval)
+            self._ready.set()
 
     def offer_message(self, message: str | bytes | Close, after_frame: bool = False) -> None:
         """Queue ``message``; ``after_frame``: a frame still unsent goes first (a status says
@@ -103,4 +105,5 @@ class Viewer:
                     return frame
             self._ready.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ready.wait(), wait)
+                async with asyncio.timeout(wait):  # cheaper than wait_for: no task
+                    await self._ready.wait()

@@ -55,7 +55,7 @@ class Tile {
       onFrame: (frame) => this.frame(frame),
       onMessage: (message) => message.type === "status" && (this.status = message.status),
     });
-    this.stream.send({ type: "view", fps: 1 });
+    this.stream.send({ type: "view", fps: 1, metrics: false }); // the frame's header has the numbers
   }
 
   frame({ header, arrays }) {

@@ -288,3 +288,22 @@ def test_a_live_change_reaches_every_viewer_and_the_runs_config(client: TestClie
     assert config["training"]["learning_rate"] == 0.3
     assert [layer["dropout"] for layer in config["network"]["hidden"]] == [0.1, 0.2]
     assert [layer["units"] for layer in config["network"]["hidden"]] == [3, 2]
+
+
+def test_a_viewer_may_go_without_metrics_rows(client: TestClient) -> None:
+    """A dashboard tile reads its numbers off each frame: ``metrics: false`` spares it the
+    rows (and the server their sends); the other viewers still get them."""
+    run = create(client)
+    with connect(client, run) as owner, connect(client, run, token=False) as tile:
+        tile.send_json({"type": "view", "metrics": False})
+        next_of(tile, "history")
+        owner.send_json({"type": "step", "epochs": 3})
+        assert next_of(owner, "metrics")["rows"]
+        kinds = []
+        while not kinds or kinds[-1] != "status" or not any(k == "frame" for k in kinds):
+            message = tile.receive()
+            kind = (
+                "frame" if message.get("bytes") is not None else json.loads(message["text"])["type"]
+            )
+            kinds.append(kind)
+        assert "metrics" not in kinds
