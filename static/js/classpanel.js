@@ -62,7 +62,8 @@ export class ClassPanel {
       return;
     }
     const room = state.classroom;
-    const key = JSON.stringify([state.member?.role, room, this.detail?.lan_url, this.problem]);
+    const settled = { ...room, viewers: undefined }; // a new count alone must not rebuild (and unfocus) the panel
+    const key = JSON.stringify([state.member?.role, settled, this.detail?.lan_url, this.problem, this.joinable]);
     if (!this.root.hidden && key !== this.key) {
       this.key = key;
       const member = state.member;
