@@ -93,7 +93,7 @@ export class Inspector {
     this.toggle.setAttribute("aria-expanded", String(open));
     document.body.classList.toggle("inspecting", open);
     this.mark.hidden = !open || !this.probeAt?.point;
-    this.askedStep = undefined; // ask afresh
+    this.askedKey = undefined; // ask afresh
     if (open && this.state) this.update(this.state);
   }
 
@@ -150,18 +150,20 @@ export class Inspector {
   restart(id) {
     this.runId = id;
     this.asker.reset();
-    Object.assign(this, { answers: {}, errors: {}, stepping: null, afterStep: null, askedStep: undefined });
+    Object.assign(this, { answers: {}, errors: {}, stepping: null, afterStep: null, askedKey: undefined });
     if (this.probeAt?.example !== undefined) this.probeAt = null;
     KINDS.forEach((kind) => this.paint(kind));
   }
 
-  // Ask again when the run has moved on: at once when paused (a step), twice a second playing.
+  // Ask again when the run has moved on: twice a second while it plays; paused, at each new
+  // frame (a step, a reset, an edited weight).
   refresh(state) {
-    const step = state.frame?.header.step;
-    if (step === undefined || step === this.askedStep || this.sizes.length < 2) return;
+    const running = state.status === "running";
+    const key = running ? state.frame?.header.step : state.frame;
+    if (!state.frame || key === this.askedKey || this.sizes.length < 2) return;
     const now = performance.now();
-    if (state.status === "running" && now - this.askedAt < REFRESH_MS) return;
-    Object.assign(this, { askedStep: step, askedAt: now });
+    if (running && now - this.askedAt < REFRESH_MS) return;
+    Object.assign(this, { askedKey: key, askedAt: now });
     if (this.probeAt) this.ask("probe");
     this.ask("update");
     this.ask("chain");

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 EPOCH = "Number(document.querySelector('#epoch').textContent.replace(/,/g, ''))"
@@ -106,8 +107,15 @@ def test_a_click_on_the_plot_shows_every_neuron_as_numbers(
     expect(probe).to_contain_text("Training example 3")
 
 
-def test_one_batch_step_gives_the_predicted_weight(page: Page, live_server: str) -> None:
-    open_run(page, live_server)
+ADAM_L2 = {"training": {"optimizer": "adam", "regularization": "l2", "regularization_rate": 0.01}}
+ADAM_ROWS = ("q-m", "q-v", "q-m_hat", "q-v_hat", "q-step", "penalty_step")
+
+
+@pytest.mark.parametrize(("config", "rows"), [(None, ("q-eta_g",)), (ADAM_L2, ADAM_ROWS)])
+def test_one_batch_step_gives_the_predicted_weight(
+    page: Page, live_server: str, config: dict[str, Any] | None, rows: tuple[str, ...]
+) -> None:
+    open_run(page, live_server, config)
     panel = open_panel(page)
     update = panel.get_by_role("region", name="Gradient descent, one step at a time")
     update.get_by_label("Layer", exact=True).select_option(label="Layer 1 → Layer 2")
@@ -116,7 +124,8 @@ def test_one_batch_step_gives_the_predicted_weight(page: Page, live_server: str)
     expect(update.locator("table[data-name=update]")).to_be_visible()
     for name in ("weight", "loss", "gradient", "new_weight"):
         value(update, name)
-    expect(update.locator('tr[data-name="q-eta_g"]')).to_be_visible()  # SGD's η·g
+    for row in rows:  # SGD's η·g; Adam's m, v, m̂, v̂ and its step, the penalty's own step
+        expect(update.locator(f'tr[data-name="{row}"]')).to_be_visible()
     weight, predicted = value(update, "weight"), value(update, "new_weight")
     assert predicted != weight
 
@@ -131,6 +140,9 @@ def test_one_batch_step_gives_the_predicted_weight(page: Page, live_server: str)
     model = page.request.get(f"{live_server}/api/runs/{run_id}/model").json()
     assert model["step"] == 1
     assert abs(model["layers"][1]["weights"][1][0] - predicted) <= 1e-6 * max(1.0, abs(predicted))
+    if config:
+        cost = panel.get_by_role("region", name="Cost and gradient")
+        expect(cost).to_contain_text("Penalty (l2, λ = 0.01000)")
 
 
 def close_to_4_digits(a: float, b: float) -> bool:
