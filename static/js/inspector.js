@@ -257,7 +257,7 @@ export class Inspector {
   unitName(k, unit) {
     if (k === 0) return this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`;
     if (k < this.sizes.length - 1) return t("inspect.unit", { layer: k, n: unit + 1 });
-    return this.sizes[k] > 1 ? t("inspect.p_class", { k: unit }) : t("inspect.output");
+    return this.sizes[k] > 1 ? t("inspect.output_k", { k: unit }) : t("inspect.output");
   }
 
   // Clamps the weight to the network, rebuilds the picker and asks about it.

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 EPOCH = "Number(document.querySelector('#epoch').textContent.replace(/,/g, ''))"
 SIGMOID_BCE = {"network": {"output_activation": "sigmoid"}, "training": {"loss": "bce"}}
@@ -198,7 +198,9 @@ def test_the_chain_rule_matches_finite_differences(
     page.screenshot(path=artifacts / "inspector-backprop.png")
 
 
-def test_the_cost_section_and_the_korean_panel(page: Page, live_server: str) -> None:
+def test_the_cost_section_and_the_korean_panel(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
     open_run(page, live_server, lang="ko")
     toggle = page.get_by_role("button", name="들여다보기", exact=True)
     toggle.focus()
@@ -210,8 +212,43 @@ def test_the_cost_section_and_the_korean_panel(page: Page, live_server: str) -> 
     cost = panel.get_by_role("region", name="비용과 기울기")
     expect(cost.locator("[data-name=loss-formula]")).to_contain_text("½(ŷ − y)²")
     expect(cost.locator("ul[data-name=grad-norms] li")).to_have_count(3)
+    expect(panel.locator("table[data-name=factors]")).to_be_visible()
+    page.screenshot(path=artifacts / "inspector-korean.png")
     panel.get_by_label("학습 예제").first.focus()
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(toggle).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")
+
+
+def test_three_classes_by_touch_on_a_narrow_screen(
+    browser: Browser, live_server: str, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 760, "height": 1000}, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_run(page, live_server, {"data": {"dataset": "blobs"}})
+        page.get_by_role("button", name="Inspect", exact=True).tap()
+        panel = page.get_by_role("region", name="Inside the network")
+        probe = panel.get_by_role("region", name="A neuron, as numbers")
+        page.locator("#output").tap(position={"x": 100, "y": 120})
+        expect(probe.locator(".probe-output")).to_have_attribute("data-kind", "probabilities")
+        p = [value(probe, f"p{k}") for k in range(3)]
+        assert abs(sum(p) - 1) < 1e-6
+        expect(probe).to_contain_text(f"Predicted class: {p.index(max(p))}")
+        probe.locator(".probe-output").scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / "inspector-touch-blobs.png")
+        update = panel.get_by_role("region", name="Gradient descent, one step at a time")
+        update.get_by_label("Layer", exact=True).select_option(label="Layer 2 → Output")
+        update.get_by_label("To", exact=True).select_option(label="Output 1")
+        chain = panel.get_by_role("region", name="Backprop inspector")
+        expect(chain.locator("table[data-name=terms] tbody tr")).to_have_count(3)  # softmax's k
+        expect(chain.locator("[data-name=short-form]")).to_be_visible()  # with cross-entropy
+        product, difference = value(chain, "chain_product"), value(chain, "finite_difference")
+        assert close_to_4_digits(product, difference)
+        assert close_to_4_digits(value(chain, "short"), product)
+    finally:
+        context.close()
+    assert not errors, errors

@@ -39,6 +39,7 @@ export default {
   "inspect.error": "Could not inspect: {message}",
   "inspect.inputs": "Inputs",
   "inspect.output": "Output",
+  "inspect.output_k": "Output {k}",
   "inspect.hidden_n": "Layer {n}",
   "inspect.unit": "Neuron {n} of layer {layer}",
   "inspect.p_class": "P(class {k})",

@@ -38,6 +38,7 @@ export default {
   "inspect.error": "들여다볼 수 없습니다: {message}",
   "inspect.inputs": "입력",
   "inspect.output": "출력",
+  "inspect.output_k": "출력 {k}",
   "inspect.hidden_n": "{n}층",
   "inspect.unit": "{layer}층 {n}번 뉴런",
   "inspect.p_class": "P(클래스 {k})",
