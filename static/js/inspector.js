@@ -6,7 +6,7 @@ import { ENDED } from "./controls.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
 import { beforeAfter, chainView, updateView } from "./inspectmath.js";
-import { costView, probeView } from "./inspectviews.js";
+import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
 
 const DOMAIN = [-6, 6];
 const SPAN = DOMAIN[1] - DOMAIN[0];
@@ -47,31 +47,6 @@ class Asker {
     this.flight = null;
     this.waiting.clear();
   }
-}
-
-// The network's layer sizes, from the frame's weights (weights.k: fan_in × fan_out).
-function sizesOf(frame) {
-  const sizes = [];
-  for (let k = 0; frame?.arrays[`weights.${k}`]; k++) {
-    const [fanIn, fanOut] = frame.arrays[`weights.${k}`].shape;
-    if (k === 0) sizes.push(fanIn);
-    sizes.push(fanOut);
-  }
-  return sizes;
-}
-
-function numberForm(label, value, onSubmit) {
-  const form = element("form", { class: "inspect-form" });
-  const input = element("input", { type: "number", min: "0", step: "1", value: String(value), inputmode: "numeric" });
-  const show = element("button", { type: "submit", class: "wide" }, t("inspect.show"));
-  form.append(labelled(label, input), show);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const n = Math.max(0, Math.round(Number(input.value) || 0));
-    input.value = String(n);
-    onSubmit(n);
-  });
-  return form;
 }
 
 export class Inspector {

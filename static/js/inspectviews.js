@@ -1,7 +1,7 @@
 // The inspector's building blocks (inspector.js): numbers to 4 significant digits, symbols
 // with subscripts, small tables, and two of its views: a point's way through the network
 // (the `probe` answer) and the cost's gradient norms per layer (every frame's header).
-import { element } from "./dom.js";
+import { element, labelled } from "./dom.js";
 import { t } from "./i18n.js";
 
 // 4 significant digits, a real minus sign; "—" for null (the server sends null for NaN, ±inf).
@@ -159,4 +159,30 @@ export function costView(header, config, task, options, penalty) {
   if (header?.grad_norms) parts.push(bars(t("inspect.grad_norms"), header.grad_norms, "grad-norms"));
   if (header?.weight_norms) parts.push(bars(t("inspect.weight_norms"), header.weight_norms, "weight-norms"));
   return parts;
+}
+
+// The network's layer sizes, from the frame's weights (weights.k: fan_in × fan_out).
+export function sizesOf(frame) {
+  const sizes = [];
+  for (let k = 0; frame?.arrays[`weights.${k}`]; k++) {
+    const [fanIn, fanOut] = frame.arrays[`weights.${k}`].shape;
+    if (k === 0) sizes.push(fanIn);
+    sizes.push(fanOut);
+  }
+  return sizes;
+}
+
+// A number and its button (Enter works too): a training example's index.
+export function numberForm(label, value, onSubmit) {
+  const form = element("form", { class: "inspect-form" });
+  const input = element("input", { type: "number", min: "0", step: "1", value: String(value), inputmode: "numeric" });
+  const show = element("button", { type: "submit", class: "wide" }, t("inspect.show"));
+  form.append(labelled(label, input), show);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const n = Math.max(0, Math.round(Number(input.value) || 0));
+    input.value = String(n);
+    onSubmit(n);
+  });
+  return form;
 }
