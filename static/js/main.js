@@ -9,6 +9,7 @@ import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
 import { element } from "./dom.js";
 import { Heatmap } from "./heatmap.js";
+import { Inspector } from "./inspector.js";
 import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { LossChart } from "./losschart.js";
@@ -25,6 +26,7 @@ window.nnplayground = { store }; // for the console and bench/ui.py
 let stream = null;
 let defaults = {};
 let session = null; // the class this page is in, if any (classroom.js)
+let inspector = null; // the teaching panel: inspections are answered to it (inspector.js)
 const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it restarted)
 // Closes worth another try: going away, dropped, server error, restart, full, unknown run.
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
@@ -42,6 +44,10 @@ function applySettings(editor, changes) {
 }
 
 function onMessage(message, editor) {
+  if (message.type === "inspection" || (message.type === "error" && message.id !== undefined)) {
+    inspector?.answer(message); // an inspection's answer, to this viewer alone
+    return;
+  }
   if (message.type === "settings") {
     applySettings(editor, message.changes);
     return;
@@ -220,6 +226,7 @@ async function start() {
     });
     store.set({ drawing: false });
   });
+  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend);
   const views = [
     new DataPanel($("#data-setup"), options, editor, toSend),
     new TrainingSetup($("#training-setup"), options, editor),
@@ -232,7 +239,7 @@ async function start() {
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
-    new Presenter($("#presenter"), $("#present-toggle")),
+    new Presenter($("#presenter"), $("#present-toggle")), inspector,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
