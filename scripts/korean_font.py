@@ -1,7 +1,7 @@
 """Rebuild the vendored Korean font: Noto Sans CJK KR cut down to the Hangul the page uses.
 
-Run after changing static/js/lang/ko.js (needs Debian's fonts-noto-cjk and, for this script
-only, `pip install fonttools brotli`):
+Run after changing static/js/lang/ko.js (needs Debian's fonts-noto-cjk, and fonttools and brotli,
+which the test extra installs; tests/server/test_strings.py checks the font is current):
     .venv/bin/python scripts/korean_font.py
 The page then shows Korean on machines without a Korean font, with nothing downloaded.
 """

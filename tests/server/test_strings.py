@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
+
 STATIC = Path(__file__).resolve().parents[2] / "static"
-TEMPLATE = STATIC.parent / "templates" / "index.html"
+TEMPLATES = STATIC.parent / "templates"
+FONT = STATIC / "vendor" / "noto-sans-kr" / "NotoSansKR-subset.woff2"
+HANGUL = r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"  # scripts/korean_font.py's
 
 
 def keys(language: str) -> list[str]:
@@ -23,7 +27,18 @@ def test_english_and_korean_have_the_same_keys_once_each() -> None:
 
 def test_every_key_the_markup_and_the_modules_use_exists() -> None:
     known = set(keys("en"))
-    used = set(re.findall(r'data-i18n(?:-label|-title)?="([^"]+)"', TEMPLATE.read_text()))
+    used: set[str] = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r'data-i18n(?:-label|-title)?="([^"]+)"', template.read_text()))
     for module in (STATIC / "js").glob("*.js"):
         used |= set(re.findall(r'\bt\("([a-z_.]+)"', module.read_text()))
     assert used and used <= known, sorted(used - known)
+
+
+def test_the_vendored_korean_font_draws_every_syllable_the_page_uses() -> None:
+    """The font is cut down to the Hangul of the Korean table (scripts/korean_font.py): a new
+    string whose syllables it lacks shows as boxes on a machine without a Korean font."""
+    text = (STATIC / "js" / "lang" / "ko.js").read_text() + (STATIC / "js" / "i18n.js").read_text()
+    used = set(re.findall(HANGUL, text))
+    drawn = {chr(code) for code in TTFont(FONT).getBestCmap()}
+    assert used and not used - drawn, "".join(sorted(used - drawn)) + ": run scripts/korean_font.py"
