@@ -118,7 +118,12 @@ class Delivery:
             run.latest = rows.rows[-1]
             run.epoch, run.step = run.latest[:2]
         if run.viewers:  # the loss chart gets every epoch, not only those with a frame
-            message = {"type": "metrics", "rows": clean(rows.rows), "reset": rows.reset}
+            message = {
+                "type": "metrics",
+                "rows": clean(rows.rows),
+                "reset": rows.reset,
+                "batches": clean([tuple(pair) for pair in rows.batches]),  # not lists: see clean
+            }
             _broadcast(run, dumps(message))
 
     def _saved(self, run: Run, saved: p.Saved) -> None:
