@@ -16,7 +16,7 @@ export class BatchInfo {
     const size = this.editor.config.training.batch_size;
     const text = t("batch_info", { points, batches: Math.ceil(points / size) });
     if (this.note.textContent !== text) this.note.textContent = text;
-    const field = input.closest("label") ?? input;
-    if (field.nextElementSibling !== this.note) field.after(this.note); // the setup was drawn again
+    const field = input.closest("label") ?? input.parentElement;
+    if (this.note.parentElement !== field) field.append(this.note); // the setup was drawn again
   }
 }

@@ -83,6 +83,7 @@ def test_the_chart_has_axes_a_readout_and_a_per_step_view(
     chart.screenshot(path=artifacts / "loss-chart-per-step.png")
     page.get_by_label("Log scale").check()
     page.locator("section.output").screenshot(path=artifacts / "loss-chart-per-step-log.png")
+    page.locator("#training-setup").screenshot(path=artifacts / "batch-info.png")
 
 
 def test_a_live_learning_rate_change_leaves_a_mark(

@@ -162,6 +162,7 @@ export default {
   "reason.max_epochs": "the last epoch was reached",
   "reason.target_loss": "the target loss was reached",
   "reason.early_stopping": "the test loss stopped improving (early stopping)",
+  "reason.early_stopping_val": "the validation loss stopped improving (early stopping)",
   "connection_closed": "Connection closed ({code}). Reload to start again.",
   "reconnecting": "Connection lost; reconnecting…",
   "could_not_start": "Could not start a run: {error}",

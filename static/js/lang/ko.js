@@ -155,6 +155,7 @@ export default {
   "reason.max_epochs": "마지막 에포크에 도달했습니다",
   "reason.target_loss": "목표 손실에 도달했습니다",
   "reason.early_stopping": "테스트 손실이 더 나아지지 않았습니다 (조기 종료)",
+  "reason.early_stopping_val": "검증 손실이 더 나아지지 않았습니다 (조기 종료)",
   "connection_closed": "연결이 끊겼습니다 ({code}). 다시 시작하려면 새로고침하세요.",
   "reconnecting": "연결이 끊겼습니다. 다시 연결하는 중…",
   "could_not_start": "실행을 시작하지 못했습니다: {error}",
