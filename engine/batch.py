@@ -56,11 +56,15 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
     x = np.stack([t.train_x_aug[:, order] for t, order in pairs])  # (R, features + 1, n)
     targets = np.stack([t.data.train_t[order] for t, order in pairs])  # (R, n, outputs)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught, not warned
-        steps = _epoch(trainers[0], params, grads, lr=lr, x=x, t=targets)
+        losses = _epoch(trainers[0], params, grads, lr=lr, x=x, t=targets)
+    steps = losses.shape[1]
     errors: list[Exception | None] = []
     for k, trainer in enumerate(trainers):
         trainer.network.params[:] = params[k]
         trainer.network.grads[:] = grads[k]
+        trainer.batch_losses.extend(
+            zip(range(trainer.step + 1, trainer.step + steps + 1), losses[k].tolist(), strict=True)
+        )
         try:
             trainer.finish_epoch(steps)
             errors.append(None)
@@ -69,15 +73,16 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
     return errors
 
 
-def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, t: Array) -> int:
+def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, t: Array) -> Array:
     """The mini-batch steps of one epoch over the stacked runs, as ``Trainer._step`` does
-    them for one; returns how many."""
+    them for one; returns each run's loss on each of its batches, (R, steps)."""
     network, head = first.network, first.head
     activations = network.activations
     layers, grad_layers = network.views(params), network.views(grads)
     layers_t = [layer.transpose(0, 2, 1) for layer in layers]
     weights = [layer[:, :-1] for layer in layers]
-    n, batch, steps = t.shape[1], first.batch_size, 0
+    n, batch = t.shape[1], first.batch_size
+    losses = []
     for start in range(0, n, batch):
         end = min(start + batch, n)
         inputs, pre = [x[:, :, start:end]], []
@@ -88,6 +93,8 @@ def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, 
             pre.append(z)
             inputs.append(fed)
         out = np.matmul(layers_t[-1], inputs[-1]).transpose(0, 2, 1)  # (R, B, outputs)
+        miss = np.tanh(out) - t[:, start:end]  # the batch's ½·MSE, as Trainer._step records it
+        losses.append(np.einsum("rbo,rbo->r", miss, miss) * (0.5 / (end - start)))
         delta = head.loss_grad(out, t[:, start:end]).transpose(0, 2, 1)
         for k in range(len(layers) - 1, 0, -1):
             np.matmul(inputs[k], delta.transpose(0, 2, 1), out=grad_layers[k])
@@ -98,5 +105,4 @@ def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, 
             delta = below
         np.matmul(inputs[0], delta.transpose(0, 2, 1), out=grad_layers[0])
         params -= grads * lr  # SGD: w ← w − η·g, each run with its own η
-        steps += 1
-    return steps
+    return np.stack(losses, axis=1)

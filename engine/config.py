@@ -96,6 +96,9 @@ class DataConfig(_Strict):
     )
     noise: float = Field(0.0, ge=0.0, le=0.5, description="TF Playground's noise slider / 100")
     train_ratio: float = Field(0.5, ge=0.1, le=0.9, description="share of points used to train")
+    validation_ratio: float = Field(
+        0.0, ge=0.0, le=0.5, description="share of the training points held out to validate"
+    )
     features: list[Annotated[str, _in(FEATURES)]] = Field(
         default_factory=lambda: ["x1", "x2"], min_length=1, max_length=len(FEATURES)
     )
@@ -140,6 +143,12 @@ class DataConfig(_Strict):
             raise ValueError(
                 f"train_ratio {self.train_ratio} of {n} points leaves {n_train} to train and "
                 f"{n - n_train} to test; each needs at least one"
+            )
+        n_val = int(n_train * self.validation_ratio)
+        if self.validation_ratio > 0 and not 1 <= n_val < n_train:
+            raise ValueError(
+                f"validation_ratio {self.validation_ratio} of {n_train} training points leaves "
+                f"{n_val} to validate and {n_train - n_val} to train; each needs at least one"
             )
         return self
 
@@ -186,7 +195,9 @@ class NetworkConfig(_Strict):
 
 class EarlyStopping(_Strict):
     patience: int = Field(20, ge=1, le=100_000, description="epochs without improvement")
-    min_delta: float = Field(0.0, ge=0.0, description="smallest test-loss drop that counts")
+    min_delta: float = Field(
+        0.0, ge=0.0, description="smallest drop of the watched loss (validation, else test)"
+    )
     restore_best: bool = Field(True, description="go back to the best epoch's weights")
 
 

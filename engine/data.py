@@ -41,11 +41,15 @@ class Prepared:
     train_t: Array
     test_x: Array
     test_t: Array
+    val_x: Array | None = None  # the validation set, when the config holds one out
+    val_t: Array | None = None
 
     @cached_property
     def all_x_aug(self) -> Array:
-        """Train then test inputs in float32, feature-major with a ones row: (features + 1, n)."""
-        return augment(np.concatenate([self.train_x, self.test_x]).astype(np.float32))
+        """Train, test, then validation inputs in float32, feature-major with a ones row:
+        (features + 1, n)."""
+        parts = [self.train_x, self.test_x] + ([] if self.val_x is None else [self.val_x])
+        return augment(np.concatenate(parts).astype(np.float32))
 
 
 def prepare(
@@ -55,11 +59,12 @@ def prepare(
     rng: np.random.Generator,
     dtype: np.dtype | type = np.float64,
 ) -> Prepared:
-    parts = split(data, config.train_ratio, rng)
-    return Prepared(
-        split=parts,
-        train_x=feature_matrix(parts.train.x, config.features).astype(dtype),
-        train_t=head.targets(parts.train.y).astype(dtype),
-        test_x=feature_matrix(parts.test.x, config.features).astype(dtype),
-        test_t=head.targets(parts.test.y).astype(dtype),
-    )
+    parts = split(data, config.train_ratio, rng, config.validation_ratio)
+
+    def encoded(part: Dataset) -> tuple[Array, Array]:
+        x = feature_matrix(part.x, config.features).astype(dtype)
+        return x, head.targets(part.y).astype(dtype)
+
+    (train_x, train_t), (test_x, test_t) = encoded(parts.train), encoded(parts.test)
+    val_x, val_t = encoded(parts.validation) if parts.validation is not None else (None, None)
+    return Prepared(parts, train_x, train_t, test_x, test_t, val_x, val_t)

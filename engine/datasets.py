@@ -33,6 +33,7 @@ class Dataset:
 class Split:
     train: Dataset
     test: Dataset
+    validation: Dataset | None = None  # held out of the training share, when asked for
 
 
 Generate = Callable[[int, float, np.random.Generator, int], Dataset]
@@ -176,9 +177,18 @@ def make_reg_gauss(n: int, noise: float, rng: np.random.Generator, classes: int 
     return Dataset(x, values[np.arange(n), pick])
 
 
-def split(data: Dataset, train_ratio: float, rng: np.random.Generator) -> Split:
-    """Shuffle once, then cut at floor(n · train_ratio) into train and test."""
+def split(
+    data: Dataset, train_ratio: float, rng: np.random.Generator, validation_ratio: float = 0.0
+) -> Split:
+    """Shuffle once, then cut at floor(n · train_ratio) into train and test; with a
+    ``validation_ratio``, the last floor(n_train · validation_ratio) of the shuffled training
+    share are held out for validation (no extra draw: the same seed, the same sets)."""
     order = rng.permutation(len(data))
     cut = int(len(data) * train_ratio)
-    train, test = order[:cut], order[cut:]
-    return Split(Dataset(data.x[train], data.y[train]), Dataset(data.x[test], data.y[test]))
+    held = int(cut * validation_ratio)
+    train, validation, test = order[: cut - held], order[cut - held : cut], order[cut:]
+
+    def part(index: Array) -> Dataset:
+        return Dataset(data.x[index], data.y[index])
+
+    return Split(part(train), part(test), part(validation) if validation_ratio > 0 else None)

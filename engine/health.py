@@ -43,8 +43,9 @@ def check_data(metrics: Metrics, split: Split) -> None:
     for name, loss, part in (
         ("training", metrics.train_loss, split.train),
         ("test", metrics.test_loss, split.test),
+        ("validation", metrics.val_loss, split.validation),
     ):
-        if not math.isfinite(loss):
+        if loss is not None and part is not None and not math.isfinite(loss):
             top = float(np.abs(part.y).max()) if len(part.y) else 0.0
             raise DataError(
                 f"the {name} data gives a loss that is not a finite number at epoch "

@@ -7,7 +7,17 @@ from array import array
 
 from engine.metrics import Metrics
 
-COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+# New columns go at the end: rows stored with fewer read back with the rest missing.
+COLUMNS = (
+    "epoch",
+    "step",
+    "train_loss",
+    "test_loss",
+    "train_accuracy",
+    "test_accuracy",
+    "val_loss",
+    "val_accuracy",
+)
 MAX_POINTS = 4096
 
 
@@ -35,8 +45,9 @@ class History:
             self.columns[name] = column[:half:2] + column[half:]
 
     def rows_after(self, epoch: float) -> list[tuple[int, int, *tuple[float | None, ...]]]:
-        """The rows of epochs after ``epoch``, oldest first: (epoch, step, train_loss,
-        test_loss, train_accuracy, test_accuracy), with None for a missing accuracy."""
+        """The rows of epochs after ``epoch``, oldest first, in ``COLUMNS`` order (epoch,
+        step, train_loss, test_loss, train_accuracy, test_accuracy, val_loss, val_accuracy),
+        with None for a missing value."""
         epochs = self.columns["epoch"]
         start = len(epochs)
         while start > 0 and epochs[start - 1] > epoch:

@@ -30,6 +30,8 @@ class Metrics:
     test_r2: float | None = None
     weight_norms: tuple[float, ...] = ()  # per layer, Frobenius
     grad_norms: tuple[float, ...] = ()  # per layer, of the last step's gradient
+    val_loss: float | None = None  # when the config holds out a validation set
+    val_accuracy: float | None = None  # ditto, classification
 
     def as_dict(self) -> dict[str, object]:
         """A shallow dict (``dataclasses.asdict`` deep-copies: 10× slower, same JSON)."""
@@ -88,13 +90,14 @@ def evaluate(
     *,
     detail: bool = True,
 ) -> Metrics:
-    """The task's metrics on the train and test sets (no dropout, no penalty). ``detail``
-    adds the per-layer weight and gradient norms."""
-    # train and test in one float32 pass (4× cheaper activations; read-outs need no more)
+    """The task's metrics on the train, test and validation sets (no dropout, no penalty).
+    ``detail`` adds the per-layer weight and gradient norms."""
+    # all sets in one float32 pass (4× cheaper activations; read-outs need no more)
     z = network.forward(data.all_x_aug, augmented=True).output.astype(data.train_t.dtype)
-    n_train = len(data.train_t)
+    n_train, n_test = len(data.train_t), len(data.test_t)
     a = head.activate(z)
-    train_z, test_z, train_a, test_a = z[:n_train], z[n_train:], a[:n_train], a[n_train:]
+    cut = n_train + n_test
+    train_z, test_z, train_a, test_a = z[:n_train], z[n_train:cut], a[:n_train], a[n_train:cut]
     common: dict[str, object] = {
         "epoch": epoch,
         "step": step,
@@ -118,5 +121,15 @@ def evaluate(
             train_accuracy=accuracy(train_y, head.labels(train_a)),
             test_accuracy=accuracy(test_y, test_pred),
             confusion=confusion_matrix(test_y, test_pred, classes),
+        )
+    if data.val_t is not None and data.split.validation is not None and len(data.val_t):
+        val_z, val_a = z[cut:], a[cut:]
+        val_accuracy = None
+        if head.task != "regression":
+            val_accuracy = accuracy(data.split.validation.y, head.labels(val_a))
+        metrics = replace(
+            metrics,
+            val_loss=head.loss_value(val_z, val_a, data.val_t),
+            val_accuracy=val_accuracy,
         )
     return with_norms(metrics, network) if detail else metrics

@@ -1,4 +1,5 @@
-"""Stopping rules: max epochs, a target loss, and early stopping on the test loss."""
+"""Stopping rules: max epochs, a target loss, and early stopping on the validation loss
+(the test loss when the run holds out no validation set)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ class Stopper:
 
     def _early_stopping(self, metrics: Metrics, params: np.ndarray) -> np.ndarray | None:
         assert self.early is not None
-        if metrics.test_loss < self.best_loss - self.early.min_delta:
-            self.best_loss, self.best_epoch, self._waited = metrics.test_loss, metrics.epoch, 0
+        loss = metrics.test_loss if metrics.val_loss is None else metrics.val_loss
+        if loss < self.best_loss - self.early.min_delta:
+            self.best_loss, self.best_epoch, self._waited = loss, metrics.epoch, 0
             if self.early.restore_best:
                 self._best_params = params.copy()
             return None

@@ -6,7 +6,9 @@ split, the initial weights, each epoch's shuffle and the dropout masks.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +29,7 @@ from engine.regularizers import REGULARIZERS
 from engine.stopping import Stopper
 
 __all__ = ["DataError", "DivergedError", "Trainer"]
+MAX_BATCH_LOSSES = 256  # the newest mini-batch losses kept for the per-step loss chart
 
 
 class Trainer:
@@ -80,6 +83,9 @@ class Trainer:
         self.step = 0
         self._cursor = 0
         self.stopper = Stopper(training)
+        # (step, the data loss of that step's mini-batch as the optimizer saw it: with dropout)
+        self.batch_losses: deque[tuple[int, float]] = deque(maxlen=MAX_BATCH_LOSSES)
+        self.batch_loss = math.nan  # the last ``data_gradient``'s
         self.history = History()
         self.latest = self.metrics()
         check_data(self.latest, self.data.split)
@@ -151,6 +157,7 @@ class Trainer:
         self.data_gradient(self._epoch_x[:, batch], self._epoch_t[batch], self.rng, True)
         self._update()
         self.step += 1
+        self.batch_losses.append((self.step, self.batch_loss))
         self._cursor = end
         if self._cursor >= n_train:  # a short last batch is its own step
             self._cursor = 0
@@ -192,6 +199,14 @@ class Trainer:
                 self._check_weights()
         return done
 
+    def batch_losses_after(self, step: int) -> list[tuple[int, float]]:
+        """The kept mini-batch losses of steps after ``step``, oldest first."""
+        recent = self.batch_losses
+        start = len(recent)
+        while start > 0 and recent[start - 1][0] > step:
+            start -= 1
+        return list(itertools.islice(recent, start, None))
+
     @property
     def at_epoch_start(self) -> bool:
         return self._cursor == 0
@@ -230,9 +245,12 @@ class Trainer:
         augmented: bool = False,
     ) -> None:
         """Fill ``network.grads`` with the data loss's gradient on a batch: what the optimizer
-        steps on (the penalty takes its own step, see ``engine.regularizers``)."""
+        steps on (the penalty takes its own step, see ``engine.regularizers``); and
+        ``batch_loss`` with the data loss there (a few µs: the batch's outputs are few)."""
         trace = self.network.forward(x, rng, augmented)
-        self.network.backward(trace, self.head.loss_grad(trace.output, t))
+        z = trace.output
+        self.batch_loss = self.head.loss_value(z, self.head.activate(z), t)
+        self.network.backward(trace, self.head.loss_grad(z, t))
 
     def gradient(
         self,

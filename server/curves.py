@@ -4,6 +4,8 @@ A live run adds a row an epoch; a hundred runs add thousands a second. One SQLit
 epoch cost ~12 µs each (B-tree inserts scattered over a hundred runs' pages), a real share
 of the server's CPU; so each flush writes one chunk per run (~3 µs a row): its new rows as
 little-endian float64, ``len(COLUMNS)`` per row, NaN for a missing value (SQLite's NULL).
+Each chunk records its row ``width``: columns are only ever added at the end, so a chunk
+written with fewer (6, before the validation columns) reads back with the rest missing.
 Chunks are ~600-byte rows of a rowid table: cheaper to append than WITHOUT ROWID rows.
 Reads decode the chunks; a history stays bounded by thinning its older half.
 """
@@ -21,15 +23,17 @@ import numpy as np
 from engine.history import COLUMNS
 
 MAX_ROWS = 8192
-INSERT = "INSERT INTO curves (run_id, first_epoch, last_epoch, rows) VALUES (?, ?, ?, ?)"
+INSERT = "INSERT INTO curves (run_id, first_epoch, last_epoch, rows, width) VALUES (?, ?, ?, ?, ?)"
 THIN_PER_FLUSH = 2  # thinning rewrites a run's whole history: a few per flush, not all at once
 WIDTH = len(COLUMNS)
-SCHEMA = """
+OLD_WIDTH = 6  # epoch … test_accuracy: the chunks stored before ``width`` was
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS curves (
     run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     first_epoch INTEGER NOT NULL,
     last_epoch INTEGER NOT NULL,
-    rows BLOB NOT NULL
+    rows BLOB NOT NULL,
+    width INTEGER NOT NULL DEFAULT {OLD_WIDTH}
 );
 CREATE UNIQUE INDEX IF NOT EXISTS curves_by_run ON curves (run_id, first_epoch);
 """
@@ -43,13 +47,29 @@ def _epoch(row: Row) -> int:
 def pack(rows: Sequence[Row] | np.ndarray) -> bytes:
     """Rows as stored: an infinity is stored as missing, like None (a CSV or a JSON read of
     the history never carries one)."""
-    table = np.array(rows, dtype="<f8").reshape(-1, WIDTH)
+    if isinstance(rows, np.ndarray):
+        table = np.array(rows, dtype="<f8")
+    else:  # a row may be shorter (one from before the last columns): the rest are missing
+        table = np.array([tuple(row) + (None,) * (WIDTH - len(row)) for row in rows], "<f8")
+    table = table.reshape(-1, WIDTH)
     table[np.isinf(table)] = np.nan
     return table.tobytes()
 
 
-def unpack(blobs: Iterable[bytes]) -> np.ndarray:
-    parts = [np.frombuffer(blob, dtype="<f8").reshape(-1, WIDTH) for blob in blobs]
+def pack_old(row: Row) -> bytes:
+    """One row of the old ``metrics`` table, ``OLD_WIDTH`` wide (None: NaN)."""
+    return np.array(row, dtype="<f8").tobytes()
+
+
+def unpack(chunks: Iterable[tuple[bytes, int]]) -> np.ndarray:
+    """Chunks (blob, its row width) as one table of ``WIDTH`` columns, NaN where a narrower
+    chunk had none."""
+    parts = []
+    for blob, width in chunks:
+        part = np.frombuffer(blob, dtype="<f8").reshape(-1, width)
+        if width < WIDTH:
+            part = np.pad(part, ((0, 0), (0, WIDTH - width)), constant_values=np.nan)
+        parts.append(part[:, :WIDTH])
     return np.concatenate(parts) if parts else np.empty((0, WIDTH))
 
 
@@ -125,7 +145,7 @@ class Curves:
                 self.clear(run_id, first - 1)
         self.db.executemany(
             INSERT,
-            [(run_id, *spans[run_id], pack(rows)) for run_id, rows in pending.items()],
+            [(run_id, *spans[run_id], pack(rows), WIDTH) for run_id, rows in pending.items()],
         )
         for run_id, rows in pending.items():
             self._last[run_id] = spans[run_id][1]
@@ -168,15 +188,16 @@ class Curves:
         self.db.execute("DELETE FROM curves WHERE run_id = ?", (run_id,))
         if len(table):
             first, last = int(table[0, 0]), int(table[-1, 0])
-            self.db.execute(INSERT, (run_id, first, last, pack(table)))
+            self.db.execute(INSERT, (run_id, first, last, pack(table), WIDTH))
 
     def table(self, run_id: str, since_epoch: int = -1) -> np.ndarray:
         """The stored rows after ``since_epoch``, oldest first, as an array (NaN: missing)."""
-        blobs = self.db.execute(
-            "SELECT rows FROM curves WHERE run_id = ? AND last_epoch > ? ORDER BY first_epoch",
+        chunks = self.db.execute(
+            "SELECT rows, width FROM curves WHERE run_id = ? AND last_epoch > ?"
+            " ORDER BY first_epoch",
             (run_id, since_epoch),
         ).fetchall()
-        table = unpack(bytes(blob[0]) for blob in blobs)
+        table = unpack((bytes(blob), int(width)) for blob, width in chunks)
         return table[table[:, 0] > since_epoch]
 
     def clear(self, run_id: str, after_epoch: int = -1) -> None:
@@ -206,15 +227,23 @@ class Curves:
         return {"latest": dict(zip(COLUMNS, latest, strict=True)), "best": best}
 
     def _migrate(self) -> None:
-        """A database from before chunks had a ``metrics`` table, a row per epoch: its rows
-        move into chunks, once."""
+        """A ``curves`` table from before ``width`` gains it (its chunks are ``OLD_WIDTH``
+        wide). A database from before chunks had a ``metrics`` table, a row per epoch: its
+        rows move into chunks, once."""
+        names = {row[1] for row in self.db.execute("PRAGMA table_info(curves)")}
+        if "width" not in names:
+            with self.db:
+                self.db.execute(
+                    f"ALTER TABLE curves ADD COLUMN width INTEGER NOT NULL DEFAULT {OLD_WIDTH}"
+                )
         found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metrics'"
         if self.db.execute(found).fetchone() is None:
             return
         rows = self.db.execute(
-            f"SELECT run_id, {', '.join(COLUMNS)} FROM metrics ORDER BY run_id, epoch"
+            f"SELECT run_id, {', '.join(COLUMNS[:OLD_WIDTH])} FROM metrics ORDER BY run_id, epoch"
         ).fetchall()
         with self.db:
             for run_id, group in itertools.groupby(rows, key=lambda row: row[0]):
-                self._rewrite(run_id, np.asarray([tuple(row)[1:] for row in group], dtype="<f8"))
+                old = [(pack_old(tuple(row)[1:]), OLD_WIDTH) for row in group]
+                self._rewrite(run_id, unpack(old))
             self.db.execute("DROP TABLE metrics")

@@ -119,9 +119,15 @@ class Delivery:
             run.epoch, run.step = run.latest[:2]
         wanted = [viewer for viewer in run.viewers if viewer.metrics]
         if wanted:  # the loss chart gets every epoch, not only those with a frame
-            message = dumps({"type": "metrics", "rows": clean(rows.rows), "reset": rows.reset})
+            message = {
+                "type": "metrics",
+                "rows": clean(rows.rows),
+                "reset": rows.reset,
+                "batches": clean([tuple(pair) for pair in rows.batches]),  # not lists: see clean
+            }
+            text = dumps(message)
             for viewer in wanted:
-                viewer.offer_message(message)
+                viewer.offer_message(text)
 
     def _saved(self, run: Run, saved: p.Saved) -> None:
         self._store.save_checkpoint(run.id, saved.epoch, saved.step, saved.state)

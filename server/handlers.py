@@ -89,6 +89,7 @@ class Handlers:
         self.outbox.append(p.Features(run_id, encode_features(run_id, trainer.feature_maps())))
         if command.checkpoint:
             slot.shipped = trainer.epoch  # its history is stored already
+            slot.shipped_step = trainer.step
         else:
             self.ship(run_id, slot)
             self.checkpoint(run_id, slot)
@@ -162,7 +163,7 @@ class Handlers:
     def _on_reset(self, run_id: str, slot: Slot, command: p.Reset) -> None:
         self._hold(slot)
         slot.trainer.reset(same_init=command.same_init)
-        slot.shipped = -1
+        slot.shipped = slot.shipped_step = -1
         self.ship(run_id, slot, reset=True)
         self.status(run_id, slot, "paused")
         self.checkpoint(run_id, slot)
@@ -270,9 +271,12 @@ class Handlers:
     def ship(self, run_id: str, slot: Slot, reset: bool = False) -> None:
         """Send the history rows not sent yet (``reset``: the history starts over)."""
         rows = slot.trainer.history.rows_after(slot.shipped)
-        if rows or reset:
+        batches = slot.trainer.batch_losses_after(slot.shipped_step)
+        if rows or reset or batches:
             slot.shipped = rows[-1][0] if rows else slot.shipped
-            self.outbox.append(p.Rows(run_id, rows, reset))
+            slot.shipped_step = batches[-1][0] if batches else slot.shipped_step
+            short = [(step, float(f"{loss:.4g}")) for step, loss in batches]  # 4 digits do
+            self.outbox.append(p.Rows(run_id, rows, reset, short))
 
     def checkpoint(self, run_id: str, slot: Slot) -> None:
         trainer = slot.trainer

@@ -182,10 +182,12 @@ class Status(Result):
 
 @dataclass(frozen=True)
 class Rows(Result):
-    """History rows not sent before (``reset``: the history starts over)."""
+    """History rows not sent before (``reset``: the history starts over), and the newest
+    mini-batch losses not sent before, ``(step, loss)``."""
 
     rows: list[tuple[Any, ...]]
     reset: bool = False
+    batches: list[tuple[int, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,8 @@ class Prediction(BaseModel):
 
 
 class MetricsColumns(BaseModel):
-    """A run's history as columns, one entry per stored epoch (accuracy null for regression)."""
+    """A run's history as columns, one entry per stored epoch (accuracy null for regression;
+    the validation columns null without a validation set, and in rows stored before them)."""
 
     epoch: list[int]
     step: list[int]
@@ -99,6 +100,8 @@ class MetricsColumns(BaseModel):
     test_loss: list[float | None]
     train_accuracy: list[float | None]
     test_accuracy: list[float | None]
+    val_loss: list[float | None]
+    val_accuracy: list[float | None]
 
 
 class LayerWeights(BaseModel):

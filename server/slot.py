@@ -23,6 +23,7 @@ class Slot:
     next_frame: float = 0.0
     dirty: bool = False  # trained since the last frame
     shipped: int = -1  # the last epoch whose metrics row went out
+    shipped_step: int = -1  # the last step whose mini-batch loss went out
     next_ship: float = 0.0
     next_checkpoint: float = 0.0
     owed_epochs: int = 0  # still to train: a paced run's due epochs, or a step's

@@ -16,7 +16,8 @@ export function statusText(state) {
   if (state.status === "diverged") return t("status.diverged", { error: state.error ?? "" });
   if (state.status === "failed") return t("status.failed", { error: state.error ?? "" });
   if (state.status === "succeeded" && state.stopReason) {
-    return t("status.succeeded", { reason: t(`reason.${state.stopReason}`) });
+    const validated = state.stopReason === "early_stopping" && state.run?.config.data.validation_ratio > 0;
+    return t("status.succeeded", { reason: t(validated ? "reason.early_stopping_val" : `reason.${state.stopReason}`) });
   }
   return state.error ?? "";
 }

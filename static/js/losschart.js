@@ -1,99 +1,213 @@
-// Train and test loss per epoch: train in grey, test in black, as TF Playground; early
-// stopping's best epoch marked.
+// The loss chart: training, validation and test loss per epoch, or per step with every
+// mini-batch's loss; axes, a legend, live changes and early stopping marked, and a readout
+// that follows the mouse or the arrow keys. Painted at most once per animation frame.
+import { SERIES, STEP_SERIES, formatNumber, layout, logTicks, niceTicks } from "./chartpaint.js";
+import { paintAxes, paintCursor, paintLegend, paintLine, paintMarks } from "./chartpaint.js";
 import { deviceSize } from "./dom.js";
 import { t } from "./i18n.js";
 
-const SERIES = [
-  { key: "train_loss", color: "#999", width: 1.5 },
-  { key: "test_loss", color: "#111", width: 2 },
-];
+const FLOOR = 1e-8; // the log axis's floor
+const MOVES = { ArrowLeft: -1, ArrowRight: 1, PageDown: -10, PageUp: 10, Home: -Infinity, End: Infinity };
+
+// The index of the value in ascending `xs` nearest to x.
+function nearest(xs, x) {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && x - xs[lo - 1] < xs[lo] - x ? lo - 1 : lo;
+}
+
+const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
 
 export class LossChart {
   constructor(canvas, logToggle, mark) {
-    this.canvas = canvas;
-    this.mark = mark;
-    this.drawnHistory = null;
-    this.log = false;
-    this.size = deviceSize(canvas, () => {
-      if (this.resize() && this.history) this.draw(this.history);
-    });
+    Object.assign(this, { canvas, mark, log: false, mode: "epoch", cursor: null, state: null, painted: [] });
+    this.readout = document.getElementById("loss-readout");
+    this.size = deviceSize(canvas, () => this.request());
     logToggle.addEventListener("change", () => {
       this.log = logToggle.checked;
-      if (this.history) requestAnimationFrame(() => this.draw(this.history));
+      this.request();
+    });
+    for (const radio of document.querySelectorAll("input[name=loss-x]")) {
+      radio.addEventListener("change", () => {
+        if (radio.checked) [this.mode, this.cursor] = [radio.value, null];
+        this.request();
+      });
+    }
+    canvas.addEventListener("pointermove", (event) => this.hover(event));
+    canvas.addEventListener("pointerleave", () => document.activeElement !== canvas && this.setCursor(null));
+    canvas.addEventListener("keydown", (event) => this.key(event));
+    canvas.addEventListener("focus", () => {
+      this.readout.setAttribute("aria-live", "polite"); // announce the readout while it is steered
+      if (this.cursor === null) this.move(Infinity);
+    });
+    canvas.addEventListener("blur", () => {
+      this.readout.setAttribute("aria-live", "off");
+      this.setCursor(null);
     });
   }
 
   render() {
-    this.drawnHistory = null;
+    this.painted = [];
+    this.request();
   }
 
   update(state) {
-    const history = (this.history = state.history);
+    this.state = state;
     this.early = state.stopReason === "early_stopping" ? { stopped: state.stoppedEpoch, best: state.bestEpoch } : null;
     this.mark.hidden = !this.early;
     if (this.early) this.mark.textContent = t("early_stopped", this.early);
-    const size = this.resize();
-    const key = history; // a new object whenever rows arrive
-    if (key === this.drawnHistory && this.early?.best === this.drawnBest && !size) return;
-    this.drawnHistory = history;
-    this.drawnBest = this.early?.best;
-    this.draw(history);
+    this.paint();
   }
 
-  // Log scale shows the late, small improvements a linear axis flattens.
-  scaled(value) {
-    return this.log ? Math.log10(Math.max(value, 1e-8)) : value;
+  request() {
+    if (this.requested) return;
+    this.requested = true;
+    requestAnimationFrame(() => {
+      this.requested = false;
+      this.paint();
+    });
+  }
+
+  // What to plot: the lines (per step: every mini-batch's loss first), marks, early stopping.
+  view() {
+    const { history, steps, marks } = this.state;
+    const perStep = this.mode === "step";
+    const x = perStep ? history.step : history.epoch;
+    const lines = SERIES.filter((s) => history[s.key].some(finite)).map((s) => ({ ...s, x, y: history[s.key] }));
+    if (perStep && steps.step.length) lines.unshift({ ...STEP_SERIES, x: steps.step, y: steps.loss });
+    const at = (epoch) => (perStep ? history.step[nearest(history.epoch, epoch)] : epoch);
+    const early = this.early && history.epoch.length ? { best: at(this.early.best), stopped: at(this.early.stopped) } : null;
+    return { perStep, lines, primary: lines[0], marks: marks.map((m) => (perStep ? m.step : m.epoch)), early };
+  }
+
+  // Data to pixels (y: a loss, ty: a tick in the axis's units), and the ticks.
+  scale(view, box) {
+    const s = (v) => (this.log ? Math.log10(Math.max(v, FLOOR)) : v);
+    let [x0, x1, lo, hi] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const line of view.lines) {
+      line.y.forEach((v, i) => {
+        if (!finite(v)) return;
+        [x0, x1] = [Math.min(x0, line.x[i]), Math.max(x1, line.x[i])];
+        [lo, hi] = [Math.min(lo, s(v)), Math.max(hi, s(v))];
+      });
+    }
+    if (x0 === Infinity) return null;
+    const margin = (hi - lo || Math.abs(hi) || 1) * 0.06;
+    [lo, hi, x1] = [lo - margin, hi + margin, Math.max(x1, x0 + 1)];
+    const x = (v) => box.left + ((v - x0) / (x1 - x0)) * (box.right - box.left);
+    const ty = (u) => box.bottom - ((u - lo) / (hi - lo)) * (box.bottom - box.top);
+    const rows = Math.max(2, Math.floor((box.bottom - box.top) / (28 * devicePixelRatio)));
+    const columns = Math.max(2, Math.floor((box.right - box.left) / (60 * devicePixelRatio)));
+    const ticks = { x: niceTicks(x0, x1, columns, true), y: this.log ? logTicks(lo, hi, rows) : niceTicks(lo, hi, rows) };
+    const invert = (px) => x0 + ((px - box.left) / (box.right - box.left)) * (x1 - x0);
+    return { x, ty, y: (v) => ty(s(v)), ticks, invert };
+  }
+
+  paint() {
+    if (!this.state) return;
+    this.resize();
+    const { history, steps, marks } = this.state;
+    const key = [history, steps, marks, this.early?.best, this.early?.stopped, this.mode, this.log, this.cursor, this.canvas.width, this.canvas.height];
+    if (key.every((v, i) => v === this.painted[i])) return;
+    this.painted = key;
+    const { width, height } = this.canvas;
+    const context = this.canvas.getContext("2d");
+    context.clearRect(0, 0, width, height);
+    const view = (this.lastView = this.view());
+    const box = layout(width, height);
+    const scale = (this.lastScale = this.scale(view, box));
+    this.describe(view, scale);
+    if (!scale) return;
+    const labels = {
+      x: t(view.perStep ? "chart.step" : "chart.epoch"),
+      y: t(this.log ? "chart.loss_log" : "chart.loss"),
+      yTick: (u) => formatNumber(this.log ? 10 ** u : u),
+    };
+    paintAxes(context, box, scale, scale.ticks, labels);
+    context.save();
+    context.beginPath();
+    context.rect(box.left, 0, box.right - box.left + 4, box.bottom);
+    context.clip();
+    const gap = steps.step.length > 1 ? (8 * (steps.step.at(-1) - steps.step[0])) / steps.step.length : Infinity;
+    for (const line of view.lines) paintLine(context, line, scale, line.key === "batch" ? Math.max(gap, 8) : Infinity);
+    paintMarks(context, box, scale, view.marks, view.early);
+    const point = this.point(view);
+    if (this.cursor !== null && point) paintCursor(context, box, scale, point.x, point.values);
+    context.restore();
+    paintLegend(context, box, view.lines);
+  }
+
+  // The values at the cursor (or the newest point): x, each line's value, live changes there.
+  point(view) {
+    const primary = view.primary;
+    if (!primary?.x.length) return null;
+    const i = this.cursor === null ? primary.x.length - 1 : nearest(primary.x, this.cursor);
+    const x = primary.x[i];
+    const values = view.lines.map((line) => ({ ...line, value: line.y[nearest(line.x, x)] ?? null }));
+    const { history } = this.state;
+    const epoch = view.perStep ? history.epoch[nearest(history.step, x)] : x;
+    const changes = this.state.marks.filter((m) => (view.perStep ? m.step : m.epoch) === x).map((m) => m.changes);
+    return { x, epoch, values, changes };
+  }
+
+  // The readout, the accessible description and the data- attributes tests read.
+  describe(view, scale) {
+    const point = this.point(view);
+    const where = view.perStep ? `${t("chart.step")} ${point?.x} (${t("chart.epoch")} ${point?.epoch})` : `${t("chart.epoch")} ${point?.x}`;
+    const parts = point ? point.values.map((v) => `${t(v.label)} ${formatNumber(v.value, true)}`) : [];
+    const changed = (point?.changes ?? []).flatMap((c) => Object.entries(c).map(([k, v]) => `${t(k)} → ${v}`));
+    const text = point ? [where, ...parts, ...changed].join(" · ") : t("chart.empty");
+    this.readout.textContent = text;
+    const data = this.canvas.dataset;
+    Object.assign(data, {
+      mode: this.mode,
+      points: String(view.primary?.x.length ?? 0),
+      series: view.lines.map((l) => l.key).join(" "),
+      marks: String(view.marks.length),
+      xLabel: t(view.perStep ? "chart.step" : "chart.epoch"),
+      xTicks: scale ? scale.ticks.x.join(" ") : "",
+      yTicks: scale ? scale.ticks.y.map((u) => formatNumber(this.log ? 10 ** u : u)).join(" ") : "",
+      cursor: this.cursor === null ? "" : String(point?.x),
+    });
+    this.canvas.setAttribute("aria-label", `${t(view.perStep ? "chart.title_step" : "chart.title")}. ${text}`);
+  }
+
+  hover(event) {
+    if (!this.lastScale) return;
+    const rect = this.canvas.getBoundingClientRect();
+    this.setCursor(this.lastScale.invert((event.clientX - rect.left) * devicePixelRatio));
+  }
+
+  setCursor(x) {
+    this.cursor = x;
+    this.request();
+  }
+
+  key(event) {
+    if (event.key === "Escape") return this.setCursor(null);
+    if (!(event.key in MOVES)) return;
+    event.preventDefault();
+    this.move(MOVES[event.key]);
+  }
+
+  // The cursor `by` points along the first line (from the newest when there is none).
+  move(by) {
+    const xs = this.lastView?.primary?.x;
+    if (!xs?.length) return;
+    const from = this.cursor === null ? xs.length - 1 : nearest(xs, this.cursor);
+    const to = Number.isFinite(by) ? from + by : by < 0 ? 0 : xs.length - 1;
+    this.setCursor(xs[Math.max(0, Math.min(xs.length - 1, to))]);
   }
 
   resize() {
     const { width, height } = this.size;
-    if (width === this.canvas.width && height === this.canvas.height) return false;
+    if (!width || (width === this.canvas.width && height === this.canvas.height)) return;
     this.canvas.width = width;
     this.canvas.height = height;
-    return true;
-  }
-
-  draw(history) {
-    const { width, height } = this.canvas;
-    const context = this.canvas.getContext("2d");
-    context.clearRect(0, 0, width, height);
-    const values = SERIES.flatMap((s) => history[s.key]).filter((v) => v !== null).map((v) => this.scaled(v));
-    if (history.epoch.length < 2 || values.length === 0) return;
-    const pad = 4 * devicePixelRatio;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of values) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    const x0 = history.epoch[0];
-    const xSpan = Math.max(1, history.epoch[history.epoch.length - 1] - x0);
-    const x = (epoch) => pad + ((epoch - x0) / xSpan) * (width - 2 * pad);
-    const y = (v) => height - pad - ((v - lo) / (hi - lo || 1)) * (height - 2 * pad);
-    for (const series of SERIES) {
-      context.beginPath();
-      context.strokeStyle = series.color;
-      context.lineWidth = series.width * devicePixelRatio;
-      history[series.key].forEach((v, i) => {
-        if (v === null) return;
-        context[i === 0 ? "moveTo" : "lineTo"](x(history.epoch[i]), y(this.scaled(v)));
-      });
-      context.stroke();
-    }
-    if (this.early) this.drawMark(x, height);
-  }
-
-  // Early stopping: a dashed line at the best epoch (whose weights were kept).
-  drawMark(x, height) {
-    const context = this.canvas.getContext("2d");
-    context.save();
-    context.strokeStyle = "#e65100";
-    context.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-    context.lineWidth = 1.5 * devicePixelRatio;
-    context.beginPath();
-    context.moveTo(x(this.early.best), 0);
-    context.lineTo(x(this.early.best), height);
-    context.stroke();
-    context.restore();
   }
 }

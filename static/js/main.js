@@ -1,6 +1,7 @@
 // Wires the page: builds the setup from the options, runs a run (or watches a shared one),
 // hands state to the widgets, and switches the language.
 import { createRun, fetchOptions, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
+import { BatchInfo } from "./batchinfo.js";
 import { ClassBanner, ClassPanel } from "./classpanel.js";
 import { ClassSession, classFromUrl, joinCodeFromPath, memberOf } from "./classroom.js";
 import { Confusion } from "./confusion.js";
@@ -50,6 +51,7 @@ function onMessage(message, editor) {
   }
   if (message.type === "settings") {
     applySettings(editor, message.changes);
+    store.markChange(message.changes); // the loss chart marks where a live change happened
     return;
   }
   if (message.type === "status") {
@@ -62,7 +64,7 @@ function onMessage(message, editor) {
   } else if (message.type === "history") {
     store.addRows(message.rows, true);
   } else if (message.type === "metrics") {
-    store.addRows(message.rows, message.reset);
+    store.addRows(message.rows, message.reset, message.batches);
   } else if (message.type === "dataset") {
     store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
   } else if (message.type === "error") {
@@ -239,7 +241,7 @@ async function start() {
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
-    new Presenter($("#presenter"), $("#present-toggle")), inspector,
+    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));

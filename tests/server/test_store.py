@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from server.curves import MAX_ROWS
@@ -81,7 +82,7 @@ def test_paging_is_newest_first(store: Store) -> None:
 
 def test_rows_come_back_as_written_with_none_for_missing_values(store: Store) -> None:
     store.insert_run(record("a"))
-    rows = [(0, 0, 0.75, 0.5, None, None), (1, 50, 0.25, 1 / 3, 0.5, 0.125)]
+    rows = [(0, 0, 0.75, 0.5, None, None, 0.5, None), (1, 50, 0.25, 1 / 3, 0.5, 0.125, 0.25, 1.0)]
     store.append_metrics("a", rows)
     assert store.metrics("a") == rows
     assert store.metrics("a", since_epoch=0) == rows[1:]
@@ -128,10 +129,36 @@ def test_a_database_from_before_chunks_keeps_its_history(tmp_path: Path) -> None
         )
     old.close()
     new = Store(tmp_path / "runs.db")
-    assert new.metrics("a") == [(e, e * 5, 1.0 / (e + 1), 0.5, None, None) for e in range(3)]
-    assert new.metrics("b") == [(0, 0, 0.25, 0.125, 1.0, 0.75)]
+    none = (None, None)  # no validation columns then
+    assert new.metrics("a") == [(e, e * 5, 1.0 / (e + 1), 0.5, None, None, *none) for e in range(3)]
+    assert new.metrics("b") == [(0, 0, 0.25, 0.125, 1.0, 0.75, *none)]
     tables = {row[0] for row in new.db.execute("SELECT name FROM sqlite_master")}
     assert "metrics" not in tables
+
+
+def test_chunks_stored_before_the_validation_columns_read_back(tmp_path: Path) -> None:
+    """A store written before ``width`` and the validation columns: 6 float64 a row."""
+    path = tmp_path / "runs.db"
+    old = Store(path)
+    old.insert_run(record("a"))
+    with old.db:
+        old.db.execute("DROP TABLE curves")
+        old.db.execute(
+            "CREATE TABLE curves (run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+            " first_epoch INTEGER NOT NULL, last_epoch INTEGER NOT NULL, rows BLOB NOT NULL)"
+        )
+        rows = np.array([[0, 0, 1.0, 0.5, 0.25, np.nan], [1, 10, 0.5, 0.25, 0.5, 0.75]], "<f8")
+        old.db.execute("INSERT INTO curves VALUES ('a', 0, 1, ?)", (rows.tobytes(),))
+    old.close()
+    new = Store(path)
+    written = [(0, 0, 1.0, 0.5, 0.25, None, None, None), (1, 10, 0.5, 0.25, 0.5, 0.75, None, None)]
+    assert new.metrics("a") == written
+    new.append_metrics("a", [(2, 20, 0.25, 0.125, 0.75, 1.0, 0.375, 0.5)])
+    new.flush()
+    assert new.metrics("a") == [*written, (2, 20, 0.25, 0.125, 0.75, 1.0, 0.375, 0.5)]
+    assert new.metrics("a", max_points=2)[-1][-2:] == (0.375, 0.5)
+    new.clear_metrics("a", after_epoch=1)  # rewritten as one chunk of today's width
+    assert new.metrics("a") == written
 
 
 def test_histories_that_fill_together_are_thinned_a_few_per_flush(store: Store) -> None:
@@ -165,7 +192,7 @@ def test_a_failed_write_keeps_the_rows_and_checkpoints_for_the_next_flush(store:
     store.db.execute(fail)
     with pytest.raises(sqlite3.IntegrityError):
         store.flush()
-    assert store.metrics("a") == [(0, 0, 1.0, 1.0, None, None)]  # reads go on, no error
+    assert store.metrics("a") == [(0, 0, 1.0, 1.0, None, None, None, None)]  # reads go on, no error
     store.append_metrics("a", [(2, 10, 0.25, 0.25, None, None)])  # more arrive meanwhile
     store.db.execute("DROP TRIGGER fail")
     assert [row[0] for row in store.metrics("a")] == [0, 1, 2]
@@ -183,7 +210,7 @@ def test_a_run_deleted_elsewhere_does_not_stop_the_others_being_written(tmp_path
     mine.save_checkpoint("kept", 0, 0, b"kept")
     assert other.delete_run("gone")
     mine.flush()  # no error: the deleted run's queue is dropped, the other's written
-    assert other.metrics("kept") == [(0, 0, 0.5, 0.5, None, None)]
+    assert other.metrics("kept") == [(0, 0, 0.5, 0.5, None, None, None, None)]
     assert other.checkpoint("kept") == (0, 0, b"kept")
     mine.append_metrics("kept", [(1, 5, 0.25, 0.25, None, None)])
     mine.flush()  # and the flushes after it go on
