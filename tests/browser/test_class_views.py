@@ -117,7 +117,7 @@ def test_a_class_experiment_fills_its_heatmap(
     form.get_by_role("button", name="Give every student a cell").click()
     for page, rate in zip(students, ("0.03", "0.3"), strict=True):
         expect(page.locator("#class-banner")).to_contain_text(f"Learning rate {rate}")
-        expect(page.get_by_label("Learning rate")).to_have_value(rate)
+        expect(page.get_by_label("Learning rate", exact=True)).to_have_value(rate)
     dashboard.get_by_role("button", name="Play all").click()
     heatmap = dashboard.get_by_role("group", name="Final test loss of each cell")
     expect(heatmap.get_by_text("1 of 1 done")).to_have_count(2, timeout=FOLLOW_MS * 2)

@@ -89,9 +89,9 @@ def test_a_class_follows_its_teacher(
     students[0].screenshot(path=artifacts / "class-student-follows.png")
 
     # a live change reaches the students' controls
-    teacher.get_by_label("Learning rate").select_option("0.3")
+    teacher.get_by_label("Learning rate", exact=True).select_option("0.3")
     for page in students:
-        expect(page.get_by_label("Learning rate")).to_have_value("0.3")
+        expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.3")
     teacher.screenshot(path=artifacts / "class-teacher.png", full_page=True)
 
 
@@ -114,7 +114,7 @@ def test_hands_on_locks_and_spotlight(contexts: list[BrowserContext], live_serve
         own_runs.append(run_id(page))
         expect(page.locator("#test-loss")).to_have_text(teacher_loss)  # same data and weights
         expect(page.get_by_role("button", name="Play", exact=True)).to_be_enabled()
-        rate = page.get_by_label("Learning rate")
+        rate = page.get_by_label("Learning rate", exact=True)
         expect(rate).to_be_disabled()  # locked, and saying so
         assert "Locked by the teacher" in (rate.get_attribute("title") or "")
         expect(page.get_by_role("checkbox", name="x1x2")).to_be_enabled()  # features: free

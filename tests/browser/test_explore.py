@@ -119,7 +119,7 @@ def test_early_stopping_ends_the_run_and_marks_the_chart(
     open_page(page, live_server)
     page.get_by_label("Early stopping", exact=True).select_option("5")
     wait_for_new_run(page)
-    page.get_by_label("Learning rate").select_option("3")
+    page.get_by_label("Learning rate", exact=True).select_option("3")
     page.get_by_label("Epochs per second").select_option("200")
     page.get_by_role("button", name="Play").click()
     expect(page.get_by_role("alert")).to_contain_text("early stopping", timeout=30_000)

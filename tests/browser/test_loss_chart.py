@@ -94,7 +94,7 @@ def test_a_live_learning_rate_change_leaves_a_mark(
     expect(page.locator("#batch-info")).to_have_text("250 training points · 25 batches an epoch")
     assert "val_loss" not in data(page, "series")
     train(page, 3)
-    page.get_by_label("Learning rate").select_option("0.3")
+    page.get_by_label("Learning rate", exact=True).select_option("0.3")
     expect(page.locator(CHART)).to_have_attribute("data-marks", "1")
     page.get_by_label("Batch size").fill("50")
     page.get_by_label("Batch size").press("Enter")
