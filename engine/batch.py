@@ -62,9 +62,9 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
     for k, trainer in enumerate(trainers):
         trainer.network.params[:] = params[k]
         trainer.network.grads[:] = grads[k]
-        trainer.batch_losses.extend(
-            zip(range(trainer.step + 1, trainer.step + steps + 1), losses[k].tolist(), strict=True)
-        )
+        if trainer.keep_batch_losses:
+            steps_done = range(trainer.step + 1, trainer.step + steps + 1)
+            trainer.batch_losses.extend(zip(steps_done, losses[k].tolist(), strict=True))
         try:
             trainer.finish_epoch(steps)
             errors.append(None)

@@ -71,7 +71,9 @@ def shown_view(view: ViewKey, drawn: tuple[ViewKey, ...]) -> ViewKey:
 
 def watch_command(run: Run) -> Watch:
     """What the run's worker needs to know of its viewers now."""
-    return Watch(run.id, run.views, run.fps, interactive=run.watched, pace=run.pace)
+    return Watch(
+        run.id, run.views, run.fps, interactive=run.watched, pace=run.pace, steps=run.steps
+    )
 
 
 def latest_frame(run: Run, view: ViewKey) -> bytes | None:

@@ -128,6 +128,7 @@ class Handlers:
         slot.undrawn = set(command.views) - set(slot.views) | (slot.undrawn & set(command.views))
         slot.views, slot.fps, slot.viewer_pace = command.views, command.fps, command.pace
         slot.interactive = slot.interactive or command.interactive
+        slot.trainer.keep_batch_losses = command.steps
         if slot.pace != was_pace:
             slot.next_epoch = time.monotonic()  # from flat out to paced, without a burst
 

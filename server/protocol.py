@@ -111,6 +111,7 @@ class Watch(Command):
     fps: float = 20.0
     interactive: bool = False
     pace: float = 20.0
+    steps: bool = False  # keep every mini-batch's loss (a viewer plots them)
 
 
 @dataclass(frozen=True)

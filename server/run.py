@@ -56,6 +56,7 @@ class Run:
     views: tuple[p.ViewKey, ...] = ()
     fps: float = 20.0  # the fastest any viewer asked for: the rate its worker draws at
     pace: float = 20.0  # the fastest a controlling viewer asked for: a page run's epochs/s
+    steps: bool = False  # a viewer plots every mini-batch's loss: the worker keeps them
     frames: dict[p.ViewKey, bytes] = field(default_factory=dict)  # the newest of each view
     features: bytes | None = None
     latest: tuple[Any, ...] | None = None  # the newest metrics row (``engine.history``'s columns)

@@ -276,6 +276,8 @@ class RunManager:
         viewer.fps = view.fps or viewer.fps
         if view.metrics is not None:
             viewer.metrics = view.metrics
+        if view.steps is not None:
+            viewer.steps = view.steps
         focus = viewer.view.focus
         if view.focus is not None:  # -1: none
             focus = view.focus if view.focus >= 0 else None
@@ -292,11 +294,12 @@ class RunManager:
         default = self.settings.default_fps
         fps = max((viewer.fps for viewer in run.viewers), default=default)
         pace = max((v.fps for v in run.viewers if v.can_control), default=default)
+        steps = any(viewer.steps for viewer in run.viewers)
         for viewer in run.viewers:  # the run draws at the fastest rate: slower ones skip
             viewer.interval = 0.0 if viewer.fps >= fps else 1.0 / viewer.fps
-        if views == run.views and fps == run.fps and pace == run.pace:
+        if (views, fps, pace, steps) == (run.views, run.fps, run.pace, run.steps):
             return
-        run.views, run.fps, run.pace = views, fps, pace
+        run.views, run.fps, run.pace, run.steps = views, fps, pace, steps
         run.frames = {view: frame for view, frame in run.frames.items() if view in views}
         self._submit(run, watch_command(run))
 

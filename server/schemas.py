@@ -193,6 +193,9 @@ class View(_Strict):
     metrics: bool | None = Field(
         None, description="false: no `metrics` rows (a dashboard tile reads each frame's numbers)"
     )
+    steps: bool | None = Field(
+        None, description="true: this viewer plots every mini-batch's loss (the run keeps them)"
+    )
 
     @model_validator(mode="before")
     @classmethod

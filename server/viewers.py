@@ -62,6 +62,7 @@ class Viewer:
         self._frame: bytes | None = None
         self._ready = asyncio.Event()
         self.metrics = True  # sent the run's metrics rows (a dashboard tile needs only frames)
+        self.steps = False  # plots every mini-batch's loss: the run keeps them while one does
         self.strikes = 0  # bad messages so far
         self.closing = False
 

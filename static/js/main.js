@@ -74,6 +74,10 @@ function onMessage(message, editor) {
   }
 }
 
+// Every mini-batch's loss costs the run a little each step: it keeps them while the loss
+// chart plots them.
+const plotsSteps = () => Boolean(document.querySelector("input[name=loss-x][value=step]")?.checked);
+
 function connect(run, editor, attempt = 0) {
   stream?.close();
   store.clearHistory();
@@ -92,6 +96,7 @@ function connect(run, editor, attempt = 0) {
   });
   stream.run = run;
   if (store.state.owner) stream.send({ type: "set", speed: editor.speed });
+  if (plotsSteps()) stream.send({ type: "view", steps: true });
 }
 
 // The server went away (a restart, a dropped network, a laptop asleep): try again, backing
@@ -251,6 +256,9 @@ async function start() {
   });
   editor.render();
   toggles();
+  for (const radio of document.querySelectorAll("input[name=loss-x]")) {
+    radio.addEventListener("change", () => stream?.send({ type: "view", steps: plotsSteps() }));
+  }
   window.addEventListener("resize", () => store.schedule());
   // a setup link pasted into this tab (the page writes its own hash with replaceState, which
   // fires no event): start over from it

@@ -74,9 +74,10 @@ def test_the_chart_has_axes_a_readout_and_a_per_step_view(
     expect(chart).to_have_attribute("data-cursor", "0")
     chart.press("Escape")
 
-    page.get_by_label("Per step").check()
+    page.get_by_label("Per step").check()  # the run keeps every mini-batch's loss from now
     expect(chart).to_have_attribute("data-mode", "step")
     assert data(page, "x-label") == "step"
+    train(page, 2 * epochs)
     assert int(data(page, "points")) > epochs  # every mini-batch, not every epoch
     assert data(page, "series").startswith("batch ")
     page.locator("#loss-readout").scroll_into_view_if_needed()

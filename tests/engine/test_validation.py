@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from engine.batch import train_epochs
 from engine.config import DataConfig
 from engine.history import COLUMNS
+from engine.trainer import Trainer
 from tests.engine.helpers import make_trainer
 
 OVERFITS = {  # few noisy points, a big net: it overfits
@@ -83,8 +84,16 @@ def test_early_stopping_watches_the_validation_loss_when_there_is_one() -> None:
     assert trainer.latest.val_loss == pytest.approx(val.min())  # the best weights restored
 
 
-def test_each_step_records_its_mini_batch_loss() -> None:
-    trainer = make_trainer(data={"n_samples": 100}, training={"batch_size": 10})
+def keeping(trainer: Trainer) -> Trainer:
+    trainer.keep_batch_losses = True  # a chart plots them (the server sets it then)
+    return trainer
+
+
+def test_each_step_records_its_mini_batch_loss_while_wanted() -> None:
+    quiet = make_trainer(data={"n_samples": 100}, training={"batch_size": 10})
+    quiet.train_epoch()
+    assert not quiet.batch_losses  # nobody plots them: no cost
+    trainer = keeping(make_trainer(data={"n_samples": 100}, training={"batch_size": 10}))
     trainer.train_epoch()  # 50 training points: 5 steps
     steps = [step for step, _ in trainer.batch_losses]
     assert steps == [1, 2, 3, 4, 5]
@@ -98,7 +107,7 @@ def test_each_step_records_its_mini_batch_loss() -> None:
 
 
 def test_a_batch_loss_is_the_loss_of_the_batch_before_its_step() -> None:
-    trainer = make_trainer(data={"n_samples": 40}, training={"batch_size": 20})
+    trainer = keeping(make_trainer(data={"n_samples": 40}, training={"batch_size": 20}))
     params = trainer.network.params.copy()
     trainer.train_batch()
     rng = np.random.default_rng(0)  # no dropout: the masks' generator does not matter
@@ -110,8 +119,8 @@ def test_a_batch_loss_is_the_loss_of_the_batch_before_its_step() -> None:
 
 
 def test_stacked_epochs_record_the_same_batch_losses() -> None:
-    alone = [make_trainer(seed=s) for s in range(3)]
-    stacked = [make_trainer(seed=s) for s in range(3)]
+    alone = [keeping(make_trainer(seed=s)) for s in range(3)]
+    stacked = [keeping(make_trainer(seed=s)) for s in range(3)]
     for _ in range(2):
         for trainer in alone:
             trainer.train_epoch()

@@ -14,10 +14,15 @@ from tests.server.test_live import wait_for
 from tests.server.test_ws import connect, create, next_of
 
 
-def train(client: TestClient, run: dict[str, Any], epochs: int) -> list[dict[str, Any]]:
-    """Step the run ``epochs`` epochs; the ``metrics`` messages that came meanwhile."""
+def train(
+    client: TestClient, run: dict[str, Any], epochs: int, steps: bool = False
+) -> list[dict[str, Any]]:
+    """Step the run ``epochs`` epochs; the ``metrics`` messages that came meanwhile (with
+    ``steps``, as a viewer whose chart plots every mini-batch)."""
     messages: list[dict[str, Any]] = []
     with connect(client, run) as ws:
+        if steps:
+            ws.send_json({"type": "view", "steps": True})
         ws.send_json({"type": "step", "epochs": epochs})
         while not messages or not messages[-1]["rows"] or messages[-1]["rows"][-1][0] < epochs:
             messages.append(next_of(ws, "metrics"))
@@ -52,10 +57,11 @@ def test_without_a_validation_set_the_columns_are_null(client: TestClient) -> No
 
 def test_metrics_messages_carry_the_newest_mini_batch_losses(client: TestClient) -> None:
     run = create(client, training={"batch_size": 5})  # 250 training points: 50 steps an epoch
-    messages = train(client, run, 8)
+    assert not any(m["batches"] for m in train(client, run, 1))  # nobody plots them yet
+    messages = train(client, run, 8, steps=True)
     steps = [step for message in messages for step, _ in message["batches"]]
     assert all(len(message["batches"]) <= 256 for message in messages)
-    assert steps == sorted(set(steps)) and steps[-1] == 400  # each once, in order
+    assert steps == sorted(set(steps)) and steps[-1] == 450  # each once, in order
     assert all(loss is None or loss >= 0 for m in messages for _, loss in m["batches"])
 
 
