@@ -44,9 +44,13 @@ class WorkerPool:
             worker.start()
 
     def _new_worker(self, index: int) -> Worker:
+        """Worker ``index`` of ``size``: its runs fall due ``index / size`` of a period after
+        the first worker's, so the workers' bursts (and their results at the server) take
+        turns instead of meeting on the same cores."""
+        phase = index / self.size
         if self.processes:
-            return ProcessWorker(index, self._deliver_threadsafe, self._fps, self._died)
-        return ThreadWorker(index, self._deliver_threadsafe, self._fps)
+            return ProcessWorker(index, self._deliver_threadsafe, self._fps, self._died, phase)
+        return ThreadWorker(index, self._deliver_threadsafe, self._fps, phase)
 
     async def stop(self) -> None:
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in self.workers))

@@ -43,10 +43,15 @@ class CommandQueue(Protocol):
 
 
 class Scheduler(Handlers):
-    def __init__(self, deliver: Deliver, default_fps: float, commands: CommandQueue) -> None:
+    def __init__(
+        self, deliver: Deliver, default_fps: float, commands: CommandQueue, phase: float = 0.0
+    ) -> None:
+        """``phase``: where this worker's grid points fall in each period (a share of it):
+        the pool spreads its workers' phases, so their bursts of due runs do not meet."""
         super().__init__(default_fps)
         self._deliver = deliver
         self._commands = commands
+        self.phase = phase
 
     def run(self) -> None:
         """Serve commands and train until the ``Stop`` command."""
@@ -105,7 +110,8 @@ class Scheduler(Handlers):
                 self.housekeep(run_id, slot, now)
             if slot.due_views and slot.next_frame <= now:
                 self.send_frames(run_id, slot)
-                slot.next_frame = next_on_grid(slot.next_frame + 1.0 / slot.fps, now, slot.fps)
+                moment = slot.next_frame + 1.0 / slot.fps
+                slot.next_frame = next_on_grid(moment, now, slot.fps, self.phase)
 
     def _train_together(self, now: float) -> set[str]:
         """Paced runs due for an epoch that share a small shape train it stacked: one set of
@@ -138,7 +144,7 @@ class Scheduler(Handlers):
         behind = int((now - slot.next_epoch) * pace) + 1
         count = min(behind, math.ceil(pace / slot.fps))
         slot.owed_epochs = min(slot.owed_epochs + count, math.ceil(pace / slot.fps))
-        slot.next_epoch = next_on_grid(slot.next_epoch + count / pace, now, pace)
+        slot.next_epoch = next_on_grid(slot.next_epoch + count / pace, now, pace, self.phase)
 
     def _work(self, run_id: str, slot: Slot, now: float, share: float) -> None:
         """Train the run for its ``share`` of the turn, a mini-batch at a time: the epochs
@@ -181,16 +187,17 @@ def _coalesced(commands: list[p.Command]) -> list[p.Command]:
     ]
 
 
-def next_on_grid(moment: float, now: float, rate: float) -> float:
+def next_on_grid(moment: float, now: float, rate: float, phase: float = 0.0) -> float:
     """When a run is next due: ``moment`` on the worker clock's grid of 1/rate, so that runs
     at the same rate fall due together and same-shaped ones train stacked, one turn for all.
     A run already behind ``moment`` is due at once, at the grid point just passed: waiting for
     the next one would leave an overloaded worker idle for half a period every turn. The
     slack keeps a grid point from being missed by rounding (67.1 + 0.05 is 67.150000000000006,
-    whose ceiling on a grid of 1/20 is 67.2: a fifth of the epochs and frames were lost)."""
+    whose ceiling on a grid of 1/20 is 67.2: a fifth of the epochs and frames were lost).
+    The grid's points are at (k + ``phase``) / rate."""
     if moment < now:
-        return math.floor(now * rate + GRID_SLACK) / rate
-    return math.ceil(moment * rate - GRID_SLACK) / rate
+        return (math.floor(now * rate - phase + GRID_SLACK) + phase) / rate
+    return (math.ceil(moment * rate - phase - GRID_SLACK) + phase) / rate
 
 
 _next_on_grid = next_on_grid  # the name the grid tests use

@@ -64,10 +64,12 @@ class Worker(Protocol):
 class ThreadWorker:
     """A scheduler on a daemon thread of this process."""
 
-    def __init__(self, index: int, deliver: Deliver, default_fps: float) -> None:
+    def __init__(
+        self, index: int, deliver: Deliver, default_fps: float, phase: float = 0.0
+    ) -> None:
         self.index = index
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
-        scheduler = Scheduler(deliver, default_fps, self._commands)
+        scheduler = Scheduler(deliver, default_fps, self._commands, phase)
         self._thread = threading.Thread(
             target=scheduler.run, name=f"nnpg-worker-{index}", daemon=True
         )
@@ -83,14 +85,16 @@ class ThreadWorker:
         self._thread.join(timeout)
 
 
-def _process_main(commands: Any, results: Any, default_fps: float, parent: int) -> None:
+def _process_main(
+    commands: Any, results: Any, default_fps: float, parent: int, phase: float = 0.0
+) -> None:
     """A worker process's whole life: run a scheduler whose results go back on a queue."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     watchdog = threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True)
     watchdog.start()
 
     # One message a turn, not one per frame: less pickling, fewer wake-ups.
-    Scheduler(results.put, default_fps, commands).run()
+    Scheduler(results.put, default_fps, commands, phase).run()
     results.put(None)  # a clean stop
 
 
@@ -103,6 +107,7 @@ class ProcessWorker:
         deliver: Deliver,
         default_fps: float,
         on_death: Callable[[ProcessWorker], None],
+        phase: float = 0.0,
     ) -> None:
         self.index = index
         self._deliver = deliver
@@ -111,7 +116,7 @@ class ProcessWorker:
         self._results = _SPAWN.Queue()
         self.process = _SPAWN.Process(
             target=_process_main,
-            args=(self._commands, self._results, default_fps, os.getpid()),
+            args=(self._commands, self._results, default_fps, os.getpid(), phase),
             name=f"nnpg-worker-{index}",
             daemon=True,
         )

@@ -32,3 +32,11 @@ def test_rounding_never_skips_a_grid_point() -> None:
         following = _next_on_grid(moment + 0.05, now=moment + 0.001, rate=20.0)
         assert math.isclose(following - moment, 0.05, abs_tol=1e-9)
         moment = following
+
+
+def test_a_workers_phase_shifts_its_grid_by_that_share_of_a_period() -> None:
+    """Two workers' runs at 10 fps fall due 50 ms apart, so their bursts take turns."""
+    assert math.isclose(_next_on_grid(1.01, now=1.0, rate=10.0, phase=0.5), 1.05)
+    assert math.isclose(_next_on_grid(1.06, now=1.0, rate=10.0, phase=0.5), 1.15)
+    assert math.isclose(_next_on_grid(1.0, now=1.27, rate=10.0, phase=0.5), 1.25)  # behind
+    assert math.isclose(_next_on_grid(1.05 + 0.1, now=1.05, rate=10.0, phase=0.5), 1.15)
