@@ -77,15 +77,22 @@ export class ClassSession {
     this.attempt = 0;
     if (message.type === "class") {
       this.store.set({ classroom: message });
-      this.follow(message);
+      this.follow(message).catch((error) => this.failed(error));
     } else if (message.type === "you") {
       const moved = this.you && message.run_id && message.run_id !== this.you.run_id;
       this.you = message;
       this.store.set({ you: message });
-      if (moved && this.shown === "own") this.showOwn(message.run_id); // the teacher sent a run
+      if (moved && this.shown === "own") this.showOwn(message.run_id).catch((error) => this.failed(error)); // the teacher sent a run
     } else if (message.type === "roster") {
       this.store.set({ roster: message.students });
     }
+  }
+
+  // A run that could not be shown (gone, or the server busy): said where errors are; the
+  // next class message tries again.
+  failed(error) {
+    this.shown = null;
+    this.store.set({ error: error.message });
   }
 
   // A student's page shows the stage, or in hands-on mode (no spotlight) their own run.
