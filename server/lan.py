@@ -36,11 +36,17 @@ def reachable_host(host: str) -> str | None:
         return None if host == "localhost" else host
 
 
-def join_url(host: str, connection: HTTPConnection, code: str) -> str | None:
-    """The class's join link for other machines (the port the request came in on)."""
+def lan_origin(host: str, connection: HTTPConnection) -> str | None:
+    """The page's origin for other machines (the port the request came in on), or None."""
     reachable = reachable_host(host)
     if reachable is None:
         return None
     port = connection.url.port
     shown = f"[{reachable}]" if ":" in reachable else reachable
-    return f"{connection.url.scheme}://{shown}{f':{port}' if port else ''}/join/{code}"
+    return f"{connection.url.scheme}://{shown}{f':{port}' if port else ''}"
+
+
+def join_url(host: str, connection: HTTPConnection, code: str) -> str | None:
+    """The class's join link for other machines."""
+    origin = lan_origin(host, connection)
+    return None if origin is None else f"{origin}/join/{code}"

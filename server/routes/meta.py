@@ -7,7 +7,7 @@ import functools
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from engine.activations import ACTIVATIONS
 from engine.config import (
@@ -27,6 +27,7 @@ from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
 from server.deps import Manager
+from server.lan import lan_origin
 from server.picture import dataset_png
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -54,10 +55,12 @@ def _datasets() -> dict[str, dict[str, Any]]:
 
 
 @router.get("/options")
-async def options() -> dict[str, Any]:
+async def options(request: Request) -> dict[str, Any]:
     """Every registry's names (with formulas), the allowed output/loss pairs per task, the
-    config's defaults and JSON schema (ranges), and TF Playground's choice lists."""
+    config's defaults and JSON schema (ranges), TF Playground's choice lists, and the origin
+    other machines open this server at (null while it listens on loopback only)."""
     return {
+        "lan_origin": lan_origin(request.app.state.settings.host, request),
         "datasets": _datasets(),
         "features": list(FEATURES),
         "activations": {name: {"formula": a.formula} for name, a in ACTIVATIONS.items()},

@@ -244,7 +244,7 @@ async function start() {
   const widgets = [
     ...views, ownData, new Controls(document, toSend), new Heatmap($("#output"), $("#focus-caption")),
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
-    new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend),
+    new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
   ];

@@ -21,8 +21,9 @@ function copyRow(label, value) {
 }
 
 export class SharePanel {
-  constructor(root, toggle, send) {
-    Object.assign(this, { root, toggle, send });
+  // lanOrigin: where other machines open this server (GET /api/options), null on loopback
+  constructor(root, toggle, send, lanOrigin = null) {
+    Object.assign(this, { root, toggle, send, lanOrigin });
     toggle.addEventListener("click", () => {
       const open = this.root.hidden;
       this.root.hidden = !open;
@@ -44,8 +45,9 @@ export class SharePanel {
     this.key = key;
     const rows = [copyRow(t("share_link"), location.href)];
     if (run?.share_code) {
-      const watch = `${location.origin}/?watch=${run.share_code}`;
+      const watch = `${this.lanOrigin ?? location.origin}/?watch=${run.share_code}`;
       rows.push(copyRow(t("watch_code"), run.share_code), copyRow(t("watch_link"), watch));
+      if (!this.lanOrigin) rows.push(element("p", { class: "hint" }, t("class.lan_hint")));
     }
     if (state.owner) {
       const check = element("input", { type: "checkbox" });

@@ -394,3 +394,15 @@ def test_a_spotlit_students_new_run_moves_the_stage(client: TestClient) -> None:
         assert next_of(ws, "class")["stage"]["run_id"] == first["id"]
         second = class_run(client, room["id"], ada["student_token"], network={"hidden": [2]})
         assert next_of(ws, "class")["stage"] == {"run_id": second["id"], "student": "Ada"}
+
+
+def test_a_server_on_the_network_gives_links_other_machines_open(tmp_path: Any) -> None:
+    """Served on a LAN address, the options and a class carry it (a watch link, a join link);
+    on loopback they carry none, and the page says how to serve a class."""
+    settings = Settings(database=str(tmp_path / "runs.db"), host="192.168.1.20")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/options").json()["lan_origin"] == "http://192.168.1.20"
+        room = new_class(client)
+        assert room["lan_url"] == f"http://192.168.1.20/join/{room['code']}"
+    with TestClient(create_app(Settings(database=str(tmp_path / "b.db")))) as client:
+        assert client.get("/api/options").json()["lan_origin"] is None
