@@ -112,6 +112,37 @@ def render_frame(
     return frame
 
 
+def sampled_output(
+    frame: Frame,
+    network: Network,
+    head: Head,
+    grid: Array,
+    rng: np.random.Generator,
+    *,
+    resolution: int,
+    value_range: tuple[float, float] = UNIT_RANGE,
+) -> None:
+    """Add ``dropout_output`` (and for multi-class ``dropout_confidence``) to ``frame``: the
+    output picture of one sampled training-mode network: each hidden unit kept with
+    probability 1 − p (and scaled by 1/(1 − p)) or dropped, by a mask drawn afresh from
+    ``rng`` (the caller's own generator: training's is never touched) and shared by every
+    point of the grid, so the picture is that network's boundary. Without dropout it is the
+    evaluation-mode ``output``, up to float32 rounding on a shade's edge."""
+    full = resolution * resolution
+    a = np.asarray(grid[:-1, :full].T, np.float64)  # (R², n_in): the grid's features
+    with np.errstate(all="ignore"):
+        for k in range(network.n_layers):
+            z = a @ network.weights[k].astype(np.float64) + network.biases[k]
+            if k == len(network.activations):
+                break
+            a = network.activations[k](z)
+            p = network.dropout[k]
+            if p > 0.0:
+                a *= (rng.random(a.shape[1]) >= p) / (1.0 - p)
+        out = head.activate(z)
+    _output(frame, head, out, resolution, value_range, prefix="dropout_")
+
+
 def _activate(head: Head, z: Array) -> Array:
     """The head's output activation for a picture: by its picture form but for softmax."""
     if head.task == "multiclass":
@@ -129,17 +160,23 @@ def _locate(index: int, units: list[int]) -> tuple[int, int]:
 
 
 def _output(
-    frame: Frame, head: Head, a: Array, resolution: int, value_range: tuple[float, float]
+    frame: Frame,
+    head: Head,
+    a: Array,
+    resolution: int,
+    value_range: tuple[float, float],
+    *,
+    prefix: str = "",
 ) -> None:
     shape = (resolution, resolution)
     if head.task == "multiclass":
-        frame.arrays["output"] = a.argmax(axis=1).astype(np.uint8).reshape(shape)
-        frame.picture("confidence", a.max(axis=1).reshape(shape), (0.0, 1.0))
+        frame.arrays[f"{prefix}output"] = a.argmax(axis=1).astype(np.uint8).reshape(shape)
+        frame.picture(f"{prefix}confidence", a.max(axis=1).reshape(shape), (0.0, 1.0))
         return
     values = a[:, 0]
     if head.task == "binary" and head.output == "sigmoid":
         values = 2.0 * values - 1.0  # probability -> the ±1 colour scale
-    frame.picture("output", values.reshape(shape), value_range)
+    frame.picture(f"{prefix}output", values.reshape(shape), value_range)
 
 
 def feature_maps(features: Sequence[str], thumbnail: int) -> Frame:

@@ -17,7 +17,7 @@ import numpy as np
 from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
 from engine.features import FEATURES
-from engine.frames import Frame, feature_maps, grid_inputs, render_frame
+from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
 from engine.health import MAX_LOSS, DataError, DivergedError, check_data, divergence, exploded
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
@@ -38,6 +38,7 @@ class Trainer:
     def __init__(self, config: ExperimentConfig) -> None:
         self.config = config
         self.rng = np.random.default_rng(config.seed)
+        self._sample_rng = np.random.default_rng()  # the pictures' dropout masks, never training's
         self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
         self.head = build_head(config)
@@ -329,9 +330,18 @@ class Trainer:
         """Every metric now; ``detail=False``: just losses and accuracies (cheaper)."""
         return evaluate(self.data, self.network, self.head, self.epoch, self.step, detail=detail)
 
-    def frame(self, resolution: int = 100, thumbnail: int = 20, focus: int | None = None) -> Frame:
+    def frame(
+        self,
+        resolution: int = 100,
+        thumbnail: int = 20,
+        focus: int | None = None,
+        dropout_sample: bool = False,
+    ) -> Frame:
         """The output and every hidden neuron over the [-6, 6]² grid, with the latest metrics;
-        ``focus``: one hidden neuron (in layer order) at the output's resolution too."""
+        ``focus``: one hidden neuron (in layer order) at the output's resolution too;
+        ``dropout_sample`` (a network with dropout): ``dropout_output`` too, the output of the
+        training-mode network through a fresh mask (``sampled_output``), drawn from a
+        generator of its own: training's random numbers are the same with or without it."""
         if self.latest.step != self.step:  # mid-epoch, after single batches
             self.latest = self.metrics()
         elif not self.latest.weight_norms:  # an epoch's record: add the norms for the picture
@@ -341,7 +351,7 @@ class Trainer:
             if len(self._grids) >= 4:  # a few views of one run at once: keep theirs
                 self._grids.clear()
             self._grids[key] = grid_inputs(self.network, self.config.data.features, *key)
-        return render_frame(
+        frame = render_frame(
             self.network,
             self.head,
             self._grids[key],
@@ -351,6 +361,17 @@ class Trainer:
             value_range=self._value_range(),
             focus=focus,
         )
+        if dropout_sample and any(self.network.dropout):
+            sampled_output(
+                frame,
+                self.network,
+                self.head,
+                self._grids[key],
+                self._sample_rng,
+                resolution=resolution,
+                value_range=self._value_range(),
+            )
+        return frame
 
     def feature_maps(self, thumbnail: int = 20) -> Frame:
         """Every registered input feature's picture, in registry order (used or not: the page

@@ -29,7 +29,8 @@ def max_resolution(parameters: int) -> int:
 
 
 def capped(view: ViewKey, parameters: int) -> ViewKey:
-    return ViewKey(min(view.resolution, max_resolution(parameters)), view.focus)
+    resolution = min(view.resolution, max_resolution(parameters))
+    return ViewKey(resolution, view.focus, view.dropout_sample)
 
 
 def choose_views(viewers: Iterable[Viewer], parameters: int = 0) -> tuple[ViewKey, ...]:
@@ -56,9 +57,9 @@ def choose_views(viewers: Iterable[Viewer], parameters: int = 0) -> tuple[ViewKe
     return tuple(chosen)
 
 
-def _order(view: ViewKey) -> tuple[int, int]:
+def _order(view: ViewKey) -> tuple[int, int, bool]:
     """A fixed order of views (an unfocused one first), so equal wishes pick equal views."""
-    return (view.resolution, -1 if view.focus is None else view.focus)
+    return (view.resolution, -1 if view.focus is None else view.focus, view.dropout_sample)
 
 
 def shown_view(view: ViewKey, drawn: tuple[ViewKey, ...]) -> ViewKey:

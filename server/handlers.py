@@ -290,7 +290,9 @@ class Handlers:
         views = slot.due_views
         slot.dirty, slot.undrawn = False, set()
         for view in views:
-            frame = slot.trainer.frame(view.resolution, focus=view.focus)
+            frame = slot.trainer.frame(
+                view.resolution, focus=view.focus, dropout_sample=view.dropout_sample
+            )
             metrics = frame.metrics
             data = encode_frame(run_id, frame)
             self.outbox.append(p.Frame(run_id, metrics.epoch, metrics.step, view, data))

@@ -25,10 +25,12 @@ MAX_VIEWS = 4  # distinct views drawn for one run; more viewers share the neares
 
 @dataclass(frozen=True)
 class ViewKey:
-    """What one frame shows: the output grid's resolution and the focused neuron, if any."""
+    """What one frame shows: the output grid's resolution, the focused neuron, if any, and
+    whether it carries a dropout sample (``dropout_output``)."""
 
     resolution: int = 100
     focus: int | None = None
+    dropout_sample: bool = False
 
 
 DEFAULT_VIEW = ViewKey()

@@ -272,7 +272,8 @@ class RunManager:
             self._views_changed(run)
 
     def set_view(self, run: Run, viewer: Viewer, view: View) -> None:
-        """One viewer's own frame rate, resolution and focus: nobody else's picture changes."""
+        """One viewer's own frame rate, resolution, focus and dropout sample: nobody else's
+        picture changes."""
         viewer.fps = view.fps or viewer.fps
         if view.metrics is not None:
             viewer.metrics = view.metrics
@@ -281,7 +282,8 @@ class RunManager:
         focus = viewer.view.focus
         if view.focus is not None:  # -1: none
             focus = view.focus if view.focus >= 0 else None
-        wanted = p.ViewKey(view.resolution or viewer.view.resolution, focus)
+        sample = viewer.view.dropout_sample if view.dropout_sample is None else view.dropout_sample
+        wanted = p.ViewKey(view.resolution or viewer.view.resolution, focus, sample)
         viewer.view = capped(wanted, run.parameters)
         self._views_changed(run)
         latest = latest_frame(run, viewer.view)  # the best drawn already; its own comes next

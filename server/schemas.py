@@ -196,6 +196,11 @@ class View(_Strict):
     steps: bool | None = Field(
         None, description="true: this viewer plots every mini-batch's loss (the run keeps them)"
     )
+    dropout_sample: bool | None = Field(
+        None,
+        description="true: this viewer's frames carry `dropout_output`, the output through a "
+        "fresh dropout mask (a run with dropout)",
+    )
 
     @model_validator(mode="before")
     @classmethod

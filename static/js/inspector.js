@@ -5,14 +5,17 @@
 import { ENDED } from "./controls.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { activationsView } from "./activationview.js";
 import { beforeAfter, chainView, updateView } from "./inspectmath.js";
 import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
 
 const DOMAIN = [-6, 6];
 const SPAN = DOMAIN[1] - DOMAIN[0];
 const REFRESH_MS = 500; // while the run plays: ask again about twice a second
+const ACTIVATIONS_MS = 1000; // the activations (a pass over the training set): once a second
+const BINS = 30;
 const LOST_MS = 6000; // the server answers within 5 s or says why: past this the answer is lost
-const KINDS = ["probe", "update", "chain", "cost"];
+const KINDS = ["probe", "activations", "update", "chain", "cost"];
 const VIEWS = { probe: probeView, update: updateView, chain: chainView };
 const range = (n) => Array.from({ length: n }, (_, k) => k);
 
@@ -54,7 +57,7 @@ export class Inspector {
     Object.assign(this, { root, toggle, plot, options, send });
     this.asker = new Asker(send);
     this.weight = { layer: 0, source: 0, target: 0 };
-    Object.assign(this, { example: 0, probeAt: null, answers: {}, errors: {}, sizes: [] });
+    Object.assign(this, { example: 0, probeAt: null, answers: {}, errors: {}, sizes: [], actLayer: 0 });
     this.mark = element("span", { class: "probe-mark", hidden: "" });
     plot.append(this.mark);
     toggle.addEventListener("click", () => this.setOpen(this.root.hidden));
@@ -94,6 +97,10 @@ export class Inspector {
     if (kind === "probe") {
       node.append(element("p", { class: "hint" }, t("inspect.probe_help")));
       node.append(numberForm(t("inspect.example"), this.probeExample ?? 0, (n) => this.probe({ example: (this.probeExample = this.clampExample(n)) })));
+    } else if (kind === "activations") {
+      node.append(element("p", { class: "hint" }, t("inspect.activations_help")));
+      this.actPicker = element("div", { class: "weight-picker" });
+      node.append(this.actPicker);
     } else if (kind === "update") {
       this.picker = element("div", { class: "weight-picker", role: "group", "aria-label": t("inspect.weight") });
       this.stepButton = element("button", { type: "button", class: "wide", title: t("step_batch.tip") }, t("step_batch"));
@@ -140,12 +147,21 @@ export class Inspector {
     if (running && now - this.askedAt < REFRESH_MS) return;
     Object.assign(this, { askedKey: key, askedAt: now });
     if (this.probeAt) this.ask("probe");
+    if (this.sizes.length > 2 && (!running || !(now - this.actAskedAt < ACTIVATIONS_MS))) {
+      this.actAskedAt = now;
+      this.ask("activations");
+    }
     this.ask("update");
     this.ask("chain");
   }
 
   ask(kind) {
-    const fields = { probe: this.probeAt, update: this.weight, chain: { ...this.weight, example: this.example } }[kind];
+    const fields = {
+      probe: this.probeAt,
+      activations: { layer: this.actLayer, bins: BINS },
+      update: this.weight,
+      chain: { ...this.weight, example: this.example },
+    }[kind];
     this.asker.ask(kind, fields);
     if (!this.answers[kind]) this.paint(kind);
   }
@@ -156,6 +172,8 @@ export class Inspector {
     if (!kind) return;
     if (message.type === "error") {
       this.errors[kind] = message.message;
+    } else if (kind === "activations" && message.data.layer !== this.actLayer) {
+      return; // an answer about the layer picked before
     } else {
       delete this.errors[kind];
       this.answers[kind] = message;
@@ -173,8 +191,10 @@ export class Inspector {
       return;
     }
     const answer = this.answers[kind];
-    const waiting = kind !== "probe" || this.probeAt ? "inspect.asking" : "inspect.probe_empty";
-    const parts = answer ? VIEWS[kind](answer.data) : [element("p", { class: "hint" }, t(waiting))];
+    let waiting = kind !== "probe" || this.probeAt ? "inspect.asking" : "inspect.probe_empty";
+    if (kind === "activations" && this.sizes.length === 2) waiting = "inspect.no_hidden";
+    const view = kind === "activations" ? (data) => activationsView(data, this.options) : VIEWS[kind];
+    const parts = answer ? view(answer.data) : [element("p", { class: "hint" }, t(waiting))];
     if (answer) parts.unshift(element("p", { class: "taken" }, t("inspect.taken", { epoch: answer.epoch, step: answer.step })));
     if (kind === "update" && this.afterStep) parts.push(...beforeAfter(...this.afterStep));
     if (this.errors[kind]) parts.unshift(element("p", { class: "inspect-error", role: "alert" }, t("inspect.error", { message: this.errors[kind] })));
@@ -220,8 +240,31 @@ export class Inspector {
     const key = JSON.stringify([sizes, state.run?.config.data.features]);
     if (key === this.sizesKey) return;
     Object.assign(this, { sizesKey: key, sizes });
+    this.setActLayer(this.actLayer);
     if (sizes.length < 2) return;
     this.setWeight({ ...this.weight });
+  }
+
+  // The Activations section's hidden layer (weight layer k feeds hidden layer k + 1).
+  setActLayer(layer) {
+    const hidden = Math.max(0, this.sizes.length - 2);
+    this.actLayer = Math.max(0, Math.min(layer, hidden - 1));
+    if (!hidden) {
+      this.actPicker.replaceChildren();
+      delete this.answers.activations;
+      this.paint("activations");
+      return;
+    }
+    const choices = range(hidden).map((k) => [k, this.layerName(k + 1)]);
+    const control = select("act-layer", choices, this.actLayer);
+    control.addEventListener("change", () => {
+      this.setActLayer(Number(control.value));
+      this.actPicker.querySelector("select").focus();
+      delete this.answers.activations;
+      this.actAskedAt = performance.now();
+      this.ask("activations");
+    });
+    this.actPicker.replaceChildren(labelled(t("inspect.hidden_layer"), control));
   }
 
   layerName(k) {

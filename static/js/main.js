@@ -11,6 +11,7 @@ import { Diagram } from "./diagram.js";
 import { element } from "./dom.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
+import { DropoutView } from "./dropoutview.js";
 import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { LossChart } from "./losschart.js";
@@ -247,6 +248,7 @@ async function start() {
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
+    new DropoutView($("#output"), toSend),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
