@@ -64,7 +64,10 @@ export class Lessons {
   showMenu(open) {
     this.menu.hidden = !open;
     this.toggle.setAttribute("aria-expanded", String(open));
-    if (open) this.menu.querySelector("a, button")?.focus();
+    if (!open) return;
+    const below = this.toggle.getBoundingClientRect().bottom + window.scrollY; // the top bar may wrap
+    this.menu.style.top = `${Math.round(below + 6)}px`;
+    this.menu.querySelector("a, button")?.focus();
   }
 
   closeMenu() {
@@ -116,7 +119,7 @@ export class Lessons {
     this.showMenu(false);
     if (fresh) this.start(lessonConfig(lesson, this.defaults));
     this.renderPanel();
-    this.panel.querySelector("h2")?.focus();
+    if (fresh) this.panel.querySelector("h2")?.focus();
   }
 
   close() {

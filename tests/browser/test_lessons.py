@@ -123,7 +123,7 @@ def test_a_lesson_link_starts_its_preset_and_walks_its_steps(
     expect(panel).to_contain_text("Step 2 of 4")
     expect(panel).to_contain_text("What will the boundary do if η is 10?")
     expect(panel.get_by_role("button", name="Apply")).to_have_count(0)
-    panel.get_by_role("button", name="Jump around, and the loss may diverge").click()
+    panel.get_by_role("button", name="Overshoot: the loss jumps up, and may diverge").click()
     expect(panel.get_by_role("status")).to_have_text("Right!")
     page.screenshot(path=artifacts / "lesson-step-en.png")
     panel.get_by_role("button", name="Apply").click()

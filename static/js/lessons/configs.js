@@ -73,14 +73,16 @@ export const LESSONS = [
   },
   {
     "id": "overfitting",
-    "config": {"seed": 7, "data": {"dataset": "gauss", "noise": 0.5, "n_samples": 100, "train_ratio": 0.3},
+    "config": {"seed": 7, "data": {"dataset": "gauss", "noise": 0.5, "n_samples": 100, "train_ratio": 0.3,
+      "features": ["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"]},
       "network": {"hidden": [8, 8, 8], "activation": "relu"}, "training": {"learning_rate": 0.03}},
     "steps": [{"answer": 2}, {"answer": 1}, {"answer": 0, "apply": {"config": {"network": {"hidden": [1]}}}}]
   },
   {
     "id": "regularization",
     "config": {"seed": 7, "data": {"dataset": "gauss", "noise": 0.5, "n_samples": 200, "train_ratio": 0.5,
-      "validation_ratio": 0.3}, "network": {"hidden": [8, 8, 8], "activation": "relu"}, "training": {"learning_rate": 0.03}},
+      "validation_ratio": 0.3,
+      "features": ["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"]}, "network": {"hidden": [8, 8, 8], "activation": "relu"}, "training": {"learning_rate": 0.03}},
     "steps": [{"answer": 1, "apply": {"config": {"network": {"dropout": 0.3}}}},
       {"answer": 0, "apply": {"config": {"network": {"dropout": 0}, "training": {"early_stopping": {"patience": 20, "min_delta": 0, "restore_best": true}}}}},
       {"answer": 2, "apply": {"live": {"regularization": "l2", "regularization_rate": 0.03}}}]

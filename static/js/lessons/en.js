@@ -130,8 +130,8 @@ export default {
         "explain": "With a small enough η each step moves a little downhill: the loss falls smoothly."},
       {"text": "Predict first: what if η is 10? Then press Apply (it sets the learning rate to 10 without a new run) and keep playing.",
         "question": "What will the boundary do if η is 10?",
-        "choices": ["Learn ten times faster and better", "Nothing changes", "Jump around, and the loss may diverge"],
-        "explain": "Steps far too big overshoot the valley: the boundary flips about and the loss jumps; if it blows up, the page stops the run and says it diverged."},
+        "choices": ["Learn ten times faster and better", "Nothing changes", "Overshoot: the loss jumps up, and may diverge"],
+        "explain": "Steps far too big overshoot the valley: the loss jumps up and often sticks there, the neurons saturated (the plot may turn one colour); if the numbers blow up, the page stops the run and says it diverged."},
       {"text": "Press Apply to set η to 0.0001 (press Reset first if the run diverged), then Play.",
         "question": "What happens now?",
         "choices": ["It diverges", "It crawls: the loss barely moves", "It learns as fast as at 0.03"],
@@ -179,7 +179,7 @@ export default {
   "overfitting": {
     "title": "Overfitting and underfitting",
     "steps": [
-      {"text": "Few noisy points (30 to train) and a big network of three layers of 8. Tick \"Show test data\" and press Play for a few hundred epochs.",
+      {"text": "Few noisy points (30 to train), extra input features and a big network of three layers of 8. Tick \"Show test data\" and press Play for a few hundred epochs.",
         "question": "What will the training and test losses do?",
         "choices": ["Both keep falling", "Both stay where they are", "Training falls, test falls then rises"],
         "explain": "The network memorizes the noise of the training points: it fits them ever better while doing worse on points it has not seen."},
