@@ -1,7 +1,8 @@
 """Rebuild the vendored Korean font: Noto Sans CJK KR cut down to the Hangul the page uses.
 
-Run after changing static/js/lang/ko.js (needs Debian's fonts-noto-cjk, and fonttools and brotli,
-which the test extra installs; tests/server/test_strings.py checks the font is current):
+Run after changing static/js/lang/ko.js or static/js/lessons/ko.js (needs Debian's
+fonts-noto-cjk, and fonttools and brotli, which the test extra installs;
+tests/server/test_strings.py checks the font is current):
     .venv/bin/python scripts/korean_font.py
 The page then shows Korean on machines without a Korean font, with nothing downloaded.
 """
@@ -20,7 +21,8 @@ OUT = ROOT / "static/vendor/noto-sans-kr/NotoSansKR-subset.woff2"
 
 
 def hangul() -> str:
-    text = (ROOT / "static/js/lang/ko.js").read_text() + (ROOT / "static/js/i18n.js").read_text()
+    sources = ("static/js/lang/ko.js", "static/js/lessons/ko.js", "static/js/i18n.js")
+    text = "".join((ROOT / source).read_text() for source in sources)
     return "".join(sorted(set(re.findall(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]", text))))
 
 

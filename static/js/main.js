@@ -14,6 +14,7 @@ import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
 import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
+import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
 import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
@@ -221,7 +222,8 @@ async function start() {
   languagePicker();
   const options = await fetchOptions();
   defaults = options.defaults;
-  const config = configFromHash(defaults);
+  const lesson = lessonFromHash(); // a lesson's link starts its preset
+  const config = lesson ? lessonConfig(lesson, defaults) : configFromHash(defaults);
   const editor = new ConfigEditor(config, (change) => {
     if (change.live) send(editor, { type: "set", ...change.live });
     else startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed }, editor);
@@ -234,6 +236,10 @@ async function start() {
     });
     store.set({ drawing: false });
   });
+  const lessons = new Lessons(
+    { toggle: $("#lessons-toggle"), menu: $("#lessons-menu"), panel: $("#lesson"), intro: $("#intro") },
+    editor, defaults, (preset) => startRun(preset, editor),
+  );
   inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend);
   const views = [
     new DataPanel($("#data-setup"), options, editor, toSend),
@@ -249,6 +255,7 @@ async function start() {
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
     new DropoutView($("#output"), toSend),
+    lessons,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
@@ -257,6 +264,8 @@ async function start() {
     store.schedule();
   });
   editor.render();
+  lessons.render();
+  if (lesson) lessons.open(lesson, false);
   toggles();
   for (const radio of document.querySelectorAll("input[name=loss-x]")) {
     radio.addEventListener("change", () => stream?.send({ type: "view", steps: plotsSteps() }));

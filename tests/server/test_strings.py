@@ -38,7 +38,8 @@ def test_every_key_the_markup_and_the_modules_use_exists() -> None:
 def test_the_vendored_korean_font_draws_every_syllable_the_page_uses() -> None:
     """The font is cut down to the Hangul of the Korean table (scripts/korean_font.py): a new
     string whose syllables it lacks shows as boxes on a machine without a Korean font."""
-    text = (STATIC / "js" / "lang" / "ko.js").read_text() + (STATIC / "js" / "i18n.js").read_text()
+    sources = ("lang/ko.js", "lessons/ko.js", "i18n.js")
+    text = "".join((STATIC / "js" / source).read_text() for source in sources)
     used = set(re.findall(HANGUL, text))
     drawn = {chr(code) for code in TTFont(FONT).getBestCmap()}
     assert used and not used - drawn, "".join(sorted(used - drawn)) + ": run scripts/korean_font.py"

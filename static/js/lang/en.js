@@ -19,6 +19,22 @@ export default {
   "step_count": "Step",
   "training": "Training",
 
+  // the lessons (lessons.js; their words are in lessons/en.js)
+  "lessons": "Lessons",
+  "lessons.tip": "Guided lessons, one for each concept of the course",
+  "lessons.intro": "What this page shows",
+  "lessons.step": "Step {k} of {n}",
+  "lessons.close": "Close the lesson",
+  "lessons.right": "Right!",
+  "lessons.wrong": "Not quite: the answer is “{answer}”.",
+  "lessons.apply": "Apply",
+  "lessons.next": "Next",
+  "lessons.done": "Finish",
+  "intro.title": "Watch a neural network learn",
+  "intro.text": "This page trains a small neural network on points of the plane, live. On the left you choose the data, in the middle the network (each square is a neuron and shows its output over the plane), and on the right the output: the boundary the network draws, with the loss as it trains. Press Play to start, and change anything while it learns. The Lessons menu walks you through the course's concepts one by one.",
+  "intro.lessons": "Show the lessons",
+  "intro.close": "Got it",
+
   // the inspector (inspector.js, inspectviews.js, inspectmath.js)
   "inspect": "Inspect",
   "inspect.tip": "The course's math on this network: a point's way through it, one weight's next step, its chain rule.",

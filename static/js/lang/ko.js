@@ -18,6 +18,22 @@ export default {
   "step_count": "스텝",
   "training": "학습",
 
+  // 레슨 (lessons.js; 레슨 내용은 lessons/ko.js)
+  "lessons": "레슨",
+  "lessons.tip": "강의의 개념마다 하나씩, 안내를 따라가는 레슨",
+  "lessons.intro": "이 페이지가 보여 주는 것",
+  "lessons.step": "{n}단계 중 {k}단계",
+  "lessons.close": "레슨 닫기",
+  "lessons.right": "정답입니다!",
+  "lessons.wrong": "아쉽네요: 정답은 “{answer}”입니다.",
+  "lessons.apply": "적용",
+  "lessons.next": "다음",
+  "lessons.done": "마치기",
+  "intro.title": "신경망이 배우는 모습을 보세요",
+  "intro.text": "이 페이지는 평면 위의 점들로 작은 신경망을 실시간으로 학습시킵니다. 왼쪽에서 데이터를, 가운데에서 신경망을(네모 하나가 뉴런이고 평면 위의 출력을 보여 줍니다), 오른쪽에서 출력, 즉 신경망이 그리는 경계와 학습 중의 손실을 봅니다. 재생을 눌러 시작하고, 학습하는 동안 무엇이든 바꿔 보세요. 레슨 메뉴가 강의의 개념을 하나씩 안내합니다.",
+  "intro.lessons": "레슨 보기",
+  "intro.close": "알겠어요",
+
   // the inspector (inspector.js, inspectviews.js, inspectmath.js)
   "inspect": "들여다보기",
   "inspect.tip": "이 신경망에서 보는 수업의 수식: 한 점이 신경망을 지나는 길, 가중치 하나의 다음 걸음, 그 연쇄 법칙.",
