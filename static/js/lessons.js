@@ -1,4 +1,4 @@
-// Lessons: one for each concept of the course (CURRICULUM.md). The Lessons menu (or a link,
+// Lessons: one for each concept of the course (13 in all). The Lessons menu (or a link,
 // #lesson=learning-rate) starts a lesson's preset setup as a link's setup starts, and a panel
 // walks the student through its steps: an instruction, a question answered before the page
 // says what happens, then whether it was right, why, and maybe a change "Apply" makes

@@ -1,4 +1,4 @@
-// The lessons' shared part (CURRICULUM.md, one lesson a concept): each lesson's preset setup
+// The lessons' shared part (one lesson a concept of the course): each lesson's preset setup
 // (merged over the server's defaults, as a link's setup is), and per step the index of the
 // right choice and the change "Apply" makes (`live`: sent to the running run; `config`: a
 // new run). The words are per language (en.js, ko.js), in the same order. Kept as JSON so
