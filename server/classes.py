@@ -53,7 +53,8 @@ class ClassHub:
         self.store = ClassStore(manager.store)
         self.classes: dict[str, Classroom] = {}
         self.by_code: dict[str, Classroom] = {}
-        self.owners: dict[str, tuple[Classroom, Student | None]] = {}  # run id → whose
+        # a student's run → its class and student: the run stream holds it to the locks
+        self.owners: dict[str, tuple[Classroom, Student]] = {}
         self._told: dict[str, int] = {}  # class id → the stage's viewers its members know of
         self._task: asyncio.Task[None] | None = None
 
@@ -61,8 +62,6 @@ class ClassHub:
         """The stored classes, with their codes and students (after a restart)."""
         for room in self.store.load():
             self._hold(room)
-            if room.teacher_run:
-                self.owners[room.teacher_run] = (room, None)
             for student in room.students.values():
                 if student.run_id:
                     self.owners[student.run_id] = (room, student)
@@ -117,7 +116,6 @@ class ClassHub:
         if previous is not None and previous.status == "running":
             self.manager.control(previous, p.Pause(previous.id))
         room.teacher_run, room.spotlight = run.id, None
-        self.owners[run.id] = (room, None)
         self.store.save(room)
         self.tell_all(room)
         return run
@@ -192,10 +190,8 @@ class ClassHub:
     def refusal(self, run: Run, kind: str) -> str | None:
         """Why a control message ``kind`` on ``run`` is refused by its class's locks: only a
         student's own run is held to them."""
-        room, student = self.owners.get(run.id, (None, None))
-        if room is None or student is None:
-            return None
-        return refused(room.locks, message_groups(kind))
+        owner = self.owners.get(run.id)
+        return None if owner is None else refused(owner[0].locks, message_groups(kind))
 
     # -- the teacher's settings -----------------------------------------------------------
 
