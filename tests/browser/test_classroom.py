@@ -38,6 +38,15 @@ def wait_for_run(page: Page, wanted: str) -> None:
     )
 
 
+def wait_for_another_run(page: Page, old: str) -> None:
+    """Until the page shows a run that is not ``old`` (between the two it shows none)."""
+    page.wait_for_function(
+        "old => { const id = window.nnplayground.store.state.run?.id; return id && id !== old; }",
+        arg=old,
+        timeout=FOLLOW_MS,
+    )
+
+
 def start_class(page: Page, url: str) -> str:
     page.goto(url)
     page.get_by_role("button", name="Class").click()
@@ -80,7 +89,7 @@ def test_a_class_follows_its_teacher(
 
     # a structural change: the teacher's page makes a new run; every student follows it
     teacher.get_by_role("button", name="Add a hidden layer").click()
-    teacher.wait_for_function("id => window.nnplayground.store.state.run?.id !== id", arg=first)
+    wait_for_another_run(teacher, first)
     second = run_id(teacher)
     assert second and second != first
     for page in students:
@@ -173,7 +182,7 @@ def test_students_follow_a_reset_after_the_run_ended(
     teacher.get_by_role("button", name="Play", exact=True).click()
     expect(student.get_by_role("alert")).to_contain_text("Training stopped", timeout=FOLLOW_MS)
     teacher.get_by_role("button", name="Reset", exact=True).click()  # an ended run starts anew
-    teacher.wait_for_function("id => window.nnplayground.store.state.run?.id !== id", arg=first)
+    wait_for_another_run(teacher, first)
     second = run_id(teacher)
     assert second and second != first
     wait_for_run(student, second)
