@@ -38,7 +38,9 @@ class Trainer:
     def __init__(self, config: ExperimentConfig) -> None:
         self.config = config
         self.rng = np.random.default_rng(config.seed)
-        self._sample_rng = np.random.default_rng()  # the pictures' dropout masks, never training's
+        # the pictures' dropout masks: from the seed too (the engine is deterministic), but a
+        # generator of their own, so training's numbers never depend on who watches
+        self._sample_rng = np.random.default_rng([config.seed, 1])
         self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
         self.head = build_head(config)

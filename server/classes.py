@@ -275,10 +275,7 @@ class ClassHub:
             viewers = self._viewers(room)
             if self._told.get(room.id, viewers) != viewers:
                 self.tell_all(room)
-            if room.teachers:
-                message = dumps(self.roster(room))
-                for viewer in room.teachers:
-                    viewer.offer_message(message)
+            self._roster_changed(room)
 
     def _roster_changed(self, room: Classroom) -> None:
         if room.teachers:

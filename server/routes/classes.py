@@ -24,7 +24,7 @@ from server.class_schemas import (
 from server.classes import ClassHub, LockedError
 from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
 from server.lan import join_url
-from server.routes.runs import FULL, _full, _run_create, public
+from server.routes.runs import FULL, _full, _run_create, bearer_tokens, public
 from server.run import CapacityError, ConflictError
 from server.schemas import RunCreate, RunCreated
 
@@ -53,8 +53,8 @@ Hub = Annotated[ClassHub, Depends(get_hub)]
 
 
 def bearer(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    """The member's token from ``Bearer <token>`` ("" without one)."""
+    return next(iter(bearer_tokens(authorization)), "")
 
 
 class Member:
