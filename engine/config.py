@@ -31,6 +31,7 @@ from engine.features import FEATURES
 from engine.heads import OUTPUT_ALIASES, resolve_pair
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
+from engine.messages import ENGINE
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
 from engine.userdata import infer_task, n_classes, parse_csv, points_to_dataset
@@ -116,7 +117,7 @@ class DataConfig(_Strict):
     @classmethod
     def _unique(cls, names: list[str]) -> list[str]:
         if len(set(names)) != len(names):
-            raise ValueError("each feature may appear once")
+            raise ValueError(ENGINE.say("config.feature_twice"))
         return names
 
     @model_validator(mode="after")
@@ -124,9 +125,9 @@ class DataConfig(_Strict):
         needs = {"points": self.points, "csv": self.csv}
         for name, value in needs.items():
             if self.dataset == name and value is None:
-                raise ValueError(f'dataset "{name}" needs the field "{name}"')
+                raise ValueError(ENGINE.say("config.needs_field", name=name))
             if self.dataset != name and value is not None:
-                raise ValueError(f'"{name}" is only read when dataset is "{name}"')
+                raise ValueError(ENGINE.say("config.field_unread", name=name))
         if self._checked:
             return self
         self._checked = True  # a config that fails is dropped, whatever this says
@@ -140,16 +141,24 @@ class DataConfig(_Strict):
         )
         n_train = int(n * self.train_ratio)
         if not 1 <= n_train < n:
-            raise ValueError(
-                f"train_ratio {self.train_ratio} of {n} points leaves {n_train} to train and "
-                f"{n - n_train} to test; each needs at least one"
+            said = ENGINE.say(
+                "config.train_ratio",
+                ratio=self.train_ratio,
+                count=n,
+                train=n_train,
+                test=n - n_train,
             )
+            raise ValueError(said)
         n_val = int(n_train * self.validation_ratio)
         if self.validation_ratio > 0 and not 1 <= n_val < n_train:
-            raise ValueError(
-                f"validation_ratio {self.validation_ratio} of {n_train} training points leaves "
-                f"{n_val} to validate and {n_train - n_val} to train; each needs at least one"
+            said = ENGINE.say(
+                "config.validation_ratio",
+                ratio=self.validation_ratio,
+                count=n_train,
+                validation=n_val,
+                train=n_train - n_val,
             )
+            raise ValueError(said)
         return self
 
     def user_dataset(self) -> Dataset | None:
@@ -272,7 +281,7 @@ class ExperimentConfig(_Strict):
             layers = network.layers()
             rates = live.dropout if isinstance(live.dropout, list) else [live.dropout] * len(layers)
             if len(rates) != len(layers):
-                raise ValueError(f"dropout: expected {len(layers)} rates, one per hidden layer")
+                raise ValueError(ENGINE.say("config.dropout_rates", count=len(layers)))
             pairs = zip(layers, rates, strict=True)
             hidden = [layer.model_copy(update={"dropout": rate}) for layer, rate in pairs]
             network = network.model_copy(update={"hidden": hidden})

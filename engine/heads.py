@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.activations import ACTIVATIONS, Activation
 from engine.losses import LOSSES, Loss
+from engine.messages import ENGINE
 
 Array = np.ndarray
 TASKS = ("binary", "multiclass", "regression")
@@ -53,10 +54,9 @@ def resolve_pair(task: str, output: str, loss: str) -> tuple[str, str]:
         loss = _auto_loss(task, output)
     if output not in allowed or loss not in allowed[output]:
         pairs = "; ".join(f"{o} with {'/'.join(sorted(ls))}" for o, ls in allowed.items())
-        raise ValueError(
-            f"output activation {output!r} with loss {loss!r} does not fit a {task} task; "
-            f"allowed: {pairs}"
-        )
+        kind = ENGINE.say(f"task.{task}")
+        said = ENGINE.say("head.misfit", output=output, loss=loss, task=kind, allowed=pairs)
+        raise ValueError(said)
     return output, loss
 
 

@@ -21,6 +21,7 @@ from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sample
 from engine.health import MAX_LOSS, DataError, DivergedError, check_data, divergence, exploded
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
+from engine.messages import ENGINE
 from engine.metrics import Metrics, evaluate, with_norms
 from engine.model import build_head, build_network
 from engine.network import init_network
@@ -130,9 +131,8 @@ class Trainer:
                 else [live.dropout] * len(self.network.dropout)
             )
             if len(rates) != len(self.network.dropout):
-                raise ValueError(
-                    f"dropout: expected {len(self.network.dropout)} rates, one per hidden layer"
-                )
+                count = len(self.network.dropout)
+                raise ValueError(ENGINE.say("config.dropout_rates", count=count))
             self.network.dropout = list(rates)
 
     # -- training ----------------------------------------------------------------------
@@ -303,12 +303,13 @@ class Trainer:
         if exploded(params):
             params[:] = self._sane
             self.latest = self.metrics()
-            self._diverge("the weights")
+            self._diverge("weights")
 
-    def _diverge(self, what: str) -> None:
+    def _diverge(self, part: str) -> None:
         """Stop for good, keeping the last sane weights, and say why."""
-        self.diverged = divergence(what, self.learning_rate, self.epoch, self.step)
-        raise DivergedError(self.diverged)
+        said = divergence(part, self.learning_rate, self.epoch, self.step)
+        self.diverged = str(said)
+        raise DivergedError(said)
 
     def _end_epoch(self) -> None:
         self.epoch += 1
@@ -317,7 +318,7 @@ class Trainer:
         if not self.latest.train_loss <= MAX_LOSS:  # NaN fails the test too
             self.network.params[:] = self._sane
             self.latest = self.metrics()
-            self._diverge("the loss")
+            self._diverge("loss")
         check_data(self.latest, self.data.split)
         np.copyto(self._sane, self.network.params)
         self.history.append(self.latest)
@@ -385,12 +386,12 @@ class Trainer:
         ``source`` None, the bias of ``target``: what a student does by clicking a link."""
         sizes = self.network.sizes
         if not 0 <= layer < len(sizes) - 1:
-            raise ValueError(f"layer: the network has weight layers 0 … {len(sizes) - 2}")
+            raise ValueError(ENGINE.say("weight.layer", last=len(sizes) - 2))
         fan_in, fan_out = sizes[layer], sizes[layer + 1]
         if not 0 <= target < fan_out or (source is not None and not 0 <= source < fan_in):
-            raise ValueError(f"layer {layer} connects {fan_in} inputs to {fan_out} units")
+            raise ValueError(ENGINE.say("weight.unit", layer=layer, inputs=fan_in, units=fan_out))
         if not math.isfinite(value):
-            raise ValueError("value: a weight must be a finite number")
+            raise ValueError(ENGINE.say("weight.not_finite"))
         row = fan_in if source is None else source
         self.network.layers[layer][row, target] = value
         self.network.views(self.dead)[layer][row, target] = False  # an edited weight lives

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from engine.config import ExperimentConfig
+from engine.messages import Message
+from server.messages import SERVER
 from server.store import hash_token, now
 from server.viewers import Viewer
 
@@ -202,7 +204,7 @@ def message_groups(kind: str) -> set[str]:
     return {group} if group else set()
 
 
-def refused(locks: frozenset[str], groups: set[str]) -> str | None:
+def refused(locks: frozenset[str], groups: set[str]) -> Message | None:
     """Why a student may not make this change (the locks it breaks), or None."""
-    broken = sorted(groups & locks)
-    return f"locked by the teacher: {', '.join(broken)}" if broken else None
+    broken = tuple(SERVER.say(f"lock.{group}") for group in sorted(groups & locks))
+    return SERVER.say("class.locked", locks=broken) if broken else None

@@ -60,6 +60,9 @@ class RunPublic(BaseModel):
     viewers: int = 0
     viewers_can_control: bool = False
     error: str | None = None
+    error_code: dict[str, Any] | None = Field(
+        None, description="the error as a code with parameters, for a page in another language"
+    )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
 
 

@@ -8,6 +8,7 @@ import { t } from "./i18n.js";
 import { activationsView } from "./activationview.js";
 import { beforeAfter, chainView, updateView } from "./inspectmath.js";
 import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
+import { said } from "./said.js";
 
 const DOMAIN = [-6, 6];
 const SPAN = DOMAIN[1] - DOMAIN[0];
@@ -171,7 +172,7 @@ export class Inspector {
     const kind = this.asker.answered(message);
     if (!kind) return;
     if (message.type === "error") {
-      this.errors[kind] = message.message;
+      this.errors[kind] = said(message);
     } else if (kind === "activations" && message.data.layer !== this.actLayer) {
       return; // an answer about the layer picked before
     } else {

@@ -19,6 +19,7 @@ import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
+import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
@@ -58,7 +59,7 @@ function onMessage(message, editor) {
   }
   if (message.type === "status") {
     store.set({
-      status: message.status, error: message.error, stopReason: message.stop_reason,
+      status: message.status, error: said({ message: message.error, ...message.error_code }), stopReason: message.stop_reason,
       bestEpoch: message.best_epoch, stoppedEpoch: message.epoch,
       viewersCanControl: message.viewers_can_control,
       canControl: store.state.owner || message.viewers_can_control,
@@ -70,9 +71,9 @@ function onMessage(message, editor) {
   } else if (message.type === "dataset") {
     store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
   } else if (message.type === "error") {
-    store.set({ error: t("server_error", { message: message.message }) });
+    store.set({ error: t("server_error", { message: said(message) }) });
   } else if (message.type === "notice") {
-    store.set({ error: message.message }); // why something stopped: shown where errors are
+    store.set({ error: said(message) }); // why something stopped: shown where errors are
   }
 }
 
