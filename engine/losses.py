@@ -73,7 +73,7 @@ for loss in (
         "huber",
         lambda t, a: _mean(_huber(a - t)),
         lambda t, a: _grad(np.clip(a - t, -HUBER_DELTA, HUBER_DELTA), len(a)),
-        "½r² for |r| ≤ 1, else |r| − ½  (r = ŷ − y)",
+        "½r² (|r| ≤ 1);  |r| − ½ (|r| > 1);  r = ŷ − y",
     ),
     Loss(
         "bce",

@@ -151,7 +151,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    formula = "w ← w − η·λ·w, then Adam"
+    formula = "w ← w − η·λ·w;  Adam: w ← w − η·m̂ / (√v̂ + ε)"
     decoupled_decay = True
 
 

@@ -47,7 +47,7 @@ class Regularizer:
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularization")
 for _reg in (
-    Regularizer("none", lambda w: 0.0, np.zeros_like, "no penalty"),
+    Regularizer("none", lambda w: 0.0, np.zeros_like, "R(w) = 0"),
     Regularizer("l1", lambda w: float(np.abs(w).sum()), np.sign, "λ·Σ|w|", clamps_at_zero=True),
     Regularizer("l2", lambda w: float(0.5 * (w * w).sum()), lambda w: w, "λ·½Σw²"),
 ):

@@ -81,3 +81,46 @@ def test_a_refused_join_and_the_datasets_speak_korean(page: Page, live_server: s
         }"""
     )
     assert answer == "name: 이름에는 공백이 아닌 글자가 하나 이상 있어야 합니다"
+
+
+# the math's own names, a key's, and names that are not words of a language
+MATH = {
+    "max",
+    "sin",
+    "cos",
+    "Adam",
+    "opt",
+    "wji",
+    "wkj",
+    "Shift",
+    "TF",
+    "Playground",
+    "nnplayground",
+}
+SHOWN = (
+    "[document.body.innerText, ...[...document.querySelectorAll('[title]')].map((n) => n.title)]"
+)
+
+
+def test_the_korean_page_has_no_english_but_names(page: Page, live_server: str) -> None:
+    """The page, the Inspect panel with a probed point and the Lessons menu open, in Korean:
+    every Latin word shown (or in a tooltip) is a registered name, a formula's or a brand."""
+    options = page.request.get(f"{live_server}/api/options").json()
+    names = {word for value in _names(options) for word in re.findall(r"[A-Za-z]+", value)}
+    page.goto(f"{live_server}/?lang=ko#seed=1")
+    wait_for_new_run(page)
+    for button in ("#play", "#inspect-toggle", "#lessons-toggle"):
+        page.locator(button).click()
+    page.locator("#output").click(position={"x": 50, "y": 50})
+    expect(page.locator("#inspector")).to_contain_text("가중합")
+    shown = " ".join(page.evaluate(SHOWN))
+    assert english_words(shown) - names - MATH - {"English"} == set()
+
+
+def _names(options: object) -> list[str]:
+    """Every name and key in /api/options (the registries the menus list)."""
+    if isinstance(options, dict):
+        return [*options, *(n for v in options.values() for n in _names(v))]
+    if isinstance(options, list):
+        return [n for v in options for n in _names(v)]
+    return [options] if isinstance(options, str) else []

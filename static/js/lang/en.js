@@ -368,6 +368,7 @@ export default {
   "experiment.final_loss": "final test loss",
   "experiment.done": "{n} of {total} done",
   "experiment.your_cell": "Your cell: {cell}",
+  "presenter.toggle": "Present",
   "presenter.viewers": "{n} watching",
   "class.remove": "Remove",
   "class.remove_who": "Remove {name} from the class",

@@ -360,6 +360,7 @@ export default {
   "experiment.final_loss": "마지막 테스트 손실",
   "experiment.done": "{total}명 중 {n}명 완료",
   "experiment.your_cell": "내 칸: {cell}",
+  "presenter.toggle": "발표",
   "presenter.viewers": "{n}명 시청",
   "class.remove": "내보내기",
   "class.remove_who": "{name}을(를) 수업에서 내보내기",
