@@ -241,7 +241,7 @@ async function start() {
     { toggle: $("#lessons-toggle"), menu: $("#lessons-menu"), panel: $("#lesson"), intro: $("#intro") },
     editor, defaults, (preset) => startRun(preset, editor),
   );
-  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend);
+  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend, () => store.schedule());
   const views = [
     new DataPanel($("#data-setup"), options, editor, toSend),
     new TrainingSetup($("#training-setup"), options, editor),
