@@ -75,6 +75,7 @@ class ClassPublic(BaseModel):
     locks: list[LockGroup]
     stage: Stage | None = Field(description="the run the class watches")
     experiment: Experiment | None = Field(None, description="the class experiment, if any")
+    lesson: str | None = Field(None, description="the lesson the teacher started for the class")
     join_path: str = Field(description="the join link's path on this server")
     lan_url: str | None = Field(
         description="the join link for other machines; null while the server listens on "
@@ -130,6 +131,12 @@ class ClassUpdate(_Strict):
         None,
         description="start a class experiment (every student gets a cell and a run of it, "
         "in hands-on mode); null: end it",
+    )
+    lesson: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9-]{1,40}$",
+        description="a lesson's id (the page's Lessons menu): every student's page opens it; "
+        "null: none",
     )
 
 

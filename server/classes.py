@@ -203,8 +203,10 @@ class ClassHub:
         mode: Mode | None = None,
         locks: Sequence[str] | None = None,
         spotlight: str | None = "",
+        lesson: str | None = "",
     ) -> None:
-        """Change the mode, the locks or the spotlight ("" leaves it, None ends it)."""
+        """Change the mode, the locks, the spotlight or the lesson ("" leaves the last two
+        as they are, None ends them)."""
         if spotlight:
             student = room.students.get(spotlight)
             if student is None:
@@ -217,6 +219,8 @@ class ClassHub:
             room.locks = frozenset(locks)
         if spotlight != "":
             room.spotlight = spotlight
+        if lesson != "":
+            room.lesson = lesson
         self.store.save(room)
         self.tell_all(room)
 

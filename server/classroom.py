@@ -61,6 +61,7 @@ class Classroom:
     teacher_run: str | None = None  # the run the teacher's page trains now
     spotlight: str | None = None  # a student whose run the class watches instead
     experiment: dict[str, Any] | None = None  # {"settings": {field: [values]}, "epochs": n}
+    lesson: str | None = None  # the lesson the teacher started for the class (its id)
     created_at: datetime = field(default_factory=now)
     students: dict[str, Student] = field(default_factory=dict)
     teachers: set[Viewer] = field(default_factory=set)  # the teacher's class sockets
@@ -99,6 +100,7 @@ class Classroom:
             "locks": sorted(self.locks),
             "stage": None if stage is None else {"run_id": stage[0], "student": stage[1]},
             "experiment": self.experiment,
+            "lesson": self.lesson,
             "viewers": viewers,
         }
 

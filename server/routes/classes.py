@@ -90,6 +90,7 @@ def shown(room: Classroom, hub: ClassHub, request: Request) -> dict[str, Any]:
         **{key: state[key] for key in ("id", "code", "name", "teacher", "mode", "locks")},
         "stage": state["stage"],
         "experiment": state["experiment"],
+        "lesson": state["lesson"],
         "join_path": f"/join/{room.code}",
         "lan_url": join_url(hub.manager.settings.host, request, room.code),
     }
@@ -131,14 +132,15 @@ async def read_class(room: Teaching, hub: Hub, request: Request) -> ClassDetail:
 async def update_class(
     body: ClassUpdate, room: Teaching, hub: Hub, request: Request
 ) -> ClassDetail:
-    """Switch the mode, set the locks, or spotlight a student's run (null: back to the
-    teacher's); every member's page follows at once."""
+    """Switch the mode, set the locks, spotlight a student's run (null: back to the
+    teacher's), or start a lesson for the class; every member's page follows at once."""
     spotlight = body.spotlight if "spotlight" in body.model_fields_set else ""
+    lesson = body.lesson if "lesson" in body.model_fields_set else ""
     try:
         if "experiment" in body.model_fields_set:
             experiment = body.experiment.model_dump() if body.experiment else None
             check_experiment(hub, room, experiment)
-        hub.update(room, body.mode, body.locks, spotlight)
+        hub.update(room, body.mode, body.locks, spotlight, lesson)
         if "experiment" in body.model_fields_set:
             hub.set_experiment(room, experiment)
     except KeyError as error:

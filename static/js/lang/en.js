@@ -368,6 +368,8 @@ export default {
   "experiment.final_loss": "final test loss",
   "experiment.done": "{n} of {total} done",
   "experiment.your_cell": "Your cell: {cell}",
+  "lessons.for_class": "Start this lesson for the class",
+  "lessons.class_started": "The class has this lesson",
   "presenter.toggle": "Present",
   "presenter.viewers": "{n} watching",
   "class.remove": "Remove",

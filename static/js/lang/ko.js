@@ -360,6 +360,8 @@ export default {
   "experiment.final_loss": "마지막 테스트 손실",
   "experiment.done": "{total}명 중 {n}명 완료",
   "experiment.your_cell": "내 칸: {cell}",
+  "lessons.for_class": "수업 전체에 이 레슨 시작하기",
+  "lessons.class_started": "수업 전체가 이 레슨 중",
   "presenter.toggle": "발표",
   "presenter.viewers": "{n}명 시청",
   "class.remove": "내보내기",
