@@ -52,12 +52,24 @@ def resolve_pair(task: str, output: str, loss: str) -> tuple[str, str]:
     if loss == "auto":
         loss = _auto_loss(task, output)
     if output not in allowed or loss not in allowed[output]:
-        pairs = "; ".join(f"{o} with {'/'.join(sorted(ls))}" for o, ls in allowed.items())
         raise ValueError(
-            f"output activation {output!r} with loss {loss!r} does not fit a {task} task; "
-            f"allowed: {pairs}"
+            f"the output activation {output} with the loss {loss or 'auto'} does not fit a "
+            f"{task} task, which takes {_pairs(allowed)}"
         )
     return output, loss
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _pairs(allowed: dict[str, frozenset[str]]) -> str:
+    """The allowed pairs as a person says them: outputs that take the same losses together."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for output, losses in allowed.items():
+        groups.setdefault(losses, []).append(output)
+    said = [f"{_either(outs)} with {_either(sorted(ls))}" for ls, outs in groups.items()]
+    return ", or ".join(said)
 
 
 def softmax(z: Array) -> Array:

@@ -21,7 +21,7 @@ from engine.config import (
 )
 from engine.datasets import DATASETS
 from engine.features import FEATURES
-from engine.heads import ALLOWED, AUTO
+from engine.heads import ALLOWED, AUTO, OUTPUT_ALIASES
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
@@ -70,6 +70,7 @@ async def options(request: Request) -> dict[str, Any]:
             task: {"auto": AUTO[task], "allowed": {o: sorted(ls) for o, ls in pairs.items()}}
             for task, pairs in ALLOWED.items()
         },
+        "output_aliases": OUTPUT_ALIASES,
         "optimizers": {name: {"formula": cls.formula} for name, cls in OPTIMIZERS.items()},
         "initializers": ["auto", *INITIALIZERS],
         "regularizers": {name: {"formula": r.formula} for name, r in REGULARIZERS.items()},

@@ -37,6 +37,7 @@ export class Diagram {
 
   build(config, key) {
     this.key = key;
+    this.paintedFrame = this.paintedFeatures = null; // new canvases: paint them all
     this.features = config.data.features;
     this.biases = []; // [mark, layer, unit] for each bias square, filled as they are made
     this.hidden = config.network.hidden.map(unitsOf);

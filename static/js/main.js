@@ -9,6 +9,7 @@ import { Controls, ENDED } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
 import { element } from "./dom.js";
+import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
@@ -124,6 +125,7 @@ async function reconnect(run, editor, code, attempt) {
 
 // A new run for this config (the same seed: the same data and initial weights).
 async function startRun(config, editor) {
+  const before = store.state.owner && store.state.run ? { ...store.state } : null;
   store.set({
     run: null, frame: null, dataset: null, status: "connecting", error: null, reconnecting: false, stopReason: null,
     focus: null,
@@ -132,8 +134,22 @@ async function startRun(config, editor) {
     const run = await (session ? session.makeRun(config) : createRun(config, false));
     own(run, editor);
   } catch (error) {
-    store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
+    if (before && stream?.run === before.run) keepRun(before, editor, error);
+    else store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
   }
+}
+
+// The server refused a change to a run this page trains: that run goes on (its socket is
+// still open), its setup back in the controls, and one sentence says what was refused (the
+// config's own words, without the field path and pydantic's "Value error, ").
+const VALIDATOR_NOISE = /(^|; )body\.config: Value error, /g;
+function keepRun(before, editor, error) {
+  const { run, dataset, features } = before;
+  const status = store.state.status === "connecting" ? before.status : store.state.status;
+  store.set({ run, dataset, features, frame: store.state.frame ?? before.frame, status, stopReason: before.stopReason,
+    error: t("change_refused", { error: error.message.replace(VALIDATOR_NOISE, "$1") }) });
+  editor.config = structuredClone(run.config);
+  editor.render();
 }
 
 // A run this page controls (its control token is in `run`): shown and connected.
@@ -224,10 +240,12 @@ async function start() {
   defaults = options.defaults;
   const lesson = lessonFromHash(); // a lesson's link starts its preset
   const config = lesson ? lessonConfig(lesson, defaults) : configFromHash(defaults);
+  fitHead(options, config, taskOf(options, config)); // a link's pair that does not fit its data: auto
   const editor = new ConfigEditor(config, (change) => {
     if (change.live) send(editor, { type: "set", ...change.live });
     else startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed }, editor);
   });
+  editor.fit = (changed) => fitHead(options, changed, taskOf(options, changed));
   const toSend = (message) => send(editor, message);
   const ownData = new OwnData($("#own-data"), $("#output"), store, editor, (data) => {
     editor.change((c) => {

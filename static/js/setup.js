@@ -2,6 +2,7 @@
 // change starts a new run (as TF Playground resets), a live one goes to the running run.
 // TrainingSetup fills the top bar; NetworkSetup the controls under the network diagram.
 import { element, labelled, select } from "./dom.js";
+import { lossChoices, outputChoices, taskOf } from "./heads.js";
 import { explain, t } from "./i18n.js";
 
 export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
@@ -48,6 +49,7 @@ export class ConfigEditor {
 
   change(mutate) {
     mutate(this.config);
+    this.fit?.(this.config); // main.js: a pair of output and loss that no longer fits is set back
     this.onChange({ config: structuredClone(this.config) });
     this.render();
   }
@@ -131,12 +133,20 @@ export class TrainingSetup {
 export class NetworkSetup {
   constructor(root, options, editor) {
     Object.assign(this, { root, options, editor });
+    this.shownTask = null;
   }
 
-  update() {}
+  // Your own data's task is known once the server sends the data: the menus then narrow.
+  update(state) {
+    const shown = state.dataset?.task ?? null;
+    if (shown === this.shownTask) return;
+    this.shownTask = shown;
+    if (!taskOf(this.options, this.editor.config)) this.render();
+  }
 
   render() {
     const { network, training } = this.editor.config;
+    const task = taskOf(this.options, this.editor.config, this.shownTask);
     const structural = (key, control, apply, extra = "") => {
       control.addEventListener("change", () => this.editor.change((config) => apply(config, control.value)));
       return settingField(this.editor, key, control, extra);
@@ -147,9 +157,9 @@ export class NetworkSetup {
     top.append(
       structural("activation", select("activation", activations, network.activation),
         (c, v) => (c.network.activation = v), describe("activation", this.options.activations)),
-      structural("output_activation", select("output_activation", this.options.output_activations, network.output_activation),
+      structural("output_activation", select("output_activation", outputChoices(this.options, task), network.output_activation),
         (c, v) => (c.network.output_activation = v)),
-      structural("loss", select("loss", ["auto", ...Object.keys(this.options.losses)], training.loss),
+      structural("loss", select("loss", lossChoices(this.options, task, network.output_activation), training.loss),
         (c, v) => (c.training.loss = v), describe("loss", this.options.losses)),
       structural("init", select("init", this.options.initializers, network.init), (c, v) => (c.network.init = v)),
       structural("max_epochs", select("max_epochs", choices.max_epochs.map((n) => [n ?? 0, n ?? t("off")]), training.max_epochs ?? 0),

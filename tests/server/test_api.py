@@ -23,6 +23,7 @@ def test_options_come_from_the_registries(client: TestClient) -> None:
     assert set(options["activations"]) == set(ACTIVATIONS)
     assert set(options["optimizers"]) == set(OPTIMIZERS)
     assert options["heads"]["multiclass"]["allowed"] == {"softmax": ["cross_entropy"]}
+    assert options["output_aliases"] == {"none": "linear"}  # the Output menu reads "none" as it
     assert options["defaults"]["network"]["hidden"] == [4, 2]
     assert "seed" not in options["defaults"]
 

@@ -212,6 +212,9 @@ export default {
   "edit_weight": "New value",
   "diagram_hint": "Lines are weights: blue positive, orange negative, thicker is larger. Hover a neuron to see its output; click a line or a bias to change it.",
 
+  // issue #14 (menus, shared vocabulary, display names, accessibility): kept together
+  "change_refused": "That change was not made and the run before it goes on: {error}",
+
   // output
   "test_loss": "Test loss",
   "train_loss": "Training loss",

@@ -208,6 +208,9 @@ export default {
   "edit_weight": "새 값",
   "diagram_hint": "선은 가중치입니다: 파랑은 양수, 주황은 음수, 굵을수록 큽니다. 뉴런에 마우스를 올리면 그 출력을 보여 주고, 선이나 편향을 클릭하면 값을 바꿀 수 있습니다.",
 
+  // issue #14 (menus, shared vocabulary, display names, accessibility): kept together
+  "change_refused": "이 변경은 적용되지 않았고 이전 실행이 계속됩니다: {error}",
+
   "test_loss": "테스트 손실",
   "train_loss": "학습 손실",
   "test_accuracy": "테스트 정확도",
