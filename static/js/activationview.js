@@ -2,9 +2,11 @@
 // its slope f′ drawn over the range the layer's z takes on the training set, the z's
 // histogram beneath on the same axis, and a plain sentence when most of the layer is dead or
 // saturated (the `activations` inspection: engine/inspect.py's activation_stats).
+import { cssOf } from "./colors.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { fmt, math } from "./inspectviews.js";
+import { PALETTE } from "./vocabulary.js";
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
@@ -42,7 +44,7 @@ const H = 210;
 const PAD = { left: 36, right: 36, top: 10 };
 const CURVES = { bottom: 130 }; // f and f′ above, the histogram from here down
 const BARS = { top: 142, bottom: 188 };
-const COLORS = { f: "#183d4e", df: "#f59322", flat: "rgba(200, 60, 40, 0.10)", bar: "#8fa6b2", flatBar: "#d0574a", axis: "#999", text: "#555" };
+const COLORS = { f: "#183d4e", df: cssOf(PALETTE.negative), flat: "rgba(200, 60, 40, 0.10)", bar: "#8fa6b2", flatBar: "#d0574a", axis: "#999", text: "#555" };
 
 // An axis's number: 3 significant digits at most, a real minus sign.
 const tick = (v) => String(Number(v.toPrecision(3))).replace("-", "−");

@@ -2,14 +2,13 @@
 // It asks the run's worker over the stream (an `inspect`, answered by an `inspection` to this
 // page alone) and shows a point's way through the network, one weight's next update and what
 // a step really did to it, that weight's chain rule on one example, and the cost's gradient.
-import { ENDED } from "./controls.js";
+import { DOMAIN, ENDED } from "./vocabulary.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
 import { activationsView } from "./activationview.js";
 import { beforeAfter, chainView, updateView } from "./inspectmath.js";
 import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
 
-const DOMAIN = [-6, 6];
 const SPAN = DOMAIN[1] - DOMAIN[0];
 const REFRESH_MS = 500; // while the run plays: ask again about twice a second
 const ACTIVATIONS_MS = 1000; // the activations (a pass over the training set): once a second

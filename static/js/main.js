@@ -1,11 +1,12 @@
 // Wires the page: builds the setup from the options, runs a run (or watches a shared one),
 // hands state to the widgets, and switches the language.
-import { createRun, fetchOptions, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
+import { createRun, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
 import { BatchInfo } from "./batchinfo.js";
 import { ClassBanner, ClassPanel } from "./classpanel.js";
 import { ClassSession, classFromUrl, joinCodeFromPath, memberOf } from "./classroom.js";
 import { Confusion } from "./confusion.js";
-import { Controls, ENDED } from "./controls.js";
+import { applyPalette } from "./colors.js";
+import { Controls } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
 import { element } from "./dom.js";
@@ -23,6 +24,7 @@ import { Presenter } from "./presenter.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
+import { ENDED, OPTIONS } from "./vocabulary.js";
 
 const $ = (selector) => document.querySelector(selector);
 const store = new Store();
@@ -236,7 +238,8 @@ function toggles() {
 
 async function start() {
   languagePicker();
-  const options = await fetchOptions();
+  applyPalette();
+  const options = OPTIONS;
   defaults = options.defaults;
   const lesson = lessonFromHash(); // a lesson's link starts its preset
   const config = lesson ? lessonConfig(lesson, defaults) : configFromHash(defaults);
