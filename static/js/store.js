@@ -21,7 +21,10 @@ const noSteps = () => ({ step: [], loss: [] });
 
 export class Store {
   constructor() {
-    this.state = { run: null, status: "connecting", error: null, dataset: null, frame: null, history: empty(), steps: noSteps(), marks: [] };
+    this.state = {
+      run: null, status: "connecting", error: null, dataset: null, frame: null, history: empty(), steps: noSteps(), marks: [],
+      unfolded: [], // the diagram's hidden layers shown whole though big (diagram.js)
+    };
     this.listeners = [];
     this.scheduled = false;
   }

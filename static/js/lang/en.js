@@ -214,6 +214,9 @@ export default {
 
   // issue #14 (menus, shared vocabulary, display names, accessibility): kept together
   "change_refused": "That change was not made and the run before it goes on: {error}",
+  "unfold_layer": "Show all {n} neurons of layer {k}",
+  "fold_layer": "Fold layer {k}",
+  "links_band": "{n} weights, too many to draw one by one: fold a layer to see them",
 
   // output
   "test_loss": "Test loss",

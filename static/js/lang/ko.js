@@ -210,6 +210,9 @@ export default {
 
   // issue #14 (menus, shared vocabulary, display names, accessibility): kept together
   "change_refused": "이 변경은 적용되지 않았고 이전 실행이 계속됩니다: {error}",
+  "unfold_layer": "{k}층의 뉴런 {n}개를 모두 보기",
+  "fold_layer": "{k}층 접기",
+  "links_band": "가중치 {n}개는 하나씩 그리기에 너무 많습니다: 층을 접으면 보입니다",
 
   "test_loss": "테스트 손실",
   "train_loss": "학습 손실",
