@@ -8,6 +8,7 @@ import { element, roundButton } from "./dom.js";
 import { paintCodes, paintOutput } from "./heatmap.js";
 import { t } from "./i18n.js";
 import { Links } from "./links.js";
+import { nameOf } from "./names.js";
 import { guard, unitsOf } from "./setup.js";
 import { WeightEditor } from "./weighteditor.js";
 
@@ -100,14 +101,15 @@ export class Diagram {
     this.inputNodes = {};
     for (const name of this.options.features) {
       const on = this.features.includes(name);
-      const tile = element("button", { type: "button", role: "checkbox", "aria-checked": String(on), "aria-label": name,
+      const said = nameOf("feature", name);
+      const tile = element("button", { type: "button", role: "checkbox", "aria-checked": String(on), "aria-label": said,
         class: `node feature${on ? "" : " off"}` });
       guard(this.editor, tile, "features");
-      tile.append(element("canvas", { width: "20", height: "20" }), element("span", { class: "node-label" }, name));
+      tile.append(element("canvas", { width: "20", height: "20" }), element("span", { class: "node-label" }, said));
       tile.addEventListener("click", () => {
         if (this.toggleFeature(name)) tile.setAttribute("aria-checked", String(!on));
       });
-      this.hoverShows(tile, { kind: "feature", index: this.options.features.indexOf(name), label: t("feature", { name }) });
+      this.hoverShows(tile, { kind: "feature", index: this.options.features.indexOf(name), label: t("feature", { name: said }) });
       column.append(tile);
       this.inputNodes[name] = tile;
     }

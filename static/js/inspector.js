@@ -2,6 +2,7 @@
 // It asks the run's worker over the stream (an `inspect`, answered by an `inspection` to this
 // page alone) and shows a point's way through the network, one weight's next update and what
 // a step really did to it, that weight's chain rule on one example, and the cost's gradient.
+import { nameOf } from "./names.js";
 import { DOMAIN, ENDED } from "./vocabulary.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
@@ -272,7 +273,7 @@ export class Inspector {
   }
 
   unitName(k, unit) {
-    if (k === 0) return this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`;
+    if (k === 0) return nameOf("feature", this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`);
     if (k < this.sizes.length - 1) return t("inspect.unit", { layer: k, n: unit + 1 });
     return this.sizes[k] > 1 ? t("inspect.output_k", { k: unit }) : t("inspect.output");
   }

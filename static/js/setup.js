@@ -4,6 +4,7 @@
 import { element, labelled, select } from "./dom.js";
 import { lossChoices, outputChoices, taskOf } from "./heads.js";
 import { explain, t } from "./i18n.js";
+import { namedChoices, nameOf } from "./names.js";
 
 export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
 
@@ -33,7 +34,7 @@ function settingField(editor, key, control, extra = "") {
 // "name: what it does — formula" lines for a registry's tooltip.
 function describe(kind, registry) {
   return Object.entries(registry)
-    .map(([name, info]) => `${name}: ${[explain(kind, name), info.formula].filter(Boolean).join(" — ")}`)
+    .map(([name, info]) => `${nameOf(kind, name)}: ${[explain(kind, name), info.formula].filter(Boolean).join(" — ")}`)
     .join("\n");
 }
 
@@ -95,10 +96,10 @@ export class TrainingSetup {
     });
     const fields = [
       this.field("learning_rate", select("learning_rate", this.options.learning_rates, training.learning_rate), live("learning_rate", Number)),
-      this.field("optimizer", select("optimizer", Object.keys(this.options.optimizers), training.optimizer), (c) =>
+      this.field("optimizer", select("optimizer", namedChoices("optimizer", Object.keys(this.options.optimizers)), training.optimizer), (c) =>
         c.addEventListener("change", () => this.editor.change((config) => (config.training.optimizer = c.value))),
       describe("optimizer", this.options.optimizers)),
-      this.field("regularization", select("regularization", Object.keys(this.options.regularizers), training.regularization),
+      this.field("regularization", select("regularization", namedChoices("regularizer", Object.keys(this.options.regularizers)), training.regularization),
         live("regularization", String), describe("regularizer", this.options.regularizers)),
       this.field("regularization_rate", select("regularization_rate", this.options.regularization_rates, training.regularization_rate),
         live("regularization_rate", Number)),
@@ -155,13 +156,13 @@ export class NetworkSetup {
     const choices = this.options.choices;
     const top = element("div", { class: "setup-grid" });
     top.append(
-      structural("activation", select("activation", activations, network.activation),
+      structural("activation", select("activation", namedChoices("activation", activations), network.activation),
         (c, v) => (c.network.activation = v), describe("activation", this.options.activations)),
-      structural("output_activation", select("output_activation", outputChoices(this.options, task), network.output_activation),
+      structural("output_activation", select("output_activation", namedChoices("activation", outputChoices(this.options, task)), network.output_activation),
         (c, v) => (c.network.output_activation = v)),
-      structural("loss", select("loss", lossChoices(this.options, task, network.output_activation), training.loss),
+      structural("loss", select("loss", namedChoices("loss", lossChoices(this.options, task, network.output_activation)), training.loss),
         (c, v) => (c.training.loss = v), describe("loss", this.options.losses)),
-      structural("init", select("init", this.options.initializers, network.init), (c, v) => (c.network.init = v)),
+      structural("init", select("init", namedChoices("init", this.options.initializers), network.init), (c, v) => (c.network.init = v)),
       structural("max_epochs", select("max_epochs", choices.max_epochs.map((n) => [n ?? 0, n ?? t("off")]), training.max_epochs ?? 0),
         (c, v) => (c.training.max_epochs = Number(v) || null)),
       structural("early_stopping", select("early_stopping", choices.patience.map((n) => [n ?? 0, n ? `${t("patience")} ${n}` : t("off")]),
@@ -178,7 +179,7 @@ export class NetworkSetup {
     network.hidden.forEach((layer, index) => {
       const k = index + 1;
       const row = element("div", { class: "layer-row" });
-      const activation = select("layer_activation", activations, layer.activation ?? network.activation);
+      const activation = select("layer_activation", namedChoices("activation", activations), layer.activation ?? network.activation);
       activation.setAttribute("aria-label", t("layer_activation", { k }));
       activation.addEventListener("change", () => this.editor.change(() => (this.editor.layer(index).activation = activation.value)));
       const dropout = select("layer_dropout", this.options.choices.dropout, layer.dropout ?? network.dropout ?? 0);

@@ -142,7 +142,7 @@ def test_one_batch_step_gives_the_predicted_weight(
     assert abs(model["layers"][1]["weights"][1][0] - predicted) <= 1e-6 * max(1.0, abs(predicted))
     if config:
         cost = panel.get_by_role("region", name="Cost and gradient")
-        expect(cost).to_contain_text("Penalty (l2, λ = 0.01000)")
+        expect(cost).to_contain_text("Penalty (L2, λ = 0.01000)")
 
 
 def close_to_4_digits(a: float, b: float) -> bool:
