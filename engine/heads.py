@@ -53,11 +53,25 @@ def resolve_pair(task: str, output: str, loss: str) -> tuple[str, str]:
     if loss == "auto":
         loss = _auto_loss(task, output)
     if output not in allowed or loss not in allowed[output]:
-        pairs = "; ".join(f"{o} with {'/'.join(sorted(ls))}" for o, ls in allowed.items())
         kind = ENGINE.say(f"task.{task}")
-        said = ENGINE.say("head.misfit", output=output, loss=loss, task=kind, allowed=pairs)
+        said = ENGINE.say(
+            "head.misfit", output=output, loss=loss or "auto", task=kind, allowed=_pairs(allowed)
+        )
         raise ValueError(said)
     return output, loss
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _pairs(allowed: dict[str, frozenset[str]]) -> str:
+    """The allowed pairs as a person says them: outputs that take the same losses together."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for output, losses in allowed.items():
+        groups.setdefault(losses, []).append(output)
+    said = [f"{_either(outs)} with {_either(sorted(ls))}" for ls, outs in groups.items()]
+    return ", or ".join(said)
 
 
 def softmax(z: Array) -> Array:

@@ -98,8 +98,8 @@ ENGINE = Catalog(
         "config.validation_ratio": "validation_ratio {ratio} of {count} training points leaves "
         "{validation} to validate and {train} to train; each needs at least one",
         "config.dropout_rates": "dropout: expected {count} rates, one per hidden layer",
-        "head.misfit": "output activation '{output}' with loss '{loss}' does not fit a {task} "
-        "task; allowed: {allowed}",
+        "head.misfit": "the output activation {output} with the loss {loss} does not fit a "
+        "{task} task, which takes {allowed}",
         "weight.layer": "layer: the network has weight layers 0 … {last}",
         "weight.unit": "layer {layer} connects {inputs} inputs to {units} units",
         "weight.not_finite": "value: a weight must be a finite number",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -19,9 +19,11 @@ from server.inspect_schemas import AnyInspectMessage, InspectMessage
 RunStatus = Literal[
     "created", "running", "paused", "succeeded", "failed", "diverged", "cancelled", "interrupted"
 ]
+STATUSES: tuple[str, ...] = get_args(RunStatus)  # the page reads them from GET /api/options
 TERMINAL_STATUSES: frozenset[str] = frozenset(
     {"succeeded", "failed", "diverged", "cancelled", "interrupted"}
 )
+LIVE_STATUSES = tuple(status for status in STATUSES if status not in TERMINAL_STATUSES)
 
 
 class _Strict(BaseModel):

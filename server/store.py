@@ -24,9 +24,9 @@ from engine.config import ExperimentConfig
 from engine.model import Model
 from engine.snapshot import from_bytes
 from server.curves import Curves, Row, as_rows, downsample
+from server.schemas import LIVE_STATUSES
 
 log = logging.getLogger(__name__)
-LIVE_STATUSES = ("created", "running", "paused")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,

@@ -1,7 +1,6 @@
 // Play/pause and step buttons, the epoch counter, the read-outs and the status line.
 import { t } from "./i18n.js";
-
-export const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
+import { ENDED } from "./vocabulary.js";
 
 export function formatEpoch(epoch) {
   return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -2,7 +2,8 @@
 // It asks the run's worker over the stream (an `inspect`, answered by an `inspection` to this
 // page alone) and shows a point's way through the network, one weight's next update and what
 // a step really did to it, that weight's chain rule on one example, and the cost's gradient.
-import { ENDED } from "./controls.js";
+import { nameOf } from "./names.js";
+import { DOMAIN, ENDED } from "./vocabulary.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
 import { activationsView } from "./activationview.js";
@@ -10,7 +11,6 @@ import { beforeAfter, chainView, updateView } from "./inspectmath.js";
 import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
 import { said } from "./said.js";
 
-const DOMAIN = [-6, 6];
 const SPAN = DOMAIN[1] - DOMAIN[0];
 const REFRESH_MS = 500; // while the run plays: ask again about twice a second
 const ACTIVATIONS_MS = 1000; // the activations (a pass over the training set): once a second
@@ -278,7 +278,7 @@ export class Inspector {
   }
 
   unitName(k, unit) {
-    if (k === 0) return this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`;
+    if (k === 0) return nameOf("feature", this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`);
     if (k < this.sizes.length - 1) return t("inspect.unit", { layer: k, n: unit + 1 });
     return this.sizes[k] > 1 ? t("inspect.output_k", { k: unit }) : t("inspect.output");
   }

@@ -1,14 +1,16 @@
 // Wires the page: builds the setup from the options, runs a run (or watches a shared one),
 // hands state to the widgets, and switches the language.
-import { createRun, fetchOptions, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
+import { createRun, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
 import { BatchInfo } from "./batchinfo.js";
 import { ClassBanner, ClassPanel } from "./classpanel.js";
 import { ClassSession, classFromUrl, joinCodeFromPath, memberOf } from "./classroom.js";
 import { Confusion } from "./confusion.js";
-import { Controls, ENDED } from "./controls.js";
+import { applyPalette } from "./colors.js";
+import { Controls } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
 import { element } from "./dom.js";
+import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
@@ -23,6 +25,7 @@ import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
+import { ENDED, OPTIONS } from "./vocabulary.js";
 
 const $ = (selector) => document.querySelector(selector);
 const store = new Store();
@@ -69,7 +72,7 @@ function onMessage(message, editor) {
   } else if (message.type === "metrics") {
     store.addRows(message.rows, message.reset, message.batches);
   } else if (message.type === "dataset") {
-    store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
+    store.set({ dataset: { ...message, showTest: showTestFor() } });
   } else if (message.type === "error") {
     store.set({ error: t("server_error", { message: said(message) }) });
   } else if (message.type === "notice") {
@@ -125,6 +128,7 @@ async function reconnect(run, editor, code, attempt) {
 
 // A new run for this config (the same seed: the same data and initial weights).
 async function startRun(config, editor) {
+  const before = store.state.owner && store.state.run ? { ...store.state } : null;
   store.set({
     run: null, frame: null, dataset: null, status: "connecting", error: null, reconnecting: false, stopReason: null,
     focus: null,
@@ -133,8 +137,22 @@ async function startRun(config, editor) {
     const run = await (session ? session.makeRun(config) : createRun(config, false));
     own(run, editor);
   } catch (error) {
-    store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
+    if (before && stream?.run === before.run) keepRun(before, editor, error);
+    else store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
   }
+}
+
+// The server refused a change to a run this page trains: that run goes on (its socket is
+// still open), its setup back in the controls, and one sentence says what was refused (the
+// config's own words, without the path of the whole config).
+const VALIDATOR_NOISE = /(^|; )config: /g;
+function keepRun(before, editor, error) {
+  const { run, dataset, features } = before;
+  const status = store.state.status === "connecting" ? before.status : store.state.status;
+  store.set({ run, dataset, features, frame: store.state.frame ?? before.frame, status, stopReason: before.stopReason,
+    error: t("change_refused", { error: error.message.replace(VALIDATOR_NOISE, "$1") }) });
+  editor.config = structuredClone(run.config);
+  editor.render();
 }
 
 // A run this page controls (its control token is in `run`): shown and connected.
@@ -212,6 +230,15 @@ function languagePicker() {
   setLanguage(picker.value);
 }
 
+// Whether the plot shows the test points: as the checkbox says, but a student's own points
+// all show (both splits: else half of what they drew would vanish when it trains).
+function showTestFor() {
+  const own = ["points", "csv"].includes(store.state.run?.config.data.dataset);
+  const show = own || (store.state.dataset?.showTest ?? false);
+  $("#show-test").checked = show;
+  return show;
+}
+
 function toggles() {
   $("#show-test").addEventListener("change", (event) => {
     if (store.state.dataset) store.set({ dataset: { ...store.state.dataset, showTest: event.target.checked } });
@@ -221,14 +248,17 @@ function toggles() {
 
 async function start() {
   languagePicker();
-  const options = await fetchOptions();
+  applyPalette();
+  const options = OPTIONS;
   defaults = options.defaults;
   const lesson = lessonFromHash(); // a lesson's link starts its preset
   const config = lesson ? lessonConfig(lesson, defaults) : configFromHash(defaults);
+  fitHead(options, config, taskOf(options, config)); // a link's pair that does not fit its data: auto
   const editor = new ConfigEditor(config, (change) => {
     if (change.live) send(editor, { type: "set", ...change.live });
     else startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed }, editor);
   });
+  editor.fit = (changed) => fitHead(options, changed, taskOf(options, changed));
   const toSend = (message) => send(editor, message);
   const ownData = new OwnData($("#own-data"), $("#output"), store, editor, (data) => {
     editor.change((c) => {

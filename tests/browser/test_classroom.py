@@ -126,7 +126,7 @@ def test_hands_on_locks_and_spotlight(contexts: list[BrowserContext], live_serve
         rate = page.get_by_label("Learning rate", exact=True)
         expect(rate).to_be_disabled()  # locked, and saying so
         assert "Locked by the teacher" in (rate.get_attribute("title") or "")
-        expect(page.get_by_role("checkbox", name="x1x2")).to_be_enabled()  # features: free
+        expect(page.get_by_role("checkbox", name="X₁X₂")).to_be_enabled()  # features: free
     # the lock holds against a script with the student's own token
     refused = students[0].evaluate(
         """async (runId) => {

@@ -67,7 +67,7 @@ def test_a_shared_url_rebuilds_the_same_setup(
     open_page(page, live_server, seed=7)
     page.get_by_role("radio", name="xor").click()
     wait_for_new_run(page)
-    page.get_by_role("checkbox", name="x1x2", exact=True).check()
+    page.get_by_role("checkbox", name="X₁X₂", exact=True).check()
     wait_for_new_run(page)
     page.get_by_role("button", name="Add a neuron to layer 2").click()
     wait_for_new_run(page)
@@ -79,7 +79,7 @@ def test_a_shared_url_rebuilds_the_same_setup(
     other.goto(url)
     wait_for_new_run(other)
     expect(other.get_by_role("radio", name="xor")).to_have_attribute("aria-checked", "true")
-    expect(other.get_by_role("checkbox", name="x1x2", exact=True)).to_have_attribute(
+    expect(other.get_by_role("checkbox", name="X₁X₂", exact=True)).to_have_attribute(
         "aria-checked", "true"
     )
     expect(other.get_by_label("Activation", exact=True)).to_have_value("relu")

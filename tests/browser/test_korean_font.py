@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import CHROMIUM_ARGS
 
@@ -29,7 +29,7 @@ TOFU = """([font, text]) => {
 
 
 @pytest.fixture
-def page_without_korean_fonts(tmp_path: Path) -> Iterator[Page]:
+def page_without_korean_fonts(browser: Browser, tmp_path: Path) -> Iterator[Page]:
     """Chromium seeing only the machine's fonts that are not CJK (fontconfig's own list)."""
     dirs = [p for p in sorted(FONTS.glob("*/*")) if p.is_dir() and "noto" not in p.name.lower()]
     config = tmp_path / "fonts.conf"
@@ -38,15 +38,14 @@ def page_without_korean_fonts(tmp_path: Path) -> Iterator[Page]:
         f'<?xml version="1.0"?><fontconfig>{listed}'
         f"<cachedir>{tmp_path}/cache</cachedir></fontconfig>"
     )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=CHROMIUM_ARGS,
-            env={"FONTCONFIG_FILE": str(config), "HOME": str(tmp_path)},
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-        yield context.new_page()
-        browser.close()
+    alone = browser.browser_type.launch(  # a second Chromium, of the session's Playwright
+        executable_path=shutil.which("chromium"),
+        args=CHROMIUM_ARGS,
+        env={"FONTCONFIG_FILE": str(config), "HOME": str(tmp_path)},
+    )
+    context = alone.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    yield context.new_page()
+    alone.close()
 
 
 def test_the_chart_draws_korean_without_a_system_korean_font(

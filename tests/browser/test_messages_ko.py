@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.server.test_messages import korean
+
 NAMES = {"x1", "x2", "label", "CSV"}  # a field or format named in a message is not English
 
 
@@ -106,7 +108,8 @@ def test_the_korean_page_has_no_english_but_names(page: Page, live_server: str) 
     """The page, the Inspect panel with a probed point and the Lessons menu open, in Korean:
     every Latin word shown (or in a tooltip) is a registered name, a formula's or a brand."""
     options = page.request.get(f"{live_server}/api/options").json()
-    names = {word for value in _names(options) for word in re.findall(r"[A-Za-z]+", value)}
+    said = [text for key, text in korean().items() if key.startswith("name.")]  # ReLU, Adam
+    names = {word for value in _names(options) + said for word in re.findall(r"[A-Za-z]+", value)}
     page.goto(f"{live_server}/?lang=ko#seed=1")
     wait_for_new_run(page)
     for button in ("#play", "#inspect-toggle", "#lessons-toggle"):

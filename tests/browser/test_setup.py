@@ -26,7 +26,7 @@ def test_spiral_with_sin_features_and_a_bigger_net_is_learned(
     open_page(page, live_server)
     page.get_by_role("radio", name="spiral", exact=True).click()
     wait_for_new_run(page)
-    for feature in ("sin_x1", "sin_x2"):
+    for feature in ("sin(X₁)", "sin(X₂)"):
         page.get_by_role("checkbox", name=feature, exact=True).check()
         wait_for_new_run(page)
     for layer, clicks in ((1, 4), (2, 6)):
