@@ -214,9 +214,14 @@ export default {
 
   // issue #14 (menus, shared vocabulary, display names, accessibility): kept together
   "change_refused": "That change was not made and the run before it goes on: {error}",
-  "unfold_layer": "Show all {n} neurons of layer {k}",
+  "unfold_layer": "{more} more: show all {n} neurons of layer {k}",
   "fold_layer": "Fold layer {k}",
   "links_band": "{n} weights, too many to draw one by one: fold a layer to see them",
+  "weights.keys": "Enter: the weights into it, to read or change",
+  "weights_into": "Weights into {name}",
+  "weight_from": "From {name}",
+  "close": "Close",
+  "edit_weight.title": "Change a weight",
   "name.feature.x1": "X₁",
   "name.feature.x2": "X₂",
   "name.feature.x1_sq": "X₁²",

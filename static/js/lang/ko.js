@@ -210,9 +210,14 @@ export default {
 
   // issue #14 (menus, shared vocabulary, display names, accessibility): kept together
   "change_refused": "이 변경은 적용되지 않았고 이전 실행이 계속됩니다: {error}",
-  "unfold_layer": "{k}층의 뉴런 {n}개를 모두 보기",
+  "unfold_layer": "{more}: {k}층의 뉴런 {n}개를 모두 보기",
   "fold_layer": "{k}층 접기",
   "links_band": "가중치 {n}개는 하나씩 그리기에 너무 많습니다: 층을 접으면 보입니다",
+  "weights.keys": "Enter: 들어오는 가중치를 보고 바꿉니다",
+  "weights_into": "{name}(으)로 들어오는 가중치",
+  "weight_from": "{name}에서",
+  "close": "닫기",
+  "edit_weight.title": "가중치 바꾸기",
   "name.feature.x1": "X₁",
   "name.feature.x2": "X₂",
   "name.feature.x1_sq": "X₁²",
