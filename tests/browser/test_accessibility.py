@@ -33,7 +33,7 @@ def test_the_page_has_no_serious_violation_in_any_state(page: Page, live_server:
     page.get_by_role("button", name="Draw points").click()
     assert_accessible(page, "drawing points")
     page.get_by_role("button", name="Stop drawing").click()
-    for panel in ("Inspect", "Share", "Class"):
+    for panel in ("Inspect", "Share", "Export", "Class"):
         toggle = page.get_by_role("button", name=panel, exact=True)
         toggle.click()
         expect(toggle).to_have_attribute("aria-expanded", "true")
