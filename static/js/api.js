@@ -99,6 +99,13 @@ export function openStream(run, handlers) {
   };
 }
 
+// Where a run's network is downloaded: "json" or "npz" (its weights), "numpy" or "pytorch"
+// (a Python file that rebuilds it).
+export function exportUrl(runId, format) {
+  const id = encodeURIComponent(runId);
+  return ["json", "npz"].includes(format) ? `/api/runs/${id}/model?format=${format}` : `/api/runs/${id}/export?format=${format}`;
+}
+
 // -- classes (docs/api.md, "Classes") --------------------------------------------------------
 
 async function send(method, path, body, token, what) {

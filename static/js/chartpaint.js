@@ -11,7 +11,7 @@ export const SERIES = [
 ];
 export const STEP_SERIES = { key: "batch", label: "chart.per_step", color: "rgba(0, 114, 178, 0.35)", width: 1, dash: [] };
 const MARK_COLOR = "#7b3fa0";
-const EARLY_COLOR = "#e65100";
+const EARLY_COLOR = "#c2410c"; // as .early-mark: 4.8:1 on the page
 const MUTED = "#6b7378";
 const FONT = 11;
 

@@ -44,7 +44,22 @@ export class DataPanel {
       group.append(row);
       box.append(group);
     }
+    const radios = [...box.querySelectorAll("[role=radio]")];
+    const tabStop = radios.find((radio) => radio.getAttribute("aria-checked") === "true") ?? radios[0];
+    radios.forEach((radio) => (radio.tabIndex = radio === tabStop ? 0 : -1)); // one tab stop: the arrows move
+    box.addEventListener("keydown", (event) => this.arrow(event, radios));
     return box;
+  }
+
+  // The radio group's keys: an arrow picks the next or the previous dataset (a new run), Home
+  // and End the first and the last; the focus follows the pick into the panel drawn anew.
+  arrow(event, radios) {
+    const at = radios.indexOf(document.activeElement);
+    const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: radios.length - 1 }[event.key];
+    if (to === undefined || at < 0) return;
+    event.preventDefault();
+    radios[(to + radios.length) % radios.length].click();
+    this.root.querySelector(".datasets [aria-checked=true]")?.focus();
   }
 
   thumbnail(name, checked) {

@@ -3,14 +3,13 @@
 // (links.js). Hover a neuron to see its picture on the big plot; hover a link or a bias for
 // its live value, click it to set it. A layer of more than FOLD_ABOVE units shows its first
 // FOLD_SHOWN and a fold tile for the rest, until it is unfolded (the store's `unfolded`).
-import { colorOf, cssOf } from "./colors.js";
-import { element, roundButton } from "./dom.js";
+import { element, keepingFocus, roundButton } from "./dom.js";
 import { paintCodes, paintOutput } from "./heatmap.js";
 import { t } from "./i18n.js";
 import { Links } from "./links.js";
 import { nameOf } from "./names.js";
 import { guard, unitsOf } from "./setup.js";
-import { WeightEditor } from "./weighteditor.js";
+import { WeightAccess } from "./weightaccess.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 export const FOLD_ABOVE = 16;
@@ -21,9 +20,8 @@ export class Diagram {
   constructor(root, options, editor, store, send) {
     Object.assign(this, { root, options, editor, store, send });
     this.key = "";
-    this.tooltip = document.querySelector("#tooltip");
-    this.weightEditor = new WeightEditor(send);
-    this.root.addEventListener("mouseleave", () => this.hideTip());
+    this.access = new WeightAccess(editor, send, (layer, source, target) => this.value(layer, source, target));
+    this.root.addEventListener("mouseleave", () => this.access.hideTip());
   }
 
   render() {
@@ -44,21 +42,18 @@ export class Diagram {
     this.unfolded = new Set(this.store.state.unfolded ?? []);
     this.paintedFrame = this.paintedFeatures = null; // new canvases: paint them all
     this.features = config.data.features;
-    this.biases = []; // [mark, layer, unit] for each bias square, filled as they are made
     this.hidden = config.network.hidden.map(unitsOf);
     const body = element("div", { class: "diagram-body" });
     this.svg = document.createElementNS(SVG, "svg");
     this.svg.classList.add("links");
     this.linkLayer = new Links(this.svg);
+    this.access.watch(this.svg); // its links and biases answer the pointer and the keyboard
     this.neuronCanvases = []; // [canvas, the neuron's index in layer order]
     this.shown = []; // per hidden layer: [{node, unit}] and its fold tile
     body.append(this.svg, this.inputColumn(), ...this.hidden.map((units, k) => this.hiddenColumn(units, k)),
       this.outputColumn());
-    this.root.replaceChildren(this.layerHeader(), body);
+    keepingFocus(this.root, () => this.root.replaceChildren(this.layerHeader(), body));
     this.body = body;
-    this.svg.addEventListener("mousemove", (event) => this.hoverLink(event));
-    this.svg.addEventListener("mouseleave", () => this.hideTip());
-    this.svg.addEventListener("click", (event) => this.editLink(event));
     this.resizing?.disconnect();
     this.resizing = new ResizeObserver(() => this.layoutLinks());
     this.resizing.observe(body);
@@ -139,13 +134,15 @@ export class Diagram {
     const shown = { units: [], fold: null, size: units };
     for (let unit = 0; unit < (folded ? FOLD_SHOWN : units); unit++) {
       const label = t("neuron_name", { layer, unit: unit + 1 });
-      const node = element("div", { class: "node neuron", role: "img", tabindex: "0", "aria-label": label, title: t("neuron.tip") });
+      const node = element("div", { class: "node neuron", role: "img", tabindex: "0", "aria-label": label,
+        "aria-keyshortcuts": "Enter", title: `${t("neuron.tip")}\n${t("weights.keys")}` });
       const canvas = element("canvas", { width: "20", height: "20" });
-      node.append(canvas, this.biasMark(k, unit));
+      node.append(canvas);
       this.hoverShows(node, { kind: "neuron", index: start + unit, label });
+      this.access.listsWeights(node, t("weights_into", { name: label }), () => this.incoming(k, unit));
       this.neuronCanvases.push([canvas, start + unit]);
       shown.units.push({ node, unit });
-      column.append(node);
+      column.append(this.unit(node, [this.access.biasMark(k, unit)])); // the bias beside the neuron, not in it
     }
     if (units > FOLD_ABOVE) column.append((shown.fold = this.foldTile(k, units, folded)));
     if (!folded) shown.fold = null; // an unfolded layer's tile folds it again: no links
@@ -155,9 +152,10 @@ export class Diagram {
 
   // Folded: "+56" for the units not drawn, which unfolds the layer; unfolded: folds it again.
   foldTile(k, units, folded) {
-    const name = folded ? t("unfold_layer", { k: k + 1, n: units }) : t("fold_layer", { k: k + 1 });
+    const more = `+${units - FOLD_SHOWN}`; // its text, in its name too (a spoken command names what is seen)
+    const name = folded ? t("unfold_layer", { k: k + 1, n: units, more }) : t("fold_layer", { k: k + 1 });
     const tile = element("button", { type: "button", class: `node fold${folded ? "" : " open"}`, "aria-expanded": String(!folded),
-      "aria-label": name, title: name }, folded ? `+${units - FOLD_SHOWN}` : "−");
+      "aria-label": name, title: name }, folded ? more : "−");
     tile.addEventListener("click", () => {
       const unfolded = new Set(this.store.state.unfolded ?? []);
       if (folded) unfolded.add(k);
@@ -171,30 +169,36 @@ export class Diagram {
     const column = element("div", { class: "diagram-column output-column", role: "group", "aria-label": t("output") });
     column.append(element("div", { class: "column-title" }, t("output")), element("div", { class: "column-count" }, " "));
     const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
-    this.outputNode = element("div", { class: "node output-node", role: "img", "aria-label": t("output_plot") });
+    this.outputNode = element("div", { class: "node output-node", role: "img", tabindex: "0", "aria-label": t("output_plot"),
+      "aria-keyshortcuts": "Enter", title: t("weights.keys") });
     this.outputCanvas = element("canvas", { width: "100", height: "100" });
     this.outputNode.append(this.outputCanvas);
-    for (let unit = 0; unit < outputs; unit++) this.outputNode.append(this.biasMark(this.hidden.length, unit, outputs));
-    column.append(this.outputNode);
+    const units = Array.from({ length: outputs }, (_, unit) => unit);
+    const layer = this.hidden.length;
+    this.access.listsWeights(this.outputNode, t("weights_into", { name: t("output") }),
+      () => units.flatMap((unit) => this.incoming(layer, unit, outputs > 1)));
+    column.append(this.unit(this.outputNode, units.map((unit) => this.access.biasMark(layer, unit, outputs))));
     return column;
   }
 
-  // The bias of a unit: a small square on its lower left, coloured by its value.
-  biasMark(layer, unit, siblings = 1) {
-    const mark = element("button", { type: "button", class: "bias", "aria-label": t("bias_tip", { value: "…" }) });
-    if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
-    this.biases.push([mark, layer, unit]);
-    guard(this.editor, mark, "network");
-    mark.addEventListener("mouseenter", (event) => {
-      this.hovered = () => t("bias_tip", { value: this.value(layer, null, unit).toFixed(3) });
-      this.showTip(event, this.hovered());
-    });
-    mark.addEventListener("mouseleave", () => this.hideTip());
-    mark.addEventListener("click", (event) => {
-      event.stopPropagation();
-      this.weightEditor.open(event, { layer, source: null, target: unit }, this.value(layer, null, unit));
-    });
-    return mark;
+  // A unit's node with its bias marks beside it (a control inside a focusable picture is one
+  // a screen reader cannot reach).
+  unit(node, marks) {
+    const wrapper = element("div", { class: "unit" });
+    wrapper.append(node, ...marks);
+    return wrapper;
+  }
+
+  // The weights into unit `target` of weight layer `layer` (0: from the inputs), bias last.
+  incoming(layer, target, several = false) {
+    const sources = layer === 0
+      ? this.features.map((name) => nameOf("feature", name))
+      : Array.from({ length: this.hidden[layer - 1] }, (_, i) => t("neuron_name", { layer, unit: i + 1 }));
+    const prefix = several ? `${t("inspect.output_k", { k: target })} · ` : "";
+    return [
+      ...sources.map((from, source) => ({ label: prefix + t("weight_from", { name: from }), where: { layer, source, target } })),
+      { label: prefix + t("inspect.bias"), where: { layer, source: null, target } },
+    ];
   }
 
   hoverShows(node, focus) {
@@ -243,10 +247,7 @@ export class Diagram {
     if (!frame || frame === this.paintedFrame) return;
     this.paintedFrame = frame;
     this.linkLayer.paint((layer, source, target) => this.value(layer, source, target));
-    for (const bias of this.biases) {
-      const look = cssOf(colorOf(this.value(bias[1], null, bias[2])));
-      if (bias[3] !== look) bias[0].style.background = bias[3] = look; // restyled only when it changed
-    }
+    this.access.paint();
     const neurons = frame.arrays.neurons;
     if (neurons) {
       const size = neurons.shape[1] * neurons.shape[2];
@@ -262,38 +263,5 @@ export class Diagram {
       });
     }
     if (frame.arrays.output) paintOutput(this.outputCanvas, frame.arrays, state.discretize);
-    if (this.hovered && !this.tooltip.hidden) this.tooltip.textContent = this.hovered(); // live while training
-  }
-
-  linkAt(event) {
-    return event.target instanceof SVGPathElement && event.target.dataset.layer ? event.target.dataset : null;
-  }
-
-  hoverLink(event) {
-    const band = event.target.dataset?.band;
-    if (band !== undefined) return this.showTip(event, t("links_band", { n: Number(event.target.dataset.weights).toLocaleString("en") }));
-    const link = this.linkAt(event);
-    if (!link) return this.hideTip();
-    this.hovered = () => t("weight_tip", { value: this.value(Number(link.layer), Number(link.source), Number(link.target)).toFixed(3) });
-    this.showTip(event, this.hovered());
-  }
-
-  editLink(event) {
-    const link = this.linkAt(event);
-    if (!link || !this.editor.can("network")) return;
-    const where = { layer: Number(link.layer), source: Number(link.source), target: Number(link.target) };
-    this.weightEditor.open(event, where, this.value(where.layer, where.source, where.target));
-  }
-
-  showTip(event, text) {
-    this.tooltip.textContent = text;
-    this.tooltip.hidden = false;
-    this.tooltip.style.left = `${event.pageX + 12}px`;
-    this.tooltip.style.top = `${event.pageY + 12}px`;
-  }
-
-  hideTip() {
-    this.tooltip.hidden = true;
-    this.hovered = null;
   }
 }

@@ -66,3 +66,14 @@ export function onFontsLoaded(repaint) {
 export function needFont(font, text) {
   if (document.fonts && !document.fonts.check(font, text)) document.fonts.load(font, text).catch(() => {});
 }
+
+// Rebuilds a widget's controls and keeps the keyboard's place: the focused control, replaced,
+// hands the focus to its successor (the same tag and accessible name, or the same name).
+export function keepingFocus(root, rebuild) {
+  const focused = root.contains(document.activeElement) ? document.activeElement : null;
+  rebuild();
+  if (!focused || focused.isConnected) return;
+  const key = (node) => node.getAttribute("aria-label") ?? node.getAttribute("name");
+  const successor = [...root.querySelectorAll(focused.tagName)].find((node) => key(node) === key(focused));
+  successor?.focus();
+}

@@ -14,6 +14,7 @@ import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
+import { ExportPanel } from "./export.js";
 import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
@@ -285,7 +286,7 @@ async function start() {
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
-    new DropoutView($("#output"), toSend),
+    new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     lessons,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));

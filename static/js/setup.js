@@ -1,7 +1,7 @@
 // The run's setup, built from GET /api/options. ConfigEditor owns the config: a structural
 // change starts a new run (as TF Playground resets), a live one goes to the running run.
 // TrainingSetup fills the top bar; NetworkSetup the controls under the network diagram.
-import { element, labelled, select } from "./dom.js";
+import { element, keepingFocus, labelled, select } from "./dom.js";
 import { lossChoices, outputChoices, taskOf } from "./heads.js";
 import { explain, t } from "./i18n.js";
 import { namedChoices, nameOf } from "./names.js";
@@ -65,7 +65,7 @@ export class ConfigEditor {
   }
 
   render() {
-    this.views.forEach((view) => view.render());
+    this.views.forEach((view) => keepingFocus(view.root, () => view.render()));
   }
 
   // One hidden layer as an object, so it can carry its own activation and dropout.
