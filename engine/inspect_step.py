@@ -58,8 +58,8 @@ def next_update(trainer: Trainer, layer: int, source: int | None, target: int) -
     step: asked of it, a ``ValueError``."""
     if trainer.optimizer.gradient_free:
         raise ValueError(
-            "optimizer: the genetic trainer takes no gradient step; its next generation is "
-            "bred at random from the fittest networks"
+            "the genetic trainer takes no gradient step: its next generation is bred at "
+            "random from the fittest networks"
         )
     index = flat_index(trainer.network, layer, source, target)
     batch = next_batch(trainer)
