@@ -15,6 +15,7 @@ export default {
   "reset_new": "새 가중치",
   "reset_new.tip": "새로 뽑은 초기 가중치로 에포크 0으로 돌아갑니다",
   "epoch": "에포크",
+  "generation": "세대",
   "step_count": "스텝",
   "training": "학습",
 
@@ -278,6 +279,7 @@ export default {
   "chart.best": "최고",
   "chart.empty": "아직 손실이 없습니다. 재생을 누르세요.",
   "batch_info": "학습 점 {points}개 · 에포크당 배치 {batches}개",
+  "genetic_info": "학습 점 {points}개 · 배치 없음: 한 세대가 점 전부를 새 네트워크 {networks}개에 통과시킵니다 (순전파 {passes}번)",
   "log_scale": "로그 눈금",
   "early_stopped": "{stopped} 에포크에서 멈춤, 최고 {best}",
   "output_plot": "평면 위 신경망의 출력",
@@ -318,6 +320,7 @@ export default {
   "optimizer.sgd": "기본 경사 하강법",
   "optimizer.momentum": "속도를 유지해서 일관된 방향으로 걸음이 커집니다",
   "optimizer.adam": "모멘텀에 더해, 최근 경사 크기로 가중치마다 걸음 크기를 정합니다",
+  "optimizer.genetic": "경사를 쓰지 않습니다: 네트워크 집단을 교배해 가장 잘 맞는 것이 살아남습니다. 역전파보다 느립니다: 세대마다 학습 데이터를 새 네트워크 모두에 통과시키고(집단 크기 × 점 개수만큼의 순전파, 역전파의 한 에포크는 순전파 한 번과 역전파 한 번), 어느 네트워크가 더 나았는지만 알 뿐 각 가중치를 어느 쪽으로 움직일지는 모릅니다. 아주 작은 네트워크에서는 따라가지만, 가중치가 많을수록 더 뒤처집니다",
   "regularizer.l1": "작은 가중치를 정확히 0으로 만듭니다",
   "regularizer.l2": "매 스텝 모든 가중치를 조금씩 줄입니다",
 
