@@ -102,11 +102,12 @@ class Genetic(Optimizer):
         won = np.argmin(fitness[contenders], axis=-1)[..., None]
         parents = np.take_along_axis(contenders, won, axis=-1)[..., 0]  # (count, 2)
         first, second = self.population[parents[:, 0]], self.population[parents[:, 1]]
-        crossed = rng.random(count) < h.crossover_rate
-        swap = rng.random((count, int(self.units[-1]) + 1)) < 0.5  # (count, units)
+        # the coin flips in float32: half the cost of float64's, and 2⁻²⁴ is fine enough
+        crossed = rng.random(count, np.float32) < h.crossover_rate
+        swap = rng.random((count, int(self.units[-1]) + 1), np.float32) < 0.5  # (count, units)
         from_second = swap[:, self.units] & crossed[:, None]  # (count, params)
         child: Array = np.where(from_second, second, first)
-        mutated = rng.random(child.shape) < h.mutation_rate
-        noise = rng.normal(0.0, h.mutation_scale, child.shape).astype(self.dtype)
-        child += np.where(mutated, noise, 0.0).astype(self.dtype)
+        mutated = np.flatnonzero(rng.random(child.size, np.float32) < h.mutation_rate)
+        noise = rng.normal(0.0, h.mutation_scale, len(mutated))  # one a mutated weight
+        child.reshape(-1)[mutated] += noise.astype(self.dtype)
         return child

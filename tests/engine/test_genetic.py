@@ -107,8 +107,8 @@ class Scripted:
     def integers(self, high: int, size: Any) -> np.ndarray:
         return self._next("integers", size)
 
-    def random(self, size: Any) -> np.ndarray:
-        return self._next("random", size)
+    def random(self, size: Any, dtype: type = np.float64) -> np.ndarray:
+        return self._next("random", size).astype(dtype)
 
     def normal(self, loc: float, scale: float, size: Any) -> np.ndarray:
         return loc + scale * self._next("normal", size)
@@ -131,9 +131,9 @@ def test_one_generation_worked_by_hand() -> None:
         random=[
             [0.1, 0.9, 0.2],
             [[0.7, 0.3, 0.6], [0.1, 0.1, 0.1], [0.2, 0.8, 0.4]],
-            np.where(np.eye(3, 7, 2) > 0, 0.05, 0.5),  # mutate parameter k + 2 of child k
+            np.where(np.eye(3, 7, 2) > 0, 0.05, 0.5).ravel(),  # mutate parameter k + 2 of child k
         ],
-        normal=[np.full((3, 7), 2.0)],  # noise 0.5·2 = 1
+        normal=[np.full(3, 2.0)],  # for the 3 mutated parameters: noise 0.5·2 = 1
     )
     scores = np.array([0.05, 0.5, 0.25])
     assert ga.generation(lambda members: scores) == 3
