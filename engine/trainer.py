@@ -120,8 +120,10 @@ class Trainer:
         self.latest = self.metrics()
 
     def set(self, **changes: Any) -> None:
-        """Change live-tunable settings without a reset (validated: see ``LiveChanges``)."""
+        """Change live-tunable settings without a reset (validated: see ``LiveChanges``);
+        nothing changes when any of them is refused."""
         live = LiveChanges.model_validate(changes)
+        rates = None if live.dropout is None else self._dropout_rates(live.dropout)
         loss = (self.regularizer, self.regularization_rate)
         if live.learning_rate is not None:
             self.learning_rate = live.learning_rate
@@ -133,18 +135,18 @@ class Trainer:
             self.regularization_rate = live.regularization_rate
         if (self.regularizer, self.regularization_rate) != loss:
             self.optimizer.refit(self.network.params)  # the loss changed
-        if live.dropout is not None:
-            rates = (
-                live.dropout
-                if isinstance(live.dropout, list)
-                else [live.dropout] * len(self.network.dropout)
-            )
-            if len(rates) != len(self.network.dropout):
-                count = len(self.network.dropout)
-                raise ValueError(ENGINE.say("config.dropout_rates", count=count))
-            if self.optimizer.gradient_free and any(rates):
-                raise ValueError("dropout: the genetic trainer scores networks without dropout")
-            self.network.dropout = list(rates)
+        if rates is not None:
+            self.network.dropout = rates
+
+    def _dropout_rates(self, dropout: float | list[float]) -> list[float]:
+        """One rate per hidden layer, or a ``ValueError`` saying why not."""
+        layers = len(self.network.dropout)
+        rates = dropout if isinstance(dropout, list) else [dropout] * layers
+        if len(rates) != layers:
+            raise ValueError(ENGINE.say("config.dropout_rates", count=layers))
+        if self.optimizer.gradient_free and any(rates):
+            raise ValueError("dropout: the genetic trainer scores networks without dropout")
+        return list(rates)
 
     # -- training ----------------------------------------------------------------------
 

@@ -220,9 +220,10 @@ def test_what_a_genetic_run_cannot_do_is_refused(sections: dict[str, Any], messa
     make_config(training={"optimizer": "adam"}, **sections)  # fine for backprop
 
 
-def test_a_live_dropout_is_refused_and_the_rest_applies() -> None:
+def test_a_live_dropout_is_refused_with_the_rest_of_its_changes() -> None:
     trainer = make_trainer(1, training=GENETIC)
     with pytest.raises(ValueError, match="dropout: the genetic trainer"):
-        trainer.set(dropout=0.2)
+        trainer.set(dropout=0.2, learning_rate=0.1)
+    assert trainer.learning_rate == 0.03  # nothing of a refused change is taken
     trainer.set(dropout=0.0, learning_rate=0.3)
     assert trainer.learning_rate == 0.3 and trainer.network.dropout == [0.0, 0.0]
