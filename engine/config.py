@@ -271,9 +271,9 @@ class TrainingConfig(_Strict):
         if population is None:  # population itself was refused
             return value
         if info.field_name == "tournament" and value > population:
-            raise ValueError(f"a tournament draws at most the population ({population})")
+            raise ValueError(ENGINE.say("genetic.tournament", population=population))
         if info.field_name == "elites" and value >= population:
-            raise ValueError(f"elites must leave room for children: fewer than {population}")
+            raise ValueError(ENGINE.say("genetic.elites", population=population))
         return value
 
 
@@ -302,22 +302,25 @@ class ExperimentConfig(_Strict):
         """The genetic trainer scores networks as they predict (no dropout), and a generation
         is one unit of work: its population and cost are bounded."""
         if any(layer.dropout for layer in self.network.layers()):
+            raise ValueError(ENGINE.say("genetic.dropout"))
+        population, parameters = self.training.population, self.n_parameters()
+        weights = population * parameters
+        if weights > GENETIC_MAX_WEIGHTS:
             raise ValueError(
-                "network.dropout: the genetic trainer scores each network without dropout; "
-                "set every layer's dropout to 0"
+                ENGINE.say(
+                    "genetic.weights",
+                    population=population,
+                    parameters=parameters,
+                    weights=weights,
+                    limit=GENETIC_MAX_WEIGHTS,
+                )
             )
-        population, weights = self.training.population, self.n_parameters()
-        if population * weights > GENETIC_MAX_WEIGHTS:
-            raise ValueError(
-                f"training.population: {population} networks of {weights} parameters is "
-                f"{population * weights:,} weights; at most {GENETIC_MAX_WEIGHTS:,}"
-            )
-        work = population * weights * self.data.training_points()
+        work = weights * self.data.training_points()
         if work > GENETIC_MAX_WORK:
-            raise ValueError(
-                f"training.population: a generation of {population} networks over the "
-                f"training points is ~{work:.1e} multiply-adds; at most {GENETIC_MAX_WORK:.0e}"
+            said = ENGINE.say(
+                "genetic.work", population=population, work=work, limit=GENETIC_MAX_WORK
             )
+            raise ValueError(said)
 
     @classmethod
     def from_stored(cls, text: str | bytes) -> ExperimentConfig:

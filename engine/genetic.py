@@ -41,7 +41,7 @@ def units_of(network: Network) -> Array:
 
 
 class Genetic(Optimizer):
-    formula = "elites stay; a child: tournament parents, unit-wise crossover, w ← w + N(0, σ²)"
+    formula = "w ← w_a ⊕ w_b + N(0, σ²)"  # two winners' units mixed, Gaussian noise
     gradient_free = True
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:

@@ -28,6 +28,7 @@ from engine.inspect import (
     next_batch,
     penalty_gradient,
 )
+from engine.messages import ENGINE
 from engine.network import Network
 from engine.optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSProp
 from engine.trainer import Trainer
@@ -57,10 +58,7 @@ def next_update(trainer: Trainer, layer: int, source: int | None, target: int) -
     has stopped or diverged: then ``new_weight`` is w). The genetic trainer takes no such
     step: asked of it, a ``ValueError``."""
     if trainer.optimizer.gradient_free:
-        raise ValueError(
-            "the genetic trainer takes no gradient step: its next generation is bred at "
-            "random from the fittest networks"
-        )
+        raise ValueError(ENGINE.say("genetic.no_step"))
     index = flat_index(trainer.network, layer, source, target)
     batch = next_batch(trainer)
     loss = loss_gradient(trainer, batch)

@@ -145,7 +145,7 @@ class Trainer:
         if len(rates) != layers:
             raise ValueError(ENGINE.say("config.dropout_rates", count=layers))
         if self.optimizer.gradient_free and any(rates):
-            raise ValueError("dropout: the genetic trainer scores networks without dropout")
+            raise ValueError(ENGINE.say("genetic.dropout_live"))
         return list(rates)
 
     # -- training ----------------------------------------------------------------------

@@ -15,26 +15,23 @@ from engine.trainer import Trainer
 from tests.server.test_scripted import bearer, finished
 from tests.server.test_ws import connect, create, next_of
 
-CONFIG: dict[str, Any] = {
-    "seed": 4,
-    "training": {"optimizer": "genetic", "population": 32, "elites": 2, "max_epochs": 80},
-}
+CONFIG: dict[str, Any] = {"seed": 4, "training": {"optimizer": "genetic", "max_epochs": 100}}
 
 
 def test_a_genetic_run_trains_to_the_end_over_rest(client: TestClient) -> None:
     run = finished(client, CONFIG)
     state = client.get(f"/api/runs/{run['id']}").json()
     assert state["status"] == "succeeded" and state["stop_reason"] == "max_epochs"
-    assert state["epoch"] == 80 and state["step"] == 80  # a generation is an epoch and a step
+    assert state["epoch"] == state["step"] == 100  # a generation is an epoch and a step
     history = client.get(f"/api/runs/{run['id']}/metrics").json()
     n_train = 250
-    # generation 1 scores the first population and its 30 children, each later one 30
-    assert history["forward_passes"] == [0, *((32 + 30 * g) * n_train for g in range(1, 81))]
+    # generation 1 scores the first population (64) and its 62 children, each later one 62
+    assert history["forward_passes"] == [0, *((64 + 62 * g) * n_train for g in range(1, 101))]
     assert history["train_loss"][-1] < history["train_loss"][0] / 5
     assert history["test_accuracy"][-1] >= 0.95
-    assert state["summary"]["latest"]["forward_passes"] == (32 + 30 * 80) * n_train
+    assert state["summary"]["latest"]["forward_passes"] == (64 + 62 * 100) * n_train
     trainer = Trainer(ExperimentConfig.model_validate(CONFIG))  # the engine alone, same seed
-    trainer.fit(80)
+    trainer.fit(100)
     assert history == trainer.history.as_lists()
     model = client.get(f"/api/runs/{run['id']}/model").json()
     weights = [
@@ -80,7 +77,8 @@ def test_bad_genetic_hyper_parameters_are_a_422_naming_the_field(client: TestCli
     response = client.post("/api/runs", json=body)
     (error,) = response.json()["detail"]
     assert response.status_code == 422 and error["loc"] == ["body", "config"]
-    assert error["msg"].startswith("Value error, network.dropout: the genetic trainer")
+    assert error["type"] == "genetic.dropout"  # a code the page says in its language
+    assert error["msg"].startswith("network.dropout: the genetic trainer")
 
 
 def test_a_genetic_run_has_no_next_update_to_inspect(client: TestClient) -> None:
