@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import avx2_env, measure_in_child, median_time
+from bench.engine import avx2_env, measure_in_child
 from engine import ExperimentConfig, Trainer
 from engine.genetic import Genetic
 
@@ -47,13 +49,13 @@ def genetic_trainer() -> Trainer:
 
 
 def bench_generation(repeats: int) -> dict[str, float]:
+    """Each measure's median over ``repeats`` rounds, every round timing each once, in turn:
+    a machine whose load changes while it runs slows them all alike."""
     trainer = genetic_trainer()
     genetic = trainer.optimizer
     assert isinstance(genetic, Genetic)
     trainer.train_epoch()  # generation 1 scores the first population too: not a typical one
-    generation = median_time(trainer.train_epoch, repeats)
-    scored = genetic.population[genetic.hyper.elites :].copy()  # the children it scored last
-    stacked = median_time(lambda: trainer.population_objective(scored), repeats)
+    scored = genetic.population[genetic.hyper.elites :].copy()  # the children it scored
     x, t = trainer.data.train_x, trainer.data.train_t
 
     def one_at_a_time() -> None:
@@ -61,19 +63,24 @@ def bench_generation(repeats: int) -> dict[str, float]:
             trainer.network.params[:] = member
             trainer.objective(x, t)
 
-    loop = median_time(one_at_a_time, max(3, repeats // 4))
     activations = np.random.default_rng(0).normal(size=(len(scored), sum(HIDDEN), len(t)))
-    floor = median_time(lambda: np.tanh(activations, np.empty_like(activations)), repeats)
-    return {
-        "generation": generation,
-        "stacked": stacked,
-        "loop": loop,
-        "torch": torch_batched(trainer, scored, repeats),
-        "floor": floor,
+    measures: dict[str, Callable[[], object]] = {
+        "generation": trainer.train_epoch,
+        "stacked": lambda: trainer.population_objective(scored),
+        "loop": one_at_a_time,
+        "torch": torch_batched(trainer, scored),
+        "floor": lambda: np.tanh(activations, np.empty_like(activations)),
     }
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(repeats + 1):  # the first round warms up
+        for name, run in measures.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(taken[1:]) for name, taken in times.items()}
 
 
-def torch_batched(trainer: Trainer, members: np.ndarray, repeats: int) -> float:
+def torch_batched(trainer: Trainer, members: np.ndarray) -> Callable[[], object]:
     """PyTorch scoring the members as one computation: a ``baddbmm`` and a tanh a layer."""
     import torch
 
@@ -91,7 +98,7 @@ def torch_batched(trainer: Trainer, members: np.ndarray, repeats: int) -> float:
                 h = torch.tanh(torch.baddbmm(b, h, w))  # the output's tanh too: TF's head
             return 0.5 * ((h - t) ** 2).sum(dim=(1, 2)) / len(t)
 
-    return median_time(score, repeats)
+    return score
 
 
 # -- 2. a 4-lane race against separate runs (race_over_separate): issue #15's race, measured
@@ -101,7 +108,7 @@ MEASURES: dict[str, Callable[[int], dict[str, float]]] = {"ga": bench_generation
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    repeats = 9 if quick else 41
+    repeats = 11 if quick else 61
     return {name: run(repeats) for name, run in MEASURES.items()}
 
 
