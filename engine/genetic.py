@@ -12,8 +12,9 @@ its weights, with probability ``mutation_rate``, gets Gaussian noise of deviatio
 With ``elites`` ≥ 1 the best loss never rises: the elites carry their scores over unchanged,
 so a generation's best is at most the last one's. The run's network always holds the best
 member. A generation costs (population − elites) forward passes of the training set, and the
-first one the whole population more: what backprop spends on ~population/3 epochs, for one
-step chosen only by which members did better.
+first one the whole population more: what backprop spends on ~population/3 epochs (an epoch's
+forward and backward pass cost about three forward passes), for one step chosen only by which
+members did better.
 """
 
 from __future__ import annotations
