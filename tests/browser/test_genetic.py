@@ -18,8 +18,11 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
         "250 training points · no batches: a generation sends all of them through "
         "62 new networks (15,500 forward passes)"
     )
-    tip = page.locator("label.field", has=page.get_by_label("Optimizer")).get_attribute("title")
-    assert tip is not None and "genetic: no gradient" in tip and "Slower than backprop" in tip
+    menu = page.get_by_label("Optimizer")
+    assert menu.evaluate("s => s.selectedOptions[0].textContent") == "genetic algorithm"
+    tip = page.locator("label.field", has=menu).get_attribute("title")
+    assert tip is not None and "genetic algorithm: no gradient" in tip
+    assert "Slower than backprop" in tip
     first_loss = float(page.locator("#test-loss").inner_text())
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(f"{EPOCH} >= 40")

@@ -253,6 +253,7 @@ export default {
   "name.optimizer.rmsprop": "RMSprop",
   "name.optimizer.adam": "Adam",
   "name.optimizer.adamw": "AdamW",
+  "name.optimizer.genetic": "genetic algorithm",
   "name.regularizer.none": "none",
   "name.regularizer.l1": "L1",
   "name.regularizer.l2": "L2",

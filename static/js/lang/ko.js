@@ -249,6 +249,7 @@ export default {
   "name.optimizer.rmsprop": "RMSprop",
   "name.optimizer.adam": "Adam",
   "name.optimizer.adamw": "AdamW",
+  "name.optimizer.genetic": "유전 알고리즘",
   "name.regularizer.none": "없음",
   "name.regularizer.l1": "L1",
   "name.regularizer.l2": "L2",
