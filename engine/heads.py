@@ -121,6 +121,29 @@ class Head:
             return float(np.mean(lse - np.sum(t * z, axis=1)))
         return self.loss.value(t, a)
 
+    @property
+    def fused(self) -> bool:
+        """Whether the loss is taken from z (sigmoid + BCE, softmax + cross-entropy)."""
+        return (self.output, self.loss.name) in FUSED
+
+    def loss_values(self, z: Array | None, a: Array | None, t: Array) -> Array:
+        """``loss_value`` of R networks at once (``engine.population``): z or a (R, B,
+        outputs), t (B, outputs) -> (R,). A ``fused`` pair reads z, any other a."""
+        if self.fused:
+            assert z is not None
+            if self.output == "softmax":
+                zmax = z.max(axis=-1, keepdims=True)
+                lse = zmax[..., 0] + np.log(np.exp(z - zmax).sum(axis=-1))
+                per_example: Array = lse - np.sum(t * z, axis=-1)
+                mean: Array = per_example.sum(axis=-1) / z.shape[-2]
+                return mean
+            terms: Array = np.logaddexp(0.0, z) - t * z
+        else:
+            assert a is not None
+            terms = self.loss.terms(t, a)
+        values: Array = terms.sum(axis=(-2, -1)) / terms.shape[-2]
+        return values
+
     def loss_grad(self, z: Array, t: Array) -> Array:
         """dL/dz (B, outputs) straight from z: what a training step needs. The TF pair also
         takes runs stacked (R, B, outputs), as ``engine.batch`` trains them."""

@@ -103,5 +103,16 @@ ENGINE = Catalog(
         "weight.layer": "layer: the network has weight layers 0 … {last}",
         "weight.unit": "layer {layer} connects {inputs} inputs to {units} units",
         "weight.not_finite": "value: a weight must be a finite number",
+        "genetic.tournament": "a tournament draws at most the population ({population})",
+        "genetic.elites": "elites must leave room for children: fewer than {population}",
+        "genetic.dropout": "network.dropout: the genetic trainer scores each network without "
+        "dropout; set every layer's dropout to 0",
+        "genetic.dropout_live": "dropout: the genetic trainer scores networks without dropout",
+        "genetic.weights": "training.population: {population} networks of {parameters} "
+        "parameters is {weights:,} weights; at most {limit:,}",
+        "genetic.work": "training.population: a generation of {population} networks over the "
+        "training points is ~{work:.1e} multiply-adds; at most {limit:.0e}",
+        "genetic.no_step": "the genetic trainer takes no gradient step: its next generation is "
+        "bred at random from the fittest networks",
     }
 )

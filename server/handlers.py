@@ -276,7 +276,7 @@ class Handlers:
         rows = slot.trainer.history.rows_after(slot.shipped)
         batches = slot.trainer.batch_losses_after(slot.shipped_step)
         if rows or reset or batches:
-            slot.shipped = rows[-1][0] if rows else slot.shipped
+            slot.shipped = int(rows[-1][0] or 0) if rows else slot.shipped  # its epoch
             slot.shipped_step = batches[-1][0] if batches else slot.shipped_step
             short = [(step, float(f"{loss:.4g}")) for step, loss in batches]  # 4 digits do
             self.outbox.append(p.Rows(run_id, rows, reset, short))

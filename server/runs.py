@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 
-from engine import kernels
+from engine import kernels, population_kernel
 from engine.config import ExperimentConfig
 from server import protocol as p
 from server.audience import capped, choose_views, latest_frame, watch_command
@@ -70,8 +70,10 @@ class RunManager:
             log.info("%d runs were interrupted by the last shutdown", marked)
         # The picture pass compiled (or loaded from numba's cache) before the server answers:
         # a fresh machine's workers then load it instead of compiling it during their first
-        # frames (2-5 s), and this process has it for its own pictures (boundary.png).
+        # frames (2-5 s), and this process has it for its own pictures (boundary.png). So
+        # with the genetic trainer's population pass.
         await asyncio.to_thread(kernels.warm)
+        await asyncio.to_thread(population_kernel.warm)
         self.pool.start()
         self.janitor.start()
         gc.freeze()  # the app and its imports live as long as the server: no GC pass scans them

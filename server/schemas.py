@@ -97,7 +97,8 @@ class Prediction(BaseModel):
 
 class MetricsColumns(BaseModel):
     """A run's history as columns, one entry per stored epoch (accuracy null for regression;
-    the validation columns null without a validation set, and in rows stored before them)."""
+    the validation columns null without a validation set, and in rows stored before them). A
+    genetic run's epoch is a generation."""
 
     epoch: list[int]
     step: list[int]
@@ -107,6 +108,10 @@ class MetricsColumns(BaseModel):
     test_accuracy: list[float | None]
     val_loss: list[float | None]
     val_accuracy: list[float | None]
+    forward_passes: list[int | None] = Field(
+        description="examples sent forward to train so far (a genetic run: members scored × "
+        "training points); null in rows stored before it"
+    )
 
 
 class LayerWeights(BaseModel):

@@ -281,11 +281,11 @@ async function start() {
   ];
   editor.views = views;
   const widgets = [
-    ...views, ownData, new Controls(document, toSend), new Heatmap($("#output"), $("#focus-caption")),
+    ...views, ownData, new Controls(document, toSend, options), new Heatmap($("#output"), $("#focus-caption")),
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
-    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
+    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     lessons,
   ];

@@ -16,6 +16,7 @@ export default {
   "reset_new": "New weights",
   "reset_new.tip": "Back to epoch 0 with newly drawn initial weights",
   "epoch": "Epoch",
+  "generation": "Generation",
   "step_count": "Step",
   "training": "Training",
 
@@ -269,6 +270,7 @@ export default {
   "name.optimizer.rmsprop": "RMSprop",
   "name.optimizer.adam": "Adam",
   "name.optimizer.adamw": "AdamW",
+  "name.optimizer.genetic": "genetic algorithm",
   "name.regularizer.none": "none",
   "name.regularizer.l1": "L1",
   "name.regularizer.l2": "L2",
@@ -300,6 +302,7 @@ export default {
   "chart.best": "best",
   "chart.empty": "No losses yet: press play.",
   "batch_info": "{points} training points · {batches} batches an epoch",
+  "genetic_info": "{points} training points · no batches: a generation sends all of them through {networks} new networks ({passes} forward passes)",
   "log_scale": "Log scale",
   "early_stopped": "stopped at epoch {stopped}; best {best}",
   "output_plot": "Network output over the plane",
@@ -343,6 +346,7 @@ export default {
   "optimizer.sgd": "plain gradient descent",
   "optimizer.momentum": "keeps a velocity, so steps build up along consistent directions",
   "optimizer.adam": "momentum plus a per-weight step size from recent gradient sizes",
+  "optimizer.genetic": "no gradient: breeds a population of networks, the fittest surviving. Slower than backprop: each generation sends the training set through every new network (population × points forward passes, where an epoch of backprop costs one forward and one backward pass), and learns only which networks did better, not which way each weight should move. It keeps up on a tiny network; the more weights, the further behind it falls",
   "regularizer.l1": "drives small weights to exactly zero",
   "regularizer.l2": "shrinks every weight a little each step",
 
