@@ -127,13 +127,19 @@ def test_early_stopping_ends_the_run_and_marks_the_chart(
     page.screenshot(path=artifacts / "early-stopping.png")
 
 
-def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str) -> None:
+def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str, artifacts: Path) -> None:
     open_page(page, live_server)
     page.get_by_role("radio", name="reg-plane").click()
     wait_for_new_run(page)
     expect(page.get_by_role("table", name="Confusion matrix (test data)")).to_be_hidden()
     expect(page.locator("#test-rmse")).not_to_have_text("—")
     expect(page.locator("#test-accuracy-label")).to_have_text("Test R²")
+    page.get_by_role("button", name="Play").click()  # the fitted surface
+    page.wait_for_function(
+        "Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 30"
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.locator("section.output").screenshot(path=artifacts / "regression-surface.png")
 
 
 def test_discretize_paints_two_colours_only(page: Page, live_server: str) -> None:

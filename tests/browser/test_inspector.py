@@ -113,7 +113,11 @@ ADAM_ROWS = ("q-m", "q-v", "q-m_hat", "q-v_hat", "q-step", "penalty_step")
 
 @pytest.mark.parametrize(("config", "rows"), [(None, ("q-eta_g",)), (ADAM_L2, ADAM_ROWS)])
 def test_one_batch_step_gives_the_predicted_weight(
-    page: Page, live_server: str, config: dict[str, Any] | None, rows: tuple[str, ...]
+    page: Page,
+    live_server: str,
+    artifacts: Path,
+    config: dict[str, Any] | None,
+    rows: tuple[str, ...],
 ) -> None:
     open_run(page, live_server, config)
     panel = open_panel(page)
@@ -132,6 +136,8 @@ def test_one_batch_step_gives_the_predicted_weight(
     update.get_by_role("button", name="Step one batch").click()
     table = update.locator("table[data-name=before-after]")
     expect(table).to_be_visible()
+    if config:
+        update.screenshot(path=artifacts / "inspector-adam-step.png")
     assert value(table, "before") == weight
     assert value(table, "predicted") == predicted
     assert value(table, "after") == predicted
