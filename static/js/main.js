@@ -39,7 +39,8 @@ const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it rest
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
 const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
-// A live change the run took (from this page or another controller): the controls show it.
+// A live change the run took (from this page or another controller): the controls show it,
+// and the owner's link holds it (reopened, the run starts with it).
 function applySettings(editor, changes) {
   const { dropout, ...training } = changes;
   Object.assign(editor.config.training, training);
@@ -48,6 +49,7 @@ function applySettings(editor, changes) {
     rates.forEach((rate, k) => (editor.layer(k).dropout = rate));
   }
   editor.render();
+  if (store.state.owner) writeHash(editor.config, defaults);
 }
 
 function onMessage(message, editor) {
