@@ -28,6 +28,7 @@ class Hyper:
 
 class Optimizer:
     formula = ""
+    hypers: tuple[str, ...] = ()  # the ``Hyper`` fields this rule reads (the page's fields)
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         self.hyper = hyper
@@ -58,6 +59,7 @@ class Momentum(Optimizer):
     """Polyak's heavy ball, as PyTorch: v ← μv + g; w ← w − ηv (Nesterov: w ← w − η(g + μv))."""
 
     formula = "v ← μ·v + g;  w ← w − η·v"
+    hypers: tuple[str, ...] = ("momentum",)
     nesterov = False
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
@@ -85,6 +87,7 @@ class AdaGrad(Optimizer):
     """Duchi et al. 2011: s ← s + g²; w ← w − η g / (√s + ε)."""
 
     formula = "s ← s + g²;  w ← w − η·g / (√s + ε)"
+    hypers: tuple[str, ...] = ("epsilon",)
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
@@ -103,6 +106,7 @@ class RMSProp(Optimizer):
     """Hinton's lecture 6e: s ← ρs + (1 − ρ)g²; w ← w − η g / (√s + ε)."""
 
     formula = "s ← ρ·s + (1 − ρ)·g²;  w ← w − η·g / (√s + ε)"
+    hypers: tuple[str, ...] = ("rho", "epsilon")
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
@@ -123,6 +127,7 @@ class Adam(Optimizer):
     """Kingma & Ba 2015, with bias correction; AdamW (Loshchilov & Hutter 2019) decays first."""
 
     formula = "m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − η·m̂ / (√v̂ + ε)"
+    hypers: tuple[str, ...] = ("beta1", "beta2", "epsilon")
     decoupled_decay = False
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
@@ -152,6 +157,7 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     formula = "w ← w − η·λ·w, then Adam"
+    hypers: tuple[str, ...] = ("beta1", "beta2", "epsilon", "weight_decay")
     decoupled_decay = True
 
 

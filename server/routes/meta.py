@@ -89,7 +89,10 @@ async def options(request: Request) -> dict[str, Any]:
             for task, pairs in ALLOWED.items()
         },
         "output_aliases": OUTPUT_ALIASES,
-        "optimizers": {name: {"formula": cls.formula} for name, cls in OPTIMIZERS.items()},
+        "optimizers": {
+            name: {"formula": cls.formula, "hypers": list(cls.hypers)}
+            for name, cls in OPTIMIZERS.items()
+        },
         "initializers": ["auto", *INITIALIZERS],
         "regularizers": {name: {"formula": r.formula} for name, r in REGULARIZERS.items()},
         "learning_rates": list(LEARNING_RATE_CHOICES),

@@ -66,3 +66,33 @@ def test_the_link_holds_live_changes(page: Page, live_server: str) -> None:
     expect(page.get_by_label("Regularization", exact=True)).to_have_value("l2")
     training = "window.nnplayground.store.state.run.config.training"
     assert page.evaluate(f"[{training}.learning_rate, {training}.regularization]") == [0.3, "l2"]
+
+
+def test_the_optimizers_hyper_parameters_are_set_on_the_page(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    open_page(page, live_server)
+    setup = page.get_by_role("region", name="Training")
+    expect(setup.get_by_role("spinbutton", name="β₁")).to_have_count(0)  # SGD has none
+    page.get_by_label("Optimizer").select_option("adam")
+    wait_for_new_run(page)
+    for name in ("β₁", "β₂", "ε"):
+        expect(setup.get_by_role("spinbutton", name=name, exact=True)).to_be_visible()
+    expect(setup.get_by_role("spinbutton", name="Momentum μ")).to_have_count(0)
+    setup.screenshot(path=artifacts / "optimizer-settings.png")
+    beta1 = setup.get_by_role("spinbutton", name="β₁", exact=True)
+    expect(beta1).to_have_value("0.9")
+    beta1.fill("0.5")
+    beta1.press("Enter")
+    page.wait_for_function(
+        "window.nnplayground.store.state.run?.config.training.beta1 === 0.5"
+    )  # a new run with it
+    wait_for_new_run(page)
+    page.get_by_label("Optimizer").select_option("momentum")
+    wait_for_new_run(page)
+    momentum = setup.get_by_role("spinbutton", name="Momentum μ")
+    run = page.evaluate("window.nnplayground.store.state.run.id")
+    momentum.fill("1")  # μ < 1: not sent, set back
+    momentum.press("Enter")
+    expect(momentum).to_have_value("0.9")
+    assert page.evaluate("window.nnplayground.store.state.run.id") == run
