@@ -137,6 +137,8 @@ async function startRun(config, editor) {
   });
   try {
     const run = await (session ? session.makeRun(config) : createRun(config, false));
+    // the run left behind stops: it trains for nobody, and holds one of this client's slots
+    if (before && stream?.run === before.run && !ENDED.has(before.status)) stream.send({ type: "pause" });
     own(run, editor);
   } catch (error) {
     if (before && stream?.run === before.run) keepRun(before, editor, error);
