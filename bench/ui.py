@@ -2,8 +2,10 @@
 
 Run: .venv/bin/python bench/ui.py [--seconds 8]
 Serves the app (one worker process) on 127.0.0.1, opens the page in Debian's Chromium at
-1280×800, and plays two runs: TF Playground's default ([4, 2] on circle) and a big one
-(spiral, six features, [8]×6: 376 links). For every animation frame that paints, the page's
+1280×800, and plays TF Playground's default ([4, 2] on circle), a big one (spiral, six
+features, [8]×6: 376 links), and the big one again with the Inspect panel open and a point
+probed (every section asks the worker again twice a second; its answers are painted in the
+store's animation frame). For every animation frame that paints, the page's
 store times all widgets' work (``performance.now()`` around the listeners); frames per second
 count the network pictures painted. The reference, measured in the same run, is the budget:
 the issue's 4 ms per frame. Prints a table, then `RESULT paint_ms_p95=… fps=…`.
@@ -42,7 +44,12 @@ BIG_CONFIG = {
 BIG = "#seed=3&c=" + base64.urlsafe_b64encode(
     json.dumps(BIG_CONFIG, separators=(",", ":")).encode()
 ).decode().rstrip("=")  # the page's own link format (static/js/urlstate.js)
-SCENARIOS = {"default [4,2], circle": "#seed=3", "[8]×6, spiral, 6 features": BIG}
+SCENARIOS = {
+    "default [4,2], circle": "#seed=3",
+    "[8]×6, spiral, 6 features": BIG,
+    "[8]×6 + probe + inspector": BIG,  # the Inspect panel open, a point probed (issue #13)
+}
+INSPECTING = {"[8]×6 + probe + inspector"}
 BIG_NET = "#seed=3&c=" + base64.urlsafe_b64encode(
     json.dumps({"network": {"hidden": [64] * 3}}, separators=(",", ":")).encode()
 ).decode().rstrip("=")
@@ -61,10 +68,14 @@ COLLECT = """() => {
 }"""
 
 
-def measure(page: Page, url: str, seconds: float) -> tuple[list[float], float]:
+def measure(page: Page, url: str, seconds: float, inspect: bool) -> tuple[list[float], float]:
     page.goto(url)
     page.get_by_role("button", name="Play").wait_for()
     page.wait_for_function("document.querySelector('#test-loss').textContent !== '—'")
+    if inspect:  # every section asks again twice a second while the run plays
+        page.get_by_role("button", name="Inspect", exact=True).click()
+        page.locator("#output").click(position={"x": 120, "y": 90})
+        page.locator(".inspect-section.probe table").first.wait_for()
     page.evaluate(LISTEN)
     page.get_by_role("button", name="Play").click()
     time.sleep(seconds)
@@ -145,10 +156,11 @@ def main() -> None:
         browser = pw.chromium.launch(
             executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
         )
-        # wait_for_function evaluates its predicate, which the page's CSP forbids: bypassed
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        # the page's Content-Security-Policy forbids the eval wait_for_function runs
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        page = context.new_page()
         for name, fragment in SCENARIOS.items():
-            samples, fps = measure(page, f"{url}/{fragment}", args.seconds)
+            samples, fps = measure(page, f"{url}/{fragment}", args.seconds, name in INSPECTING)
             rows.append((name, statistics.median(samples), p95(samples), max(samples), fps))
         big = measure_big_net(page, f"{url}/{BIG_NET}", args.seconds)
         browser.close()

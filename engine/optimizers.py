@@ -7,7 +7,7 @@ so hand-worked and PyTorch steps agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -24,11 +24,22 @@ class Hyper:
     rho: float = 0.9
     epsilon: float = 1e-8
     weight_decay: float = 0.01
+    # the genetic trainer's (``engine.genetic``)
+    population: int = 64
+    tournament: int = 3
+    crossover_rate: float = 0.5
+    mutation_rate: float = 0.1
+    mutation_scale: float = 0.3
+    elites: int = 2
+
+
+HYPER_FIELDS = tuple(f.name for f in fields(Hyper))  # each a field of ``TrainingConfig`` too
 
 
 class Optimizer:
     formula = ""
     hypers: tuple[str, ...] = ()  # the ``Hyper`` fields this rule reads (the page's fields)
+    gradient_free = False  # True: no ``step``; it breeds generations (``engine.genetic``)
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         self.hyper = hyper
@@ -45,6 +56,10 @@ class Optimizer:
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
         raise NotImplementedError
+
+    def refit(self, params: Array) -> None:
+        """The weights were edited or the loss changed outside training (new data, a new
+        penalty): a gradient step starts from wherever ``params`` are, so nothing to do."""
 
 
 class SGD(Optimizer):
@@ -156,7 +171,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    formula = "w ← w − η·λ·w, then Adam"
+    formula = "w ← w − η·λ·w;  Adam: w ← w − η·m̂ / (√v̂ + ε)"
     hypers: tuple[str, ...] = ("beta1", "beta2", "epsilon", "weight_decay")
     decoupled_decay = True
 
@@ -193,3 +208,8 @@ for _name, _cls in (
     ("adamw", AdamW),
 ):
     OPTIMIZERS.register(_name, _cls)
+
+# Below the base class it builds on (``engine.genetic`` imports this module's Optimizer).
+from engine.genetic import Genetic  # noqa: E402
+
+OPTIMIZERS.register("genetic", Genetic)

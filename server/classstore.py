@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS classes (
     teacher_run TEXT,
     spotlight TEXT,
     created_at TEXT NOT NULL,
-    experiment TEXT
+    experiment TEXT,
+    lesson TEXT
 );
 CREATE TABLE IF NOT EXISTS students (
     id TEXT PRIMARY KEY,
@@ -41,7 +42,7 @@ CREATE INDEX IF NOT EXISTS students_by_class ON students (class_id);
 """
 CLASS_FIELDS = (
     *("id", "code", "name", "teacher", "teacher_hash", "mode", "locks"),
-    *("teacher_run", "spotlight", "created_at", "experiment"),
+    *("teacher_run", "spotlight", "created_at", "experiment", "lesson"),
 )
 # an upsert, not INSERT OR REPLACE: a replaced row would take its students with it (CASCADE)
 _MARKS = ", ".join("?" * len(CLASS_FIELDS))
@@ -58,6 +59,9 @@ class ClassStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         store.db.executescript(SCHEMA)
+        columns = {row["name"] for row in store.db.execute("PRAGMA table_info(classes)")}
+        if "lesson" not in columns:  # a store from before lessons were shared
+            store.db.execute("ALTER TABLE classes ADD COLUMN lesson TEXT")
 
     @property
     def owner(self) -> int | None:  # ``owned`` checks the calling thread against it
@@ -81,6 +85,7 @@ class ClassStore:
             room.spotlight,
             room.created_at.isoformat(),
             None if room.experiment is None else json.dumps(room.experiment),
+            room.lesson,
         )
         with self.db:
             self.db.execute(SAVE_CLASS, values)
@@ -128,6 +133,7 @@ class ClassStore:
                 spotlight=row["spotlight"],
                 created_at=datetime.fromisoformat(row["created_at"]),
                 experiment=json.loads(row["experiment"]) if row["experiment"] else None,
+                lesson=row["lesson"],
             )
         for row in self.db.execute("SELECT * FROM students ORDER BY joined_at"):
             room = rooms.get(row["class_id"])

@@ -62,6 +62,9 @@ class RunPublic(BaseModel):
     viewers: int = 0
     viewers_can_control: bool = False
     error: str | None = None
+    error_code: dict[str, Any] | None = Field(
+        None, description="the error as a code with parameters, for a page in another language"
+    )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
 
 
@@ -94,7 +97,8 @@ class Prediction(BaseModel):
 
 class MetricsColumns(BaseModel):
     """A run's history as columns, one entry per stored epoch (accuracy null for regression;
-    the validation columns null without a validation set, and in rows stored before them)."""
+    the validation columns null without a validation set, and in rows stored before them). A
+    genetic run's epoch is a generation."""
 
     epoch: list[int]
     step: list[int]
@@ -104,6 +108,10 @@ class MetricsColumns(BaseModel):
     test_accuracy: list[float | None]
     val_loss: list[float | None]
     val_accuracy: list[float | None]
+    forward_passes: list[int | None] = Field(
+        description="examples sent forward to train so far (a genetic run: members scored × "
+        "training points); null in rows stored before it"
+    )
 
 
 class LayerWeights(BaseModel):

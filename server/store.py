@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS runs (
     epoch INTEGER NOT NULL DEFAULT 0,
     step INTEGER NOT NULL DEFAULT 0,
     error TEXT,
+    error_code TEXT,
     stop_reason TEXT,
     created_at TEXT NOT NULL,
     started_at TEXT,
@@ -90,6 +91,7 @@ class RunRecord:
     epoch: int = 0
     step: int = 0
     error: str | None = None
+    error_code: str | None = None  # JSON: the error's code and parameters
     stop_reason: str | None = None
     created_at: datetime | None = None
     started_at: datetime | None = None
@@ -180,6 +182,8 @@ class Store:
         columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
         if "share_code" not in columns:  # a store from before share codes were kept
             db.execute("ALTER TABLE runs ADD COLUMN share_code TEXT")
+        if "error_code" not in columns:  # … or before errors were coded
+            db.execute("ALTER TABLE runs ADD COLUMN error_code TEXT")
         return db
 
     @owned

@@ -3,7 +3,7 @@
 // histogram beneath on the same axis, and a plain sentence when most of the layer is dead or
 // saturated (the `activations` inspection: engine/inspect.py's activation_stats).
 import { cssOf } from "./colors.js";
-import { element } from "./dom.js";
+import { canvasFont, element } from "./dom.js";
 import { t } from "./i18n.js";
 import { fmt, math } from "./inspectviews.js";
 import { nameOf } from "./names.js";
@@ -89,7 +89,7 @@ function paint(canvas, data, functions, lo, hi) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(scale, 0, 0, scale, 0, 0);
   ctx.clearRect(0, 0, W, H);
-  ctx.font = "10px system-ui, sans-serif";
+  ctx.font = canvasFont(10);
   const x = (z) => PAD.left + ((z - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
   const n = 240;
   const zs = Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);

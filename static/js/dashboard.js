@@ -6,6 +6,7 @@
 import { fetchClass, openClassStream, openStream, updateClass } from "./api.js";
 import { classButtons } from "./classpanel.js";
 import { applyPalette } from "./colors.js";
+import { said } from "./said.js";
 import { memberOf } from "./classroom.js";
 import { element } from "./dom.js";
 import { paintOutput } from "./heatmap.js";
@@ -121,7 +122,7 @@ class Dashboard {
       this.experiment.roster(message.students);
       this.paint();
     } else if (message.type === "error") {
-      this.say(message.message);
+      this.say(said(message));
     }
   }
 

@@ -3,6 +3,7 @@
 // a new run (the data changes); regenerating keeps the run and its weights.
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { said } from "./said.js";
 import { guard } from "./setup.js";
 
 export class DataPanel {
@@ -65,7 +66,7 @@ export class DataPanel {
     const info = this.options.datasets[name];
     const button = element("button", {
       type: "button", role: "radio", "aria-checked": String(checked), "aria-label": name,
-      class: "dataset", title: `${name}: ${info.description}`,
+      class: "dataset", title: `${name}: ${said({ message: info.description, code: `dataset.${name}` })}`,
     });
     guard(this.editor, button, "data");
     button.append(element("img", { src: `/api/datasets/${encodeURIComponent(name)}.png?size=64`, alt: "" }),

@@ -9,6 +9,7 @@ import { t } from "./i18n.js";
 import { activationsView } from "./activationview.js";
 import { beforeAfter, chainView, updateView } from "./inspectmath.js";
 import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
+import { said } from "./said.js";
 
 const SPAN = DOMAIN[1] - DOMAIN[0];
 const REFRESH_MS = 500; // while the run plays: ask again about twice a second
@@ -53,8 +54,9 @@ class Asker {
 }
 
 export class Inspector {
-  constructor(root, toggle, plot, options, send) {
-    Object.assign(this, { root, toggle, plot, options, send });
+  // schedule(): ask for the next animation frame, where update() paints what arrived.
+  constructor(root, toggle, plot, options, send, schedule) {
+    Object.assign(this, { root, toggle, plot, options, send, schedule, arrived: new Set() });
     this.asker = new Asker(send);
     this.weight = { layer: 0, source: 0, target: 0 };
     Object.assign(this, { example: 0, probeAt: null, answers: {}, errors: {}, sizes: [], actLayer: 0 });
@@ -120,6 +122,8 @@ export class Inspector {
     if (state.run?.id !== this.runId) this.restart(state.run?.id);
     if (this.root.hidden) return;
     this.syncWeights(state);
+    for (const kind of this.arrived) this.paint(kind);
+    this.arrived.clear();
     this.stepButton.disabled = !state.run || !state.canControl || ENDED.has(state.status);
     if (state.frame !== this.costFrame) {
       this.costFrame = state.frame;
@@ -171,7 +175,7 @@ export class Inspector {
     const kind = this.asker.answered(message);
     if (!kind) return;
     if (message.type === "error") {
-      this.errors[kind] = message.message;
+      this.errors[kind] = said(message);
     } else if (kind === "activations" && message.data.layer !== this.actLayer) {
       return; // an answer about the layer picked before
     } else {
@@ -180,8 +184,9 @@ export class Inspector {
       if (kind === "update") this.checkStep(message);
       if (kind === "probe") this.placeMark(message.data.point);
     }
-    this.paint(kind);
-    if (kind === "update") this.paint("cost"); // the penalty it names
+    this.arrived.add(kind); // painted in the next animation frame, with everything else
+    if (kind === "update") this.arrived.add("cost"); // the penalty it names
+    this.schedule();
   }
 
   paint(kind) {

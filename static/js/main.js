@@ -22,6 +22,7 @@ import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
+import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
@@ -64,7 +65,7 @@ function onMessage(message, editor) {
   }
   if (message.type === "status") {
     store.set({
-      status: message.status, error: message.error, stopReason: message.stop_reason,
+      status: message.status, error: said({ message: message.error, ...message.error_code }), stopReason: message.stop_reason,
       bestEpoch: message.best_epoch, stoppedEpoch: message.epoch,
       viewersCanControl: message.viewers_can_control,
       canControl: store.state.owner || message.viewers_can_control,
@@ -74,11 +75,11 @@ function onMessage(message, editor) {
   } else if (message.type === "metrics") {
     store.addRows(message.rows, message.reset, message.batches);
   } else if (message.type === "dataset") {
-    store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
+    store.set({ dataset: { ...message, showTest: showTestFor() } });
   } else if (message.type === "error") {
-    store.set({ error: t("server_error", { message: message.message }) });
+    store.set({ error: t("server_error", { message: said(message) }) });
   } else if (message.type === "notice") {
-    store.set({ error: message.message }); // why something stopped: shown where errors are
+    store.set({ error: said(message) }); // why something stopped: shown where errors are
   }
 }
 
@@ -148,8 +149,8 @@ async function startRun(config, editor) {
 
 // The server refused a change to a run this page trains: that run goes on (its socket is
 // still open), its setup back in the controls, and one sentence says what was refused (the
-// config's own words, without the field path and pydantic's "Value error, ").
-const VALIDATOR_NOISE = /(^|; )body\.config: Value error, /g;
+// config's own words, without the path of the whole config).
+const VALIDATOR_NOISE = /(^|; )config: /g;
 function keepRun(before, editor, error) {
   const { run, dataset, features } = before;
   const status = store.state.status === "connecting" ? before.status : store.state.status;
@@ -234,6 +235,15 @@ function languagePicker() {
   setLanguage(picker.value);
 }
 
+// Whether the plot shows the test points: as the checkbox says, but a student's own points
+// all show (both splits: else half of what they drew would vanish when it trains).
+function showTestFor() {
+  const own = ["points", "csv"].includes(store.state.run?.config.data.dataset);
+  const show = own || (store.state.dataset?.showTest ?? false);
+  $("#show-test").checked = show;
+  return show;
+}
+
 function toggles() {
   $("#show-test").addEventListener("change", (event) => {
     if (store.state.dataset) store.set({ dataset: { ...store.state.dataset, showTest: event.target.checked } });
@@ -266,7 +276,7 @@ async function start() {
     { toggle: $("#lessons-toggle"), menu: $("#lessons-menu"), panel: $("#lesson"), intro: $("#intro") },
     editor, defaults, (preset) => startRun(preset, editor),
   );
-  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend);
+  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend, () => store.schedule());
   const views = [
     new DataPanel($("#data-setup"), options, editor, toSend),
     new TrainingSetup($("#training-setup"), options, editor),
@@ -275,11 +285,11 @@ async function start() {
   ];
   editor.views = views;
   const widgets = [
-    ...views, ownData, new Controls(document, toSend), new Heatmap($("#output"), $("#focus-caption")),
+    ...views, ownData, new Controls(document, toSend, options), new Heatmap($("#output"), $("#focus-caption")),
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
-    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
+    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     lessons,
   ];

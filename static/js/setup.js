@@ -125,11 +125,13 @@ export class TrainingSetup {
     const bounds = this.options.config_schema.$defs.TrainingConfig.properties;
     return (this.options.optimizers[training.optimizer]?.hypers ?? []).map((name) => {
       const bound = bounds[name] ?? {};
-      const control = element("input", { type: "number", step: "any", name });
+      const whole = bound.type === "integer";
+      const control = element("input", { type: "number", step: whole ? "1" : "any", name });
       control.value = String(training[name] ?? bound.default);
       control.addEventListener("change", () => {
         const value = Number(control.value);
-        if (control.value === "" || !within(value, bound)) control.value = String(training[name] ?? bound.default);
+        const fits = control.value !== "" && within(value, bound) && (!whole || Number.isInteger(value));
+        if (!fits) control.value = String(training[name] ?? bound.default);
         else this.editor.change((config) => (config.training[name] = value));
       });
       return settingField(this.editor, `hyper.${name}`, control, "", "training");

@@ -96,3 +96,10 @@ def test_the_optimizers_hyper_parameters_are_set_on_the_page(
     momentum.press("Enter")
     expect(momentum).to_have_value("0.9")
     assert page.evaluate("window.nnplayground.store.state.run.id") == run
+    page.get_by_label("Optimizer").select_option("genetic")  # a population's settings
+    wait_for_new_run(page)
+    population = setup.get_by_role("spinbutton", name="Population")
+    expect(population).to_have_value("64")
+    population.fill("32")
+    population.press("Enter")
+    page.wait_for_function("window.nnplayground.store.state.run?.config.training.population === 32")

@@ -169,7 +169,9 @@ def test_the_chain_rule_matches_finite_differences(
             update.get_by_label("From", exact=True).select_option(label=source)
         else:
             update.get_by_label("From", exact=True).select_option(source)
-        expect(chain.locator("table[data-name=factors]")).to_be_visible()
+        chosen = [update.get_by_label(n, exact=True).input_value() for n in ("Layer", "From", "To")]
+        factors_table = chain.locator("table[data-name=factors]")
+        expect(factors_table).to_have_attribute("data-weight", ",".join(chosen))  # its answer
         expect(chain).to_contain_text("Example 7")
         product, difference = value(chain, "chain_product"), value(chain, "finite_difference")
         assert close_to_4_digits(product, difference), (layer, product, difference)

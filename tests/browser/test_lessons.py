@@ -189,3 +189,28 @@ def test_the_intro_shows_once(page: Page, live_server: str) -> None:
     page.get_by_role("button", name="Lessons").click()
     page.get_by_role("button", name="What this page shows").click()
     expect(intro).to_be_visible()
+
+
+def test_the_genetic_lesson_trains_with_the_genetic_trainer(page: Page, live_server: str) -> None:
+    skip_intro(page)
+    page.goto(f"{live_server}/#lesson=genetic")
+    wait_for_new_run(page)
+    expect(page.get_by_label("Optimizer")).to_have_value("genetic")
+    expect(page.locator("#epoch-label")).to_have_text("Generation")
+    panel = page.get_by_role("region", name="Genetic algorithms")
+    first_loss = float(page.locator("#test-loss").inner_text())
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 20"
+    )
+    page.get_by_role("button", name="Pause").click()
+    assert float(page.locator("#test-loss").inner_text()) < first_loss
+    panel.get_by_role("button", name="Only the loss of each candidate network").click()
+    panel.get_by_role("button", name="Next").click()
+    panel.get_by_role(
+        "button", name="A genetic algorithm: a whole population each generation"
+    ).click()
+    panel.get_by_role("button", name="Apply").click()  # the same setup, with the gradient
+    wait_for_new_run(page)
+    expect(page.get_by_label("Optimizer")).to_have_value("adam")
+    expect(page.locator("#epoch-label")).to_have_text("Epoch")
