@@ -44,6 +44,14 @@ def units_of(network: Network) -> Array:
 class Genetic(Optimizer):
     formula = "w ← w_a ⊕ w_b + N(0, σ²)"  # two winners' units mixed, Gaussian noise
     gradient_free = True
+    hypers: tuple[str, ...] = (
+        "population",
+        "tournament",
+        "crossover_rate",
+        "mutation_rate",
+        "mutation_scale",
+        "elites",
+    )
 
     def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)

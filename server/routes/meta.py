@@ -90,7 +90,11 @@ async def options(request: Request) -> dict[str, Any]:
         },
         "output_aliases": OUTPUT_ALIASES,
         "optimizers": {
-            name: {"formula": cls.formula, "gradient_free": cls.gradient_free}
+            name: {
+                "formula": cls.formula,
+                "gradient_free": cls.gradient_free,
+                "hypers": list(cls.hypers),
+            }
             for name, cls in OPTIMIZERS.items()
         },
         "initializers": ["auto", *INITIALIZERS],

@@ -40,7 +40,8 @@ const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it rest
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
 const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
-// A live change the run took (from this page or another controller): the controls show it.
+// A live change the run took (from this page or another controller): the controls show it,
+// and the owner's link holds it (reopened, the run starts with it).
 function applySettings(editor, changes) {
   const { dropout, ...training } = changes;
   Object.assign(editor.config.training, training);
@@ -49,6 +50,7 @@ function applySettings(editor, changes) {
     rates.forEach((rate, k) => (editor.layer(k).dropout = rate));
   }
   editor.render();
+  if (store.state.owner) writeHash(editor.config, defaults);
 }
 
 function onMessage(message, editor) {
@@ -136,6 +138,8 @@ async function startRun(config, editor) {
   });
   try {
     const run = await (session ? session.makeRun(config) : createRun(config, false));
+    // the run left behind stops: it trains for nobody, and holds one of this client's slots
+    if (before && stream?.run === before.run && !ENDED.has(before.status)) stream.send({ type: "pause" });
     own(run, editor);
   } catch (error) {
     if (before && stream?.run === before.run) keepRun(before, editor, error);

@@ -25,8 +25,8 @@ export function guard(editor, control, group) {
 
 // A setting's control with its label and tooltip (what it does, plus `extra`), disabled for a
 // page that may not steer the run.
-function settingField(editor, key, control, extra = "") {
-  guard(editor, control, LOCK_OF[key]);
+function settingField(editor, key, control, extra = "", group = LOCK_OF[key]) {
+  guard(editor, control, group);
   const tip = [t(`${key}.tip`), extra, control.disabled && control.title].filter(Boolean).join("\n");
   return labelled(t(key), control, tip);
 }
@@ -36,6 +36,11 @@ function describe(kind, registry) {
   return Object.entries(registry)
     .map(([name, info]) => `${nameOf(kind, name)}: ${[explain(kind, name), info.formula].filter(Boolean).join(" — ")}`)
     .join("\n");
+}
+
+// A number within a JSON schema's bounds (minimum, maximum, exclusiveMinimum, exclusiveMaximum).
+function within(value, { minimum = -Infinity, maximum = Infinity, exclusiveMinimum = -Infinity, exclusiveMaximum = Infinity }) {
+  return Number.isFinite(value) && value >= minimum && value <= maximum && value > exclusiveMinimum && value < exclusiveMaximum;
 }
 
 export class ConfigEditor {
@@ -99,6 +104,7 @@ export class TrainingSetup {
       this.field("optimizer", select("optimizer", namedChoices("optimizer", Object.keys(this.options.optimizers)), training.optimizer), (c) =>
         c.addEventListener("change", () => this.editor.change((config) => (config.training.optimizer = c.value))),
       describe("optimizer", this.options.optimizers)),
+      ...this.hyperFields(training),
       this.field("regularization", select("regularization", namedChoices("regularizer", Object.keys(this.options.regularizers)), training.regularization),
         live("regularization", String), describe("regularizer", this.options.regularizers)),
       this.field("regularization_rate", select("regularization_rate", this.options.regularization_rates, training.regularization_rate),
@@ -110,6 +116,26 @@ export class TrainingSetup {
       })),
     ];
     this.root.replaceChildren(...fields);
+  }
+
+  // The chosen optimizer's hyper-parameters (GET /api/options' optimizers[name].hypers), each
+  // within the config's bounds (its JSON schema); a change is a new run (the optimizer's state
+  // starts again).
+  hyperFields(training) {
+    const bounds = this.options.config_schema.$defs.TrainingConfig.properties;
+    return (this.options.optimizers[training.optimizer]?.hypers ?? []).map((name) => {
+      const bound = bounds[name] ?? {};
+      const whole = bound.type === "integer";
+      const control = element("input", { type: "number", step: whole ? "1" : "any", name });
+      control.value = String(training[name] ?? bound.default);
+      control.addEventListener("change", () => {
+        const value = Number(control.value);
+        const fits = control.value !== "" && within(value, bound) && (!whole || Number.isInteger(value));
+        if (!fits) control.value = String(training[name] ?? bound.default);
+        else this.editor.change((config) => (config.training[name] = value));
+      });
+      return settingField(this.editor, `hyper.${name}`, control, "", "training");
+    });
   }
 
   field(key, control, wire, extra = "") {

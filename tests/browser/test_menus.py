@@ -14,6 +14,16 @@ REGRESSION_CSV = b"x1,x2,label\n" + b"".join(
 )
 
 
+# A run's status once it is paused, or after 10 s of asking (the server's REST view of it).
+SETTLED = """async (id) => {
+  for (let ask = 0; ; ask++) {
+    const { status } = await (await fetch(`/api/runs/${id}`)).json();
+    if (status === "paused" || ask === 100) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}"""
+
+
 def _choices(page: Page, name: str) -> list[str]:
     menu = page.get_by_role("combobox", name=name, exact=True)
     values: list[str] = menu.evaluate("s => [...s.options].map((o) => o.value)")
@@ -113,3 +123,21 @@ def test_a_link_with_a_pair_that_does_not_fit_opens_with_auto(page: Page, live_s
     expect(page.get_by_role("combobox", name="Loss", exact=True)).to_have_value("auto")
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("#epoch")).to_have_text("000,001")
+
+
+def test_the_run_a_change_leaves_behind_is_paused(page: Page, live_server: str) -> None:
+    """A page makes a run per change: one it leaves neither trains for nobody nor holds one of
+    the client's slots (100 left "created" refused the 101st change)."""
+    open_page(page, live_server)
+    left = page.evaluate("window.nnplayground.store.state.run.id")
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.get_by_role("radio", name="xor", exact=True).click()
+    wait_for_new_run(page)
+    assert page.evaluate(SETTLED, left) == "paused"
+    _pick(page, "Loss", "mse")
+    wait_for_new_run(page)
+    left = page.evaluate("window.nnplayground.store.state.run.id")  # a run never played
+    _pick(page, "Loss", "auto")
+    wait_for_new_run(page)
+    assert page.evaluate(SETTLED, left) == "paused"

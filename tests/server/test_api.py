@@ -28,6 +28,8 @@ def test_options_come_from_the_registries(client: TestClient) -> None:
     assert set(options["optimizers"]) == set(OPTIMIZERS)
     assert options["heads"]["multiclass"]["allowed"] == {"softmax": ["cross_entropy"]}
     assert options["output_aliases"] == {"none": "linear"}  # the Output menu reads "none" as it
+    assert options["optimizers"]["adam"]["hypers"] == ["beta1", "beta2", "epsilon"]
+    assert options["optimizers"]["sgd"]["hypers"] == []  # the page's fields: none for SGD
     assert options["defaults"]["network"]["hidden"] == [4, 2]
     assert "seed" not in options["defaults"]
 
