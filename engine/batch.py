@@ -83,7 +83,9 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
 def _stacked_optimizer(trainers: Sequence[Trainer]) -> Optimizer:
     """One optimizer of the runs' kind whose state rows are theirs, (R, P)."""
     first = trainers[0].optimizer
-    stacked = type(first)((len(trainers), first.size), first.hyper, first.dtype)
+    stacked = type(first)(
+        (len(trainers), trainers[0].network.params.size), first.hyper, first.dtype
+    )
     stacked.t = first.t  # equal in a stack (``batch_key``)
     for name in STATE:
         if hasattr(first, name):

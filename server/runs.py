@@ -15,6 +15,7 @@ import gc
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from engine import kernels
 from engine.config import ExperimentConfig
@@ -55,6 +56,7 @@ class RunManager:
             settings.workers or 0, settings.default_fps, self.deliver, self._worker_died
         )
         self.janitor = Janitor(self)
+        self.worker_listeners: list[Callable[[int], None]] = []  # told when a worker dies
 
     @property
     def workers(self) -> list[Worker]:
@@ -322,7 +324,10 @@ class RunManager:
         self._set_status(run, p.Status(run.id, status, run.epoch, run.step, error=error))
 
     def _worker_died(self, index: int) -> None:
-        """Fail the dead worker's runs, only those (the pool starts a fresh worker)."""
+        """Fail the dead worker's runs, only those (the pool starts a fresh worker); a sweep's
+        trials are its listeners' (``server.sweeps``)."""
+        for listener in self.worker_listeners:
+            listener(index)
         for run in self.runs.values():
             if run.worker == index and run.live:
                 self._end_here(run, "failed", "the worker process training this run crashed")

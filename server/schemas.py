@@ -61,6 +61,7 @@ class RunPublic(BaseModel):
     viewers_can_control: bool = False
     error: str | None = None
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
+    sweep_id: str | None = Field(None, description="the sweep this run is a trial of")
 
 
 class RunCreated(RunPublic):
