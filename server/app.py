@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from server import raycluster
 from server.classes import ClassHub
 from server.clients import ClientRates
 from server.guards import HostGuard, SecurityHeaders
@@ -22,7 +24,7 @@ from server.heavy import Heavy
 from server.limits import BodyLimit
 from server.routes import class_ws, inspect, meta, pages, results, runs, sweeps, ws
 from server.routes import classes as classes_routes
-from server.runs import RunManager
+from server.runs import RunManager, default_workers
 from server.schemas import RunCreate, error_loc
 from server.settings import Settings
 from server.storelock import StoreLock
@@ -45,7 +47,11 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lock.acquire()
+        joined = False
         try:
+            if settings.ray_address:  # before the workers: they may be Ray actors
+                cpus = settings.workers or default_workers()
+                joined = await asyncio.to_thread(raycluster.connect, settings.ray_address, cpus)
             await manager.start()
             sweep_manager.start()
             classes.load()
@@ -57,6 +63,8 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
             try:
                 await manager.stop()
             finally:
+                if joined:
+                    await asyncio.to_thread(raycluster.disconnect)
                 lock.release()
 
     app = FastAPI(

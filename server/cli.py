@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the playground (NNPG_* settings apply)")
     serve.add_argument("--host", help="interface to bind (default: NNPG_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: NNPG_PORT or 8000)")
+    serve.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="train on Ray: 'local' starts a cluster on this machine, 'auto' or an address "
+        "joins one (default: NNPG_RAY_ADDRESS, or none)",
+    )
     train = sub.add_parser("train", help="train a run from a config file, in this process")
     train.add_argument(
         "config", type=Path, help="a JSON run config (docs/api.md); {} is the default"
@@ -79,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = _settings(args.db)
     try:
         if args.command == "serve":
+            if args.ray:
+                settings.ray_address = args.ray
             serve(settings, args.host, args.port)
             return
         store = Store(settings.database, read_only=args.command in ("runs", "export"))

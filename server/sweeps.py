@@ -63,7 +63,12 @@ class SweepManager:
         runs.worker_listeners.append(local.worker_died)
 
     def start(self) -> None:
-        """After the run manager's start (which marked the live trials interrupted)."""
+        """After the run manager's start (which marked the live trials interrupted), and
+        after joining the Ray cluster, if the server has one."""
+        if self.settings.ray_address:
+            from server.ray_executor import RayExecutor  # noqa: PLC0415 - Ray is optional
+
+            self.executors["ray"] = RayExecutor(self.apply, self.lost)
         marked = self.db.mark_interrupted()
         if marked:
             log.info("%d sweeps were interrupted by the last shutdown", len(marked))
@@ -209,9 +214,10 @@ class SweepManager:
             if sweep is None:
                 continue
             self._leave_group(run_id)
-            attempts = self.db.add_attempt(run_id)
-            if attempts > self.settings.sweep_retries:
-                why = f"{reason} ({attempts} times; retried {attempts - 1})"
+            attempts, retries = self.db.add_attempt(run_id), self.settings.sweep_retries
+            if attempts > retries:
+                times = f"{attempts} time{'s' * (attempts != 1)}"
+                why = f"{reason} (its worker died {times}; NNPG_SWEEP_RETRIES is {retries})"
                 self._end(run_id, "failed", why, None)
             else:
                 log.info("trial %s: %s; trying again (attempt %d)", run_id, reason, attempts + 1)
