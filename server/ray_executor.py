@@ -20,6 +20,7 @@ from typing import Any
 import ray
 import ray.exceptions
 
+from engine.config import ExperimentConfig
 from server import protocol as p
 from server.executors import Lost
 from server.raycluster import cluster_cpus
@@ -37,6 +38,18 @@ def _remote() -> Any:
     return ray.remote(num_cpus=1, max_retries=0)(train_chunk)
 
 
+def _warm() -> None:
+    """A worker's first task imports the engine and trains a trial for an epoch: the first
+    sweep's tasks then find their workers ready (a cold one takes a second or two)."""
+    config = ExperimentConfig.model_validate({"seed": 0, "training": {"max_epochs": 1}})
+    train_chunk([p.TrialSpec("warm", config)], 1.0)
+
+
+@functools.cache
+def _warm_remote() -> Any:
+    return ray.remote(num_cpus=1, max_retries=0)(_warm)
+
+
 class RayExecutor:
     name = "ray"
 
@@ -47,6 +60,7 @@ class RayExecutor:
         self._refs: dict[int, Any] = {}  # group: its task's ObjectRef now
         self._members: dict[int, set[str]] = {}  # group: its trials still training
         self._dropped: dict[str, RunStatus] = {}
+        self._warming = [_warm_remote().remote() for _ in range(self._slots)]  # see _warm
 
     def slots(self) -> int:
         """A group per CPU of the cluster."""
