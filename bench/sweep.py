@@ -11,18 +11,25 @@ The sweep: spiral, [8, 8] tanh, Adam, 200 epochs; learning rate × batch size ×
   thread each), the same data, network, batches and Adam: what a script would do. Every
   ``len // torch-trials``-th trial of the grid (each batch size equally), as trials a second.
 
+And the live runs' knee (bench/serve.py's: the runs held at 20 fps, one viewer each) with
+the local worker host (2 worker processes) and with the Ray one (2 scheduler actors on a
+cluster started on this machine), taking turns.
+
 Each rate counts from the request to the last trial's end, after a warm-up sweep of four
 trials on the same server (its workers have imported and run the engine once); the
 executors take turns, ``--rounds`` times each, and each one's fastest round counts (the
 machine is shared: a neighbour's burst should not decide the ratio). Prints a table and
-`RESULT sweep_vs_torch=… ray_over_local=…` (local ÷ torch, ray ÷ local).
+`RESULT sweep_vs_torch=… ray_over_local=… live_ray_over_local=…` (local ÷ torch, ray ÷
+local for sweeps, and the Ray host's knee ÷ the local one's).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -32,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serve import free_port, start_server  # noqa: E402
+from bench.serve import RAISED_LIMITS, find_knee, free_port, knee_of, start_server  # noqa: E402
 from nnplayground import Client  # noqa: E402
 from server.workers import ONE_THREAD  # noqa: E402
 
@@ -128,12 +135,29 @@ def torch_pool(trials: int, sample: int) -> tuple[float, int]:
         return time.perf_counter() - start, len(chosen)
 
 
+def live_knee(ray: bool, quick: bool) -> int:
+    """bench/serve.py's knee on a server with 2 workers: processes, or Ray actors."""
+    seconds, levels = (4.0, [10, 50, 100]) if quick else (6.0, [10, 50, 100, 150, 200])
+    port = free_port()
+    extra = {"NNPG_RAY_ADDRESS": "local"} if ray else {}
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**RAISED_LIMITS, **extra, "NNPG_DATABASE": str(Path(folder) / "runs.db")}
+        server = start_server(port, 2, env)
+        try:
+            print(f"live runs, {'Ray actors' if ray else 'worker processes'}:", flush=True)
+            return knee_of(asyncio.run(find_knee(port, levels, seconds)))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=500)
     parser.add_argument("--torch-trials", type=int, default=100)
     parser.add_argument("--no-torch", action="store_true", help="the executors only")
     parser.add_argument("--rounds", type=int, default=2, help="each executor's best of")
+    parser.add_argument("--quick-live", action="store_true", help="fewer knee levels")
     args = parser.parse_args()
     rows: list[tuple[str, int, float]] = []
     torch_seconds, torch_count = (
@@ -151,14 +175,17 @@ def main() -> None:
     rows.append(("ray executor (2 CPUs)", ray["total"], ray_seconds))
     for sweep in (local, ray):
         assert sweep["counts"].get("succeeded") == sweep["total"], sweep["counts"]
+    knees = {ray: live_knee(ray, args.quick_live) for ray in (False, True)}
     print(f"{'':<28} {'trials':>7} {'seconds':>8} {'trials/s':>9}")
     for name, count, seconds in rows:
         print(f"{name:<28} {count:>7} {seconds:>8.1f} {count / seconds:>9.2f}")
     rate = {name: count / seconds for name, count, seconds in rows}
     local_rate, ray_rate = rate[rows[1][0]], rate[rows[2][0]]
+    print(f"{'live runs at 20 fps (knee)':<28} {'local':>7} {knees[False]:>8} | ray {knees[True]}")
     print(
         f"RESULT sweep_vs_torch={local_rate / max(rate[rows[0][0]], 1e-9):.1f} "
-        f"ray_over_local={ray_rate / local_rate:.2f}"
+        f"ray_over_local={ray_rate / local_rate:.2f} "
+        f"live_ray_over_local={knees[True] / max(knees[False], 1):.2f}"
     )
 
 

@@ -53,7 +53,11 @@ class RunManager:
         answers = self.inspections.requests
         self.deliver = Delivery(self.runs, self.store, self.requests, self._set_status, answers)
         self.pool = WorkerPool(
-            settings.workers or 0, settings.default_fps, self.deliver, self._worker_died
+            settings.workers or 0,
+            settings.default_fps,
+            self.deliver,
+            self._worker_died,
+            ray=settings.ray_address is not None,
         )
         self.janitor = Janitor(self)
         self.worker_listeners: list[Callable[[int], None]] = []  # told when a worker dies

@@ -78,7 +78,7 @@ class SweepManager:
         trials in training report their checkpoints first (for ``timeout`` at most)."""
         self._stopping = True
         sweeps = list(self.active.values())
-        for executor, trials in self.groups.values():
+        for executor, trials in list(self.groups.values()):  # a drop may end a group now
             executor.drop(sorted(trials), "interrupted")
         deadline = time.monotonic() + timeout
         while self.groups and time.monotonic() < deadline:
@@ -179,7 +179,7 @@ class SweepManager:
             ids = self.db.unfinished(record.id)
         else:
             ids = sorted(sweep.live)
-            for executor, trials in self.groups.values():
+            for executor, trials in list(self.groups.values()):
                 dropped = [i for i in trials if i in sweep.live]
                 if dropped:
                     executor.drop(dropped)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import ray
 from fastapi.testclient import TestClient
 
 from engine.config import ExperimentConfig
@@ -19,14 +17,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.server.test_sweeps import BASE, finished, sweep_body, wait_for
 
-
-@pytest.fixture(scope="module", autouse=True)
-def cluster() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
+pytestmark = pytest.mark.usefixtures("ray_cluster")
 
 
 def ray_client(tmp_path: Path, **settings: Any) -> TestClient:
