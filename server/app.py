@@ -50,8 +50,8 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
         joined = False
         try:
             if settings.ray_address:  # before the workers: they may be Ray actors
-                cpus = settings.workers or default_workers()
-                joined = await asyncio.to_thread(raycluster.connect, settings.ray_address, cpus)
+                address, cpus = settings.ray_address, default_workers()
+                joined = await asyncio.to_thread(raycluster.connect, address, cpus)
             await manager.start()
             sweep_manager.start()
             classes.load()

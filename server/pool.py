@@ -29,8 +29,7 @@ class WorkerPool:
         ray: bool = False,
     ) -> None:
         """``count`` worker processes, or (0) one thread; with ``ray``, ``count`` Ray actors
-        (``server.ray_workers``, a CPU each; 0: half the cluster's CPUs, the rest left to
-        sweeps' tasks). ``deliver`` and ``on_death``
+        (``server.ray_workers``; 0: one per CPU of the cluster). ``deliver`` and ``on_death``
         are called on the event loop."""
         self.ray = ray
         self.processes = count > 0
@@ -43,10 +42,10 @@ class WorkerPool:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        if self.ray and not self.processes:  # half the cluster: the rest is for sweeps' tasks
+        if self.ray and not self.processes:  # one per CPU of the cluster, as one per core
             from server.raycluster import cluster_cpus  # noqa: PLC0415 - Ray is optional
 
-            self.size = max(1, cluster_cpus() // 2)
+            self.size = cluster_cpus()
         self.workers = [self._new_worker(i) for i in range(self.size)]
         for worker in self.workers:
             worker.start()

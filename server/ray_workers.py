@@ -66,9 +66,11 @@ class SchedulerHost:
 
 @functools.cache
 def _actor_class() -> Any:
-    # put, take and the scheduler's own thread at once; one CPU's worth of the cluster
-    options: dict[str, Any] = {"num_cpus": 1, "max_concurrency": 4, "max_restarts": 0}
-    return ray.remote(**options)(SchedulerHost)
+    """put, take and the scheduler's own thread at once. An actor reserves no CPU of the
+    cluster (an idle one uses none; a busy one shares its core with sweeps' tasks, as a
+    local worker process shares it with trials), and they spread over the nodes."""
+    options: dict[str, Any] = {"num_cpus": 0, "max_concurrency": 4, "max_restarts": 0}
+    return ray.remote(**options, scheduling_strategy="SPREAD")(SchedulerHost)
 
 
 class RayWorker:
@@ -106,9 +108,11 @@ class RayWorker:
         self._stopping = True
         self._outgoing.put(Stop())
         for thread in self._threads:
-            thread.join(timeout)
-        with contextlib.suppress(Exception):
-            ray.kill(self._actor)
+            if thread.ident is not None:  # started
+                thread.join(timeout)
+        if self._actor is not None:
+            with contextlib.suppress(Exception):
+                ray.kill(self._actor)
 
     def _send(self) -> None:
         """One batch at a time, each sent once the last has arrived: commands stay in order

@@ -179,12 +179,15 @@ class SweepManager:
             ids = self.db.unfinished(record.id)
         else:
             ids = sorted(sweep.live)
-            for executor, trials in list(self.groups.values()):
-                dropped = [i for i in trials if i in sweep.live]
+            drops = [
+                (executor, [i for i in trials if i in sweep.live])
+                for executor, trials in self.groups.values()
+            ]
+            for run_id in ids:  # first: what the executors report of them now is dropped
+                self._forget(run_id)
+            for executor, dropped in drops:
                 if dropped:
                     executor.drop(dropped)
-            for run_id in ids:
-                self._forget(run_id)
         self.db.set_runs(ids, status="cancelled", ended_at=now())
         self.db.set_status(record.id, "cancelled", ended=True)
         self._dispatch()

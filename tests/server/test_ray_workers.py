@@ -23,14 +23,13 @@ pytestmark = pytest.mark.usefixtures("ray_cluster")
 @pytest.fixture
 def ray_client(tmp_path: Path) -> Iterator[TestClient]:
     database = str(tmp_path / "runs.db")
-    settings = Settings(database=database, ray_address="auto", workers=2, default_fps=30)
+    settings = Settings(database=database, ray_address="auto", default_fps=30)
     with TestClient(create_app(settings)) as client:
         yield client
 
 
 def test_live_runs_on_ray_actors_stream_frames_to_a_viewer(ray_client: TestClient) -> None:
-    """Two actors (NNPG_WORKERS; by default half the cluster's CPUs, the rest left for
-    sweeps), a run on each."""
+    """Two actors (one per CPU of the cluster), a run on each."""
     workers = ray_client.app.state.manager.pool.workers  # type: ignore[attr-defined]
     assert len(workers) == 2 and all(isinstance(w, RayWorker) for w in workers)
     runs = [create(ray_client), create(ray_client, network={"hidden": [8, 8]})]
