@@ -49,6 +49,10 @@ class WorkerPool:
         self.workers = [self._new_worker(i) for i in range(self.size)]
         for worker in self.workers:
             worker.start()
+        for worker in self.workers:  # Ray actors start in seconds: the server waits for them
+            wait = getattr(worker, "wait_ready", None)
+            if wait is not None:
+                wait()
 
     def _new_worker(self, index: int) -> Worker:
         """Worker ``index`` of ``size``: its runs fall due ``index / size`` of a period after

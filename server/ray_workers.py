@@ -22,6 +22,7 @@ from typing import Any
 import ray
 import ray.exceptions
 
+from engine import kernels
 from server.protocol import Command, Result, Stop
 from server.scheduler import Deliver, Scheduler
 
@@ -34,6 +35,7 @@ class SchedulerHost:
     """The actor: a scheduler on a thread; ``put`` feeds it, ``take`` empties its outbox."""
 
     def __init__(self, default_fps: float, phase: float) -> None:
+        kernels.warm()  # before the actor counts as started: its first frames come at once
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[list[Result] | None] = queue.SimpleQueue()
         scheduler = Scheduler(self._deliver, default_fps, self._commands, phase)
@@ -46,6 +48,9 @@ class SchedulerHost:
     def _run(self, scheduler: Scheduler) -> None:
         scheduler.run()
         self._results.put(None)  # a clean stop
+
+    def ready(self) -> bool:
+        return True
 
     def put(self, commands: list[Command]) -> None:
         for command in commands:
@@ -99,6 +104,11 @@ class RayWorker:
         self._actor = _actor_class().remote(self._fps, self._phase)
         for thread in self._threads:
             thread.start()
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Until the actor runs (a new Ray worker process, its imports, the picture pass
+        loaded): a server answers once its workers can draw."""
+        ray.get(self._actor.ready.remote(), timeout=timeout)
 
     def submit(self, command: Command) -> None:
         if not self._stopping:  # after stop, a late control message has nowhere to go
