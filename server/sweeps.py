@@ -179,15 +179,15 @@ class SweepManager:
             ids = self.db.unfinished(record.id)
         else:
             ids = sorted(sweep.live)
-            drops = [
-                (executor, [i for i in trials if i in sweep.live])
-                for executor, trials in self.groups.values()
-            ]
-            for run_id in ids:  # first: what the executors report of them now is dropped
-                self._forget(run_id)
-            for executor, dropped in drops:
+            for run_id in ids:  # first: what the executors report of them now is ignored
+                self.owner.pop(run_id, None)
+            for executor, trials in list(self.groups.values()):
+                dropped = [i for i in trials if i in sweep.live]
                 if dropped:
                     executor.drop(dropped)
+            sweep.live.clear()
+            for run_id in ids:
+                self._leave_group(run_id)
         self.db.set_runs(ids, status="cancelled", ended_at=now())
         self.db.set_status(record.id, "cancelled", ended=True)
         self._dispatch()

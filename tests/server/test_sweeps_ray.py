@@ -94,3 +94,14 @@ def test_a_trial_whose_worker_dies_past_its_retries_fails_with_the_reason(tmp_pa
             "the Ray worker training it failed" in error
             and "(its worker died 1 time; NNPG_SWEEP_RETRIES is 0)" in error
         )
+
+
+def test_cancel_stops_the_ray_tasks(tmp_path: Path) -> None:
+    with ray_client(tmp_path) as client:
+        sweep = long_sweep(client)
+        wait_for(task_processes, timeout=60)
+        auth = {"Authorization": f"Bearer {sweep['control_token']}"}
+        cancelled = client.post(f"/api/sweeps/{sweep['id']}/cancel", headers=auth).json()
+        assert cancelled["status"] == "cancelled" and cancelled["counts"] == {"cancelled": 2}
+        wait_for(lambda: not task_processes(), timeout=60)  # the task was cancelled
+        assert client.get(f"/api/sweeps/{sweep['id']}").json()["counts"] == {"cancelled": 2}
