@@ -1,7 +1,9 @@
 """The server's Ray cluster (``NNPG_RAY_ADDRESS``): joined at startup, left at shutdown.
 
 ``local`` starts a cluster on this machine (its services on 127.0.0.1 only, a CPU per core);
-``auto`` or an address joins a running one, whose nodes need nnplayground installed. A
+``auto`` or an address joins a running one, whose nodes need nnplayground installed (the
+workers' path starts with this checkout's folder, so a node with the same checkout at the
+same place runs it as it is). A
 process that already joined one (a test's, a notebook's) keeps it: the server neither
 starts another nor shuts it down. Every task and actor gets one-thread BLAS, as the local
 worker processes do.
@@ -10,11 +12,14 @@ worker processes do.
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from server.workers import ONE_THREAD
 
 log = logging.getLogger(__name__)
+CODE_ROOT = Path(__file__).resolve().parent.parent  # where engine/ and server/ are
 
 
 def connect(address: str, cpus: int) -> bool:
@@ -23,8 +28,10 @@ def connect(address: str, cpus: int) -> bool:
 
     if ray.is_initialized():
         return False
+    # the workers import this very code (a checkout run in place, as an installed one)
+    path = os.pathsep.join(filter(None, [str(CODE_ROOT), os.environ.get("PYTHONPATH")]))
     options: dict[str, Any] = {
-        "runtime_env": {"env_vars": dict(ONE_THREAD)},
+        "runtime_env": {"env_vars": {**ONE_THREAD, "PYTHONPATH": path}},
         "log_to_driver": False,
         "configure_logging": False,
     }
