@@ -299,11 +299,13 @@ def measure(quick: bool) -> dict[str, Any]:
     return {"steps": steps, "grid": grid, "scripted": scripted, "path": path_name(torch)}
 
 
-def measure_in_child(quick: bool, env: dict[str, str]) -> dict[str, Any]:
-    """``measure`` in a subprocess with ``env`` (set before NumPy loads) and one BLAS/OpenMP
-    thread, as PyTorch here and as the server's workers: a second BLAS thread on a shared
-    core made our small matmuls stall for milliseconds behind other libraries' threads."""
-    command = [sys.executable, __file__, "--measure-only", *(["--quick"] if quick else [])]
+def measure_in_child(quick: bool, env: dict[str, str], script: str = __file__) -> dict[str, Any]:
+    """``script``'s ``measure`` (this one's by default) in a subprocess with ``env`` (set
+    before NumPy loads) and one BLAS/OpenMP thread, as PyTorch here and as the server's
+    workers: a second BLAS thread on a shared core made our small matmuls stall for
+    milliseconds behind other libraries' threads. ``script --measure-only`` prints the
+    measurements as JSON, last."""
+    command = [sys.executable, script, "--measure-only", *(["--quick"] if quick else [])]
     one_thread = {
         name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
     }

@@ -18,6 +18,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from engine.optimizers import SGD, STATE, Optimizer
+from engine.population import stacked_forward
 from engine.trainer import Trainer
 
 Array = np.ndarray
@@ -28,7 +29,8 @@ def batch_key(trainer: Trainer) -> Hashable | None:
     network, head, optimizer = trainer.network, trainer.head, trainer.optimizer
     sgd = type(optimizer) is SGD
     plain = (
-        (sgd or trainer.dtype == np.float64)
+        not optimizer.gradient_free  # the genetic trainer breeds, it takes no steps
+        and (sgd or trainer.dtype == np.float64)
         and (trainer.regularizer.name == "none" or trainer.regularization_rate == 0)
         and not trainer.dead.any()
         and not any(network.dropout)
@@ -121,14 +123,7 @@ def _epoch(
     losses = []
     for start in range(0, n, batch):
         end = min(start + batch, n)
-        inputs, pre = [x[:, :, start:end]], []
-        for w, activation in zip(layers_t, activations, strict=False):
-            z = np.matmul(w, inputs[-1])
-            fed = np.ones((len(params), z.shape[1] + 1, end - start), params.dtype)
-            activation.forward(z, fed[:, :-1])
-            pre.append(z)
-            inputs.append(fed)
-        out = np.matmul(layers_t[-1], inputs[-1]).transpose(0, 2, 1)  # (R, B, outputs)
+        inputs, pre, out = stacked_forward(layers_t, activations, x[:, :, start:end])
         miss = np.tanh(out) - t[:, start:end]  # the batch's ½·MSE, as Trainer._step records it
         losses.append(np.einsum("rbo,rbo->r", miss, miss) * (0.5 / (end - start)))
         delta = head.loss_grad(out, t[:, start:end]).transpose(0, 2, 1)

@@ -31,6 +31,7 @@ from engine.features import FEATURES
 from engine.heads import OUTPUT_ALIASES, resolve_pair
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
+from engine.messages import ENGINE
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
 from engine.userdata import infer_task, n_classes, parse_csv, points_to_dataset
@@ -41,6 +42,11 @@ USER_DATASETS = ("points", "csv")
 OUTPUT_ACTIVATIONS = ("auto", "none", "linear", "tanh", "sigmoid", "relu", "softplus", "softmax")
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
+MAX_POPULATION = 1024
+# A genetic run holds ~4 copies of its population, and trains a generation at a time (a
+# worker's slice cannot cut one): both are bounded.
+GENETIC_MAX_WEIGHTS = 1_000_000  # population × parameters
+GENETIC_MAX_WORK = 10**9  # population × parameters × training points, ~0.2 s a generation
 # The validation context of a config this program stored itself (a run's, read back): its
 # user data was checked when the run was made, so it is parsed when first needed, not now.
 STORED = {"stored": True}
@@ -116,7 +122,7 @@ class DataConfig(_Strict):
     @classmethod
     def _unique(cls, names: list[str]) -> list[str]:
         if len(set(names)) != len(names):
-            raise ValueError("each feature may appear once")
+            raise ValueError(ENGINE.say("config.feature_twice"))
         return names
 
     @model_validator(mode="after")
@@ -124,32 +130,35 @@ class DataConfig(_Strict):
         needs = {"points": self.points, "csv": self.csv}
         for name, value in needs.items():
             if self.dataset == name and value is None:
-                raise ValueError(f'dataset "{name}" needs the field "{name}"')
+                raise ValueError(ENGINE.say("config.needs_field", name=name))
             if self.dataset != name and value is not None:
-                raise ValueError(f'"{name}" is only read when dataset is "{name}"')
+                raise ValueError(ENGINE.say("config.field_unread", name=name))
         if self._checked:
             return self
         self._checked = True  # a config that fails is dropped, whatever this says
         if _stored(info):
             return self
-        user = self.user_dataset()
-        n = (
-            len(user)
-            if user is not None
-            else self.n_samples or DATASETS[self.dataset].default_samples
-        )
+        n = self.n_points()
         n_train = int(n * self.train_ratio)
         if not 1 <= n_train < n:
-            raise ValueError(
-                f"train_ratio {self.train_ratio} of {n} points leaves {n_train} to train and "
-                f"{n - n_train} to test; each needs at least one"
+            said = ENGINE.say(
+                "config.train_ratio",
+                ratio=self.train_ratio,
+                count=n,
+                train=n_train,
+                test=n - n_train,
             )
+            raise ValueError(said)
         n_val = int(n_train * self.validation_ratio)
         if self.validation_ratio > 0 and not 1 <= n_val < n_train:
-            raise ValueError(
-                f"validation_ratio {self.validation_ratio} of {n_train} training points leaves "
-                f"{n_val} to validate and {n_train - n_val} to train; each needs at least one"
+            said = ENGINE.say(
+                "config.validation_ratio",
+                ratio=self.validation_ratio,
+                count=n_train,
+                validation=n_val,
+                train=n_train - n_val,
             )
+            raise ValueError(said)
         return self
 
     def user_dataset(self) -> Dataset | None:
@@ -161,6 +170,19 @@ class DataConfig(_Strict):
             elif self.csv is not None:
                 self._user = parse_csv(self.csv)
         return self._user
+
+    def n_points(self) -> int:
+        """How many points the data has: the user's, or the dataset's sample size."""
+        user = self.user_dataset()
+        if user is not None:
+            return len(user)
+        return self.n_samples or DATASETS[self.dataset].default_samples
+
+    def training_points(self) -> int:
+        """How many points the network trains on (the training share less the validation
+        set's)."""
+        n_train = int(self.n_points() * self.train_ratio)
+        return n_train - int(n_train * self.validation_ratio)
 
     def task(self) -> str:
         user = self.user_dataset()
@@ -214,12 +236,45 @@ class TrainingConfig(_Strict):
     rho: float = Field(0.9, ge=0.0, lt=1.0, description="RMSProp's decay")
     epsilon: float = Field(1e-8, gt=0.0, le=1.0)
     weight_decay: float = Field(0.01, ge=0.0, le=1.0, description="AdamW's decoupled decay")
+    population: int = Field(
+        64, ge=4, le=MAX_POPULATION, description="genetic: the networks of each generation"
+    )
+    tournament: int = Field(
+        3,
+        ge=1,
+        le=MAX_POPULATION,
+        description="genetic: members a tournament draws; the best breeds",
+    )
+    crossover_rate: float = Field(
+        0.5, ge=0.0, le=1.0, description="genetic: share of children that mix two parents' units"
+    )
+    mutation_rate: float = Field(
+        0.1, ge=0.0, le=1.0, description="genetic: chance that a child's weight is mutated"
+    )
+    mutation_scale: float = Field(
+        0.3, gt=0.0, le=10.0, description="genetic: deviation σ of a mutation's Gaussian noise"
+    )
+    elites: int = Field(
+        2, ge=0, le=MAX_POPULATION, description="genetic: best members kept as they are"
+    )
     precision: Literal["float64", "float32"] = Field(
         "float64", description="float32 trains big scripted runs about twice as fast"
     )
     max_epochs: int | None = Field(None, ge=1, le=1_000_000, description="null: until stopped")
     target_loss: float | None = Field(None, ge=0.0, description="stop once train loss ≤ this")
     early_stopping: EarlyStopping | None = None
+
+    @field_validator("tournament", "elites")
+    @classmethod
+    def _within_population(cls, value: int, info: ValidationInfo) -> int:
+        population = info.data.get("population")
+        if population is None:  # population itself was refused
+            return value
+        if info.field_name == "tournament" and value > population:
+            raise ValueError(ENGINE.say("genetic.tournament", population=population))
+        if info.field_name == "elites" and value >= population:
+            raise ValueError(ENGINE.say("genetic.elites", population=population))
+        return value
 
 
 def _random_seed() -> int:
@@ -238,8 +293,34 @@ class ExperimentConfig(_Strict):
     def _head_fits_task(self, info: ValidationInfo) -> ExperimentConfig:
         if not (self._checked or _stored(info)):
             self.head()  # raises with the allowed pairs
+            if OPTIMIZERS[self.training.optimizer].gradient_free:
+                self._genetic_fits()
         self._checked = True
         return self
+
+    def _genetic_fits(self) -> None:
+        """The genetic trainer scores networks as they predict (no dropout), and a generation
+        is one unit of work: its population and cost are bounded."""
+        if any(layer.dropout for layer in self.network.layers()):
+            raise ValueError(ENGINE.say("genetic.dropout"))
+        population, parameters = self.training.population, self.n_parameters()
+        weights = population * parameters
+        if weights > GENETIC_MAX_WEIGHTS:
+            raise ValueError(
+                ENGINE.say(
+                    "genetic.weights",
+                    population=population,
+                    parameters=parameters,
+                    weights=weights,
+                    limit=GENETIC_MAX_WEIGHTS,
+                )
+            )
+        work = weights * self.data.training_points()
+        if work > GENETIC_MAX_WORK:
+            said = ENGINE.say(
+                "genetic.work", population=population, work=work, limit=GENETIC_MAX_WORK
+            )
+            raise ValueError(said)
 
     @classmethod
     def from_stored(cls, text: str | bytes) -> ExperimentConfig:
@@ -272,7 +353,7 @@ class ExperimentConfig(_Strict):
             layers = network.layers()
             rates = live.dropout if isinstance(live.dropout, list) else [live.dropout] * len(layers)
             if len(rates) != len(layers):
-                raise ValueError(f"dropout: expected {len(layers)} rates, one per hidden layer")
+                raise ValueError(ENGINE.say("config.dropout_rates", count=len(layers)))
             pairs = zip(layers, rates, strict=True)
             hidden = [layer.model_copy(update={"dropout": rate}) for layer, rate in pairs]
             network = network.model_copy(update={"hidden": hidden})

@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.activations import ACTIVATIONS, Activation
 from engine.losses import LOSSES, Loss
+from engine.messages import ENGINE
 
 Array = np.ndarray
 TASKS = ("binary", "multiclass", "regression")
@@ -52,12 +53,25 @@ def resolve_pair(task: str, output: str, loss: str) -> tuple[str, str]:
     if loss == "auto":
         loss = _auto_loss(task, output)
     if output not in allowed or loss not in allowed[output]:
-        pairs = "; ".join(f"{o} with {'/'.join(sorted(ls))}" for o, ls in allowed.items())
-        raise ValueError(
-            f"output activation {output!r} with loss {loss!r} does not fit a {task} task; "
-            f"allowed: {pairs}"
+        kind = ENGINE.say(f"task.{task}")
+        said = ENGINE.say(
+            "head.misfit", output=output, loss=loss or "auto", task=kind, allowed=_pairs(allowed)
         )
+        raise ValueError(said)
     return output, loss
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _pairs(allowed: dict[str, frozenset[str]]) -> str:
+    """The allowed pairs as a person says them: outputs that take the same losses together."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for output, losses in allowed.items():
+        groups.setdefault(losses, []).append(output)
+    said = [f"{_either(outs)} with {_either(sorted(ls))}" for ls, outs in groups.items()]
+    return ", or ".join(said)
 
 
 def softmax(z: Array) -> Array:
@@ -106,6 +120,29 @@ class Head:
             lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
             return float(np.mean(lse - np.sum(t * z, axis=1)))
         return self.loss.value(t, a)
+
+    @property
+    def fused(self) -> bool:
+        """Whether the loss is taken from z (sigmoid + BCE, softmax + cross-entropy)."""
+        return (self.output, self.loss.name) in FUSED
+
+    def loss_values(self, z: Array | None, a: Array | None, t: Array) -> Array:
+        """``loss_value`` of R networks at once (``engine.population``): z or a (R, B,
+        outputs), t (B, outputs) -> (R,). A ``fused`` pair reads z, any other a."""
+        if self.fused:
+            assert z is not None
+            if self.output == "softmax":
+                zmax = z.max(axis=-1, keepdims=True)
+                lse = zmax[..., 0] + np.log(np.exp(z - zmax).sum(axis=-1))
+                per_example: Array = lse - np.sum(t * z, axis=-1)
+                mean: Array = per_example.sum(axis=-1) / z.shape[-2]
+                return mean
+            terms: Array = np.logaddexp(0.0, z) - t * z
+        else:
+            assert a is not None
+            terms = self.loss.terms(t, a)
+        values: Array = terms.sum(axis=(-2, -1)) / terms.shape[-2]
+        return values
 
     def loss_grad(self, z: Array, t: Array) -> Array:
         """dL/dz (B, outputs) straight from z: what a training step needs. The TF pair also

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from engine.datasets import Split
+from engine.messages import ENGINE, Message
 from engine.metrics import Metrics
 
 MAX_WEIGHT = 1e8  # beyond this a weight has exploded (and float32 frames would overflow)
@@ -27,14 +28,14 @@ def exploded(params: np.ndarray) -> bool:
     return not max(params.max(), -params.min()) <= MAX_WEIGHT
 
 
-def divergence(what: str, learning_rate: float, epoch: int, step: int) -> str:
-    """Why a run diverged, and what to try."""
-    hint = (
-        f"the learning rate {learning_rate:g} is probably too high; try a smaller one"
-        if learning_rate >= 0.01
-        else "try a smaller learning rate, fewer layers or a bounded output activation"
-    )
-    return f"{what} stopped being finite numbers at epoch {epoch}, step {step}: {hint}"
+def divergence(part: str, learning_rate: float, epoch: int, step: int) -> Message:
+    """Why a run diverged (``part``: "loss" or "weights"), and what to try."""
+    what = ENGINE.say(f"part.{part}")
+    if learning_rate >= 0.01:
+        return ENGINE.say(
+            "diverged.rate_high", what=what, epoch=epoch, step=step, rate=learning_rate
+        )
+    return ENGINE.say("diverged.rate_low", what=what, epoch=epoch, step=step)
 
 
 def check_data(metrics: Metrics, split: Split) -> None:
@@ -47,8 +48,6 @@ def check_data(metrics: Metrics, split: Split) -> None:
     ):
         if loss is not None and part is not None and not math.isfinite(loss):
             top = float(np.abs(part.y).max()) if len(part.y) else 0.0
-            raise DataError(
-                f"the {name} data gives a loss that is not a finite number at epoch "
-                f"{metrics.epoch} (its largest |label| is {top:.3g}): that is the data, not the "
-                "learning rate; fix or remove the rows with huge values"
-            )
+            split_name = ENGINE.say(f"split.{name}")
+            said = ENGINE.say("data.not_finite", split=split_name, epoch=metrics.epoch, top=top)
+            raise DataError(said)

@@ -17,7 +17,9 @@ COLUMNS = (
     "test_accuracy",
     "val_loss",
     "val_accuracy",
+    "forward_passes",
 )
+COUNTS = ("epoch", "step", "forward_passes")  # whole numbers: ints on the wire
 MAX_POINTS = 4096
 
 
@@ -44,23 +46,28 @@ class History:
         for name, column in self.columns.items():
             self.columns[name] = column[:half:2] + column[half:]
 
-    def rows_after(self, epoch: float) -> list[tuple[int, int, *tuple[float | None, ...]]]:
+    def rows_after(self, epoch: float) -> list[tuple[int | float | None, ...]]:
         """The rows of epochs after ``epoch``, oldest first, in ``COLUMNS`` order (epoch,
-        step, train_loss, test_loss, train_accuracy, test_accuracy, val_loss, val_accuracy),
-        with None for a missing value."""
+        step, train_loss, test_loss, train_accuracy, test_accuracy, val_loss, val_accuracy,
+        forward_passes), with None for a missing value and the ``COUNTS`` as ints."""
         epochs = self.columns["epoch"]
         start = len(epochs)
         while start > 0 and epochs[start - 1] > epoch:
             start -= 1
-        steps, values = self.columns["step"], [self.columns[name] for name in COLUMNS[2:]]
-        return [
-            (int(epochs[i]), int(steps[i]), *(None if math.isnan(c[i]) else c[i] for c in values))
-            for i in range(start, len(epochs))
-        ]
+        columns = [self.columns[name] for name in COLUMNS]
+        return [row_of([c[i] for c in columns]) for i in range(start, len(epochs))]
 
-    def as_lists(self) -> dict[str, list[float | None]]:
-        """Columns with NaN as None, ready for JSON."""
+    def as_lists(self) -> dict[str, list[int | float | None]]:
+        """Columns with NaN as None and the ``COUNTS`` as ints, ready for JSON."""
         return {
-            name: [None if math.isnan(v) else v for v in column]
+            name: [None if math.isnan(v) else int(v) if name in COUNTS else v for v in column]
             for name, column in self.columns.items()
         }
+
+
+def row_of(values: list[float]) -> tuple[int | float | None, ...]:
+    """One row of ``COLUMNS`` values as sent and stored: NaN as None, the ``COUNTS`` as ints."""
+    return tuple(
+        None if math.isnan(v) else int(v) if name in COUNTS else v
+        for name, v in zip(COLUMNS, values, strict=True)
+    )

@@ -28,6 +28,7 @@ from engine.inspect import (
     next_batch,
     penalty_gradient,
 )
+from engine.messages import ENGINE
 from engine.network import Network
 from engine.optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSProp
 from engine.trainer import Trainer
@@ -54,7 +55,10 @@ def next_update(trainer: Trainer, layer: int, source: int | None, target: int) -
     optimizer), ``penalty_step`` (η·λ·R′(w), the penalty's own step), ``new_weight``,
     ``change``, ``dead`` (held at 0 by L1's dead-link rule after the step), ``batch`` (its
     ``start``, ``size``, ``new_epoch``, ``dropout``) and ``will_step`` (False once the run
-    has stopped or diverged: then ``new_weight`` is w)."""
+    has stopped or diverged: then ``new_weight`` is w). The genetic trainer takes no such
+    step: asked of it, a ``ValueError``."""
+    if trainer.optimizer.gradient_free:
+        raise ValueError(ENGINE.say("genetic.no_step"))
     index = flat_index(trainer.network, layer, source, target)
     batch = next_batch(trainer)
     loss = loss_gradient(trainer, batch)

@@ -180,31 +180,57 @@ def _activate(acc: Array, out: Array, n: int, code: int) -> None:
         _by_tanh(acc, out, n, code)
 
 
+@_jit(inline="always")
+def layer_block(  # noqa: PLR0917
+    accumulators: tuple[Array, Array, Array, Array],
+    w: Array,
+    src: Array,
+    spec: Array,
+    at: int,
+    n: int,
+    stride: int,
+    dst: Array,
+    base: int,
+    step: int,
+    activate: Callable[[Array, Array, int, int], None],
+) -> None:
+    """Layer ``spec`` for a block of ``n`` points: each unit's weighted sum of ``src`` (its
+    input rows ``stride`` apart, from ``at``) through ``activate(sum, out, n, code)`` into
+    ``dst`` (a row a unit, ``step`` apart, from ``base``), four units at a time."""
+    a0, a1, a2, a3 = accumulators
+    units, code = spec[UNITS], spec[ACTIVATION]
+    fours = units - units % 4
+    for j in range(0, fours, 4):
+        _accumulate4(a0, a1, a2, a3, w, src, spec, j, at, n, stride)
+        row = base + j * step
+        activate(a0, dst[row : row + n], n, code)
+        activate(a1, dst[row + step : row + step + n], n, code)
+        activate(a2, dst[row + 2 * step : row + 2 * step + n], n, code)
+        activate(a3, dst[row + 3 * step : row + 3 * step + n], n, code)
+    for j in range(fours, units):
+        _accumulate1(a0, w, src, spec, j, at, n, stride)
+        row = base + j * step
+        activate(a0, dst[row : row + n], n, code)
+
+
 @_jit()
 def picture_pass(w: Array, plan: Array, grid: Array, out: Array, points: int) -> None:
     """Every layer of ``plan`` over ``points`` points: ``grid`` (flat (inputs + 1, points),
     feature-major) in, ``out`` (flat (Σ units, points)) filled with each layer's core output,
     row after row, the last layer's z at the end. ``w``: the folded float32 parameters."""
-    a0, a1 = np.empty(BLOCK, out.dtype), np.empty(BLOCK, out.dtype)
-    a2, a3 = np.empty(BLOCK, out.dtype), np.empty(BLOCK, out.dtype)
+    accumulators = (
+        np.empty(BLOCK, out.dtype),
+        np.empty(BLOCK, out.dtype),
+        np.empty(BLOCK, out.dtype),
+        np.empty(BLOCK, out.dtype),
+    )
     for start in range(0, points, BLOCK):
         n = min(BLOCK, points - start)
         for layer in range(plan.shape[0]):
             spec = plan[layer]
             src = grid if spec[SOURCE] == FROM_GRID else out[spec[SOURCE] * points :]
-            base, units, code = spec[TARGET] * points + start, spec[UNITS], spec[ACTIVATION]
-            fours = units - units % 4
-            for j in range(0, fours, 4):
-                _accumulate4(a0, a1, a2, a3, w, src, spec, j, start, n, points)
-                at = base + j * points
-                _activate(a0, out[at : at + n], n, code)
-                _activate(a1, out[at + points : at + points + n], n, code)
-                _activate(a2, out[at + 2 * points : at + 2 * points + n], n, code)
-                _activate(a3, out[at + 3 * points : at + 3 * points + n], n, code)
-            for j in range(fours, units):
-                _accumulate1(a0, w, src, spec, j, start, n, points)
-                at = base + j * points
-                _activate(a0, out[at : at + n], n, code)
+            base = spec[TARGET] * points + start
+            layer_block(accumulators, w, src, spec, start, n, points, out, base, points, _activate)
 
 
 def warm() -> None:

@@ -32,6 +32,7 @@ class Metrics:
     grad_norms: tuple[float, ...] = ()  # per layer, of the last step's gradient
     val_loss: float | None = None  # when the config holds out a validation set
     val_accuracy: float | None = None  # ditto, classification
+    forward_passes: int = 0  # examples sent forward to train so far (``Trainer.forward_passes``)
 
     def as_dict(self) -> dict[str, object]:
         """A shallow dict (``dataclasses.asdict`` deep-copies: 10× slower, same JSON)."""
@@ -89,6 +90,7 @@ def evaluate(
     step: int,
     *,
     detail: bool = True,
+    forward_passes: int = 0,
 ) -> Metrics:
     """The task's metrics on the train, test and validation sets (no dropout, no penalty).
     ``detail`` adds the per-layer weight and gradient norms."""
@@ -101,6 +103,7 @@ def evaluate(
     common: dict[str, object] = {
         "epoch": epoch,
         "step": step,
+        "forward_passes": forward_passes,
         "train_loss": head.loss_value(train_z, train_a, data.train_t),
         "test_loss": head.loss_value(test_z, test_a, data.test_t) if len(test_z) else math.nan,
     }

@@ -9,7 +9,7 @@ each row gets the same numbers as alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -29,10 +29,22 @@ class Hyper:
     rho: float = 0.9
     epsilon: float = 1e-8
     weight_decay: float = 0.01
+    # the genetic trainer's (``engine.genetic``)
+    population: int = 64
+    tournament: int = 3
+    crossover_rate: float = 0.5
+    mutation_rate: float = 0.1
+    mutation_scale: float = 0.3
+    elites: int = 2
+
+
+HYPER_FIELDS = tuple(f.name for f in fields(Hyper))  # each a field of ``TrainingConfig`` too
 
 
 class Optimizer:
     formula = ""
+    hypers: tuple[str, ...] = ()  # the ``Hyper`` fields this rule reads (the page's fields)
+    gradient_free = False  # True: no ``step``; it breeds generations (``engine.genetic``)
 
     def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         self.hyper = hyper
@@ -50,6 +62,10 @@ class Optimizer:
     def _update(self, params: Array, grads: Array, lr: Rate) -> None:
         raise NotImplementedError
 
+    def refit(self, params: Array) -> None:
+        """The weights were edited or the loss changed outside training (new data, a new
+        penalty): a gradient step starts from wherever ``params`` are, so nothing to do."""
+
 
 class SGD(Optimizer):
     formula = "w ← w − η·g"
@@ -63,6 +79,7 @@ class Momentum(Optimizer):
     """Polyak's heavy ball, as PyTorch: v ← μv + g; w ← w − ηv (Nesterov: w ← w − η(g + μv))."""
 
     formula = "v ← μ·v + g;  w ← w − η·v"
+    hypers: tuple[str, ...] = ("momentum",)
     nesterov = False
 
     def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
@@ -90,6 +107,7 @@ class AdaGrad(Optimizer):
     """Duchi et al. 2011: s ← s + g²; w ← w − η g / (√s + ε)."""
 
     formula = "s ← s + g²;  w ← w − η·g / (√s + ε)"
+    hypers: tuple[str, ...] = ("epsilon",)
 
     def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
@@ -108,6 +126,7 @@ class RMSProp(Optimizer):
     """Hinton's lecture 6e: s ← ρs + (1 − ρ)g²; w ← w − η g / (√s + ε)."""
 
     formula = "s ← ρ·s + (1 − ρ)·g²;  w ← w − η·g / (√s + ε)"
+    hypers: tuple[str, ...] = ("rho", "epsilon")
 
     def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
@@ -128,6 +147,7 @@ class Adam(Optimizer):
     """Kingma & Ba 2015, with bias correction; AdamW (Loshchilov & Hutter 2019) decays first."""
 
     formula = "m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − η·m̂ / (√v̂ + ε)"
+    hypers: tuple[str, ...] = ("beta1", "beta2", "epsilon")
     decoupled_decay = False
 
     def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
@@ -156,7 +176,8 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    formula = "w ← w − η·λ·w, then Adam"
+    formula = "w ← w − η·λ·w;  Adam: w ← w − η·m̂ / (√v̂ + ε)"
+    hypers: tuple[str, ...] = ("beta1", "beta2", "epsilon", "weight_decay")
     decoupled_decay = True
 
 
@@ -192,3 +213,8 @@ for _name, _cls in (
     ("adamw", AdamW),
 ):
     OPTIMIZERS.register(_name, _cls)
+
+# Below the base class it builds on (``engine.genetic`` imports this module's Optimizer).
+from engine.genetic import Genetic  # noqa: E402
+
+OPTIMIZERS.register("genetic", Genetic)

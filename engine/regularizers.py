@@ -28,7 +28,7 @@ Array = np.ndarray
 @dataclass(frozen=True)
 class Regularizer:
     name: str
-    penalty: Callable[[Array], float]
+    penalty: Callable[[Array], Array]  # R over the last axis: (..., k) -> (...)
     derivative: Callable[[Array], Array]
     formula: str
     clamps_at_zero: bool = False
@@ -47,8 +47,8 @@ class Regularizer:
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularization")
 for _reg in (
-    Regularizer("none", lambda w: 0.0, np.zeros_like, "no penalty"),
-    Regularizer("l1", lambda w: float(np.abs(w).sum()), np.sign, "λ·Σ|w|", clamps_at_zero=True),
-    Regularizer("l2", lambda w: float(0.5 * (w * w).sum()), lambda w: w, "λ·½Σw²"),
+    Regularizer("none", lambda w: np.zeros(w.shape[:-1]), np.zeros_like, "R(w) = 0"),
+    Regularizer("l1", lambda w: np.abs(w).sum(axis=-1), np.sign, "λ·Σ|w|", clamps_at_zero=True),
+    Regularizer("l2", lambda w: 0.5 * (w * w).sum(axis=-1), lambda w: w, "λ·½Σw²"),
 ):
     REGULARIZERS.register(_reg.name, _reg)

@@ -1,7 +1,8 @@
 """A run's state as plain data (arrays and numbers), to persist and to resume from.
 
-``capture`` takes what training needs to go on — weights, the optimizer's moments, the
-random generator, the live settings, the stopping rule's memory — and ``restore`` puts it
+``capture`` takes what training needs to go on — weights, the optimizer's moments (the
+genetic trainer's population, scores and generator), the random generator, the live
+settings, the stopping rule's memory — and ``restore`` puts it
 back into a fresh ``Trainer`` built from the same config. Resuming continues at the next
 epoch boundary (a half-done epoch starts over with a new shuffle).
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.genetic import Genetic
 from engine.optimizers import STATE as _OPTIMIZER_STATE
 from engine.regularizers import REGULARIZERS
 from engine.trainer import Trainer
@@ -28,6 +30,7 @@ def capture(trainer: Trainer) -> Snapshot:
     state: Snapshot = {
         "epoch": trainer.epoch,
         "step": trainer.step,
+        "forward_passes": trainer.forward_passes,
         "params": trainer.network.params.copy(),
         "initial_params": trainer.initial_params.copy(),
         "dead": trainer.dead.copy(),
@@ -49,6 +52,11 @@ def capture(trainer: Trainer) -> Snapshot:
     for name in _OPTIMIZER_STATE:
         if hasattr(optimizer, name):
             state[f"optimizer_{name}"] = getattr(optimizer, name).copy()
+    if isinstance(optimizer, Genetic):
+        state["genetic"] = {"best": optimizer.best, "rng": optimizer.rng.bit_generator.state}
+        state["optimizer_population"] = optimizer.population.copy()
+        if optimizer.fitness is not None:
+            state["optimizer_fitness"] = optimizer.fitness.copy()
     return state
 
 
@@ -66,6 +74,9 @@ def restore(trainer: Trainer, state: Snapshot) -> None:
     trainer._any_dead = bool(trainer.dead.any())
     trainer._sane[:] = params
     trainer.epoch, trainer.step = int(state["epoch"]), int(state["step"])
+    # a checkpoint from before the count: each epoch sent the training set forward once
+    default = trainer.epoch * len(trainer.data.train_t)
+    trainer.forward_passes = int(state.get("forward_passes", default))
     trainer.rng.bit_generator.state = state["rng"]
     trainer.optimizer.t = int(state["optimizer_t"])
     for name in _OPTIMIZER_STATE:
@@ -74,11 +85,24 @@ def restore(trainer: Trainer, state: Snapshot) -> None:
     live = dict(state["live"])
     trainer.regularizer = REGULARIZERS[live.pop("regularization")]
     trainer.set(**live)
+    if isinstance(trainer.optimizer, Genetic) and "optimizer_population" in state:
+        _restore_genetic(trainer.optimizer, state)  # after ``set``, which may ask to re-score
     stopper = state["stopper"]
     trainer.stopper.best_loss = float(stopper["best_loss"])
     trainer.stopper.best_epoch = int(stopper["best_epoch"])
     trainer.stopper._waited = int(stopper["waited"])
     trainer.latest = trainer.metrics()
+
+
+def _restore_genetic(genetic: Genetic, state: Snapshot) -> None:
+    population = np.asarray(state["optimizer_population"], genetic.dtype)
+    if population.shape != genetic.population.shape:
+        raise ValueError(f"the snapshot's population is {population.shape[0]} networks")
+    genetic.population = population.copy()
+    fitness = state.get("optimizer_fitness")
+    genetic.fitness = None if fitness is None else np.asarray(fitness, np.float64).copy()
+    genetic.best = int(state["genetic"]["best"])
+    genetic.rng.bit_generator.state = state["genetic"]["rng"]
 
 
 def to_bytes(state: Snapshot) -> bytes:

@@ -1,7 +1,8 @@
 """Training a run: mini-batch steps and epochs, stopping rules, live changes, resets.
 
 Deterministic: one ``np.random.Generator`` from the config's seed draws the data, the
-split, the initial weights, each epoch's shuffle and the dropout masks.
+split, the initial weights, each epoch's shuffle and the dropout masks (the genetic trainer's
+population and breeding draw from a generator of their own, also from the seed).
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
 from engine.features import FEATURES
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
+from engine.genetic import Genetic
 from engine.health import MAX_LOSS, DataError, DivergedError, check_data, divergence, exploded
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
+from engine.messages import ENGINE
 from engine.metrics import Metrics, evaluate, with_norms
 from engine.model import build_head, build_network
-from engine.network import init_network
-from engine.optimizers import OPTIMIZERS, Hyper, Optimizer
+from engine.network import InitializerFn, init_network
+from engine.optimizers import HYPER_FIELDS, OPTIMIZERS, Hyper, Optimizer
+from engine.population import Objective, population_objective
 from engine.regularizers import REGULARIZERS
 from engine.stopping import Stopper
 
@@ -41,6 +45,7 @@ class Trainer:
         # the pictures' dropout masks: from the seed too (the engine is deterministic), but a
         # generator of their own, so training's numbers never depend on who watches
         self._sample_rng = np.random.default_rng([config.seed, 1])
+        self._genetic_rng = np.random.default_rng([config.seed, 2])  # the genetic trainer's
         self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
         self.head = build_head(config)
@@ -58,25 +63,25 @@ class Trainer:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def _draw_initial_weights(self) -> None:
+    def _initializer(self) -> InitializerFn:
         name = self.config.network.init
-        init_network(self.network, INITIALIZERS[AUTO_INIT if name == "auto" else name], self.rng)
+        return INITIALIZERS[AUTO_INIT if name == "auto" else name]
+
+    def _draw_initial_weights(self) -> None:
+        init_network(self.network, self._initializer(), self.rng)
         self.initial_params = self.network.params.copy()
 
     def _restart(self) -> None:
         """Epoch 0 from ``initial_params``: fresh optimizer state, history and stop rules."""
         training = self.config.training
         self.network.params[:] = self.initial_params
-        hyper = Hyper(
-            training.momentum,
-            training.beta1,
-            training.beta2,
-            training.rho,
-            training.epsilon,
-            training.weight_decay,
-        )
+        hyper = Hyper(**{name: getattr(training, name) for name in HYPER_FIELDS})
         size = self.network.params.size
         self.optimizer: Optimizer = OPTIMIZERS[training.optimizer](size, hyper, self.dtype)
+        if isinstance(self.optimizer, Genetic):
+            self.optimizer.start(
+                self.network, self.initial_params, self._initializer(), self._genetic_rng
+            )
         self.dead = np.zeros(self.network.params.size, dtype=bool)  # L1's dead links
         self._any_dead = False
         self._weights = np.flatnonzero(self.network.weight_mask)  # where the penalty acts
@@ -84,6 +89,7 @@ class Trainer:
         self.diverged: str | None = None
         self.epoch = 0
         self.step = 0
+        self.forward_passes = 0  # examples sent forward to train: batch sizes, members × n
         self._cursor = 0
         self.stopper = Stopper(training)
         # (step, the data loss of that step's mini-batch as the optimizer saw it: with dropout)
@@ -110,11 +116,15 @@ class Trainer:
         self.data = prepare(self.points, self.config.data, self.head, self.rng, self.dtype)
         self.train_x_aug = self.network.augment(self.data.train_x)
         self._cursor = 0
+        self.optimizer.refit(self.network.params)
         self.latest = self.metrics()
 
     def set(self, **changes: Any) -> None:
-        """Change live-tunable settings without a reset (validated: see ``LiveChanges``)."""
+        """Change live-tunable settings without a reset (validated: see ``LiveChanges``);
+        nothing changes when any of them is refused."""
         live = LiveChanges.model_validate(changes)
+        rates = None if live.dropout is None else self._dropout_rates(live.dropout)
+        loss = (self.regularizer, self.regularization_rate)
         if live.learning_rate is not None:
             self.learning_rate = live.learning_rate
         if live.batch_size is not None:
@@ -123,17 +133,20 @@ class Trainer:
             self.regularizer = REGULARIZERS[live.regularization]
         if live.regularization_rate is not None:
             self.regularization_rate = live.regularization_rate
-        if live.dropout is not None:
-            rates = (
-                live.dropout
-                if isinstance(live.dropout, list)
-                else [live.dropout] * len(self.network.dropout)
-            )
-            if len(rates) != len(self.network.dropout):
-                raise ValueError(
-                    f"dropout: expected {len(self.network.dropout)} rates, one per hidden layer"
-                )
-            self.network.dropout = list(rates)
+        if (self.regularizer, self.regularization_rate) != loss:
+            self.optimizer.refit(self.network.params)  # the loss changed
+        if rates is not None:
+            self.network.dropout = rates
+
+    def _dropout_rates(self, dropout: float | list[float]) -> list[float]:
+        """One rate per hidden layer, or a ``ValueError`` saying why not."""
+        layers = len(self.network.dropout)
+        rates = dropout if isinstance(dropout, list) else [dropout] * layers
+        if len(rates) != layers:
+            raise ValueError(ENGINE.say("config.dropout_rates", count=layers))
+        if self.optimizer.gradient_free and any(rates):
+            raise ValueError(ENGINE.say("genetic.dropout_live"))
+        return list(rates)
 
     # -- training ----------------------------------------------------------------------
 
@@ -153,6 +166,9 @@ class Trainer:
     def _step(self) -> None:
         if self.stopper.reason or self.diverged:
             return
+        if isinstance(self.optimizer, Genetic):
+            self._generation(self.optimizer)
+            return
         n_train = len(self.data.train_t)
         if self._cursor == 0:  # a new epoch: reshuffle once, then batches are plain slices
             order = self.rng.permutation(n_train)
@@ -163,6 +179,7 @@ class Trainer:
         self.data_gradient(self._epoch_x[:, batch], self._epoch_t[batch], self.rng, True)
         self._update()
         self.step += 1
+        self.forward_passes += end - self._cursor
         if self.keep_batch_losses:
             self.batch_losses.append((self.step, self.batch_loss))
         self._cursor = end
@@ -222,8 +239,33 @@ class Trainer:
         """Count ``steps`` taken for this run elsewhere (``engine.batch``) and end its epoch:
         metrics, checks (may raise ``DivergedError``), history, stopping rules."""
         self.step += steps
+        self.forward_passes += len(self.data.train_t)
         with np.errstate(over="ignore", invalid="ignore"):
             self._end_epoch()
+
+    def _generation(self, genetic: Genetic) -> None:
+        """The genetic trainer's step and epoch: one generation, scored on the whole training
+        set; the network then holds the best member (``engine.genetic``)."""
+        scored = genetic.generation(self.population_objective)
+        self.network.params[:] = genetic.population[genetic.best]
+        self.step += 1
+        self.forward_passes += scored * len(self.data.train_t)
+        self._end_epoch()
+        if self.keep_batch_losses:
+            self.batch_losses.append((self.step, self.latest.train_loss))
+
+    def population_objective(self, population: np.ndarray) -> np.ndarray:
+        """J (``objective``) of each of many parameter vectors (M, params) on the training
+        set, without dropout, stacked (``engine.population``) -> (M,)."""
+        objective = Objective(
+            self.network,
+            self.head,
+            self.train_x_aug,
+            self.data.train_t,
+            self.regularizer,
+            self.regularization_rate,
+        )
+        return population_objective(objective, population)
 
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
@@ -242,7 +284,7 @@ class Trainer:
         z = self.network.forward(x, rng).output
         loss = self.head.loss_value(z, self.head.activate(z), t)
         weights = self.network.params[self.network.weight_mask]
-        return loss + self.regularization_rate * self.regularizer.penalty(weights)
+        return loss + self.regularization_rate * float(self.regularizer.penalty(weights))
 
     def data_gradient(
         self,
@@ -303,12 +345,13 @@ class Trainer:
         if exploded(params):
             params[:] = self._sane
             self.latest = self.metrics()
-            self._diverge("the weights")
+            self._diverge("weights")
 
-    def _diverge(self, what: str) -> None:
+    def _diverge(self, part: str) -> None:
         """Stop for good, keeping the last sane weights, and say why."""
-        self.diverged = divergence(what, self.learning_rate, self.epoch, self.step)
-        raise DivergedError(self.diverged)
+        said = divergence(part, self.learning_rate, self.epoch, self.step)
+        self.diverged = str(said)
+        raise DivergedError(said)
 
     def _end_epoch(self) -> None:
         self.epoch += 1
@@ -317,7 +360,7 @@ class Trainer:
         if not self.latest.train_loss <= MAX_LOSS:  # NaN fails the test too
             self.network.params[:] = self._sane
             self.latest = self.metrics()
-            self._diverge("the loss")
+            self._diverge("loss")
         check_data(self.latest, self.data.split)
         np.copyto(self._sane, self.network.params)
         self.history.append(self.latest)
@@ -330,7 +373,15 @@ class Trainer:
 
     def metrics(self, detail: bool = True) -> Metrics:
         """Every metric now; ``detail=False``: just losses and accuracies (cheaper)."""
-        return evaluate(self.data, self.network, self.head, self.epoch, self.step, detail=detail)
+        return evaluate(
+            self.data,
+            self.network,
+            self.head,
+            self.epoch,
+            self.step,
+            detail=detail,
+            forward_passes=self.forward_passes,
+        )
 
     def frame(
         self,
@@ -385,16 +436,17 @@ class Trainer:
         ``source`` None, the bias of ``target``: what a student does by clicking a link."""
         sizes = self.network.sizes
         if not 0 <= layer < len(sizes) - 1:
-            raise ValueError(f"layer: the network has weight layers 0 … {len(sizes) - 2}")
+            raise ValueError(ENGINE.say("weight.layer", last=len(sizes) - 2))
         fan_in, fan_out = sizes[layer], sizes[layer + 1]
         if not 0 <= target < fan_out or (source is not None and not 0 <= source < fan_in):
-            raise ValueError(f"layer {layer} connects {fan_in} inputs to {fan_out} units")
+            raise ValueError(ENGINE.say("weight.unit", layer=layer, inputs=fan_in, units=fan_out))
         if not math.isfinite(value):
-            raise ValueError("value: a weight must be a finite number")
+            raise ValueError(ENGINE.say("weight.not_finite"))
         row = fan_in if source is None else source
         self.network.layers[layer][row, target] = value
         self.network.views(self.dead)[layer][row, target] = False  # an edited weight lives
         np.copyto(self._sane, self.network.params)
+        self.optimizer.refit(self.network.params)
         self.latest = self.metrics()
 
     def _value_range(self) -> tuple[float, float]:

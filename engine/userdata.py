@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from engine.datasets import DOMAIN, Dataset
+from engine.messages import ENGINE
 
 MAX_POINTS = 10_000
 MAX_CSV_CHARS = 1_000_000
@@ -36,8 +37,10 @@ class UserDataError(ValueError):
     """A row or column of user data is unusable; the message says where and why."""
 
 
-def _where(row: int, column: int) -> str:
-    return f"row {row}, column {column} ({COLUMNS[column - 1]})"
+def _bad_cell(code: str, row: int, column: int, value: str | float, **more: float) -> UserDataError:
+    """A cell's problem, naming its row, column and the column's name."""
+    name = COLUMNS[column - 1]
+    return UserDataError(ENGINE.say(code, row=row, column=column, name=name, value=value, **more))
 
 
 def _cell(value: object, row: int, column: int) -> float:
@@ -45,13 +48,13 @@ def _cell(value: object, row: int, column: int) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
-        raise UserDataError(f"{_where(row, column)}: {value!r} is not a number") from None
+        raise _bad_cell("cell.not_number", row, column, repr(value)) from None
     if not math.isfinite(number):
-        raise UserDataError(f"{_where(row, column)}: {value!r} is not finite")
+        raise _bad_cell("cell.not_finite", row, column, repr(value))
     if column < 3 and not DOMAIN[0] <= number <= DOMAIN[1]:
-        raise UserDataError(f"{_where(row, column)}: {number} lies outside [-6, 6]")
+        raise _bad_cell("cell.outside", row, column, number)
     if column == 3 and abs(number) > MAX_LABEL:
-        raise UserDataError(f"{_where(row, column)}: {number} is beyond ±{MAX_LABEL:g}")
+        raise _bad_cell("cell.beyond", row, column, number, limit=MAX_LABEL)
     return number
 
 
@@ -61,11 +64,12 @@ def points_to_dataset(
     """Rows of (x1, x2, label) -> a Dataset; labels keep the task's convention (±1 for
     binary). ``row_numbers`` name the rows in messages (default: 1, 2, …)."""
     if not MIN_POINTS <= len(rows) <= MAX_POINTS:
-        raise UserDataError(f"need {MIN_POINTS} to {MAX_POINTS:,} points, got {len(rows):,}")
+        said = ENGINE.say("points.count", low=MIN_POINTS, high=MAX_POINTS, count=len(rows))
+        raise UserDataError(said)
     numbers = row_numbers or range(1, len(rows) + 1)
     for number, row in zip(numbers, rows, strict=True):
         if len(row) != 3:
-            raise UserDataError(f"row {number}: expected 3 values (x1, x2, label), got {len(row)}")
+            raise UserDataError(ENGINE.say("points.width", row=number, count=len(row)))
     table = _table(rows)
     bad = np.flatnonzero(~_in_range(table)).tolist() if table is not None else range(len(rows))
     for k in bad:  # the slow path, only on a problem: it names the row and column
@@ -98,11 +102,11 @@ def _in_range(table: np.ndarray) -> np.ndarray:
 def parse_csv(text: str) -> Dataset:
     """CSV with columns x1, x2, label; a first row that is not numeric is taken as a header."""
     if len(text) > MAX_CSV_CHARS:
-        raise UserDataError(f"the CSV is over {MAX_CSV_CHARS:,} characters")
+        raise UserDataError(ENGINE.say("csv.too_long", limit=MAX_CSV_CHARS))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.count("\n") + 1
     if lines > MAX_CSV_LINES:
-        raise UserDataError(f"the CSV has {lines:,} lines; at most {MAX_CSV_LINES:,} are read")
+        raise UserDataError(ENGINE.say("csv.too_many_lines", count=lines, limit=MAX_CSV_LINES))
     rows: list[list[str]] = []
     numbers: list[int] = []
     first = True
@@ -114,7 +118,7 @@ def parse_csv(text: str) -> Dataset:
         rows.append(row)
         numbers.append(number)
         if len(rows) > MAX_POINTS:
-            raise UserDataError(f"row {number}: the CSV has more than {MAX_POINTS:,} points")
+            raise UserDataError(ENGINE.say("csv.too_many_points", row=number, limit=MAX_POINTS))
     return points_to_dataset(rows, numbers)
 
 
@@ -130,8 +134,9 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as error:
             if "field limit" in str(error):
                 limit = csv.field_size_limit()
-                raise UserDataError(f"row {line}: a value is over {limit:,} characters") from None
-            raise UserDataError(f"row {line}: {error} (a quote left open?)") from None
+                said = ENGINE.say("csv.value_too_long", row=line, limit=limit)
+                raise UserDataError(said) from None
+            raise UserDataError(ENGINE.say("csv.malformed", row=line, error=str(error))) from None
         if any(cell.strip() for cell in row):
             yield reader.line_num, row
 

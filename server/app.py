@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import raycluster
 from server.classes import ClassHub
@@ -22,6 +23,7 @@ from server.clients import ClientRates
 from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
+from server.messages import SERVER, field_errors, refusal_response
 from server.routes import class_ws, inspect, meta, pages, results, runs, sweeps, ws
 from server.routes import classes as classes_routes
 from server.runs import RunManager, default_workers
@@ -87,13 +89,14 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     for router in routers:
         app.include_router(router)
     app.state.create_rates = ClientRates(
-        settings.creates_per_minute, settings.creates_per_minute, "runs created"
+        settings.creates_per_minute, settings.creates_per_minute, SERVER.say("rate.creates")
     )
     app.state.share_rates = ClientRates(
-        settings.share_lookups_per_minute, 10, "share codes looked up"
+        settings.share_lookups_per_minute, 10, SERVER.say("rate.share_lookups")
     )
     app.state.heavy = Heavy(settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, refusal_response)
     app.add_exception_handler(sqlite3.Error, _store_error)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HostGuard, settings=settings)
@@ -105,7 +108,7 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 listing each bad field's path; the input is left out (it may hold NaN)."""
     assert isinstance(exc, RequestValidationError)
-    detail = [{"loc": error_loc(e), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    detail = field_errors(exc.errors(), error_loc)
     return JSONResponse(status_code=422, content=jsonable_encoder({"detail": detail}))
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from server.messages import SERVER
 from server.schemas import RunStatus, _Strict
 
 MAX_NAME = 32
@@ -18,11 +19,11 @@ def _display_name(value: str) -> str:
     """Trimmed, 1 to 32 characters, no control characters (shown escaped everywhere)."""
     value = " ".join(value.split())
     if not value:
-        raise ValueError("a name needs at least one character that is not a space")
+        raise ValueError(SERVER.say("name.blank"))
     if len(value) > MAX_NAME:
-        raise ValueError(f"a name has at most {MAX_NAME} characters ({len(value)} given)")
+        raise ValueError(SERVER.say("name.too_long", limit=MAX_NAME, count=len(value)))
     if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in value):
-        raise ValueError("a name may not hold control or formatting characters")
+        raise ValueError(SERVER.say("name.control"))
     return value
 
 
@@ -51,12 +52,12 @@ class Experiment(_Strict):
     def _values(self) -> Experiment:
         for name, values in self.settings.items():
             if not 1 <= len(values) <= 8 or len(set(map(str, values))) != len(values):
-                raise ValueError(f"{name}: give 1 to 8 different values")
+                raise ValueError(SERVER.say("experiment.values", name=name))
         cells = 1
         for values in self.settings.values():
             cells *= len(values)
         if cells > MAX_CELLS:
-            raise ValueError(f"{cells} cells; at most {MAX_CELLS}")
+            raise ValueError(SERVER.say("experiment.cells", count=cells, limit=MAX_CELLS))
         return self
 
 
@@ -74,6 +75,7 @@ class ClassPublic(BaseModel):
     locks: list[LockGroup]
     stage: Stage | None = Field(description="the run the class watches")
     experiment: Experiment | None = Field(None, description="the class experiment, if any")
+    lesson: str | None = Field(None, description="the lesson the teacher started for the class")
     join_path: str = Field(description="the join link's path on this server")
     lan_url: str | None = Field(
         description="the join link for other machines; null while the server listens on "
@@ -129,6 +131,12 @@ class ClassUpdate(_Strict):
         None,
         description="start a class experiment (every student gets a cell and a run of it, "
         "in hands-on mode); null: end it",
+    )
+    lesson: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9-]{1,40}$",
+        description="a lesson's id (the page's Lessons menu): every student's page opens it; "
+        "null: none",
     )
 
 

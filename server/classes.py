@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.config import ExperimentConfig
+from engine.messages import Message
 from server import protocol as p
 from server.classroom import (
     Classroom,
@@ -29,6 +30,7 @@ from server.classroom import (
 )
 from server.classstore import ClassStore
 from server.clients import Bucket
+from server.messages import SERVER
 from server.run import ConflictError, Run
 from server.runs import RunManager
 from server.schemas import RunCreate
@@ -98,7 +100,7 @@ class ClassHub:
 
     def join(self, room: Classroom, name: str) -> tuple[Student, str]:
         if len(room.students) >= self.max_students:
-            raise ConflictError(f"the class has its maximum of {self.max_students} students")
+            raise ConflictError(SERVER.say("class.full", limit=self.max_students))
         token, token_hash = new_token()
         student = Student(secrets.token_urlsafe(9), name, token_hash, cell=room.next_cell())
         room.students[student.id] = student
@@ -124,7 +126,7 @@ class ClassHub:
         """A student's own run in hands-on mode: the teacher's setup, changed only where
         nothing is locked. It replaces the student's previous run."""
         if room.mode != "hands_on":
-            raise ConflictError("the class is watching the teacher; own runs are for hands-on")
+            raise ConflictError(SERVER.say("class.watching"))
         epochs = room.experiment["epochs"] if room.experiment else 0
         body = body.model_copy(update={"config": with_cell(body.config, student.cell, epochs)})
         base = self.stage_config(room, teacher_only=True)
@@ -157,7 +159,7 @@ class ClassHub:
         cell), and their page follows it; answers how many runs were made."""
         base = self.stage_config(room, teacher_only=True)
         if base is None:
-            raise ConflictError("the teacher has no run to send yet")
+            raise ConflictError(SERVER.say("class.no_teacher_run"))
         epochs = room.experiment["epochs"] if room.experiment else 0
         for student in room.students.values():
             body = RunCreate(config=with_cell(base, student.cell, epochs), start=False)
@@ -187,7 +189,7 @@ class ClassHub:
         record = self.manager.store.get_run(stage[0]) if stage and stage[0] else None
         return ExperimentConfig.from_stored(record.config) if record else None
 
-    def refusal(self, run: Run, kind: str) -> str | None:
+    def refusal(self, run: Run, kind: str) -> Message | None:
         """Why a control message ``kind`` on ``run`` is refused by its class's locks: only a
         student's own run is held to them."""
         owner = self.owners.get(run.id)
@@ -201,20 +203,24 @@ class ClassHub:
         mode: Mode | None = None,
         locks: Sequence[str] | None = None,
         spotlight: str | None = "",
+        lesson: str | None = "",
     ) -> None:
-        """Change the mode, the locks or the spotlight ("" leaves it, None ends it)."""
+        """Change the mode, the locks, the spotlight or the lesson ("" leaves the last two
+        as they are, None ends them)."""
         if spotlight:
             student = room.students.get(spotlight)
             if student is None:
-                raise KeyError(f"no student {spotlight!r} in this class")
+                raise KeyError(SERVER.say("class.no_student", id=spotlight))
             if student.run_id is None:
-                raise ConflictError(f"{student.name} has no run to spotlight yet")
+                raise ConflictError(SERVER.say("class.no_spotlight_run", name=student.name))
         if mode is not None:
             room.mode = mode
         if locks is not None:
             room.locks = frozenset(locks)
         if spotlight != "":
             room.spotlight = spotlight
+        if lesson != "":
+            room.lesson = lesson
         self.store.save(room)
         self.tell_all(room)
 

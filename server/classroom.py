@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from engine.config import ExperimentConfig
+from engine.messages import Message
+from server.messages import SERVER
 from server.store import hash_token, now
 from server.viewers import Viewer
 
@@ -59,6 +61,7 @@ class Classroom:
     teacher_run: str | None = None  # the run the teacher's page trains now
     spotlight: str | None = None  # a student whose run the class watches instead
     experiment: dict[str, Any] | None = None  # {"settings": {field: [values]}, "epochs": n}
+    lesson: str | None = None  # the lesson the teacher started for the class (its id)
     created_at: datetime = field(default_factory=now)
     students: dict[str, Student] = field(default_factory=dict)
     teachers: set[Viewer] = field(default_factory=set)  # the teacher's class sockets
@@ -97,6 +100,7 @@ class Classroom:
             "locks": sorted(self.locks),
             "stage": None if stage is None else {"run_id": stage[0], "student": stage[1]},
             "experiment": self.experiment,
+            "lesson": self.lesson,
             "viewers": viewers,
         }
 
@@ -202,7 +206,7 @@ def message_groups(kind: str) -> set[str]:
     return {group} if group else set()
 
 
-def refused(locks: frozenset[str], groups: set[str]) -> str | None:
+def refused(locks: frozenset[str], groups: set[str]) -> Message | None:
     """Why a student may not make this change (the locks it breaks), or None."""
-    broken = sorted(groups & locks)
-    return f"locked by the teacher: {', '.join(broken)}" if broken else None
+    broken = tuple(SERVER.say(f"lock.{group}") for group in sorted(groups & locks))
+    return SERVER.say("class.locked", locks=broken) if broken else None

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from server.classroom import Classroom, Student
-from server.store import StoreTables, owned
+from server.store import Store, StoreTables, owned
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS classes (
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS classes (
     teacher_run TEXT,
     spotlight TEXT,
     created_at TEXT NOT NULL,
-    experiment TEXT
+    experiment TEXT,
+    lesson TEXT
 );
 CREATE TABLE IF NOT EXISTS students (
     id TEXT PRIMARY KEY,
@@ -40,7 +41,7 @@ CREATE INDEX IF NOT EXISTS students_by_class ON students (class_id);
 """
 CLASS_FIELDS = (
     *("id", "code", "name", "teacher", "teacher_hash", "mode", "locks"),
-    *("teacher_run", "spotlight", "created_at", "experiment"),
+    *("teacher_run", "spotlight", "created_at", "experiment", "lesson"),
 )
 # an upsert, not INSERT OR REPLACE: a replaced row would take its students with it (CASCADE)
 _MARKS = ", ".join("?" * len(CLASS_FIELDS))
@@ -56,6 +57,12 @@ class ClassStore(StoreTables):
 
     SCHEMA = SCHEMA
 
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        columns = {row["name"] for row in store.db.execute("PRAGMA table_info(classes)")}
+        if "lesson" not in columns:  # a store from before lessons were shared
+            store.db.execute("ALTER TABLE classes ADD COLUMN lesson TEXT")
+
     @owned
     def save(self, room: Classroom) -> None:
         values = (
@@ -70,6 +77,7 @@ class ClassStore(StoreTables):
             room.spotlight,
             room.created_at.isoformat(),
             None if room.experiment is None else json.dumps(room.experiment),
+            room.lesson,
         )
         with self.db:
             self.db.execute(SAVE_CLASS, values)
@@ -117,6 +125,7 @@ class ClassStore(StoreTables):
                 spotlight=row["spotlight"],
                 created_at=datetime.fromisoformat(row["created_at"]),
                 experiment=json.loads(row["experiment"]) if row["experiment"] else None,
+                lesson=row["lesson"],
             )
         for row in self.db.execute("SELECT * FROM students ORDER BY joined_at"):
             room = rooms.get(row["class_id"])

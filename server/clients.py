@@ -13,8 +13,10 @@ import ipaddress
 import math
 import time
 
-from fastapi import HTTPException
 from starlette.requests import HTTPConnection
+
+from engine.messages import Message
+from server.messages import SERVER, refuse
 
 MAX_CLIENTS = 10_000  # buckets kept; past it, those idle for IDLE seconds are forgotten
 IDLE = 600.0
@@ -55,7 +57,7 @@ class Bucket:
 class ClientRates:
     """A bucket per client key: ``per_minute`` a minute, ``burst`` at once."""
 
-    def __init__(self, per_minute: float, burst: float, what: str) -> None:
+    def __init__(self, per_minute: float, burst: float, what: Message) -> None:
         self.rate, self.burst, self.what = per_minute / 60.0, burst, what
         self.buckets: dict[str, Bucket] = {}
 
@@ -79,9 +81,8 @@ class ClientRates:
         wait = self.take(key, spend)
         if wait:
             seconds = str(max(1, math.ceil(wait)))
-            raise HTTPException(
-                429, f"too many {self.what}; try again in {seconds} s", {"Retry-After": seconds}
-            )
+            said = SERVER.say("rate.too_many", what=self.what, seconds=seconds)
+            raise refuse(429, said, {"Retry-After": seconds})
 
     def _forget_idle(self) -> None:
         now = time.monotonic()

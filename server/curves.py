@@ -5,7 +5,8 @@ epoch cost ~12 µs each (B-tree inserts scattered over a hundred runs' pages), a
 of the server's CPU; so each flush writes one chunk per run (~3 µs a row): its new rows as
 little-endian float64, ``len(COLUMNS)`` per row, NaN for a missing value (SQLite's NULL).
 Each chunk records its row ``width``: columns are only ever added at the end, so a chunk
-written with fewer (6, before the validation columns) reads back with the rest missing.
+written with fewer (6 before the validation columns, 8 before ``forward_passes``) reads back
+with the rest missing.
 Chunks are ~600-byte rows of a rowid table: cheaper to append than WITHOUT ROWID rows.
 Reads decode the chunks; a history stays bounded by thinning its older half.
 """
@@ -13,14 +14,13 @@ Reads decode the chunks; a history stays bounded by thinning its older half.
 from __future__ import annotations
 
 import itertools
-import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from engine.history import COLUMNS
+from engine.history import COLUMNS, row_of
 
 MAX_ROWS = 8192
 INSERT = "INSERT INTO curves (run_id, first_epoch, last_epoch, rows, width) VALUES (?, ?, ?, ?, ?)"
@@ -74,11 +74,9 @@ def unpack(chunks: Iterable[tuple[bytes, int]]) -> np.ndarray:
 
 
 def as_rows(table: np.ndarray) -> list[Row]:
-    """Rows as Python tuples: epoch and step as ints, None for a missing value."""
-    return [
-        (int(row[0]), int(row[1]), *(None if math.isnan(v) else v for v in row[2:]))
-        for row in table.tolist()
-    ]
+    """Rows as Python tuples: the counts (epoch, step, forward passes) as ints, None for a
+    missing value."""
+    return [row_of(row) for row in table.tolist()]
 
 
 def downsample(table: np.ndarray, max_points: int | None) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 from engine.config import LiveChanges
 from server import protocol as p
 from server.audience import deliver_frame
+from server.messages import fields
 from server.run import Run
 from server.store import Store, config_json
 from server.wire import clean, dumps
@@ -155,7 +156,7 @@ class Delivery:
 
     def _notice(self, run: Run, notice: p.Notice) -> None:
         # each type spelled out: tests/server/test_docs.py reads the types sent off the source
-        message = {"type": "error" if notice.error else "notice", "message": notice.message}
+        message = {"type": "error" if notice.error else "notice", **fields(notice.message)}
         _broadcast(run, dumps(message))
 
 

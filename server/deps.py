@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException
+from fastapi import Depends, Header
 from starlette.requests import HTTPConnection
 
+from server.messages import SERVER, refuse
 from server.runs import Run, RunManager
 from server.store import RunRecord, token_matches
 
@@ -34,7 +35,7 @@ async def find_run(run_id: str, manager: Manager) -> Found:
     live = manager.runs.get(run_id)
     record = live.record() if live else manager.store.get_run(run_id)
     if record is None:
-        raise HTTPException(404, f"no run with id {run_id!r}")
+        raise refuse(404, SERVER.say("run.unknown", id=run_id))
     return Found(record, live)
 
 
@@ -50,7 +51,7 @@ async def authorized_run(
     """The run, when the request carries its control token; else 403."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token_matches(token.strip(), found.record.token_hash):
-        raise HTTPException(403, "this needs the run's control token: Authorization: Bearer …")
+        raise refuse(403, SERVER.say("run.needs_token"))
     return found
 
 

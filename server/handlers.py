@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from engine.messages import Message
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from engine.trainer import DataError, DivergedError, Trainer
 from server import protocol as p
 from server.inspect_worker import Inspector
+from server.messages import SERVER, coded
 from server.schemas import RunStatus
 from server.slot import Slot
 from server.trials import TrialHost
@@ -85,7 +87,7 @@ class Handlers:
                 restore(trainer, from_bytes(command.checkpoint))
         except Exception as error:
             log.info("run %s could not be built: %s", run_id, error)
-            self.outbox.append(p.Status(run_id, "failed", 0, 0, error=str(error)))
+            self.outbox.append(p.Status(run_id, "failed", 0, 0, error=coded(error)))
             return
         fps = self._default_fps
         slot = Slot(trainer=trainer, fps=fps, speed=command.speed, viewer_pace=fps)
@@ -160,7 +162,7 @@ class Handlers:
             try:
                 slot.trainer.set(**command.changes)
             except ValueError as error:
-                self.outbox.append(p.Notice(run_id, str(error)))
+                self.outbox.append(p.Notice(run_id, coded(error)))
                 return
             self.outbox.append(p.Tuned(run_id, command.changes))
 
@@ -168,7 +170,7 @@ class Handlers:
         try:
             slot.trainer.set_weight(command.layer, command.source, command.target, command.value)
         except ValueError as error:
-            self.outbox.append(p.Notice(run_id, str(error)))
+            self.outbox.append(p.Notice(run_id, coded(error)))
             return
         slot.dirty = True
 
@@ -215,8 +217,8 @@ class Handlers:
         if now >= slot.step_deadline:
             self._hold(slot)
             self.ship(run_id, slot)
-            message = (
-                f"the step stopped after {MAX_STEP_SECONDS:g} s, at epoch {slot.trainer.epoch}"
+            message = SERVER.say(
+                "run.step_capped", seconds=MAX_STEP_SECONDS, epoch=slot.trainer.epoch
             )
             self.outbox.append(p.Notice(run_id, message, error=False))
 
@@ -234,10 +236,10 @@ class Handlers:
         """After training: end the run on an error or a met stop rule; whether it goes on."""
         slot.dirty = True
         if isinstance(error, DivergedError):
-            self.end(run_id, slot, "diverged", str(error))  # with the last sane weights
+            self.end(run_id, slot, "diverged", coded(error))  # with the last sane weights
             return False
         if isinstance(error, DataError):
-            self.end(run_id, slot, "failed", str(error))
+            self.end(run_id, slot, "failed", coded(error))
             return False
         if error is not None:
             log.error("run %s failed", run_id, exc_info=error)
@@ -253,7 +255,7 @@ class Handlers:
         run_id: str,
         slot: Slot,
         status: RunStatus,
-        error: str | None,
+        error: str | Message | None,
         reason: str | None = None,
     ) -> None:
         self._hold(slot)
@@ -266,7 +268,7 @@ class Handlers:
         run_id: str,
         slot: Slot,
         status: RunStatus,
-        error: str | None = None,
+        error: str | Message | None = None,
         reason: str | None = None,
     ) -> None:
         """Report a status, after the rows and (when something changed) the frames that
@@ -285,7 +287,7 @@ class Handlers:
         rows = slot.trainer.history.rows_after(slot.shipped)
         batches = slot.trainer.batch_losses_after(slot.shipped_step)
         if rows or reset or batches:
-            slot.shipped = rows[-1][0] if rows else slot.shipped
+            slot.shipped = int(rows[-1][0] or 0) if rows else slot.shipped  # its epoch
             slot.shipped_step = batches[-1][0] if batches else slot.shipped_step
             short = [(step, float(f"{loss:.4g}")) for step, loss in batches]  # 4 digits do
             self.outbox.append(p.Rows(run_id, rows, reset, short))

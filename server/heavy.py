@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from server.clients import ClientRates
+from server.messages import SERVER, refuse
 from server.settings import Settings
 
 BUSY: dict[int | str, dict[str, Any]] = {
@@ -26,7 +27,7 @@ BUSY: dict[int | str, dict[str, Any]] = {
 class Heavy:
     def __init__(self, settings: Settings) -> None:
         self.rates = ClientRates(
-            settings.reads_per_minute, settings.reads_burst, "pictures, models and exports"
+            settings.reads_per_minute, settings.reads_burst, SERVER.say("rate.heavy")
         )
         self.turns = asyncio.Semaphore(settings.heavy_concurrency)
         self.most = settings.heavy_concurrency + settings.heavy_queue
@@ -37,11 +38,7 @@ class Heavy:
         """Wait for a turn (429 or 503 instead when over a limit)."""
         self.rates.check(request)
         if self.inside >= self.most:
-            raise HTTPException(
-                503,
-                f"the server is computing {self.most} pictures, models or exports; try again",
-                {"Retry-After": "2"},
-            )
+            raise refuse(503, SERVER.say("busy.heavy", count=self.most), {"Retry-After": "2"})
         self.inside += 1
         try:
             async with self.turns:

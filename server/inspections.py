@@ -20,12 +20,12 @@ from typing import Any
 from server import protocol as p
 from server.delivery import Requests
 from server.inspect_schemas import AnyInspectMessage, AnyInspectRequest, engine_params, misfit
+from server.messages import SERVER, fields
 from server.run import ConflictError, Run
 from server.viewers import Viewer
 from server.wire import dumps
 
 ANSWER_SECONDS = 5.0  # a worker that has not answered by then (busy, or gone) never will
-NOT_LIVE = "the run must be live to inspect it"
 
 
 class Misfit(ValueError):
@@ -51,7 +51,7 @@ class Inspections:
     def check(self, run: Run, request: AnyInspectRequest) -> None:
         """Refuse what cannot be answered: a run that is not live, or a part it has not."""
         if not run.live:
-            raise ConflictError(f"{NOT_LIVE} ({run.status})")
+            raise ConflictError(SERVER.say("inspect.not_live", status=run.status))
         found = misfit(request, run.sizes, run.examples)
         if found:
             raise Misfit(*found)
@@ -101,7 +101,8 @@ class Inspections:
         timer.cancel()
         self.requests.close(number)
         if future.cancelled():
-            text = dumps({"type": "error", "id": message.id, "message": "no answer in time"})
+            late = fields(SERVER.say("inspect.no_answer"))
+            text = dumps({"type": "error", "id": message.id, **late})
         else:
             text = answer_message(message, future.result())
         viewer.offer_message(text)
@@ -111,7 +112,7 @@ class Inspections:
         try:
             self.check(run, waiting)
         except (ConflictError, Misfit) as error:
-            viewer.offer_message(dumps({"type": "error", "id": waiting.id, "message": str(error)}))
+            viewer.offer_message(dumps({"type": "error", "id": waiting.id, **fields(error)}))
             return
         self._start(run, viewer, waiting)
 

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 
 from engine.datasets import DOMAIN
+from engine.frames import SHADES
 from engine.model import Model
 
 Array = np.ndarray
 NEGATIVE, ZERO, POSITIVE = (245, 147, 34), (232, 234, 235), (8, 119, 189)
-CLASS_COLORS = np.array(
-    [NEGATIVE, POSITIVE, (44, 160, 44), (148, 103, 189), (214, 39, 40), (140, 86, 75),
-     (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
-    dtype=float,
-)  # fmt: skip
+# TF Playground's colours, as RGB: the page draws with them too (GET /api/options' vocabulary)
+PALETTE: dict[str, Any] = {
+    "negative": NEGATIVE,
+    "zero": ZERO,
+    "positive": POSITIVE,
+    # the classes of a multi-class set: the binary pair first, then well-separated hues
+    "classes": [NEGATIVE, POSITIVE, (44, 160, 44), (148, 103, 189), (214, 39, 40), (140, 86, 75),
+                (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
+}  # fmt: skip
+CLASS_COLORS = np.array(PALETTE["classes"], dtype=float)
 ALPHA = 160 / 255
-SHADES = 30
 LOW, HIGH = DOMAIN
 # multiply-adds one picture may cost (about a second of a core): a big network is evaluated on a
 # coarser grid and its outputs interpolated up to the picture's size
@@ -27,8 +33,9 @@ PICTURE_WORK = 2e9
 
 
 def diverging(values: Array) -> Array:
-    """Values in [-1, 1] -> RGB (n, 3): orange, grey, blue, in 31 shades."""
-    v = np.round((np.clip(values, -1, 1) + 1) / 2 * SHADES) / SHADES * 2 - 1
+    """Values in [-1, 1] -> RGB (n, 3): orange, grey, blue, in ``SHADES`` shades."""
+    steps = SHADES - 1
+    v = np.round((np.clip(values, -1, 1) + 1) / 2 * steps) / steps * 2 - 1
     zero, far = np.array(ZERO, float), np.where(v[:, None] < 0, NEGATIVE, POSITIVE)
     rgb: Array = zero + (far - zero) * np.abs(v)[:, None]
     return rgb

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import ExperimentConfig
+from engine.messages import Message
 from server.schemas import RunStatus
 
 MAX_VIEWS = 4  # distinct views drawn for one run; more viewers share the nearest of them
@@ -178,7 +179,7 @@ class Status(Result):
     status: RunStatus
     epoch: int
     step: int
-    error: str | None = None
+    error: str | Message | None = None
     stop_reason: str | None = None
     best_epoch: int | None = None
 
@@ -237,7 +238,7 @@ class Tuned(Result):
 class Notice(Result):
     """A message for the run's viewers: an error in a command, or why something stopped."""
 
-    message: str
+    message: str | Message
     error: bool = True
 
 

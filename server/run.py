@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 from engine.config import ExperimentConfig
 from server import protocol as p
+from server.messages import said
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
 from server.store import RunRecord, config_json, now, token_matches
 from server.viewers import Viewer
@@ -44,6 +46,7 @@ class Run:
     epoch: int = 0
     step: int = 0
     error: str | None = None
+    error_code: dict[str, Any] | None = None  # the error's code and parameters (its wire form)
     stop_reason: str | None = None
     best_epoch: int | None = None  # early stopping's best epoch (the weights it restores)
     viewers_can_control: bool = False
@@ -128,6 +131,7 @@ class Run:
             epoch=self.epoch,
             step=self.step,
             error=self.error,
+            error_code=json.dumps(self.error_code) if self.error_code else None,
             stop_reason=self.stop_reason,
             created_at=self.created_at,
             started_at=self.started_at,
@@ -143,6 +147,7 @@ class Run:
                 "epoch": self.epoch,
                 "step": self.step,
                 "error": self.error,
+                "error_code": self.error_code,
                 "stop_reason": self.stop_reason,
                 "best_epoch": self.best_epoch,
                 "viewers": len(self.viewers),
@@ -153,13 +158,17 @@ class Run:
     def status_changes(self, report: p.Status) -> dict[str, object]:
         """Apply a worker's status report; returns the fields to store."""
         self.status = report.status
-        self.error, self.stop_reason = report.error, report.stop_reason
+        found = said(report.error) if report.error is not None else None
+        self.error = None if report.error is None else str(report.error)
+        self.error_code = found.wire() if found else None
+        self.stop_reason = report.stop_reason
         self.best_epoch = report.best_epoch
         self.epoch, self.step = report.epoch, report.step
         self._status_changed()
         changes: dict[str, object] = {
             "status": self.status,
             "error": self.error,
+            "error_code": json.dumps(self.error_code) if self.error_code else None,
             "stop_reason": self.stop_reason,
             "epoch": self.epoch,
             "step": self.step,

@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from engine import kernels
+from engine import kernels, population_kernel
 from engine.config import ExperimentConfig
 from server import protocol as p
 from server.audience import capped, choose_views, latest_frame, watch_command
@@ -26,6 +26,7 @@ from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
 from server.hygiene import Janitor
 from server.inspections import Inspections
+from server.messages import SERVER
 from server.pool import WorkerPool, default_workers
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
@@ -75,8 +76,10 @@ class RunManager:
             log.info("%d runs were interrupted by the last shutdown", marked)
         # The picture pass compiled (or loaded from numba's cache) before the server answers:
         # a fresh machine's workers then load it instead of compiling it during their first
-        # frames (2-5 s), and this process has it for its own pictures (boundary.png).
+        # frames (2-5 s), and this process has it for its own pictures (boundary.png). So
+        # with the genetic trainer's population pass.
         await asyncio.to_thread(kernels.warm)
+        await asyncio.to_thread(population_kernel.warm)
         self.pool.start()
         self.janitor.start()
         gc.freeze()  # the app and its imports live as long as the server: no GC pass scans them
@@ -145,10 +148,10 @@ class RunManager:
         """Bring an interrupted run back from its last checkpoint and train it on (or, without
         ``play``, hold it there, paused), under its old share code."""
         if record.status != "interrupted":
-            raise ConflictError(f"only an interrupted run is resumed this way ({record.status})")
+            raise ConflictError(SERVER.say("run.not_interrupted", status=record.status))
         saved = self.store.checkpoint(record.id)
         if saved is None:
-            raise ConflictError("the run has no checkpoint to resume from")
+            raise ConflictError(SERVER.say("run.no_checkpoint"))
         self._make_room(client)
         config = ExperimentConfig.model_validate_json(record.config)
         body = RunCreate(config=config, name=record.name, start=True, speed=record.speed)
@@ -190,9 +193,7 @@ class RunManager:
             held = sum(run.client == client and run.status in holding for run in self.runs.values())
             if held >= settings.max_runs_per_client:
                 limit = settings.max_runs_per_client
-                raise ClientLimitError(
-                    f"one client may have {limit} runs training or starting; pause or end one"
-                )
+                raise ClientLimitError(SERVER.say("full.client", limit=limit))
         if len(self.runs) < settings.max_runs:
             return
         settled = time.monotonic() - settings.evict_grace
@@ -200,7 +201,7 @@ class RunManager:
             if not run.viewers and run.status != "running" and run.last_seen < settled:
                 self.remove(run)
                 return
-        raise CapacityError(f"the server holds its maximum of {settings.max_runs} runs")
+        raise CapacityError(SERVER.say("full.server", limit=settings.max_runs))
 
     def remove(self, run: Run, delete: bool = False) -> None:
         """Out of memory (and, with ``delete``, out of the store). A live run evicted this
@@ -225,7 +226,7 @@ class RunManager:
             self._broadcast(run, run.status_message())
             return
         if not run.live:
-            raise ConflictError(f"the run has ended ({run.status}); create a new one")
+            raise ConflictError(SERVER.say("run.ended", status=run.status))
         command = message if isinstance(message, p.Command) else to_command(message, run.id)
         self._submit(run, command)
 
@@ -247,7 +248,7 @@ class RunManager:
         dataset, the status, the history so far, a frame) is ready: a join that fails leaves
         nothing behind."""
         if len(run.viewers) >= self.settings.max_viewers:
-            raise CapacityError(f"the run has its maximum of {self.settings.max_viewers} viewers")
+            raise CapacityError(SERVER.say("full.viewers", limit=self.settings.max_viewers))
         bucket = Bucket(self.settings.message_rate, self.settings.message_burst)
         viewer = Viewer(can_control, bucket, fps=self.settings.default_fps, client=client)
         viewer.view = capped(viewer.view, run.parameters)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -19,9 +19,11 @@ from server.inspect_schemas import AnyInspectMessage, InspectMessage
 RunStatus = Literal[
     "created", "running", "paused", "succeeded", "failed", "diverged", "cancelled", "interrupted"
 ]
+STATUSES: tuple[str, ...] = get_args(RunStatus)  # the page reads them from GET /api/options
 TERMINAL_STATUSES: frozenset[str] = frozenset(
     {"succeeded", "failed", "diverged", "cancelled", "interrupted"}
 )
+LIVE_STATUSES = tuple(status for status in STATUSES if status not in TERMINAL_STATUSES)
 
 
 class _Strict(BaseModel):
@@ -60,6 +62,9 @@ class RunPublic(BaseModel):
     viewers: int = 0
     viewers_can_control: bool = False
     error: str | None = None
+    error_code: dict[str, Any] | None = Field(
+        None, description="the error as a code with parameters, for a page in another language"
+    )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
     sweep_id: str | None = Field(None, description="the sweep this run is a trial of")
 
@@ -93,7 +98,8 @@ class Prediction(BaseModel):
 
 class MetricsColumns(BaseModel):
     """A run's history as columns, one entry per stored epoch (accuracy null for regression;
-    the validation columns null without a validation set, and in rows stored before them)."""
+    the validation columns null without a validation set, and in rows stored before them). A
+    genetic run's epoch is a generation."""
 
     epoch: list[int]
     step: list[int]
@@ -103,6 +109,10 @@ class MetricsColumns(BaseModel):
     test_accuracy: list[float | None]
     val_loss: list[float | None]
     val_accuracy: list[float | None]
+    forward_passes: list[int | None] = Field(
+        description="examples sent forward to train so far (a genetic run: members scored × "
+        "training points); null in rows stored before it"
+    )
 
 
 class LayerWeights(BaseModel):

@@ -24,9 +24,9 @@ from engine.config import ExperimentConfig
 from engine.model import Model
 from engine.snapshot import from_bytes
 from server.curves import Curves, Row, as_rows, downsample
+from server.schemas import LIVE_STATUSES
 
 log = logging.getLogger(__name__)
-LIVE_STATUSES = ("created", "running", "paused")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS runs (
     epoch INTEGER NOT NULL DEFAULT 0,
     step INTEGER NOT NULL DEFAULT 0,
     error TEXT,
+    error_code TEXT,
     stop_reason TEXT,
     created_at TEXT NOT NULL,
     started_at TEXT,
@@ -90,6 +91,7 @@ class RunRecord:
     epoch: int = 0
     step: int = 0
     error: str | None = None
+    error_code: str | None = None  # JSON: the error's code and parameters
     stop_reason: str | None = None
     created_at: datetime | None = None
     started_at: datetime | None = None
@@ -184,6 +186,8 @@ class Store:
         if "sweep_id" not in columns:  # … and from before sweeps
             db.execute("ALTER TABLE runs ADD COLUMN sweep_id TEXT")
         db.execute("CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep_id)")
+        if "error_code" not in columns:  # … or before errors were coded
+            db.execute("ALTER TABLE runs ADD COLUMN error_code TEXT")
         return db
 
     @owned

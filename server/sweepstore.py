@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.store import LIVE_STATUSES, RECORD_FIELDS, RunRecord, StoreTables, _sql, now, owned
+from server.schemas import LIVE_STATUSES
+from server.store import RECORD_FIELDS, RunRecord, StoreTables, _sql, now, owned
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweeps (

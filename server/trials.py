@@ -147,7 +147,7 @@ class TrialHost:
         rows = trainer.history.rows_after(trial.shipped)
         if not (rows or state or status):
             return
-        trial.shipped = rows[-1][0] if rows else trial.shipped
+        trial.shipped = int(rows[-1][0] or 0) if rows else trial.shipped
         saved = to_bytes(capture(trainer)) if state else None
         epoch, step = trainer.epoch, trainer.step
         outbox.append(p.TrialReport(run_id, epoch, step, rows, saved, status, error, reason))

@@ -105,6 +105,8 @@ def ray_cluster() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    """A real server for the browser tests."""
-    with serve_in_thread(Settings()) as url:
+    """A real server for the browser tests. Every page comes from 127.0.0.1, like a class
+    behind one address: the per-client budgets are a class's (each test's runs would
+    otherwise count against the next tests' as the suite grows)."""
+    with serve_in_thread(Settings(creates_per_minute=6000, max_runs_per_client=1000)) as url:
         yield url

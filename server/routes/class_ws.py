@@ -10,6 +10,7 @@ from fastapi import APIRouter, WebSocket
 
 from server.classes import MAX_SOCKETS, ClassHub
 from server.clients import client_key
+from server.messages import SERVER, fields
 from server.routes.ws import POLICY, TRY_AGAIN_LATER, UNKNOWN_RUN, origin_allowed, send_loop
 from server.viewers import Viewer, close_reason
 from server.wire import dumps
@@ -61,5 +62,5 @@ async def _drain(websocket: WebSocket, viewer: Viewer, max_strikes: int) -> None
         if viewer.strikes >= max_strikes:
             viewer.close(POLICY, "too many invalid messages")
             continue
-        error = "the class socket takes no messages: controls go to the run's stream"
-        viewer.offer_message(dumps({"type": "error", "message": error}))
+        error = fields(SERVER.say("class.socket_takes_nothing"))
+        viewer.offer_message(dumps({"type": "error", **error}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection
@@ -24,6 +24,7 @@ from server.class_schemas import (
 from server.classes import ClassHub, LockedError
 from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
 from server.lan import join_url
+from server.messages import SERVER, refuse
 from server.routes.runs import FULL, _full, _run_create, bearer_tokens, public
 from server.run import CapacityError, ConflictError
 from server.schemas import RunCreate, RunCreated
@@ -66,16 +67,16 @@ async def member(class_id: str, hub: Hub, authorization: Authorization = None) -
     """The class and who the request's token makes the caller: 404, or 403 for nobody."""
     room = hub.classes.get(class_id)
     if room is None:
-        raise HTTPException(404, f"no class with id {class_id!r}")
+        raise refuse(404, SERVER.say("class.unknown", id=class_id))
     found = room.role_of(bearer(authorization))
     if found is None:
-        raise HTTPException(403, "this needs the class's teacher token or a student's token")
+        raise refuse(403, SERVER.say("class.needs_member"))
     return Member(room, *found)
 
 
 async def teacher(found: Annotated[Member, Depends(member)]) -> Classroom:
     if found.role != "teacher":
-        raise HTTPException(403, "this needs the class's teacher token")
+        raise refuse(403, SERVER.say("class.needs_teacher"))
     return found.room
 
 
@@ -89,6 +90,7 @@ def shown(room: Classroom, hub: ClassHub, request: Request) -> dict[str, Any]:
         **{key: state[key] for key in ("id", "code", "name", "teacher", "mode", "locks")},
         "stage": state["stage"],
         "experiment": state["experiment"],
+        "lesson": state["lesson"],
         "join_path": f"/join/{room.code}",
         "lan_url": join_url(hub.manager.settings.host, request, room.code),
     }
@@ -130,20 +132,21 @@ async def read_class(room: Teaching, hub: Hub, request: Request) -> ClassDetail:
 async def update_class(
     body: ClassUpdate, room: Teaching, hub: Hub, request: Request
 ) -> ClassDetail:
-    """Switch the mode, set the locks, or spotlight a student's run (null: back to the
-    teacher's); every member's page follows at once."""
+    """Switch the mode, set the locks, spotlight a student's run (null: back to the
+    teacher's), or start a lesson for the class; every member's page follows at once."""
     spotlight = body.spotlight if "spotlight" in body.model_fields_set else ""
+    lesson = body.lesson if "lesson" in body.model_fields_set else ""
     try:
         if "experiment" in body.model_fields_set:
             experiment = body.experiment.model_dump() if body.experiment else None
             check_experiment(hub, room, experiment)
-        hub.update(room, body.mode, body.locks, spotlight)
+        hub.update(room, body.mode, body.locks, spotlight, lesson)
         if "experiment" in body.model_fields_set:
             hub.set_experiment(room, experiment)
     except KeyError as error:
-        raise HTTPException(404, error.args[0]) from None
+        raise refuse(404, error) from None
     except ConflictError as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     except CapacityError as error:  # an experiment's runs: the server is full
         raise _full(error) from None
     return detail(room, hub, request)
@@ -182,9 +185,9 @@ async def create_class_run(
         else:
             run = hub.student_run(found.room, found.student, body, token)
     except LockedError as error:
-        raise HTTPException(403, str(error)) from None
+        raise refuse(403, error) from None
     except ConflictError as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     except CapacityError as error:
         raise _full(error) from None
     shown_run = public(run.record(), run, hub.manager)
@@ -198,7 +201,7 @@ def check_experiment(hub: ClassHub, room: Classroom, experiment: dict[str, Any] 
         return
     base = hub.stage_config(room, teacher_only=True)
     if base is None:
-        raise ConflictError("start a run first: the experiment varies the teacher's setup")
+        raise ConflictError(SERVER.say("class.experiment_needs_run"))
     for cell in experiment_cells(experiment):
         try:
             with_cell(base, cell, experiment["epochs"])
@@ -230,7 +233,7 @@ async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[st
         try:
             return {"runs": hub.send_setup(room)}
         except ConflictError as error:
-            raise HTTPException(409, str(error)) from None
+            raise refuse(409, error) from None
         except CapacityError as error:
             raise _full(error) from None
     reached = 0
@@ -252,7 +255,7 @@ async def remove_student(student_id: str, room: Teaching, hub: Hub) -> Response:
     their pages are closed (4403); they may join again with the code."""
     student = room.students.get(student_id)
     if student is None:
-        raise HTTPException(404, f"no student {student_id!r} in this class")
+        raise refuse(404, SERVER.say("class.no_student", id=student_id))
     hub.remove_student(room, student)
     return Response(status_code=204)
 
@@ -288,7 +291,7 @@ async def join_class(code: str, body: JoinBody, hub: Hub, request: Request) -> J
     try:
         student, token = hub.join(room, body.name)
     except ConflictError as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     return Joined(
         classroom=ClassPublic.model_validate(shown(room, hub, request)),
         student_id=student.id,
@@ -304,5 +307,5 @@ def _by_code(code: str, hub: ClassHub, request: Request) -> Classroom:
     room = hub.by_code.get(code.strip().upper())
     if room is None:
         rates.check(request)
-        raise HTTPException(404, f"no class has the join code {code!r}")
+        raise refuse(404, SERVER.say("class.no_code", code=code))
     return room

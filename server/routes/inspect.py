@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from server.deps import FoundRun, Manager
 from server.heavy import BUSY, HeavyRead
 from server.inspect_schemas import KINDS, InspectBody
-from server.inspections import NOT_LIVE, Misfit, framed
+from server.inspections import Misfit, framed
+from server.messages import SERVER, refuse
 from server.routes.runs import NOT_FOUND
 from server.run import ConflictError
 
@@ -48,16 +49,16 @@ async def inspect(found: FoundRun, manager: Manager, _: HeavyRead, body: Inspect
     weight's next update (``update``) or its chain rule (``chain``)."""
     run = found.live
     if run is None:
-        raise HTTPException(409, f"{NOT_LIVE} ({found.record.status})")
+        raise refuse(409, SERVER.say("inspect.not_live", status=found.record.status))
     try:
         answer = await manager.inspections.ask(run, body)
     except ConflictError as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     except Misfit as misfit:
         raise _refused(body.kind, misfit.field, misfit.message) from None
     except TimeoutError:
-        detail = "the run's worker did not answer in time; try again"
-        raise HTTPException(503, detail, {"Retry-After": "2"}) from None
+        said = SERVER.say("inspect.no_answer")
+        raise refuse(503, said, {"Retry-After": "2"}) from None
     if answer.error is not None:
         if not answer.refused:
             raise RuntimeError(answer.error)  # a bug, logged by the worker: a 500

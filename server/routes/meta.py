@@ -19,16 +19,19 @@ from engine.config import (
     USER_DATASETS,
     ExperimentConfig,
 )
-from engine.datasets import DATASETS
+from engine.datasets import DATASETS, DOMAIN
 from engine.features import FEATURES
-from engine.heads import ALLOWED, AUTO
+from engine.frames import SHADES
+from engine.heads import ALLOWED, AUTO, OUTPUT_ALIASES
+from engine.history import COLUMNS
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
 from server.deps import Manager
 from server.lan import lan_origin
-from server.picture import dataset_png
+from server.picture import PALETTE, dataset_png
+from server.schemas import LIVE_STATUSES, STATUSES, TERMINAL_STATUSES
 
 router = APIRouter(prefix="/api", tags=["meta"])
 # the page's pickers (each within the config's own bounds, which the schema below gives)
@@ -54,12 +57,27 @@ def _datasets() -> dict[str, dict[str, Any]]:
     return found
 
 
+def _vocabulary() -> dict[str, Any]:
+    """What the server and the page both name or draw: written here once, read by the page."""
+    return {
+        "statuses": list(STATUSES),
+        "ended": [status for status in STATUSES if status in TERMINAL_STATUSES],
+        "live": list(LIVE_STATUSES),
+        "history_columns": list(COLUMNS),  # a history or metrics row's values, in order
+        "domain": list(DOMAIN),  # the plane's [low, high] on both axes
+        "palette": PALETTE,  # RGB: negative, zero, positive, and the classes of several
+        "shades": SHADES,  # the diverging scale's steps, as the pictures are quantised
+    }
+
+
 @router.get("/options")
 async def options(request: Request) -> dict[str, Any]:
     """Every registry's names (with formulas), the allowed output/loss pairs per task, the
     config's defaults and JSON schema (ranges), TF Playground's choice lists, and the origin
-    other machines open this server at (null while it listens on loopback only)."""
+    other machines open this server at (null while it listens on loopback only), and the
+    vocabulary the page shares with the server (statuses, history columns, domain, colours)."""
     return {
+        "vocabulary": _vocabulary(),
         "lan_origin": lan_origin(request.app.state.settings.host, request),
         "datasets": _datasets(),
         "features": list(FEATURES),
@@ -70,7 +88,15 @@ async def options(request: Request) -> dict[str, Any]:
             task: {"auto": AUTO[task], "allowed": {o: sorted(ls) for o, ls in pairs.items()}}
             for task, pairs in ALLOWED.items()
         },
-        "optimizers": {name: {"formula": cls.formula} for name, cls in OPTIMIZERS.items()},
+        "output_aliases": OUTPUT_ALIASES,
+        "optimizers": {
+            name: {
+                "formula": cls.formula,
+                "gradient_free": cls.gradient_free,
+                "hypers": list(cls.hypers),
+            }
+            for name, cls in OPTIMIZERS.items()
+        },
         "initializers": ["auto", *INITIALIZERS],
         "regularizers": {name: {"formula": r.formula} for name, r in REGULARIZERS.items()},
         "learning_rates": list(LEARNING_RATE_CHOICES),

@@ -8,7 +8,7 @@ import io
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from engine.config import ExperimentConfig
 from engine.export import EXPORTERS
@@ -18,6 +18,7 @@ from engine.trainer import Trainer
 from server.curves import Row
 from server.deps import Found, FoundRun, Manager
 from server.heavy import BUSY, HeavyRead
+from server.messages import SERVER, refuse
 from server.picture import background, draw_points, encode_png, point_colors
 from server.routes.runs import NOT_FOUND
 from server.schemas import TERMINAL_STATUSES, MetricsColumns, ModelOut, PredictBody, Prediction
@@ -82,7 +83,7 @@ async def load_model(found: Found, manager: Manager) -> Model:
             pass  # the worker is gone or busy: fall back to the checkpoint
     saved = manager.store.checkpoint(record.id)
     if saved is None:
-        raise HTTPException(409, "the run has no weights yet")
+        raise refuse(409, SERVER.say("run.no_weights"))
     return await asyncio.to_thread(model_from, config, saved)  # a stored CSV is parsed here
 
 

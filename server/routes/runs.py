@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import re
 from typing import Annotated, Any, TypeVar
 
@@ -15,6 +16,7 @@ from engine.config import ExperimentConfig
 from server import protocol as p
 from server.clients import client_key
 from server.deps import ControlledRun, Found, FoundRun, Manager
+from server.messages import SERVER, refuse
 from server.runs import CapacityError, ClientLimitError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
 from server.store import RunRecord, hash_token
@@ -63,6 +65,7 @@ def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPubli
         viewers=len(live.viewers) if live else 0,
         viewers_can_control=live.viewers_can_control if live else False,
         error=record.error,
+        error_code=json.loads(record.error_code) if record.error_code else None,
         stop_reason=record.stop_reason,
         sweep_id=record.sweep_id,
     )
@@ -209,7 +212,7 @@ async def delete_run(found: ControlledRun, manager: Manager) -> Response:
 def _full(error: CapacityError) -> HTTPException:
     """429 for a client over its own share, 503 for a full server; both say when to retry."""
     code = 429 if isinstance(error, ClientLimitError) else 503
-    return HTTPException(code, str(error), headers={"Retry-After": "30"})
+    return refuse(code, error, {"Retry-After": "30"})
 
 
 def _not_a_trial(found: Found) -> None:
@@ -223,12 +226,12 @@ async def _control(found: Found, manager: Manager, command: type[p.Command]) -> 
     _not_a_trial(found)
     run = found.live
     if run is None or run.status in TERMINAL_STATUSES:
-        raise HTTPException(409, f"the run has ended ({found.record.status})")
+        raise refuse(409, SERVER.say("run.has_ended", status=found.record.status))
     before = run.status
     try:
         manager.control(run, command(run.id))
     except ConflictError as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     if (command, before) not in ((p.Pause, "paused"), (p.Play, "running")):
         await run.reaches(LEADS_TO[command], SETTLE_SECONDS)
     return public(run.record(), run, manager)
@@ -255,7 +258,7 @@ async def resume_run(
         try:
             run = manager.resume(found.record, play, client_key(request))
         except ConflictError as error:
-            raise HTTPException(409, str(error)) from None
+            raise refuse(409, error) from None
         except CapacityError as error:
             raise _full(error) from None
         await run.reaches(("running",) if play else ("paused",), SETTLE_SECONDS)
@@ -294,5 +297,5 @@ async def read_shared_run(code: str, manager: Manager, request: Request) -> RunP
     run = manager.by_code.get(code.upper())
     if run is None:
         rates.check(request)  # only a miss costs: a class behind one address watches at once
-        raise HTTPException(404, f"no run has the share code {code!r}")
+        raise refuse(404, SERVER.say("run.no_share_code", code=code))
     return public(run.record(), run, manager)

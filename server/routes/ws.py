@@ -20,6 +20,7 @@ from server.clients import client_key
 from server.deps import Manager
 from server.inspect_schemas import AnyInspectMessage
 from server.inspections import Misfit
+from server.messages import SERVER, field_errors, fields
 from server.runs import CapacityError, ConflictError, Run, RunManager
 from server.schemas import CLIENT_MESSAGE, CONTROL_TYPES, OWNER_TYPES, View, error_loc
 from server.viewers import Close, Viewer, close_reason
@@ -107,12 +108,12 @@ async def _receive_loop(
         text = message.get("text")
         strike = True  # a malformed or unauthorised message counts against the socket
         if viewer.bucket.take():  # seconds to wait: none left (the bucket is the limit)
-            error: dict[str, object] | None = {"message": "too many messages; slow down"}
+            error: dict[str, object] | None = fields(SERVER.say("socket.too_many"))
             strike = False
         elif text is None:
-            error = {"message": "binary messages are not accepted; send JSON text"}
+            error = fields(SERVER.say("socket.binary"))
         elif len(text.encode()) > settings.max_message_bytes:
-            error = {"message": f"message too long (over {settings.max_message_bytes} bytes)"}
+            error = fields(SERVER.say("socket.too_long", limit=settings.max_message_bytes))
         else:
             error, strike = _handle(text, manager, websocket.app.state.classes, run, viewer)
         if error:
@@ -135,22 +136,23 @@ def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer:
         data = json.loads(text)
         message = CLIENT_MESSAGE.validate_python(data)
     except json.JSONDecodeError as exc:
-        return {"message": "message is not JSON", "detail": str(exc)}, True
+        return {**fields(SERVER.say("socket.not_json")), "detail": str(exc)}, True
     except ValidationError as exc:
-        detail = [{"loc": error_loc(e), "msg": e["msg"]} for e in exc.errors()]
-        return {**_inspection_id(data), "message": "invalid message", "detail": detail}, True
+        detail = field_errors(exc.errors(), error_loc)
+        invalid = fields(SERVER.say("socket.invalid"))
+        return {**_inspection_id(data), **invalid, "detail": detail}, True
     if isinstance(message, View) or message.type == "inspect":  # anyone's: they change nothing
         return _viewers_own(manager, run, viewer, message), False
     allowed = viewer.can_control or (run.viewers_can_control and message.type not in OWNER_TYPES)
     if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
-        return {"message": f"{message.type!r} needs the run's control token"}, True
+        return fields(SERVER.say("socket.needs_token", kind=message.type)), True
     try:
         locked = classes.refusal(run, message.type)
         if locked:  # a student's own run: the teacher's locks hold over the socket too
             raise ConflictError(locked)
         manager.control(run, message)
     except ConflictError as exc:
-        return {"message": str(exc)}, False
+        return fields(exc), False
     return None, False
 
 
@@ -164,7 +166,7 @@ def _viewers_own(
     try:
         manager.inspections.offer(run, viewer, message)
     except (ConflictError, Misfit) as exc:  # the run ended, or has no such part: no strike
-        return {"id": message.id, "message": str(exc)}
+        return {"id": message.id, **fields(exc)}
     return None
 
 

@@ -2,9 +2,12 @@
 // its slope f′ drawn over the range the layer's z takes on the training set, the z's
 // histogram beneath on the same axis, and a plain sentence when most of the layer is dead or
 // saturated (the `activations` inspection: engine/inspect.py's activation_stats).
-import { element } from "./dom.js";
+import { cssOf } from "./colors.js";
+import { canvasFont, element } from "./dom.js";
 import { t } from "./i18n.js";
 import { fmt, math } from "./inspectviews.js";
+import { nameOf } from "./names.js";
+import { PALETTE } from "./vocabulary.js";
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
@@ -42,7 +45,7 @@ const H = 210;
 const PAD = { left: 36, right: 36, top: 10 };
 const CURVES = { bottom: 130 }; // f and f′ above, the histogram from here down
 const BARS = { top: 142, bottom: 188 };
-const COLORS = { f: "#183d4e", df: "#f59322", flat: "rgba(200, 60, 40, 0.10)", bar: "#8fa6b2", flatBar: "#d0574a", axis: "#999", text: "#555" };
+const COLORS = { f: "#183d4e", df: cssOf(PALETTE.negative), flat: "rgba(200, 60, 40, 0.10)", bar: "#8fa6b2", flatBar: "#d0574a", axis: "#999", text: "#555" };
 
 // An axis's number: 3 significant digits at most, a real minus sign.
 const tick = (v) => String(Number(v.toPrecision(3))).replace("-", "−");
@@ -77,8 +80,8 @@ function span(values) {
 function summary(data, known, lo, hi) {
   const range = { lo: fmt(data.edges[0]), hi: fmt(data.edges[data.edges.length - 1]) };
   const counts = { units: data.units, examples: data.examples };
-  if (!known) return t("inspect.act_summary_unknown", { name: data.activation, ...range, ...counts });
-  return t("inspect.act_summary", { name: data.activation, ...range, ...counts, from: fmt(lo), to: fmt(hi) });
+  if (!known) return t("inspect.act_summary_unknown", { name: nameOf("activation", data.activation), ...range, ...counts });
+  return t("inspect.act_summary", { name: nameOf("activation", data.activation), ...range, ...counts, from: fmt(lo), to: fmt(hi) });
 }
 
 function paint(canvas, data, functions, lo, hi) {
@@ -86,7 +89,7 @@ function paint(canvas, data, functions, lo, hi) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(scale, 0, 0, scale, 0, 0);
   ctx.clearRect(0, 0, W, H);
-  ctx.font = "10px system-ui, sans-serif";
+  ctx.font = canvasFont(10);
   const x = (z) => PAD.left + ((z - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
   const n = 240;
   const zs = Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);
@@ -176,7 +179,7 @@ function paint(canvas, data, functions, lo, hi) {
 export function verdictSentence(data) {
   const verdict = data.verdict;
   if (!verdict) return null;
-  const params = { units: verdict.units, of: verdict.of, name: data.activation, share: Math.round(100 * verdict.share) };
+  const params = { units: verdict.units, of: verdict.of, name: nameOf("activation", data.activation), share: Math.round(100 * verdict.share) };
   if (verdict.code === "dead") return t("inspect.act_dead", params);
   const ends = { tanh: "inspect.act_ends_tanh", sigmoid: "inspect.act_ends_sigmoid" }[data.activation] ?? "inspect.act_ends_other";
   return t("inspect.act_saturated", { ...params, ends: t(ends) });
@@ -200,10 +203,10 @@ export function activationsView(data, options) {
   paint(canvas, data, functions, lo, hi);
   const parts = [];
   const formula = element("p", { class: "formula" });
-  formula.append(element("span", { class: "words" }, t("inspect.act_formula", { name: data.activation })));
+  formula.append(element("span", { class: "words" }, t("inspect.act_formula", { name: nameOf("activation", data.activation) })));
   formula.append(math(`f(z) = ${options?.activations?.[data.activation]?.formula ?? "?"}`));
   parts.push(formula);
-  if (!functions) parts.push(element("p", { class: "hint" }, t("inspect.act_no_plot", { name: data.activation })));
+  if (!functions) parts.push(element("p", { class: "hint" }, t("inspect.act_no_plot", { name: nameOf("activation", data.activation) })));
   parts.push(canvas);
   parts.push(element("p", { class: "hint act-legend" }, t("inspect.act_legend")));
   const counts = t("inspect.act_counts", { dead: data.dead, saturated: data.saturated, units: data.units });

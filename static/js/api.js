@@ -1,8 +1,10 @@
 // The only module that knows URLs and the socket.
 import { decodeFrame } from "./frame.js";
+import { fieldErrors, said } from "./said.js";
 
-// What a refused request says, whatever its body: the server's JSON ({"detail": "…"} or
-// {"detail": [{"loc": […], "msg": "…"}]}), plain text, a proxy's HTML error page, or nothing.
+// What a refused request says, in the page's language, whatever its body: the server's JSON
+// ({"detail": "…", "code": …, "params": …} or {"detail": [{"loc": […], "msg": "…", "type": …}]}),
+// plain text, a proxy's HTML error page, or nothing. The error keeps the code (error.code).
 export async function failure(response, what) {
   let text = "";
   try {
@@ -10,20 +12,19 @@ export async function failure(response, what) {
   } catch {
     // the body broke off: the status says enough
   }
-  let detail = null;
+  let body = null;
   try {
-    detail = JSON.parse(text).detail;
+    body = JSON.parse(text);
   } catch {
     // not JSON
   }
-  if (Array.isArray(detail)) {
-    detail = detail.map((e) => (e && Array.isArray(e.loc) ? `${e.loc.join(".")}: ${e.msg}` : String(e?.msg ?? e))).join("; ");
-  } else if (detail != null && typeof detail !== "string") {
-    detail = JSON.stringify(detail);
-  }
+  let detail = body?.detail ?? null;
+  if (Array.isArray(detail)) detail = fieldErrors(detail);
+  else if (typeof detail === "string") detail = said({ ...body, message: detail });
+  else if (detail != null) detail = JSON.stringify(detail);
   if (!detail && text.trim() && !text.trimStart().startsWith("<")) detail = text.trim().slice(0, 300);
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
-  return new Error(detail || `${what}: ${status}`);
+  return Object.assign(new Error(detail || `${what}: ${status}`), { code: body?.code ?? null });
 }
 
 export async function fetchOptions() {
@@ -35,7 +36,6 @@ export async function fetchOptions() {
 // The run behind a share code (to watch it).
 export async function fetchShared(code) {
   const response = await fetch(`/api/share/${encodeURIComponent(code)}`);
-  if (response.status === 404) throw new Error(`no run has the share code ${code}`);
   if (!response.ok) throw await failure(response, "share code");
   return response.json();
 }
@@ -97,6 +97,13 @@ export function openStream(run, handlers) {
     },
     close: () => socket.close(1000),
   };
+}
+
+// Where a run's network is downloaded: "json" or "npz" (its weights), "numpy" or "pytorch"
+// (a Python file that rebuilds it).
+export function exportUrl(runId, format) {
+  const id = encodeURIComponent(runId);
+  return ["json", "npz"].includes(format) ? `/api/runs/${id}/model?format=${format}` : `/api/runs/${id}/export?format=${format}`;
 }
 
 // -- classes (docs/api.md, "Classes") --------------------------------------------------------

@@ -1,5 +1,6 @@
 // The loss chart's painting, no state: axes with ticks, lines, the legend, marks and the
 // hover cursor, on a canvas in device pixels. losschart.js decides what to paint.
+import { canvasFont } from "./dom.js";
 import { t } from "./i18n.js";
 
 // Okabe–Ito colours (told apart with colour blindness too), and a dash for validation.
@@ -10,7 +11,7 @@ export const SERIES = [
 ];
 export const STEP_SERIES = { key: "batch", label: "chart.per_step", color: "rgba(0, 114, 178, 0.35)", width: 1, dash: [] };
 const MARK_COLOR = "#7b3fa0";
-const EARLY_COLOR = "#e65100";
+const EARLY_COLOR = "#c2410c"; // as .early-mark: 4.8:1 on the page
 const MUTED = "#6b7378";
 const FONT = 11;
 
@@ -46,7 +47,7 @@ export function formatNumber(v, exact = false) {
 // The plot's frame in device pixels: room for the legend above, tick labels left and below.
 export function layout(width, height) {
   const d = devicePixelRatio;
-  return { left: 46 * d, right: width - 40 * d, top: 20 * d, bottom: height - 20 * d, width, height };
+  return { left: 46 * d, right: width - 48 * d, top: 20 * d, bottom: height - 20 * d, width, height };
 }
 
 function text(context, value, x, y, align, baseline, color = MUTED) {
@@ -59,7 +60,7 @@ function text(context, value, x, y, align, baseline, color = MUTED) {
 // Axes, grid lines and tick labels; `scale.x` and `scale.ty` map ticks to pixels.
 export function paintAxes(context, box, scale, ticks, labels) {
   const d = devicePixelRatio;
-  context.font = `${FONT * d}px system-ui, sans-serif`;
+  context.font = canvasFont(FONT * d);
   context.lineWidth = 1;
   context.strokeStyle = "#e3e6e8";
   context.beginPath();
@@ -80,8 +81,19 @@ export function paintAxes(context, box, scale, ticks, labels) {
   context.stroke();
   for (const v of ticks.y) text(context, labels.yTick(v), box.left - 4 * d, scale.ty(v), "right", "middle");
   for (const v of ticks.x) text(context, String(v), scale.x(v), box.bottom + 5 * d, "center", "top");
-  text(context, labels.x, box.right + 8 * d, box.bottom + 5 * d, "left", "top"); // right of the last tick
+  paintXName(context, box, scale, ticks.x, labels.x);
   text(context, labels.y, 2 * d, 2 * d, "left", "top");
+}
+
+// The x axis's name: right of the last tick's label when it fits there, else in the right
+// margin just above the axis (a long tick label such as 1000 would touch it).
+function paintXName(context, box, scale, ticks, name) {
+  const d = devicePixelRatio;
+  const last = ticks.at(-1);
+  const tickEnd = last === undefined ? box.right : scale.x(last) + context.measureText(String(last)).width / 2;
+  const x = Math.max(box.right, tickEnd) + 6 * d;
+  if (x + context.measureText(name).width <= box.width - 2 * d) text(context, name, x, box.bottom + 5 * d, "left", "top");
+  else text(context, name, box.width - 2 * d, box.bottom - 3 * d, "right", "bottom");
 }
 
 // One series as a line, broken where a value is missing or the x values jump by `gap`.
@@ -110,7 +122,7 @@ export function paintLine(context, series, scale, gap = Infinity) {
 export function paintLegend(context, box, series) {
   const d = devicePixelRatio;
   context.save();
-  context.font = `${FONT * d}px system-ui, sans-serif`;
+  context.font = canvasFont(FONT * d);
   let x = box.width - 4 * d;
   for (const s of [...series].reverse()) {
     const name = t(s.label);

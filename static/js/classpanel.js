@@ -120,7 +120,7 @@ export class ClassPanel {
       remember(joined.classroom.id, { role: "student", token: joined.student_token, name });
       location.assign(classUrl(joined.classroom.id).replace(/#.*$/, ""));
     } catch (error) {
-      this.say(/no class has/.test(error.message) ? t("class.unknown_code", { code }) : error.message);
+      this.say(error.code === "class.no_code" ? t("class.unknown_code", { code }) : error.message);
     }
   }
 

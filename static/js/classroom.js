@@ -4,6 +4,7 @@
 // hands-on mode, the student's own run. The page's runs are made and watched by main.js;
 // this module decides which.
 import { createClassRun, fetchRun, openClassStream } from "./api.js";
+import { ENDED } from "./vocabulary.js";
 
 const KEY = (id) => `nnpg.class.${id}`;
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
@@ -129,7 +130,7 @@ export class ClassSession {
     const token = this.member.token;
     if (this.you?.run_id) {
       const run = await fetchRun(this.you.run_id).catch(() => null);
-      if (run && !["succeeded", "failed", "diverged", "cancelled"].includes(run.status)) {
+      if (run && (!ENDED.has(run.status) || run.status === "interrupted")) { // brought back on connecting
         this.page.own({ ...run, control_token: token });
         return;
       }

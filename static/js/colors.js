@@ -1,9 +1,9 @@
-// TF Playground's diverging scale: orange at -1, grey at 0, blue at +1, in 31 shades.
-const NEGATIVE = [245, 147, 34];
-const ZERO = [232, 234, 235];
-const POSITIVE = [8, 119, 189];
-const SHADES = 30;
-export const CSS = { negative: "#f59322", zero: "#e8eaeb", positive: "#0877bd" };
+// TF Playground's diverging scale: orange at -1, grey at 0, blue at +1, in the server's
+// number of shades (its palette and shade count: vocabulary.js).
+import { PALETTE, SHADES } from "./vocabulary.js";
+
+const { negative: NEGATIVE, zero: ZERO, positive: POSITIVE } = PALETTE;
+const STEPS = SHADES - 1;
 
 function mix(a, b, t) {
   return a.map((v, i) => Math.round(v + (b[i] - v) * t));
@@ -11,7 +11,7 @@ function mix(a, b, t) {
 
 export function colorOf(value) {
   const v = Math.max(-1, Math.min(1, value));
-  const shade = Math.round(((v + 1) / 2) * SHADES) / SHADES; // quantised to 31 shades
+  const shade = Math.round(((v + 1) / 2) * STEPS) / STEPS; // quantised to SHADES shades
   const t = shade * 2 - 1;
   return t < 0 ? mix(ZERO, NEGATIVE, -t) : mix(ZERO, POSITIVE, t);
 }
@@ -34,11 +34,15 @@ export function codeTable(levels = 256) {
 }
 
 // Classes of a multi-class set: the binary pair first, then well-separated hues.
-export const CLASS_COLORS = [NEGATIVE, POSITIVE, [44, 160, 44], [148, 103, 189], [214, 39, 40],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
+export const CLASS_COLORS = PALETTE.classes;
 
 export function cssOf([r, g, b]) {
   return `rgb(${r}, ${g}, ${b})`;
+}
+
+// The style sheet's --negative, --zero and --positive (the legend's bar, the class swatches).
+export function applyPalette(root = document.documentElement) {
+  for (const name of ["negative", "zero", "positive"]) root.style.setProperty(`--${name}`, cssOf(PALETTE[name]));
 }
 
 // A pixel (Uint32, little-endian RGBA) of a class's colour at a confidence in [0, 1]:

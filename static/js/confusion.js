@@ -22,13 +22,13 @@ export class Confusion {
     const table = element("table", { class: "confusion-table" });
     table.append(element("caption", {}, t("confusion")));
     const head = element("tr");
-    head.append(element("th"));
+    head.append(element("td")); // the corner: no header of its own
     matrix.forEach((_, k) => head.append(element("th", { scope: "col" }, t("confusion.col", { k }))));
     table.append(head);
     matrix.forEach((row, k) => {
       const line = element("tr");
-      const title = element("th", { scope: "row" }, t("confusion.row", { k }));
-      title.style.color = cssOf(CLASS_COLORS[k % CLASS_COLORS.length]);
+      const title = element("th", { scope: "row", class: "class-key" }, t("confusion.row", { k }));
+      title.style.setProperty("--swatch", cssOf(CLASS_COLORS[k % CLASS_COLORS.length])); // a mark: orange text is unreadable
       line.append(title);
       const total = row.reduce((a, b) => a + b, 0) || 1;
       row.forEach((count, j) => {

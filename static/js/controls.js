@@ -1,7 +1,7 @@
-// Play/pause and step buttons, the epoch counter, the read-outs and the status line.
+// Play/pause and step buttons, the epoch counter (a generation's, for an optimizer that
+// breeds them), the read-outs and the status line.
 import { t } from "./i18n.js";
-
-export const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
+import { ENDED } from "./vocabulary.js";
 
 export function formatEpoch(epoch) {
   return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -23,9 +23,10 @@ export function statusText(state) {
 }
 
 export class Controls {
-  constructor(root, send) {
+  constructor(root, send, options) {
     const $ = (selector) => root.querySelector(selector);
     Object.assign(this, {
+      options, epochLabel: $("#epoch-label"),
       play: $("#play"), step: $("#step"), reset: $("#reset"), resetNew: $("#reset-new"), stepBatch: $("#step-batch"),
       epoch: $("#epoch"), stepCount: $("#step-count"), testLoss: $("#test-loss"), trainLoss: $("#train-loss"),
       accuracy: $("#test-accuracy"), accuracyLabel: $("#test-accuracy-label"), rmseItem: $("#rmse-item"),
@@ -50,6 +51,9 @@ export class Controls {
     this.play.classList.toggle("playing", this.playing);
     for (const button of [this.play, this.step, this.stepBatch]) button.disabled = ended || idle;
     this.reset.disabled = this.resetNew.disabled = idle;
+    const breeds = this.options.optimizers[state.run?.config.training.optimizer]?.gradient_free;
+    this.epochLabel.dataset.i18n = breeds ? "generation" : "epoch"; // kept on a language switch
+    this.epochLabel.textContent = t(this.epochLabel.dataset.i18n);
     const header = state.frame?.header;
     if (header) this.readouts(header);
     else for (const output of [this.testLoss, this.trainLoss, this.accuracy, this.rmse]) output.textContent = "—";

@@ -5,17 +5,19 @@
 // run draws nothing more for it).
 import { fetchClass, openClassStream, openStream, updateClass } from "./api.js";
 import { classButtons } from "./classpanel.js";
+import { applyPalette } from "./colors.js";
+import { said } from "./said.js";
 import { memberOf } from "./classroom.js";
 import { element } from "./dom.js";
 import { paintOutput } from "./heatmap.js";
 import { languagePicker, onLanguage, t } from "./i18n.js";
 import { ExperimentPanel } from "./experiment.js";
+import { ENDED } from "./vocabulary.js";
 
 const $ = (selector) => document.querySelector(selector);
 const STUCK_EPOCHS = 100; // "stuck": the training loss moved less than FLAT over this many epochs
 const FLAT = 0.01;
 const STUCK_ABOVE = 0.1; // … while still above this (a converged run is flat too)
-const ENDED = new Set(["succeeded", "failed", "diverged", "cancelled", "interrupted"]);
 
 // What a run's recent frames say is wrong, as alert codes.
 export function alertsOf(status, samples, gap) {
@@ -120,7 +122,7 @@ class Dashboard {
       this.experiment.roster(message.students);
       this.paint();
     } else if (message.type === "error") {
-      this.say(message.message);
+      this.say(said(message));
     }
   }
 
@@ -150,6 +152,7 @@ class Dashboard {
 
 async function start() {
   languagePicker($("#language"));
+  applyPalette();
   const id = location.pathname.split("/").filter(Boolean).at(-1);
   const member = memberOf(id);
   if (member?.role !== "teacher") {

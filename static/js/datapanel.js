@@ -3,6 +3,7 @@
 // a new run (the data changes); regenerating keeps the run and its weights.
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { said } from "./said.js";
 import { guard } from "./setup.js";
 
 export class DataPanel {
@@ -43,14 +44,29 @@ export class DataPanel {
       group.append(row);
       box.append(group);
     }
+    const radios = [...box.querySelectorAll("[role=radio]")];
+    const tabStop = radios.find((radio) => radio.getAttribute("aria-checked") === "true") ?? radios[0];
+    radios.forEach((radio) => (radio.tabIndex = radio === tabStop ? 0 : -1)); // one tab stop: the arrows move
+    box.addEventListener("keydown", (event) => this.arrow(event, radios));
     return box;
+  }
+
+  // The radio group's keys: an arrow picks the next or the previous dataset (a new run), Home
+  // and End the first and the last; the focus follows the pick into the panel drawn anew.
+  arrow(event, radios) {
+    const at = radios.indexOf(document.activeElement);
+    const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: radios.length - 1 }[event.key];
+    if (to === undefined || at < 0) return;
+    event.preventDefault();
+    radios[(to + radios.length) % radios.length].click();
+    this.root.querySelector(".datasets [aria-checked=true]")?.focus();
   }
 
   thumbnail(name, checked) {
     const info = this.options.datasets[name];
     const button = element("button", {
       type: "button", role: "radio", "aria-checked": String(checked), "aria-label": name,
-      class: "dataset", title: `${name}: ${info.description}`,
+      class: "dataset", title: `${name}: ${said({ message: info.description, code: `dataset.${name}` })}`,
     });
     guard(this.editor, button, "data");
     button.append(element("img", { src: `/api/datasets/${encodeURIComponent(name)}.png?size=64`, alt: "" }),

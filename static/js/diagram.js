@@ -1,25 +1,27 @@
 // The network as TF Playground draws it: input features (click to switch one on or off),
-// every hidden neuron's picture, the output; links coloured and sized by their weight.
-// Hover a neuron to see its picture on the big plot; hover a link or a bias for its live
-// value, click it to set it.
-import { colorOf, cssOf } from "./colors.js";
-import { element, roundButton } from "./dom.js";
+// every hidden neuron's picture, the output; links coloured and sized by their weight
+// (links.js). Hover a neuron to see its picture on the big plot; hover a link or a bias for
+// its live value, click it to set it. A layer of more than FOLD_ABOVE units shows its first
+// FOLD_SHOWN and a fold tile for the rest, until it is unfolded (the store's `unfolded`).
+import { element, keepingFocus, roundButton } from "./dom.js";
 import { paintCodes, paintOutput } from "./heatmap.js";
 import { t } from "./i18n.js";
+import { Links } from "./links.js";
+import { nameOf } from "./names.js";
 import { guard, unitsOf } from "./setup.js";
-import { WeightEditor } from "./weighteditor.js";
+import { WeightAccess } from "./weightaccess.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-// TF Playground: width grows with |w| from 1 px (w = 0) to 10 px (|w| ≥ 5)
-const linkWidth = (w) => 1 + Math.min(Math.abs(w), 5) * 1.8;
+export const FOLD_ABOVE = 16;
+const FOLD_SHOWN = 8;
+const MANY_NEURONS = 64;
 
 export class Diagram {
   constructor(root, options, editor, store, send) {
     Object.assign(this, { root, options, editor, store, send });
     this.key = "";
-    this.tooltip = document.querySelector("#tooltip");
-    this.weightEditor = new WeightEditor(send);
-    this.root.addEventListener("mouseleave", () => this.hideTip());
+    this.access = new WeightAccess(editor, send, (layer, source, target) => this.value(layer, source, target));
+    this.root.addEventListener("mouseleave", () => this.access.hideTip());
   }
 
   render() {
@@ -30,30 +32,47 @@ export class Diagram {
   update(state) {
     const config = state.run?.config ?? this.editor.config;
     const key = JSON.stringify([config.data.features, config.network.hidden.map(unitsOf), state.dataset?.classes,
-      state.dataset?.task, this.editor.canControl, [...this.editor.locks]]);
+      state.dataset?.task, this.editor.canControl, [...this.editor.locks], state.unfolded ?? []]);
     if (key !== this.key) this.build(config, key);
     this.paint(state);
   }
 
   build(config, key) {
     this.key = key;
+    this.unfolded = new Set(this.store.state.unfolded ?? []);
+    this.paintedFrame = this.paintedFeatures = null; // new canvases: paint them all
     this.features = config.data.features;
-    this.biases = []; // [mark, layer, unit] for each bias square, filled as they are made
     this.hidden = config.network.hidden.map(unitsOf);
     const body = element("div", { class: "diagram-body" });
     this.svg = document.createElementNS(SVG, "svg");
     this.svg.classList.add("links");
+    this.linkLayer = new Links(this.svg);
+    this.access.watch(this.svg); // its links and biases answer the pointer and the keyboard
+    this.neuronCanvases = []; // [canvas, the neuron's index in layer order]
+    this.shown = []; // per hidden layer: [{node, unit}] and its fold tile
     body.append(this.svg, this.inputColumn(), ...this.hidden.map((units, k) => this.hiddenColumn(units, k)),
       this.outputColumn());
-    this.root.replaceChildren(this.layerHeader(), body);
+    keepingFocus(this.root, () => this.root.replaceChildren(this.layerHeader(), body));
     this.body = body;
-    this.neuronCanvases = [...body.querySelectorAll(".neuron canvas")];
-    this.svg.addEventListener("mousemove", (event) => this.hoverLink(event));
-    this.svg.addEventListener("mouseleave", () => this.hideTip());
-    this.svg.addEventListener("click", (event) => this.editLink(event));
     this.resizing?.disconnect();
     this.resizing = new ResizeObserver(() => this.layoutLinks());
     this.resizing.observe(body);
+    this.watchVisibility();
+  }
+
+  // Unfolded big layers draw many neurons, most of them off screen: past MANY_NEURONS, only
+  // those on (or near) the screen are painted, and one is painted as it comes into view.
+  watchVisibility() {
+    this.seeing?.disconnect();
+    this.onScreen = null;
+    if (this.neuronCanvases.length <= MANY_NEURONS) return;
+    this.onScreen = new Set();
+    this.seeing = new IntersectionObserver((entries) => {
+      for (const entry of entries) this.onScreen[entry.isIntersecting ? "add" : "delete"](entry.target);
+      this.paintedFrame = null;
+      this.store.schedule();
+    }, { rootMargin: "200px" });
+    for (const [canvas] of this.neuronCanvases) this.seeing.observe(canvas);
   }
 
   layerHeader() {
@@ -77,14 +96,15 @@ export class Diagram {
     this.inputNodes = {};
     for (const name of this.options.features) {
       const on = this.features.includes(name);
-      const tile = element("button", { type: "button", role: "checkbox", "aria-checked": String(on), "aria-label": name,
+      const said = nameOf("feature", name);
+      const tile = element("button", { type: "button", role: "checkbox", "aria-checked": String(on), "aria-label": said,
         class: `node feature${on ? "" : " off"}` });
       guard(this.editor, tile, "features");
-      tile.append(element("canvas", { width: "20", height: "20" }), element("span", { class: "node-label" }, name));
+      tile.append(element("canvas", { width: "20", height: "20" }), element("span", { class: "node-label" }, said));
       tile.addEventListener("click", () => {
         if (this.toggleFeature(name)) tile.setAttribute("aria-checked", String(!on));
       });
-      this.hoverShows(tile, { kind: "feature", index: this.options.features.indexOf(name), label: t("feature", { name }) });
+      this.hoverShows(tile, { kind: "feature", index: this.options.features.indexOf(name), label: t("feature", { name: said }) });
       column.append(tile);
       this.inputNodes[name] = tile;
     }
@@ -110,44 +130,75 @@ export class Diagram {
     );
     column.append(head, element("div", { class: "column-count" }, units === 1 ? t("neuron") : t("neurons", { n: units })));
     const start = this.hidden.slice(0, k).reduce((a, b) => a + b, 0);
-    for (let unit = 0; unit < units; unit++) {
+    const folded = units > FOLD_ABOVE && !this.unfolded.has(k);
+    const shown = { units: [], fold: null, size: units };
+    for (let unit = 0; unit < (folded ? FOLD_SHOWN : units); unit++) {
       const label = t("neuron_name", { layer, unit: unit + 1 });
-      const node = element("div", { class: "node neuron", role: "img", tabindex: "0", "aria-label": label, title: t("neuron.tip") });
-      node.append(element("canvas", { width: "20", height: "20" }), this.biasMark(k, unit));
+      const node = element("div", { class: "node neuron", role: "img", tabindex: "0", "aria-label": label,
+        "aria-keyshortcuts": "Enter", title: `${t("neuron.tip")}\n${t("weights.keys")}` });
+      const canvas = element("canvas", { width: "20", height: "20" });
+      node.append(canvas);
       this.hoverShows(node, { kind: "neuron", index: start + unit, label });
-      column.append(node);
+      this.access.listsWeights(node, t("weights_into", { name: label }), () => this.incoming(k, unit));
+      this.neuronCanvases.push([canvas, start + unit]);
+      shown.units.push({ node, unit });
+      column.append(this.unit(node, [this.access.biasMark(k, unit)])); // the bias beside the neuron, not in it
     }
+    if (units > FOLD_ABOVE) column.append((shown.fold = this.foldTile(k, units, folded)));
+    if (!folded) shown.fold = null; // an unfolded layer's tile folds it again: no links
+    this.shown[k] = shown;
     return column;
+  }
+
+  // Folded: "+56" for the units not drawn, which unfolds the layer; unfolded: folds it again.
+  foldTile(k, units, folded) {
+    const more = `+${units - FOLD_SHOWN}`; // its text, in its name too (a spoken command names what is seen)
+    const name = folded ? t("unfold_layer", { k: k + 1, n: units, more }) : t("fold_layer", { k: k + 1 });
+    const tile = element("button", { type: "button", class: `node fold${folded ? "" : " open"}`, "aria-expanded": String(!folded),
+      "aria-label": name, title: name }, folded ? more : "−");
+    tile.addEventListener("click", () => {
+      const unfolded = new Set(this.store.state.unfolded ?? []);
+      if (folded) unfolded.add(k);
+      else unfolded.delete(k);
+      this.store.set({ unfolded: [...unfolded] });
+    });
+    return tile;
   }
 
   outputColumn() {
     const column = element("div", { class: "diagram-column output-column", role: "group", "aria-label": t("output") });
     column.append(element("div", { class: "column-title" }, t("output")), element("div", { class: "column-count" }, " "));
     const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
-    this.outputNode = element("div", { class: "node output-node", role: "img", "aria-label": t("output_plot") });
+    this.outputNode = element("div", { class: "node output-node", role: "img", tabindex: "0", "aria-label": t("output_plot"),
+      "aria-keyshortcuts": "Enter", title: t("weights.keys") });
     this.outputCanvas = element("canvas", { width: "100", height: "100" });
     this.outputNode.append(this.outputCanvas);
-    for (let unit = 0; unit < outputs; unit++) this.outputNode.append(this.biasMark(this.hidden.length, unit, outputs));
-    column.append(this.outputNode);
+    const units = Array.from({ length: outputs }, (_, unit) => unit);
+    const layer = this.hidden.length;
+    this.access.listsWeights(this.outputNode, t("weights_into", { name: t("output") }),
+      () => units.flatMap((unit) => this.incoming(layer, unit, outputs > 1)));
+    column.append(this.unit(this.outputNode, units.map((unit) => this.access.biasMark(layer, unit, outputs))));
     return column;
   }
 
-  // The bias of a unit: a small square on its lower left, coloured by its value.
-  biasMark(layer, unit, siblings = 1) {
-    const mark = element("button", { type: "button", class: "bias", "aria-label": t("bias_tip", { value: "…" }) });
-    if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
-    this.biases.push([mark, layer, unit]);
-    guard(this.editor, mark, "network");
-    mark.addEventListener("mouseenter", (event) => {
-      this.hovered = () => t("bias_tip", { value: this.value(layer, null, unit).toFixed(3) });
-      this.showTip(event, this.hovered());
-    });
-    mark.addEventListener("mouseleave", () => this.hideTip());
-    mark.addEventListener("click", (event) => {
-      event.stopPropagation();
-      this.weightEditor.open(event, { layer, source: null, target: unit }, this.value(layer, null, unit));
-    });
-    return mark;
+  // A unit's node with its bias marks beside it (a control inside a focusable picture is one
+  // a screen reader cannot reach).
+  unit(node, marks) {
+    const wrapper = element("div", { class: "unit" });
+    wrapper.append(node, ...marks);
+    return wrapper;
+  }
+
+  // The weights into unit `target` of weight layer `layer` (0: from the inputs), bias last.
+  incoming(layer, target, several = false) {
+    const sources = layer === 0
+      ? this.features.map((name) => nameOf("feature", name))
+      : Array.from({ length: this.hidden[layer - 1] }, (_, i) => t("neuron_name", { layer, unit: i + 1 }));
+    const prefix = several ? `${t("inspect.output_k", { k: target })} · ` : "";
+    return [
+      ...sources.map((from, source) => ({ label: prefix + t("weight_from", { name: from }), where: { layer, source, target } })),
+      { label: prefix + t("inspect.bias"), where: { layer, source: null, target } },
+    ];
   }
 
   hoverShows(node, focus) {
@@ -162,15 +213,15 @@ export class Diagram {
 
   // -- links ------------------------------------------------------------------------
 
-  // One path per weight, from the right of its source to the left of its target.
+  // The links between the drawn units (links.js), laid out again when the diagram resizes.
   layoutLinks() {
     if (!this.body?.isConnected) return;
-    const columns = [
-      this.features.map((name) => this.inputNodes[name]),
-      ...[...this.body.querySelectorAll(".diagram-column:not(.inputs):not(.output-column)")].map((c) => [...c.querySelectorAll(".neuron")]),
-      [this.outputNode],
-    ];
     const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
+    const columns = [
+      { units: this.features.map((name, unit) => ({ node: this.inputNodes[name], unit })), fold: null, size: this.features.length },
+      ...this.shown,
+      { units: Array.from({ length: outputs }, (_, unit) => ({ node: this.outputNode, unit })), fold: null, size: outputs },
+    ];
     const box = this.body.getBoundingClientRect();
     this.svg.setAttribute("width", String(box.width));
     this.svg.setAttribute("height", String(box.height));
@@ -178,21 +229,7 @@ export class Diagram {
       const r = node.getBoundingClientRect();
       return [side === "right" ? r.right - box.left : r.left - box.left, r.top - box.top + r.height / 2];
     };
-    const links = []; // [path, layer, source, target]: painted every frame, so kept as numbers
-    for (let k = 0; k + 1 < columns.length; k++) {
-      const targets = k + 2 === columns.length ? Array(outputs).fill(this.outputNode) : columns[k + 1];
-      columns[k].forEach((source, i) => targets.forEach((target, j) => {
-        const [x1, y1] = at(source, "right");
-        const [x2, y2] = at(target, "left");
-        const mid = (x1 + x2) / 2;
-        const path = document.createElementNS(SVG, "path");
-        path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
-        Object.assign(path.dataset, { layer: String(k), source: String(i), target: String(j) });
-        links.push([path, k, i, j]);
-      }));
-    }
-    this.svg.replaceChildren(...links.map(([path]) => path));
-    this.links = links;
+    this.linkLayer.layout(columns, at);
     this.paintedFrame = null;
     this.store.schedule();
   }
@@ -209,15 +246,14 @@ export class Diagram {
     const frame = state.frame;
     if (!frame || frame === this.paintedFrame) return;
     this.paintedFrame = frame;
-    for (const [path, layer, source, target] of this.links ?? []) {
-      const w = this.value(layer, source, target);
-      path.setAttribute("stroke", cssOf(colorOf(w)));
-      path.setAttribute("stroke-width", linkWidth(w).toFixed(1));
-    }
-    for (const [mark, layer, unit] of this.biases) mark.style.background = cssOf(colorOf(this.value(layer, null, unit)));
+    this.linkLayer.paint((layer, source, target) => this.value(layer, source, target));
+    this.access.paint();
     const neurons = frame.arrays.neurons;
     if (neurons) {
-      this.neuronCanvases.forEach((canvas, n) => paintCodes(canvas, neurons, n * neurons.shape[1] * neurons.shape[2]));
+      const size = neurons.shape[1] * neurons.shape[2];
+      for (const [canvas, n] of this.neuronCanvases) {
+        if (!this.onScreen || this.onScreen.has(canvas)) paintCodes(canvas, neurons, n * size);
+      }
     }
     const features = state.features?.arrays.features;
     if (features && this.paintedFeatures !== state.features) {
@@ -227,36 +263,5 @@ export class Diagram {
       });
     }
     if (frame.arrays.output) paintOutput(this.outputCanvas, frame.arrays, state.discretize);
-    if (this.hovered && !this.tooltip.hidden) this.tooltip.textContent = this.hovered(); // live while training
-  }
-
-  linkAt(event) {
-    return event.target instanceof SVGPathElement ? event.target.dataset : null;
-  }
-
-  hoverLink(event) {
-    const link = this.linkAt(event);
-    if (!link) return this.hideTip();
-    this.hovered = () => t("weight_tip", { value: this.value(Number(link.layer), Number(link.source), Number(link.target)).toFixed(3) });
-    this.showTip(event, this.hovered());
-  }
-
-  editLink(event) {
-    const link = this.linkAt(event);
-    if (!link || !this.editor.can("network")) return;
-    const where = { layer: Number(link.layer), source: Number(link.source), target: Number(link.target) };
-    this.weightEditor.open(event, where, this.value(where.layer, where.source, where.target));
-  }
-
-  showTip(event, text) {
-    this.tooltip.textContent = text;
-    this.tooltip.hidden = false;
-    this.tooltip.style.left = `${event.pageX + 12}px`;
-    this.tooltip.style.top = `${event.pageY + 12}px`;
-  }
-
-  hideTip() {
-    this.tooltip.hidden = true;
-    this.hovered = null;
   }
 }

@@ -50,3 +50,30 @@ export function deviceSize(element, onResize) {
   }).observe(element);
   return size;
 }
+
+// A canvas font in the page's own families (app.css's, the vendored Korean subset among
+// them): a canvas is not repainted when a web font arrives, so `onFontsLoaded` tells its
+// widget to paint again.
+export function canvasFont(px) {
+  return `${px}px ${getComputedStyle(document.body).fontFamily}`;
+}
+
+export function onFontsLoaded(repaint) {
+  document.fonts?.addEventListener("loadingdone", repaint);
+}
+
+// Starts loading the faces `text` needs in `font` (a canvas alone does not ask for them).
+export function needFont(font, text) {
+  if (document.fonts && !document.fonts.check(font, text)) document.fonts.load(font, text).catch(() => {});
+}
+
+// Rebuilds a widget's controls and keeps the keyboard's place: the focused control, replaced,
+// hands the focus to its successor (the same tag and accessible name, or the same name).
+export function keepingFocus(root, rebuild) {
+  const focused = root.contains(document.activeElement) ? document.activeElement : null;
+  rebuild();
+  if (!focused || focused.isConnected) return;
+  const key = (node) => node.getAttribute("aria-label") ?? node.getAttribute("name");
+  const successor = [...root.querySelectorAll(focused.tagName)].find((node) => key(node) === key(focused));
+  successor?.focus();
+}

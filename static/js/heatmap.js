@@ -1,10 +1,12 @@
-// The big output plot: the network's output over [-6, 6]² and the data points on top.
+// The big output plot: the network's output over the domain (the server's [-6, 6]²) and the
+// data points on top.
 // Hovering a neuron or an input in the diagram shows that unit's picture here instead.
 import { classPixel, codeTable, colorOf, cssOf, CLASS_COLORS } from "./colors.js";
 import { deviceSize } from "./dom.js";
 import { t } from "./i18n.js";
+import { DOMAIN } from "./vocabulary.js";
 
-const DOMAIN = [-6, 6];
+const said = (value) => String(value).replace("-", "−");
 
 // Paints picture codes (quantised, `levels` shades) into a canvas of the picture's size.
 export function paintCodes(canvas, { data, shape, levels }, offset = 0, discretize = false) {
@@ -54,6 +56,9 @@ export class Heatmap {
     this.drawn = null;
     this.drawnDataset = null;
     this.size = deviceSize(this.points, () => this.drawPoints(this.shown));
+    const [low, high] = DOMAIN; // the axes' ends and middle, left to right and top to bottom
+    const ticks = { x: [low, (low + high) / 2, high], y: [high, (low + high) / 2, low] };
+    for (const axis of ["x", "y"]) root.querySelectorAll(`.axis.${axis} span`).forEach((span, i) => (span.textContent = said(ticks[axis][i])));
   }
 
   update(state) {

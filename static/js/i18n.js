@@ -15,6 +15,12 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
 }
 
+// The current language's own text for a key, or undefined (no English fallback): what
+// said.js renders a server message's code with.
+export function lookup(key) {
+  return TABLES[current][key];
+}
+
 // The explanation of an option (activation, optimizer, loss …) if the table has one.
 export function explain(kind, name) {
   return TABLES[current][`${kind}.${name}`] ?? en[`${kind}.${name}`] ?? "";

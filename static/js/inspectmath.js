@@ -69,7 +69,8 @@ function factorsTable(data) {
   caption.append(math(`∂E/∂${w} = ${data.factors.map((f) => f.symbol).join(" · ")}`));
   const rows = data.factors.map((factor, k) => line(factor.symbol, factor.value, `factor-${k}`));
   rows.push(line(`∂E/∂${w}`, data.product, "product", t("inspect.product")));
-  return table(caption, rows, { "data-name": "factors" });
+  const weight = `${data.layer},${data.source ?? "bias"},${data.target}`; // which weight it answers
+  return table(caption, rows, { "data-name": "factors", "data-weight": weight });
 }
 
 const TERM_HEADS = {

@@ -2,14 +2,15 @@
 // It asks the run's worker over the stream (an `inspect`, answered by an `inspection` to this
 // page alone) and shows a point's way through the network, one weight's next update and what
 // a step really did to it, that weight's chain rule on one example, and the cost's gradient.
-import { ENDED } from "./controls.js";
+import { nameOf } from "./names.js";
+import { DOMAIN, ENDED } from "./vocabulary.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
 import { activationsView } from "./activationview.js";
 import { beforeAfter, chainView, updateView } from "./inspectmath.js";
 import { costView, numberForm, probeView, sizesOf } from "./inspectviews.js";
+import { said } from "./said.js";
 
-const DOMAIN = [-6, 6];
 const SPAN = DOMAIN[1] - DOMAIN[0];
 const REFRESH_MS = 500; // while the run plays: ask again about twice a second
 const ACTIVATIONS_MS = 1000; // the activations (a pass over the training set): once a second
@@ -53,8 +54,9 @@ class Asker {
 }
 
 export class Inspector {
-  constructor(root, toggle, plot, options, send) {
-    Object.assign(this, { root, toggle, plot, options, send });
+  // schedule(): ask for the next animation frame, where update() paints what arrived.
+  constructor(root, toggle, plot, options, send, schedule) {
+    Object.assign(this, { root, toggle, plot, options, send, schedule, arrived: new Set() });
     this.asker = new Asker(send);
     this.weight = { layer: 0, source: 0, target: 0 };
     Object.assign(this, { example: 0, probeAt: null, answers: {}, errors: {}, sizes: [], actLayer: 0 });
@@ -120,6 +122,8 @@ export class Inspector {
     if (state.run?.id !== this.runId) this.restart(state.run?.id);
     if (this.root.hidden) return;
     this.syncWeights(state);
+    for (const kind of this.arrived) this.paint(kind);
+    this.arrived.clear();
     this.stepButton.disabled = !state.run || !state.canControl || ENDED.has(state.status);
     if (state.frame !== this.costFrame) {
       this.costFrame = state.frame;
@@ -171,7 +175,7 @@ export class Inspector {
     const kind = this.asker.answered(message);
     if (!kind) return;
     if (message.type === "error") {
-      this.errors[kind] = message.message;
+      this.errors[kind] = said(message);
     } else if (kind === "activations" && message.data.layer !== this.actLayer) {
       return; // an answer about the layer picked before
     } else {
@@ -180,8 +184,9 @@ export class Inspector {
       if (kind === "update") this.checkStep(message);
       if (kind === "probe") this.placeMark(message.data.point);
     }
-    this.paint(kind);
-    if (kind === "update") this.paint("cost"); // the penalty it names
+    this.arrived.add(kind); // painted in the next animation frame, with everything else
+    if (kind === "update") this.arrived.add("cost"); // the penalty it names
+    this.schedule();
   }
 
   paint(kind) {
@@ -273,7 +278,7 @@ export class Inspector {
   }
 
   unitName(k, unit) {
-    if (k === 0) return this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`;
+    if (k === 0) return nameOf("feature", this.state?.run?.config.data.features[unit] ?? `x${unit + 1}`);
     if (k < this.sizes.length - 1) return t("inspect.unit", { layer: k, n: unit + 1 });
     return this.sizes[k] > 1 ? t("inspect.output_k", { k: unit }) : t("inspect.output");
   }

@@ -3,6 +3,7 @@
 // (the `probe` answer) and the cost's gradient norms per layer (every frame's header).
 import { element, labelled } from "./dom.js";
 import { t } from "./i18n.js";
+import { nameOf } from "./names.js";
 
 // 4 significant digits, a real minus sign; "—" for null (the server sends null for NaN, ±inf).
 export function fmt(value) {
@@ -103,11 +104,11 @@ function probeOutput(output) {
 export function probeView(data) {
   const unit = (n) => String(n + 1);
   const parts = [element("p", { class: "hint" }, probeWhere(data))];
-  parts.push(unitsTable(t("inspect.inputs"), data.features, [["x", data.inputs]], "inputs"));
+  parts.push(unitsTable(t("inspect.inputs"), data.features.map((f) => nameOf("feature", f)), [["x", data.inputs]], "inputs"));
   for (const layer of data.layers) {
     const name = layer.output ? t("inspect.output") : t("inspect.hidden_n", { n: layer.layer + 1 });
     const heads = layer.z.map((_, k) => (layer.output && layer.z.length > 1 ? `${k}` : unit(k)));
-    parts.push(unitsTable(`${name} · ${layer.activation}`, heads, [["z", layer.z], ["a", layer.a]], layer.layer));
+    parts.push(unitsTable(`${name} · ${nameOf("activation", layer.activation)}`, heads, [["z", layer.z], ["a", layer.a]], layer.layer));
   }
   parts.push(probeOutput(data.output));
   return parts;
@@ -147,12 +148,12 @@ export function costView(header, config, task, options, penalty) {
   const loss = config && task ? lossName(config, task, options) : null;
   if (loss) {
     const formula = element("p", { class: "formula", "data-name": "loss-formula" });
-    formula.append(element("span", { class: "words" }, t("inspect.loss_is", { name: loss })), math(options.losses[loss]?.formula ?? ""));
+    formula.append(element("span", { class: "words" }, t("inspect.loss_is", { name: nameOf("loss", loss) })), math(options.losses[loss]?.formula ?? ""));
     parts.push(formula);
   }
   if (penalty && penalty.name !== "none" && options.regularizers[penalty.name]) {
     const formula = element("p", { class: "formula" });
-    const words = t("inspect.penalty_is", { name: penalty.name, rate: fmt(penalty.rate) });
+    const words = t("inspect.penalty_is", { name: nameOf("regularizer", penalty.name), rate: fmt(penalty.rate) });
     formula.append(element("span", { class: "words" }, words), math(options.regularizers[penalty.name].formula));
     parts.push(formula);
   }

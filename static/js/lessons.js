@@ -4,7 +4,9 @@
 // says what happens, then whether it was right, why, and maybe a change "Apply" makes
 // (live, or a new run, through the ConfigEditor). The words are per language (lessons/en.js,
 // ko.js); setups and answers are shared (lessons/configs.js). A first-visit intro says what
-// the page shows, once per browser.
+// the page shows, once per browser. In a class, the teacher can start the open lesson for
+// everyone: each student's page opens it (on the teacher's run, which the class watches).
+import { updateClass } from "./api.js";
 import { element } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { LESSONS } from "./lessons/configs.js";
@@ -53,7 +55,33 @@ export class Lessons {
     if (!remember(SEEN)) this.intro.hidden = false;
   }
 
-  update() {}
+  // The class's lesson: a student's page opens the one the teacher started; the teacher's
+  // panel shows whether the class has the open lesson.
+  update(state) {
+    const room = state.classroom;
+    const key = JSON.stringify([state.member?.role ?? null, room?.id ?? null, room?.lesson ?? null]);
+    if (key === this.classKey) return;
+    this.classKey = key;
+    Object.assign(this, { room, member: state.member ?? null });
+    const started = LESSONS.find((lesson) => lesson.id === room?.lesson);
+    if (state.member?.role === "student" && started && this.lesson?.id !== started.id) this.open(started, false);
+    else this.renderPanel();
+  }
+
+  // The teacher's button: start the open lesson for the whole class.
+  forClass() {
+    if (this.member?.role !== "teacher" || !this.room) return [];
+    const started = this.room.lesson === this.lesson.id;
+    const button = element("button", { type: "button", class: "wide for-class", "aria-pressed": String(started) },
+      t(started ? "lessons.class_started" : "lessons.for_class"));
+    button.disabled = started;
+    button.addEventListener("click", () => {
+      updateClass(this.room.id, this.member.token, { lesson: this.lesson.id }).catch((error) => {
+        button.replaceWith(element("p", { class: "lesson-problem", role: "alert" }, error.message));
+      });
+    });
+    return [button];
+  }
 
   render() {
     this.renderMenu();
@@ -139,6 +167,7 @@ export class Lessons {
     const count = element("span", { class: "lesson-count" }, t("lessons.step", { k: this.step + 1, n: text.steps.length }));
     this.panel.replaceChildren(
       element("header", { class: "lesson-head" }),
+      ...this.forClass(),
       element("p", { class: "lesson-text" }, step.text),
       this.question(step),
     );

@@ -3,7 +3,7 @@
 // that follows the mouse or the arrow keys. Painted at most once per animation frame.
 import { SERIES, STEP_SERIES, formatNumber, layout, logTicks, niceTicks } from "./chartpaint.js";
 import { paintAxes, paintCursor, paintLegend, paintLine, paintMarks } from "./chartpaint.js";
-import { deviceSize } from "./dom.js";
+import { canvasFont, deviceSize, needFont, onFontsLoaded } from "./dom.js";
 import { t } from "./i18n.js";
 
 const FLOOR = 1e-8; // the log axis's floor
@@ -28,6 +28,7 @@ export class LossChart {
     Object.assign(this, { canvas, mark, log: false, mode: "epoch", cursor: null, state: null, painted: [] });
     this.readout = document.getElementById("loss-readout");
     this.size = deviceSize(canvas, () => this.request());
+    onFontsLoaded(() => this.render()); // its words were drawn in a fallback font until now
     logToggle.addEventListener("change", () => {
       this.log = logToggle.checked;
       this.request();
@@ -128,6 +129,7 @@ export class LossChart {
       y: t(this.log ? "chart.loss_log" : "chart.loss"),
       yTick: (u) => formatNumber(this.log ? 10 ** u : u),
     };
+    needFont(canvasFont(12), [labels.x, labels.y, ...view.lines.map((s) => t(s.label))].join(""));
     paintAxes(context, box, scale, scale.ticks, labels);
     context.save();
     context.beginPath();

@@ -1,17 +1,20 @@
 // Wires the page: builds the setup from the options, runs a run (or watches a shared one),
 // hands state to the widgets, and switches the language.
-import { createRun, fetchOptions, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
+import { createRun, fetchRun, fetchShared, openStream, resumeRun } from "./api.js";
 import { BatchInfo } from "./batchinfo.js";
 import { ClassBanner, ClassPanel } from "./classpanel.js";
 import { ClassSession, classFromUrl, joinCodeFromPath, memberOf } from "./classroom.js";
 import { Confusion } from "./confusion.js";
-import { Controls, ENDED } from "./controls.js";
+import { applyPalette } from "./colors.js";
+import { Controls } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
 import { element } from "./dom.js";
+import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
+import { ExportPanel } from "./export.js";
 import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
@@ -19,9 +22,11 @@ import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
+import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
+import { ENDED, OPTIONS } from "./vocabulary.js";
 
 const $ = (selector) => document.querySelector(selector);
 const store = new Store();
@@ -35,7 +40,8 @@ const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it rest
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
 const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
-// A live change the run took (from this page or another controller): the controls show it.
+// A live change the run took (from this page or another controller): the controls show it,
+// and the owner's link holds it (reopened, the run starts with it).
 function applySettings(editor, changes) {
   const { dropout, ...training } = changes;
   Object.assign(editor.config.training, training);
@@ -44,6 +50,7 @@ function applySettings(editor, changes) {
     rates.forEach((rate, k) => (editor.layer(k).dropout = rate));
   }
   editor.render();
+  if (store.state.owner) writeHash(editor.config, defaults);
 }
 
 function onMessage(message, editor) {
@@ -58,7 +65,7 @@ function onMessage(message, editor) {
   }
   if (message.type === "status") {
     store.set({
-      status: message.status, error: message.error, stopReason: message.stop_reason,
+      status: message.status, error: said({ message: message.error, ...message.error_code }), stopReason: message.stop_reason,
       bestEpoch: message.best_epoch, stoppedEpoch: message.epoch,
       viewersCanControl: message.viewers_can_control,
       canControl: store.state.owner || message.viewers_can_control,
@@ -68,11 +75,11 @@ function onMessage(message, editor) {
   } else if (message.type === "metrics") {
     store.addRows(message.rows, message.reset, message.batches);
   } else if (message.type === "dataset") {
-    store.set({ dataset: { ...message, showTest: store.state.dataset?.showTest ?? false } });
+    store.set({ dataset: { ...message, showTest: showTestFor() } });
   } else if (message.type === "error") {
-    store.set({ error: t("server_error", { message: message.message }) });
+    store.set({ error: t("server_error", { message: said(message) }) });
   } else if (message.type === "notice") {
-    store.set({ error: message.message }); // why something stopped: shown where errors are
+    store.set({ error: said(message) }); // why something stopped: shown where errors are
   }
 }
 
@@ -124,16 +131,33 @@ async function reconnect(run, editor, code, attempt) {
 
 // A new run for this config (the same seed: the same data and initial weights).
 async function startRun(config, editor) {
+  const before = store.state.owner && store.state.run ? { ...store.state } : null;
   store.set({
     run: null, frame: null, dataset: null, status: "connecting", error: null, reconnecting: false, stopReason: null,
     focus: null,
   });
   try {
     const run = await (session ? session.makeRun(config) : createRun(config, false));
+    // the run left behind stops: it trains for nobody, and holds one of this client's slots
+    if (before && stream?.run === before.run && !ENDED.has(before.status)) stream.send({ type: "pause" });
     own(run, editor);
   } catch (error) {
-    store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
+    if (before && stream?.run === before.run) keepRun(before, editor, error);
+    else store.set({ status: "failed", error: t("could_not_start", { error: error.message }) });
   }
+}
+
+// The server refused a change to a run this page trains: that run goes on (its socket is
+// still open), its setup back in the controls, and one sentence says what was refused (the
+// config's own words, without the path of the whole config).
+const VALIDATOR_NOISE = /(^|; )config: /g;
+function keepRun(before, editor, error) {
+  const { run, dataset, features } = before;
+  const status = store.state.status === "connecting" ? before.status : store.state.status;
+  store.set({ run, dataset, features, frame: store.state.frame ?? before.frame, status, stopReason: before.stopReason,
+    error: t("change_refused", { error: error.message.replace(VALIDATOR_NOISE, "$1") }) });
+  editor.config = structuredClone(run.config);
+  editor.render();
 }
 
 // A run this page controls (its control token is in `run`): shown and connected.
@@ -211,6 +235,15 @@ function languagePicker() {
   setLanguage(picker.value);
 }
 
+// Whether the plot shows the test points: as the checkbox says, but a student's own points
+// all show (both splits: else half of what they drew would vanish when it trains).
+function showTestFor() {
+  const own = ["points", "csv"].includes(store.state.run?.config.data.dataset);
+  const show = own || (store.state.dataset?.showTest ?? false);
+  $("#show-test").checked = show;
+  return show;
+}
+
 function toggles() {
   $("#show-test").addEventListener("change", (event) => {
     if (store.state.dataset) store.set({ dataset: { ...store.state.dataset, showTest: event.target.checked } });
@@ -220,14 +253,17 @@ function toggles() {
 
 async function start() {
   languagePicker();
-  const options = await fetchOptions();
+  applyPalette();
+  const options = OPTIONS;
   defaults = options.defaults;
   const lesson = lessonFromHash(); // a lesson's link starts its preset
   const config = lesson ? lessonConfig(lesson, defaults) : configFromHash(defaults);
+  fitHead(options, config, taskOf(options, config)); // a link's pair that does not fit its data: auto
   const editor = new ConfigEditor(config, (change) => {
     if (change.live) send(editor, { type: "set", ...change.live });
     else startRun({ ...change.config, seed: store.state.run?.config.seed ?? config.seed }, editor);
   });
+  editor.fit = (changed) => fitHead(options, changed, taskOf(options, changed));
   const toSend = (message) => send(editor, message);
   const ownData = new OwnData($("#own-data"), $("#output"), store, editor, (data) => {
     editor.change((c) => {
@@ -240,7 +276,7 @@ async function start() {
     { toggle: $("#lessons-toggle"), menu: $("#lessons-menu"), panel: $("#lesson"), intro: $("#intro") },
     editor, defaults, (preset) => startRun(preset, editor),
   );
-  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend);
+  inspector = new Inspector($("#inspector"), $("#inspect-toggle"), $("#output"), options, toSend, () => store.schedule());
   const views = [
     new DataPanel($("#data-setup"), options, editor, toSend),
     new TrainingSetup($("#training-setup"), options, editor),
@@ -249,12 +285,12 @@ async function start() {
   ];
   editor.views = views;
   const widgets = [
-    ...views, ownData, new Controls(document, toSend), new Heatmap($("#output"), $("#focus-caption")),
+    ...views, ownData, new Controls(document, toSend, options), new Heatmap($("#output"), $("#focus-caption")),
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
-    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor),
-    new DropoutView($("#output"), toSend),
+    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
+    new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     lessons,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));

@@ -3,8 +3,7 @@
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { guard } from "./setup.js";
-
-const DOMAIN = [-6, 6];
+import { DOMAIN } from "./vocabulary.js";
 const MIN_POINTS = 4;
 
 

@@ -1,8 +1,10 @@
 // The run's setup, built from GET /api/options. ConfigEditor owns the config: a structural
 // change starts a new run (as TF Playground resets), a live one goes to the running run.
 // TrainingSetup fills the top bar; NetworkSetup the controls under the network diagram.
-import { element, labelled, select } from "./dom.js";
+import { element, keepingFocus, labelled, select } from "./dom.js";
+import { lossChoices, outputChoices, taskOf } from "./heads.js";
 import { explain, t } from "./i18n.js";
+import { namedChoices, nameOf } from "./names.js";
 
 export const unitsOf = (layer) => (typeof layer === "number" ? layer : layer.units);
 
@@ -23,8 +25,8 @@ export function guard(editor, control, group) {
 
 // A setting's control with its label and tooltip (what it does, plus `extra`), disabled for a
 // page that may not steer the run.
-function settingField(editor, key, control, extra = "") {
-  guard(editor, control, LOCK_OF[key]);
+function settingField(editor, key, control, extra = "", group = LOCK_OF[key]) {
+  guard(editor, control, group);
   const tip = [t(`${key}.tip`), extra, control.disabled && control.title].filter(Boolean).join("\n");
   return labelled(t(key), control, tip);
 }
@@ -32,8 +34,13 @@ function settingField(editor, key, control, extra = "") {
 // "name: what it does — formula" lines for a registry's tooltip.
 function describe(kind, registry) {
   return Object.entries(registry)
-    .map(([name, info]) => `${name}: ${[explain(kind, name), info.formula].filter(Boolean).join(" — ")}`)
+    .map(([name, info]) => `${nameOf(kind, name)}: ${[explain(kind, name), info.formula].filter(Boolean).join(" — ")}`)
     .join("\n");
+}
+
+// A number within a JSON schema's bounds (minimum, maximum, exclusiveMinimum, exclusiveMaximum).
+function within(value, { minimum = -Infinity, maximum = Infinity, exclusiveMinimum = -Infinity, exclusiveMaximum = Infinity }) {
+  return Number.isFinite(value) && value >= minimum && value <= maximum && value > exclusiveMinimum && value < exclusiveMaximum;
 }
 
 export class ConfigEditor {
@@ -48,6 +55,7 @@ export class ConfigEditor {
 
   change(mutate) {
     mutate(this.config);
+    this.fit?.(this.config); // main.js: a pair of output and loss that no longer fits is set back
     this.onChange({ config: structuredClone(this.config) });
     this.render();
   }
@@ -62,7 +70,7 @@ export class ConfigEditor {
   }
 
   render() {
-    this.views.forEach((view) => view.render());
+    this.views.forEach((view) => keepingFocus(view.root, () => view.render()));
   }
 
   // One hidden layer as an object, so it can carry its own activation and dropout.
@@ -93,10 +101,11 @@ export class TrainingSetup {
     });
     const fields = [
       this.field("learning_rate", select("learning_rate", this.options.learning_rates, training.learning_rate), live("learning_rate", Number)),
-      this.field("optimizer", select("optimizer", Object.keys(this.options.optimizers), training.optimizer), (c) =>
+      this.field("optimizer", select("optimizer", namedChoices("optimizer", Object.keys(this.options.optimizers)), training.optimizer), (c) =>
         c.addEventListener("change", () => this.editor.change((config) => (config.training.optimizer = c.value))),
       describe("optimizer", this.options.optimizers)),
-      this.field("regularization", select("regularization", Object.keys(this.options.regularizers), training.regularization),
+      ...this.hyperFields(training),
+      this.field("regularization", select("regularization", namedChoices("regularizer", Object.keys(this.options.regularizers)), training.regularization),
         live("regularization", String), describe("regularizer", this.options.regularizers)),
       this.field("regularization_rate", select("regularization_rate", this.options.regularization_rates, training.regularization_rate),
         live("regularization_rate", Number)),
@@ -107,6 +116,26 @@ export class TrainingSetup {
       })),
     ];
     this.root.replaceChildren(...fields);
+  }
+
+  // The chosen optimizer's hyper-parameters (GET /api/options' optimizers[name].hypers), each
+  // within the config's bounds (its JSON schema); a change is a new run (the optimizer's state
+  // starts again).
+  hyperFields(training) {
+    const bounds = this.options.config_schema.$defs.TrainingConfig.properties;
+    return (this.options.optimizers[training.optimizer]?.hypers ?? []).map((name) => {
+      const bound = bounds[name] ?? {};
+      const whole = bound.type === "integer";
+      const control = element("input", { type: "number", step: whole ? "1" : "any", name });
+      control.value = String(training[name] ?? bound.default);
+      control.addEventListener("change", () => {
+        const value = Number(control.value);
+        const fits = control.value !== "" && within(value, bound) && (!whole || Number.isInteger(value));
+        if (!fits) control.value = String(training[name] ?? bound.default);
+        else this.editor.change((config) => (config.training[name] = value));
+      });
+      return settingField(this.editor, `hyper.${name}`, control, "", "training");
+    });
   }
 
   field(key, control, wire, extra = "") {
@@ -131,12 +160,20 @@ export class TrainingSetup {
 export class NetworkSetup {
   constructor(root, options, editor) {
     Object.assign(this, { root, options, editor });
+    this.shownTask = null;
   }
 
-  update() {}
+  // Your own data's task is known once the server sends the data: the menus then narrow.
+  update(state) {
+    const shown = state.dataset?.task ?? null;
+    if (shown === this.shownTask) return;
+    this.shownTask = shown;
+    if (!taskOf(this.options, this.editor.config)) this.render();
+  }
 
   render() {
     const { network, training } = this.editor.config;
+    const task = taskOf(this.options, this.editor.config, this.shownTask);
     const structural = (key, control, apply, extra = "") => {
       control.addEventListener("change", () => this.editor.change((config) => apply(config, control.value)));
       return settingField(this.editor, key, control, extra);
@@ -145,13 +182,13 @@ export class NetworkSetup {
     const choices = this.options.choices;
     const top = element("div", { class: "setup-grid" });
     top.append(
-      structural("activation", select("activation", activations, network.activation),
+      structural("activation", select("activation", namedChoices("activation", activations), network.activation),
         (c, v) => (c.network.activation = v), describe("activation", this.options.activations)),
-      structural("output_activation", select("output_activation", this.options.output_activations, network.output_activation),
+      structural("output_activation", select("output_activation", namedChoices("activation", outputChoices(this.options, task)), network.output_activation),
         (c, v) => (c.network.output_activation = v)),
-      structural("loss", select("loss", ["auto", ...Object.keys(this.options.losses)], training.loss),
+      structural("loss", select("loss", namedChoices("loss", lossChoices(this.options, task, network.output_activation)), training.loss),
         (c, v) => (c.training.loss = v), describe("loss", this.options.losses)),
-      structural("init", select("init", this.options.initializers, network.init), (c, v) => (c.network.init = v)),
+      structural("init", select("init", namedChoices("init", this.options.initializers), network.init), (c, v) => (c.network.init = v)),
       structural("max_epochs", select("max_epochs", choices.max_epochs.map((n) => [n ?? 0, n ?? t("off")]), training.max_epochs ?? 0),
         (c, v) => (c.training.max_epochs = Number(v) || null)),
       structural("early_stopping", select("early_stopping", choices.patience.map((n) => [n ?? 0, n ? `${t("patience")} ${n}` : t("off")]),
@@ -168,7 +205,7 @@ export class NetworkSetup {
     network.hidden.forEach((layer, index) => {
       const k = index + 1;
       const row = element("div", { class: "layer-row" });
-      const activation = select("layer_activation", activations, layer.activation ?? network.activation);
+      const activation = select("layer_activation", namedChoices("activation", activations), layer.activation ?? network.activation);
       activation.setAttribute("aria-label", t("layer_activation", { k }));
       activation.addEventListener("change", () => this.editor.change(() => (this.editor.layer(index).activation = activation.value)));
       const dropout = select("layer_dropout", this.options.choices.dropout, layer.dropout ?? network.dropout ?? 0);

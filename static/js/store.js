@@ -2,8 +2,9 @@
 // update(state); painting happens at most once per animation frame. The history comes from
 // the run's `history` message (on joining) and `metrics` messages (every epoch); the per-step
 // losses from the `batches` of `metrics` messages; the live changes from `settings` messages.
+import { HISTORY_COLUMNS as COLUMNS } from "./vocabulary.js";
+
 const MAX_POINTS = 4000;
-const COLUMNS = ["epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "val_loss", "val_accuracy"];
 const MAX_MARKS = 200;
 
 // Keep every other point of the older half: the chart keeps its shape, memory stays bounded.
@@ -20,7 +21,10 @@ const noSteps = () => ({ step: [], loss: [] });
 
 export class Store {
   constructor() {
-    this.state = { run: null, status: "connecting", error: null, dataset: null, frame: null, history: empty(), steps: noSteps(), marks: [] };
+    this.state = {
+      run: null, status: "connecting", error: null, dataset: null, frame: null, history: empty(), steps: noSteps(), marks: [],
+      unfolded: [], // the diagram's hidden layers shown whole though big (diagram.js)
+    };
     this.listeners = [];
     this.scheduled = false;
   }
@@ -38,8 +42,8 @@ export class Store {
     this.set({ frame });
   }
 
-  // Rows [epoch, step, train_loss, test_loss, train_accuracy, test_accuracy, val_loss,
-  // val_accuracy], in order (a shorter row: the rest missing); batches [[step, loss], ...].
+  // Rows of the server's history columns (epoch, step, train_loss, …), in order (a shorter
+  // row: the rest missing); batches [[step, loss], ...].
   addRows(rows, reset = false, batches = []) {
     if (reset) this.clearHistory();
     for (const row of rows) {

@@ -2,6 +2,7 @@
 // two swept fields, parallel coordinates for them all; a trial opens in the playground with
 // its setup (the same data and first weights). Reads the sweep every second while it runs.
 import { fetchOptions, fetchRun, fetchSweep } from "./api.js";
+import { applyPalette } from "./colors.js";
 import { languagePicker, onLanguage, t } from "./i18n.js";
 import { ParallelCoordinates } from "./parallelcoords.js";
 import { SweepHeatmap } from "./sweepheatmap.js";
@@ -57,6 +58,7 @@ class SweepPage {
 
 async function start() {
   languagePicker($("#language"));
+  applyPalette();
   const page = new SweepPage(location.pathname.split("/").filter(Boolean).at(-1));
   onLanguage(() => page.paint());
   await page.refresh();

@@ -1,36 +1,44 @@
-// A small form by the pointer to type a new value for one weight or bias.
+// A small form by the pointer (or by the control, opened from the keyboard) to type a new value
+// for one weight or bias; closing it gives the focus back to what opened it.
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 
 export class WeightEditor {
   constructor(send) {
     this.send = send;
-    this.form = element("form", { class: "weight-editor", hidden: "" });
+    this.root = element("div", { class: "weight-editor", role: "dialog", hidden: "" });
+    this.form = element("form", { novalidate: "" }); // any value: 0.123 is no multiple of the arrows' step
+    this.root.append(this.form);
     this.input = element("input", { type: "number", step: "0.1", min: "-100", max: "100", required: "" });
     this.form.append(this.input, element("button", { type: "submit", class: "wide" }, "OK"));
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const value = Number(this.input.value);
-      if (Number.isFinite(value)) this.send({ type: "weight", ...this.where, value });
-      this.close();
+      if (this.input.value !== "" && Number.isFinite(value)) this.send({ type: "weight", ...this.where, value });
+      this.close(true);
     });
-    this.input.addEventListener("keydown", (event) => event.key === "Escape" && this.close());
-    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
-    document.body.append(this.form);
+    this.input.addEventListener("keydown", (event) => event.key === "Escape" && this.close(true));
+    this.input.addEventListener("blur", () => setTimeout(() => this.close(false), 150));
+    document.body.append(this.root);
   }
 
   open(event, where, value) {
     this.where = where;
+    this.opener = event.currentTarget instanceof HTMLElement ? event.currentTarget : null;
     this.input.value = value.toFixed(3);
     this.input.setAttribute("aria-label", t("edit_weight"));
-    this.form.style.left = `${event.pageX + 8}px`;
-    this.form.style.top = `${event.pageY + 8}px`;
-    this.form.hidden = false;
+    this.root.setAttribute("aria-label", t("edit_weight.title"));
+    const box = event.detail === 0 && this.opener ? this.opener.getBoundingClientRect() : null; // a key, not a click
+    this.root.style.left = `${box ? box.right + scrollX : event.pageX + 8}px`;
+    this.root.style.top = `${box ? box.bottom + scrollY : event.pageY + 8}px`;
+    this.root.hidden = false;
     this.input.focus();
     this.input.select();
   }
 
-  close() {
-    this.form.hidden = true;
+  close(refocus) {
+    if (this.root.hidden) return;
+    this.root.hidden = true;
+    if (refocus && this.opener?.isConnected) this.opener.focus();
   }
 }

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.a11y import blocking
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,8 +42,11 @@ def page(browser: Browser) -> Iterator[Page]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    # every scenario's last state is checked with axe-core (a11y.py), the page's own ones alone
+    found = blocking(page) if page.url.startswith("http") and "/api/" not in page.url else []
     context.close()
     assert not errors, f"the page threw: {errors}"
+    assert not found, f"axe-core found serious or critical violations at the end: {found}"
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def test_hands_on_locks_and_spotlight(contexts: list[BrowserContext], live_serve
         rate = page.get_by_label("Learning rate", exact=True)
         expect(rate).to_be_disabled()  # locked, and saying so
         assert "Locked by the teacher" in (rate.get_attribute("title") or "")
-        expect(page.get_by_role("checkbox", name="x1x2")).to_be_enabled()  # features: free
+        expect(page.get_by_role("checkbox", name="X₁X₂")).to_be_enabled()  # features: free
     # the lock holds against a script with the student's own token
     refused = students[0].evaluate(
         """async (runId) => {
@@ -187,3 +187,33 @@ def test_students_follow_a_reset_after_the_run_ended(
     assert second and second != first
     wait_for_run(student, second)
     expect(student.locator("#epoch")).to_have_text("000,000")
+
+
+def test_a_teacher_starts_a_lesson_for_the_whole_class(
+    contexts: list[BrowserContext], live_server: str, artifacts: Path
+) -> None:
+    teacher, *students = [context.new_page() for context in contexts[:3]]
+    code = start_class(teacher, live_server)
+    for page, name in zip(students, ("Ada", "Bob"), strict=True):
+        join(page, live_server, code, name)
+    first = run_id(teacher)
+    assert first
+    teacher.get_by_role("button", name="Lessons").click()
+    menu = teacher.get_by_role("navigation", name="Lessons")
+    menu.get_by_role("link", name="The learning rate").click()
+    wait_for_another_run(teacher, first)  # the lesson's preset is the class's new stage
+    stage = run_id(teacher)
+    assert stage
+    panel = teacher.get_by_role("region", name="The learning rate")
+    panel.get_by_role("button", name="Start this lesson for the class").click()
+    expect(panel.get_by_role("button", name="The class has this lesson")).to_be_disabled()
+    for page in students:
+        wait_for_run(page, stage)
+        theirs = page.get_by_role("region", name="The learning rate")
+        expect(theirs).to_contain_text("Step 1 of 4", timeout=FOLLOW_MS)
+        expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.03")
+        start_it = theirs.get_by_role("button", name="Start this lesson for the class")
+        expect(start_it).to_have_count(0)  # the teacher's alone
+        theirs.get_by_role("button", name="Jump up and down").click()  # each answers alone
+        expect(theirs.get_by_role("status")).to_contain_text("Not quite")
+    students[0].screenshot(path=artifacts / "class-lesson-student.png")

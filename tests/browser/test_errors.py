@@ -78,5 +78,5 @@ def test_a_refusal_in_html_or_empty_is_shown_not_a_json_error(page: Page, live_s
     expect(alert).to_contain_text("HTTP 502")
     expect(alert).not_to_contain_text("JSON")
     expect(alert).not_to_contain_text("<html>")
-    page.get_by_role("radio", name="circle", exact=True).click()
+    page.get_by_role("radio", name="gauss", exact=True).click()  # the page stayed on circle
     expect(alert).to_contain_text("HTTP 503")

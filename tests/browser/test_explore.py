@@ -67,7 +67,7 @@ def test_a_shared_url_rebuilds_the_same_setup(
     open_page(page, live_server, seed=7)
     page.get_by_role("radio", name="xor").click()
     wait_for_new_run(page)
-    page.get_by_role("checkbox", name="x1x2", exact=True).check()
+    page.get_by_role("checkbox", name="X₁X₂", exact=True).check()
     wait_for_new_run(page)
     page.get_by_role("button", name="Add a neuron to layer 2").click()
     wait_for_new_run(page)
@@ -79,7 +79,7 @@ def test_a_shared_url_rebuilds_the_same_setup(
     other.goto(url)
     wait_for_new_run(other)
     expect(other.get_by_role("radio", name="xor")).to_have_attribute("aria-checked", "true")
-    expect(other.get_by_role("checkbox", name="x1x2", exact=True)).to_have_attribute(
+    expect(other.get_by_role("checkbox", name="X₁X₂", exact=True)).to_have_attribute(
         "aria-checked", "true"
     )
     expect(other.get_by_label("Activation", exact=True)).to_have_value("relu")
@@ -127,13 +127,19 @@ def test_early_stopping_ends_the_run_and_marks_the_chart(
     page.screenshot(path=artifacts / "early-stopping.png")
 
 
-def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str) -> None:
+def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str, artifacts: Path) -> None:
     open_page(page, live_server)
     page.get_by_role("radio", name="reg-plane").click()
     wait_for_new_run(page)
     expect(page.get_by_role("table", name="Confusion matrix (test data)")).to_be_hidden()
     expect(page.locator("#test-rmse")).not_to_have_text("—")
     expect(page.locator("#test-accuracy-label")).to_have_text("Test R²")
+    page.get_by_role("button", name="Play").click()  # the fitted surface
+    page.wait_for_function(
+        "Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 30"
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.locator("section.output").screenshot(path=artifacts / "regression-surface.png")
 
 
 def test_discretize_paints_two_colours_only(page: Page, live_server: str) -> None:

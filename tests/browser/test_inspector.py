@@ -113,7 +113,11 @@ ADAM_ROWS = ("q-m", "q-v", "q-m_hat", "q-v_hat", "q-step", "penalty_step")
 
 @pytest.mark.parametrize(("config", "rows"), [(None, ("q-eta_g",)), (ADAM_L2, ADAM_ROWS)])
 def test_one_batch_step_gives_the_predicted_weight(
-    page: Page, live_server: str, config: dict[str, Any] | None, rows: tuple[str, ...]
+    page: Page,
+    live_server: str,
+    artifacts: Path,
+    config: dict[str, Any] | None,
+    rows: tuple[str, ...],
 ) -> None:
     open_run(page, live_server, config)
     panel = open_panel(page)
@@ -132,6 +136,8 @@ def test_one_batch_step_gives_the_predicted_weight(
     update.get_by_role("button", name="Step one batch").click()
     table = update.locator("table[data-name=before-after]")
     expect(table).to_be_visible()
+    if config:
+        update.screenshot(path=artifacts / "inspector-adam-step.png")
     assert value(table, "before") == weight
     assert value(table, "predicted") == predicted
     assert value(table, "after") == predicted
@@ -142,7 +148,7 @@ def test_one_batch_step_gives_the_predicted_weight(
     assert abs(model["layers"][1]["weights"][1][0] - predicted) <= 1e-6 * max(1.0, abs(predicted))
     if config:
         cost = panel.get_by_role("region", name="Cost and gradient")
-        expect(cost).to_contain_text("Penalty (l2, λ = 0.01000)")
+        expect(cost).to_contain_text("Penalty (L2, λ = 0.01000)")
 
 
 def close_to_4_digits(a: float, b: float) -> bool:
@@ -169,7 +175,9 @@ def test_the_chain_rule_matches_finite_differences(
             update.get_by_label("From", exact=True).select_option(label=source)
         else:
             update.get_by_label("From", exact=True).select_option(source)
-        expect(chain.locator("table[data-name=factors]")).to_be_visible()
+        chosen = [update.get_by_label(n, exact=True).input_value() for n in ("Layer", "From", "To")]
+        factors_table = chain.locator("table[data-name=factors]")
+        expect(factors_table).to_have_attribute("data-weight", ",".join(chosen))  # its answer
         expect(chain).to_contain_text("Example 7")
         product, difference = value(chain, "chain_product"), value(chain, "finite_difference")
         assert close_to_4_digits(product, difference), (layer, product, difference)

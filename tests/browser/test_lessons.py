@@ -151,7 +151,9 @@ def test_a_structural_apply_starts_a_new_run(page: Page, live_server: str) -> No
     assert page.evaluate("window.nnplayground.store.state.run.config.network.activation") == "tanh"
 
 
-def test_the_backprop_lesson_sets_the_slides_network(page: Page, live_server: str) -> None:
+def test_the_backprop_lesson_sets_the_slides_network(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
     skip_intro(page)
     page.goto(f"{live_server}/#lesson=backprop")
     wait_for_new_run(page)
@@ -162,6 +164,19 @@ def test_the_backprop_lesson_sets_the_slides_network(page: Page, live_server: st
     assert units == [3]
     panel = page.get_by_role("region", name="Backpropagation, the worked example")
     expect(panel).to_contain_text("Backprop inspector")
+    page.get_by_role("button", name="Inspect", exact=True).click()  # the slide, in numbers
+    inspector = page.locator("#inspector")
+    update = inspector.get_by_role("region", name="Gradient descent, one step at a time")
+    chain = inspector.get_by_role("region", name="Backprop inspector")
+    chain.get_by_role("button", name="Show").click()
+    for layer, form in (("Layer 1 → Output", "(xi − ti)·xj"), ("Inputs → Layer 1", "Σ")):
+        update.get_by_label("Layer", exact=True).select_option(label=layer)
+        chosen = [update.get_by_label(n, exact=True).input_value() for n in ("Layer", "From", "To")]
+        table = chain.locator("table[data-name=factors]")
+        expect(table).to_have_attribute("data-weight", ",".join(chosen))
+        expect(chain).to_contain_text(form)
+        name = "output" if "Output" in layer else "hidden"
+        chain.screenshot(path=artifacts / f"inspector-slide-example-{name}.png")
 
 
 def test_a_korean_lesson_step(page: Page, live_server: str, artifacts: Path) -> None:
@@ -189,3 +204,31 @@ def test_the_intro_shows_once(page: Page, live_server: str) -> None:
     page.get_by_role("button", name="Lessons").click()
     page.get_by_role("button", name="What this page shows").click()
     expect(intro).to_be_visible()
+
+
+def test_the_genetic_lesson_trains_with_the_genetic_trainer(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    skip_intro(page)
+    page.goto(f"{live_server}/#lesson=genetic")
+    wait_for_new_run(page)
+    expect(page.get_by_label("Optimizer")).to_have_value("genetic")
+    expect(page.locator("#epoch-label")).to_have_text("Generation")
+    panel = page.get_by_role("region", name="Genetic algorithms")
+    first_loss = float(page.locator("#test-loss").inner_text())
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 20"
+    )
+    page.get_by_role("button", name="Pause").click()
+    assert float(page.locator("#test-loss").inner_text()) < first_loss
+    panel.get_by_role("button", name="Only the loss of each candidate network").click()
+    page.screenshot(path=artifacts / "genetic-lesson.png")
+    panel.get_by_role("button", name="Next").click()
+    panel.get_by_role(
+        "button", name="A genetic algorithm: a whole population each generation"
+    ).click()
+    panel.get_by_role("button", name="Apply").click()  # the same setup, with the gradient
+    wait_for_new_run(page)
+    expect(page.get_by_label("Optimizer")).to_have_value("adam")
+    expect(page.locator("#epoch-label")).to_have_text("Epoch")

@@ -40,6 +40,9 @@ def test_drawn_points_are_trained_on(page: Page, live_server: str, artifacts: Pa
     page.screenshot(path=artifacts / "drawing.png")
     page.get_by_role("button", name="Train on my points").click()
     wait_for_new_run(page)
+    expect(page.get_by_label("Show test data")).to_be_checked()  # all 20 show, both splits
+    shown = "(d => d.showTest ? d.train.length + d.test.length : d.train.length)"
+    assert page.evaluate(f"{shown}(window.nnplayground.store.state.dataset)") == 20
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(
         "parseFloat(document.querySelector('#test-accuracy').textContent) === 100", timeout=30_000

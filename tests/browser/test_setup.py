@@ -26,7 +26,7 @@ def test_spiral_with_sin_features_and_a_bigger_net_is_learned(
     open_page(page, live_server)
     page.get_by_role("radio", name="spiral", exact=True).click()
     wait_for_new_run(page)
-    for feature in ("sin_x1", "sin_x2"):
+    for feature in ("sin(X₁)", "sin(X₂)"):
         page.get_by_role("checkbox", name=feature, exact=True).check()
         wait_for_new_run(page)
     for layer, clicks in ((1, 4), (2, 6)):
@@ -78,13 +78,13 @@ def test_a_three_class_set_shows_three_colours(
 
 def test_the_learning_rate_changes_mid_run_without_a_reset(page: Page, live_server: str) -> None:
     open_page(page, live_server)
-    run_id = page.evaluate("location.hash")
+    run_id = page.evaluate("window.nnplayground.store.state.run.id")
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(f"{EPOCH} >= 10")
     page.get_by_label("Learning rate", exact=True).select_option("0.3")
     epoch_after_change = page.evaluate(EPOCH)
     page.wait_for_function(f"{EPOCH} >= {epoch_after_change + 10}")
-    assert page.evaluate("location.hash") == run_id  # the same run goes on
+    assert page.evaluate("window.nnplayground.store.state.run.id") == run_id  # the same run goes on
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
 
 

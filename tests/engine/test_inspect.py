@@ -183,9 +183,13 @@ def test_the_batch_mean_is_the_mean_of_the_examples_derivatives() -> None:
 # -- the next update -------------------------------------------------------------------------
 
 
+# The genetic trainer takes no gradient step to predict: test_next_update_of_a_genetic_run.
+STEPPING = [name for name, optimizer in OPTIMIZERS.items() if not optimizer.gradient_free]
+
+
 @pytest.mark.parametrize(
     ("optimizer", "regularization", "dropout"),
-    params([list(OPTIMIZERS), list(REGULARIZERS), [0.0, 0.3]]),
+    params([STEPPING, list(REGULARIZERS), [0.0, 0.3]]),
 )
 def test_next_update_predicts_the_real_step(
     optimizer: str, regularization: str, dropout: float
@@ -213,6 +217,12 @@ def test_next_update_predicts_the_real_step(
     assert np.abs(trainer.network.params - trainer.initial_params).max() > 1e-3
     if regularization == "l1":
         assert trainer.dead.any(), "the dead-link rule was never exercised"
+
+
+def test_next_update_of_a_genetic_run_is_refused() -> None:
+    trainer = small_trainer(optimizer="genetic")
+    with pytest.raises(ValueError, match=r"^the genetic trainer takes no gradient step"):
+        next_update(trainer, *some_weights(trainer)[0])
 
 
 def check_quantities(update: dict[str, Any]) -> None:

@@ -6,6 +6,8 @@ Start w = [1, −2]; gradient g₁ = [0.5, −1] then g₂ = [−0.5, 2]; η = 0
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -40,7 +42,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
+# The genetic trainer takes no step on a gradient: its generation is worked by hand in
+# test_genetic.py (test_one_generation_worked_by_hand).
+STEPPING = [name for name, optimizer in OPTIMIZERS.items() if not optimizer.gradient_free]
+
+
+@pytest.mark.parametrize("name", STEPPING)
 def test_first_two_steps_match_the_hand_worked_values(name: str) -> None:
     first, second = CASES[name]
     params = np.array([1.0, -2.0])
@@ -52,4 +59,36 @@ def test_first_two_steps_match_the_hand_worked_values(name: str) -> None:
 
 
 def test_every_registered_optimizer_has_a_hand_worked_case() -> None:
-    assert set(CASES) == set(OPTIMIZERS)
+    assert set(CASES) == set(STEPPING)
+    assert set(OPTIMIZERS) - set(STEPPING) == {"genetic"}  # its case: test_genetic.py
+
+
+def test_the_genetic_trainer_takes_no_gradient_step() -> None:
+    with pytest.raises(TypeError, match="no gradient step"):
+        OPTIMIZERS["genetic"](2, Hyper()).step(np.zeros(2), G1.copy(), 0.1)
+
+
+def _two_steps(name: str, hyper: Hyper) -> np.ndarray:
+    params = np.array([1.0, -2.0])
+    optimizer = OPTIMIZERS[name](2, hyper)
+    optimizer.step(params, G1.copy(), 0.1)
+    optimizer.step(params, G2.copy(), 0.1)
+    return params
+
+
+@pytest.mark.parametrize("name", STEPPING)
+def test_an_optimizer_names_exactly_the_hyper_parameters_it_reads(name: str) -> None:
+    """The page offers a field for each name in ``hypers``: each must change the steps, and
+    no other ``Hyper`` field may."""
+    base = _two_steps(name, Hyper())
+    for field in dataclasses.fields(Hyper):
+        nudged = dataclasses.replace(Hyper(), **{field.name: getattr(Hyper(), field.name) * 0.5})
+        moved = not np.allclose(_two_steps(name, nudged), base, rtol=0, atol=1e-12)
+        assert moved == (field.name in OPTIMIZERS[name].hypers), (name, field.name)
+
+
+def test_the_genetic_trainers_hyper_parameters_are_its_own() -> None:
+    genetic = set(OPTIMIZERS["genetic"].hypers)
+    assert genetic == {f.name for f in dataclasses.fields(Hyper)} - {
+        name for stepping in STEPPING for name in OPTIMIZERS[stepping].hypers
+    }

@@ -21,6 +21,7 @@ or Adam breaks it in every case that uses them.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +79,11 @@ TORCH_OPTIMIZERS: dict[str, TorchOptimizer] = {
 }
 # An optimizer that does not follow a gradient (a genetic one, say) has no torch.optim
 # counterpart: name it here with the test that checks it instead, and the matrix leaves it out.
-NOT_GRADIENT_BASED: dict[str, str] = {}
+NOT_GRADIENT_BASED: dict[str, str] = {
+    # it breeds whole weight vectors by their loss: what can be checked against PyTorch is
+    # that loss, each member's in one batched evaluation (bmm)
+    "genetic": "tests.engine.test_population::test_population_losses_match_pytorch_bmm",
+}
 TORCH_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "linear": lambda z: z,
     "tanh": torch.tanh,
@@ -299,3 +304,7 @@ def test_every_registered_strategy_has_a_pytorch_counterpart() -> None:
     }
     assert not any(missing.values()), f"no PyTorch counterpart: {missing}"
     assert set(NOT_GRADIENT_BASED) <= set(OPTIMIZERS), "a stale entry in NOT_GRADIENT_BASED"
+    for name, test in NOT_GRADIENT_BASED.items():
+        assert OPTIMIZERS[name].gradient_free, f"{name} takes gradient steps: test it here"
+        module, function = test.split("::")
+        assert callable(getattr(importlib.import_module(module), function)), test

@@ -61,4 +61,4 @@ def test_a_huge_test_label_is_named_as_the_datas_fault() -> None:
 def test_a_history_records_an_infinity_as_missing() -> None:
     history = History()
     history.append(Metrics(epoch=1, step=2, train_loss=0.5, test_loss=math.inf))
-    assert history.rows_after(0) == [(1, 2, 0.5, None, None, None, None, None)]
+    assert history.rows_after(0) == [(1, 2, 0.5, None, None, None, None, None, 0)]

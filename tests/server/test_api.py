@@ -5,8 +5,12 @@ import time
 from fastapi.testclient import TestClient
 
 from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS
+from engine.datasets import DATASETS, DOMAIN
+from engine.frames import SHADES
+from engine.history import COLUMNS
 from engine.optimizers import OPTIMIZERS
+from server.picture import NEGATIVE, POSITIVE
+from server.schemas import STATUSES, TERMINAL_STATUSES
 
 
 def test_page_renders_with_its_controls(client: TestClient) -> None:
@@ -23,8 +27,23 @@ def test_options_come_from_the_registries(client: TestClient) -> None:
     assert set(options["activations"]) == set(ACTIVATIONS)
     assert set(options["optimizers"]) == set(OPTIMIZERS)
     assert options["heads"]["multiclass"]["allowed"] == {"softmax": ["cross_entropy"]}
+    assert options["output_aliases"] == {"none": "linear"}  # the Output menu reads "none" as it
+    assert options["optimizers"]["adam"]["hypers"] == ["beta1", "beta2", "epsilon"]
+    assert options["optimizers"]["sgd"]["hypers"] == []  # the page's fields: none for SGD
     assert options["defaults"]["network"]["hidden"] == [4, 2]
     assert "seed" not in options["defaults"]
+
+
+def test_options_give_the_vocabulary_the_engine_and_server_use(client: TestClient) -> None:
+    vocabulary = client.get("/api/options").json()["vocabulary"]
+    assert vocabulary["statuses"] == list(STATUSES)
+    assert set(vocabulary["ended"]) == TERMINAL_STATUSES
+    assert vocabulary["live"] == ["created", "running", "paused"]
+    assert vocabulary["history_columns"] == list(COLUMNS)
+    assert vocabulary["domain"] == list(DOMAIN)
+    assert vocabulary["shades"] == SHADES == 31
+    assert vocabulary["palette"]["negative"] == list(NEGATIVE)
+    assert vocabulary["palette"]["classes"][:2] == [list(NEGATIVE), list(POSITIVE)]
 
 
 def test_create_run_returns_it_with_a_control_token(client: TestClient) -> None:

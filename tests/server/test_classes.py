@@ -406,3 +406,24 @@ def test_a_server_on_the_network_gives_links_other_machines_open(tmp_path: Any) 
         assert room["lan_url"] == f"http://192.168.1.20/join/{room['code']}"
     with TestClient(create_app(Settings(database=str(tmp_path / "b.db")))) as client:
         assert client.get("/api/options").json()["lan_origin"] is None
+
+
+def test_a_lesson_the_teacher_starts_reaches_the_class_and_outlives_a_restart(
+    settings: Settings,
+) -> None:
+    with TestClient(create_app(settings)) as client:
+        room = new_class(client)
+        ada = join(client, room["code"], "Ada")
+        with class_socket(client, room["id"], ada["student_token"]) as ws:
+            assert next_of(ws, "class")["lesson"] is None
+            assert patch(client, room, lesson="learning-rate").status_code == 200
+            assert next_of(ws, "class")["lesson"] == "learning-rate"
+        headers = bearer(ada["student_token"])
+        path = f"/api/classes/{room['id']}"
+        assert client.patch(path, json={"lesson": "x"}, headers=headers).status_code == 403
+        refused = patch(client, room, lesson="<script>")
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "lesson"
+    with TestClient(create_app(settings)) as client:
+        assert client.get(f"/api/join/{room['code']}").json()["lesson"] == "learning-rate"
+        assert patch(client, room, mode="hands_on").json()["lesson"] == "learning-rate"
+        assert patch(client, room, lesson=None).json()["lesson"] is None

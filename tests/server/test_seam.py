@@ -109,7 +109,7 @@ def test_a_step_asking_for_too_much_stops_at_its_time_cap(monkeypatch: pytest.Mo
     turn(scheduler, [create("big", **BIG)])
     results = turn(scheduler, [p.Step("big", epochs=1000)])
     notices = of(results, p.Notice, "big")
-    assert notices and "the step stopped after" in notices[0].message
+    assert notices and "the step stopped after" in str(notices[0].message)
     assert scheduler.slots["big"].owed_epochs == 0  # nothing more is owed
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from server.curves import MAX_ROWS
+from server.curves import INSERT, MAX_ROWS
 from server.store import RunRecord, Store, StoreError, hash_token, now
 from server.storelock import StoreLock
 
@@ -82,11 +82,15 @@ def test_paging_is_newest_first(store: Store) -> None:
 
 def test_rows_come_back_as_written_with_none_for_missing_values(store: Store) -> None:
     store.insert_run(record("a"))
-    rows = [(0, 0, 0.75, 0.5, None, None, 0.5, None), (1, 50, 0.25, 1 / 3, 0.5, 0.125, 0.25, 1.0)]
+    rows = [
+        (0, 0, 0.75, 0.5, None, None, 0.5, None, 0),
+        (1, 50, 0.25, 1 / 3, 0.5, 0.125, 0.25, 1.0, 500),
+    ]
     store.append_metrics("a", rows)
     assert store.metrics("a") == rows
     assert store.metrics("a", since_epoch=0) == rows[1:]
     assert [type(v) for v in store.metrics("a")[1][:2]] == [int, int]
+    assert type(store.metrics("a")[1][-1]) is int  # forward passes are a count too
 
 
 def test_a_repeated_epoch_replaces_it_and_what_came_after(store: Store) -> None:
@@ -129,7 +133,7 @@ def test_a_database_from_before_chunks_keeps_its_history(tmp_path: Path) -> None
         )
     old.close()
     new = Store(tmp_path / "runs.db")
-    none = (None, None)  # no validation columns then
+    none = (None, None, None)  # no validation columns then, nor forward passes
     assert new.metrics("a") == [(e, e * 5, 1.0 / (e + 1), 0.5, None, None, *none) for e in range(3)]
     assert new.metrics("b") == [(0, 0, 0.25, 0.125, 1.0, 0.75, *none)]
     tables = {row[0] for row in new.db.execute("SELECT name FROM sqlite_master")}
@@ -151,14 +155,32 @@ def test_chunks_stored_before_the_validation_columns_read_back(tmp_path: Path) -
         old.db.execute("INSERT INTO curves VALUES ('a', 0, 1, ?)", (rows.tobytes(),))
     old.close()
     new = Store(path)
-    written = [(0, 0, 1.0, 0.5, 0.25, None, None, None), (1, 10, 0.5, 0.25, 0.5, 0.75, None, None)]
+    written = [
+        (0, 0, 1.0, 0.5, 0.25, None, None, None, None),
+        (1, 10, 0.5, 0.25, 0.5, 0.75, None, None, None),
+    ]
     assert new.metrics("a") == written
-    new.append_metrics("a", [(2, 20, 0.25, 0.125, 0.75, 1.0, 0.375, 0.5)])
+    new.append_metrics("a", [(2, 20, 0.25, 0.125, 0.75, 1.0, 0.375, 0.5, 30)])
     new.flush()
-    assert new.metrics("a") == [*written, (2, 20, 0.25, 0.125, 0.75, 1.0, 0.375, 0.5)]
-    assert new.metrics("a", max_points=2)[-1][-2:] == (0.375, 0.5)
+    assert new.metrics("a") == [*written, (2, 20, 0.25, 0.125, 0.75, 1.0, 0.375, 0.5, 30)]
+    assert new.metrics("a", max_points=2)[-1][-3:] == (0.375, 0.5, 30)
     new.clear_metrics("a", after_epoch=1)  # rewritten as one chunk of today's width
     assert new.metrics("a") == written
+
+
+def test_chunks_stored_before_forward_passes_read_back_without_them(store: Store) -> None:
+    """Rows written 8 wide (before the ``forward_passes`` column) beside today's 9."""
+    store.insert_run(record("a"))
+    old = np.array([[0, 0, 1.0, 0.5, 0.25, 0.75, 0.5, 0.5]], "<f8")
+    with store.db:
+        store.db.execute(INSERT, ("a", 0, 0, old.tobytes(), 8))
+    store.append_metrics("a", [(1, 10, 0.5, 0.25, 0.5, 0.75, 0.375, 0.5, 250)])
+    store.flush()
+    assert store.metrics("a") == [
+        (0, 0, 1.0, 0.5, 0.25, 0.75, 0.5, 0.5, None),
+        (1, 10, 0.5, 0.25, 0.5, 0.75, 0.375, 0.5, 250),
+    ]
+    assert store.summary("a")["latest"]["forward_passes"] == 250  # type: ignore[index]
 
 
 def test_histories_that_fill_together_are_thinned_a_few_per_flush(store: Store) -> None:
@@ -192,7 +214,7 @@ def test_a_failed_write_keeps_the_rows_and_checkpoints_for_the_next_flush(store:
     store.db.execute(fail)
     with pytest.raises(sqlite3.IntegrityError):
         store.flush()
-    assert store.metrics("a") == [(0, 0, 1.0, 1.0, None, None, None, None)]  # reads go on, no error
+    assert store.metrics("a") == [(0, 0, 1.0, 1.0, *[None] * 5)]  # reads go on, no error
     store.append_metrics("a", [(2, 10, 0.25, 0.25, None, None)])  # more arrive meanwhile
     store.db.execute("DROP TRIGGER fail")
     assert [row[0] for row in store.metrics("a")] == [0, 1, 2]
@@ -210,7 +232,7 @@ def test_a_run_deleted_elsewhere_does_not_stop_the_others_being_written(tmp_path
     mine.save_checkpoint("kept", 0, 0, b"kept")
     assert other.delete_run("gone")
     mine.flush()  # no error: the deleted run's queue is dropped, the other's written
-    assert other.metrics("kept") == [(0, 0, 0.5, 0.5, None, None, None, None)]
+    assert other.metrics("kept") == [(0, 0, 0.5, 0.5, *[None] * 5)]
     assert other.checkpoint("kept") == (0, 0, b"kept")
     mine.append_metrics("kept", [(1, 5, 0.25, 0.25, None, None)])
     mine.flush()  # and the flushes after it go on

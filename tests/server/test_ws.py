@@ -195,18 +195,29 @@ def test_regenerate_sends_new_points(client: TestClient) -> None:
     assert after["train"] != before["train"] and after["task"] == "binary"
 
 
-def test_a_diverging_run_ends_as_diverged_and_says_why(client: TestClient) -> None:
-    run = create(
+def play_until_it_ends(ws: WebSocketTestSession) -> Any:
+    """Play, and read the status messages until one says the run ended."""
+    ws.send_json({"type": "play"})
+    status = next_of(ws, "status")
+    while status["status"] in ("created", "running"):
+        status = next_of(ws, "status", limit=5000)
+    return status
+
+
+def create_diverging(client: TestClient) -> dict[str, Any]:
+    """A run whose learning rate (10 on ReLU regression) makes its loss overflow."""
+    return create(
         client,
         data={"dataset": "reg-plane"},
         network={"hidden": [8, 8], "activation": "relu"},
         training={"learning_rate": 10.0},
     )
+
+
+def test_a_diverging_run_ends_as_diverged_and_says_why(client: TestClient) -> None:
+    run = create_diverging(client)
     with connect(client, run) as ws:
-        ws.send_json({"type": "play"})
-        status = next_of(ws, "status")
-        while status["status"] in ("created", "running"):
-            status = next_of(ws, "status", limit=5000)
+        status = play_until_it_ends(ws)
         assert status["status"] == "diverged" and "learning rate" in status["error"]
         ws.send_json({"type": "play"})
         assert "ended (diverged)" in next_of(ws, "error")["message"]

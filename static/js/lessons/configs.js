@@ -89,8 +89,8 @@ export const LESSONS = [
   },
   {
     "id": "genetic",
-    "config": {"seed": 7, "data": {"dataset": "xor"}, "network": {"hidden": [4], "activation": "tanh"},
-      "training": {"learning_rate": 0.03}},
-    "steps": [{"answer": 1}, {"answer": 0}, {"answer": 2}]
+    "config": {"seed": 7, "data": {"dataset": "circle"}, "network": {"hidden": [4], "activation": "tanh"},
+      "training": {"optimizer": "genetic", "learning_rate": 0.03}},
+    "steps": [{"answer": 1}, {"answer": 0, "apply": {"config": {"training": {"optimizer": "adam"}}}}, {"answer": 2}]
   }
 ];

@@ -213,11 +213,11 @@ export default {
   "genetic": {
     "title": "Genetic algorithms",
     "steps": [
-      {"text": "A genetic algorithm trains a network without gradients: a population of weight vectors, the fittest (lowest loss) are kept, crossed and mutated. This page's genetic trainer is coming; for now, press Play to watch gradient descent on XOR.",
+      {"text": "This run's optimizer is the genetic algorithm: it trains the network without gradients. A population of 64 weight vectors is scored by its training loss; the fittest are kept, crossed and mutated, one generation each tick. Press Play and watch the counter say Generation.",
         "question": "What does a genetic algorithm need from the network?",
         "choices": ["The gradient ∂J/∂w", "Only the loss of each candidate network", "The learning rate"],
         "explain": "Only the fitness counts, so it works even where no gradient exists (say a step activation)."},
-      {"text": "Watch how quickly gradient descent solves XOR here.",
+      {"text": "Under the batch size the page says what a generation costs: a forward pass of every member over every training point. Apply starts the same setup with Adam, which uses the gradient.",
         "question": "Per update, which uses more network evaluations?",
         "choices": ["A genetic algorithm: a whole population each generation", "Gradient descent", "They are the same"],
         "explain": "One gradient step needs one forward and one backward pass per batch; a generation evaluates every member of the population."},

@@ -1,0 +1,180 @@
+"""Issue #15's comparisons: a generation of the genetic trainer against its references.
+
+Run: .venv/bin/python bench/compare.py [--quick]   (needs `pip install torch==2.13.0`)
+A generation of population 64 (2 elites: 62 networks scored), [8, 8] tanh, circle's 250
+training points, as the trainer runs it (breeding, the stacked scoring, the epoch's end),
+against scoring the same 62 networks one at a time with the same engine (``Trainer.objective``)
+and against PyTorch 2.13 scoring them as one batched computation (``baddbmm``, float64, one
+thread). Beside them, the floor of any evaluation that computes each tanh as NumPy does:
+NumPy's tanh of the 248,000 hidden activations, one call. Measured twice, as bench/engine.py
+does: as this CPU runs, then in a subprocess as a CPU without AVX-512 would. Prints a table,
+then `RESULT ga_vs_loop=… ga_vs_torch=… ga_vs_loop_avx2=… ga_vs_torch_avx2=…`, each the
+reference's time divided by ours (targets ≥ 8 and ≥ 3 on both paths).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.engine import avx2_env, measure_in_child
+from engine import ExperimentConfig, Trainer
+from engine.genetic import Genetic
+
+POPULATION, HIDDEN = 64, [8, 8]
+Row = tuple[str, float, float, str, str]  # what, ours (s), reference (s), ratio text, target
+
+
+def genetic_trainer() -> Trainer:
+    """The default circle (250 training points) with a [8, 8] tanh net and population 64."""
+    config = {
+        "seed": 0,
+        "network": {"hidden": HIDDEN},
+        "training": {"optimizer": "genetic", "population": POPULATION},
+    }
+    return Trainer(ExperimentConfig.model_validate(config))
+
+
+# -- 1. a generation of the genetic trainer --------------------------------------------------
+
+
+def bench_generation(repeats: int) -> dict[str, float]:
+    """Each measure's median over ``repeats`` rounds, every round timing each once, in turn:
+    a machine whose load changes while it runs slows them all alike."""
+    trainer = genetic_trainer()
+    genetic = trainer.optimizer
+    assert isinstance(genetic, Genetic)
+    trainer.train_epoch()  # generation 1 scores the first population too: not a typical one
+    scored = genetic.population[genetic.hyper.elites :].copy()  # the children it scored
+    x, t = trainer.data.train_x, trainer.data.train_t
+
+    def one_at_a_time() -> None:
+        for member in scored:
+            trainer.network.params[:] = member
+            trainer.objective(x, t)
+
+    activations = np.random.default_rng(0).normal(size=(len(scored), sum(HIDDEN), len(t)))
+    tanh_out = np.empty_like(activations)  # allocated once: the floor is the tanh alone
+    measures: dict[str, Callable[[], object]] = {
+        "generation": trainer.train_epoch,
+        "stacked": lambda: trainer.population_objective(scored),
+        "loop": one_at_a_time,
+        "torch": torch_batched(trainer, scored),
+        "floor": lambda: np.tanh(activations, tanh_out),
+    }
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(repeats + 1):  # the first round warms up
+        for name, run in measures.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(taken[1:]) for name, taken in times.items()}
+
+
+def torch_batched(trainer: Trainer, members: np.ndarray) -> Callable[[], object]:
+    """PyTorch scoring the members as one computation: a ``baddbmm`` and a tanh a layer."""
+    import torch
+
+    torch.set_num_threads(1)
+    views = trainer.network.views(members)  # (M, fan_in + 1, fan_out) each
+    weights = [torch.tensor(v[:, :-1]) for v in views]
+    biases = [torch.tensor(v[:, -1:]) for v in views]
+    x = torch.tensor(trainer.data.train_x).expand(len(members), -1, -1)
+    t = torch.tensor(trainer.data.train_t)
+
+    def score() -> object:
+        with torch.no_grad():
+            h = x
+            for w, b in zip(weights, biases, strict=True):
+                h = torch.tanh(torch.baddbmm(b, h, w))  # the output's tanh too: TF's head
+            return 0.5 * ((h - t) ** 2).sum(dim=(1, 2)) / len(t)
+
+    return score
+
+
+# -- 2. a 4-lane race against separate runs (race_over_separate): issue #15's race, measured
+#       here once it exists, as one more entry of MEASURES and its rows and RESULT names.
+
+MEASURES: dict[str, Callable[[int], dict[str, float]]] = {"ga": bench_generation}
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    repeats = 11 if quick else 61
+    return {name: run(repeats) for name, run in MEASURES.items()}
+
+
+def ratios_of(m: dict[str, Any], suffix: str = "") -> dict[str, float]:
+    ga = m["ga"]
+    return {
+        f"ga_vs_loop{suffix}": ga["loop"] / ga["generation"],
+        f"ga_vs_torch{suffix}": ga["torch"] / ga["generation"],
+    }
+
+
+def rows_of(m: dict[str, Any]) -> list[Row]:
+    ga, ratios = m["ga"], ratios_of(m)
+    scored = POPULATION - 2
+    return [
+        (
+            f"a generation vs {scored} nets one at a time",
+            ga["generation"],
+            ga["loop"],
+            f"{ratios['ga_vs_loop']:.1f}×",
+            "≥ 8×",
+        ),
+        (
+            "a generation vs PyTorch bmm of the same",
+            ga["generation"],
+            ga["torch"],
+            f"{ratios['ga_vs_torch']:.1f}×",
+            "≥ 3×",
+        ),
+        (
+            "  its stacked scoring alone vs the loop",
+            ga["stacked"],
+            ga["loop"],
+            f"{ga['loop'] / ga['stacked']:.1f}×",
+            "",
+        ),
+        (
+            "  floor: NumPy's tanh of the 248,000 values",
+            ga["floor"],
+            ga["loop"],
+            f"{ga['loop'] / ga['floor']:.1f}× at most",
+            "",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke run")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_only:  # a subprocess: numbers only, as JSON
+        print(json.dumps(measure(args.quick)))
+        return
+    native = measure_in_child(args.quick, {}, __file__)
+    avx2 = measure_in_child(args.quick, avx2_env(), __file__)
+    print(f"{'measure':<46} {'ours':>9} {'theirs':>9} {'unit':>4}  {'theirs ÷ ours':<16} target")
+    for title, m in (("this CPU", native), ("without AVX-512", avx2)):
+        print(f"-- {title}")
+        for name, ours, theirs, ratio, target in rows_of(m):
+            times = f"{ours * 1e3:>9.3f} {theirs * 1e3:>9.3f} {'ms':>4}"
+            print(f"{name:<46} {times}  {ratio:<16} {target}")
+    ratios = {**ratios_of(native), **ratios_of(avx2, "_avx2")}
+    print("RESULT " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
+
+
+if __name__ == "__main__":
+    main()

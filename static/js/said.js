@@ -1,0 +1,50 @@
+// What the server says, in the page's language. The server sends each message as English
+// text with a code and parameters ({message, code, params}; a parameter may itself be a
+// coded message, or a list of them); the page's table for a language holds a template per
+// code under "msg.<code>" (or, for a word the page already has, under the code itself).
+// English needs no table: the server's own text is shown. A code the table lacks falls back
+// to that text too, so a new server message is never lost, only untranslated.
+import { language, lookup } from "./i18n.js";
+
+function number(value) {
+  return Number.isInteger(value) ? value.toLocaleString("en-US") : String(Number(value.toPrecision(6)));
+}
+
+// A sentence's template is under "msg.<code>"; a word the page has already (lock.data,
+// task.binary) under its own code.
+function template(code) {
+  return lookup(`msg.${code}`) ?? (code.includes(".") ? lookup(code) : undefined);
+}
+
+// One parameter as text: a coded message rendered, a list joined, a number formatted.
+function param(value) {
+  if (Array.isArray(value)) return value.map(param).join(", ");
+  if (value && typeof value === "object") return render(value.code, value.params ?? {}) ?? "";
+  return typeof value === "number" ? number(value) : String(value ?? "");
+}
+
+function render(code, params) {
+  const text = code ? template(code) : null;
+  return text?.replace(/\{(\w+)\}/g, (_, name) => param(params[name]));
+}
+
+// {message, code, params} (a socket's error or notice, a refusal's body with its detail as
+// the message) -> the sentence to show.
+export function said(what) {
+  if (!what) return "";
+  const english = what.message ?? what.detail ?? "";
+  if (language() === "en" || !what.code) return english;
+  return render(what.code, what.params ?? {}) ?? english;
+}
+
+// A 422's field errors ({loc, msg, type, params}) as one line, each naming its field (by its
+// path in what the page sent: "body." says nothing to a person).
+export function fieldErrors(errors) {
+  return errors
+    .map((e) => {
+      const text = said({ message: e?.msg ?? String(e), code: e?.type, params: e?.params });
+      const path = Array.isArray(e?.loc) ? e.loc.filter((part, i) => i > 0 || part !== "body") : [];
+      return path.length ? `${path.join(".")}: ${text}` : text;
+    })
+    .join("; ");
+}

@@ -1,0 +1,35 @@
+"""A student picks the genetic trainer (issue #15), reads why it is slower than backprop,
+presses Play, and watches it learn circle: the counter counts generations."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_setup import EPOCH, open_page, wait_for_new_run
+
+
+def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    page.get_by_label("Optimizer").select_option("genetic")
+    wait_for_new_run(page)
+    expect(page.locator("#epoch-label")).to_have_text("Generation")
+    # the default population of 64 keeps 2 elites: 62 new networks over 250 points
+    expect(page.locator("#batch-info")).to_have_text(
+        "250 training points · no batches: a generation sends all of them through "
+        "62 new networks (15,500 forward passes)"
+    )
+    menu = page.get_by_label("Optimizer")
+    assert menu.evaluate("s => s.selectedOptions[0].textContent") == "genetic algorithm"
+    tip = page.locator("label.field", has=menu).get_attribute("title")
+    assert tip is not None and "genetic algorithm: no gradient" in tip
+    assert "Slower than backprop" in tip
+    first_loss = float(page.locator("#test-loss").inner_text())
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"{EPOCH} >= 40")
+    page.get_by_role("button", name="Pause").click()
+    assert float(page.locator("#test-loss").inner_text()) < first_loss / 2
+    expect(page.get_by_role("alert")).to_be_hidden()
+    page.get_by_label("Optimizer").select_option("adam")  # back to backprop: epochs again
+    wait_for_new_run(page)
+    expect(page.locator("#epoch-label")).to_have_text("Epoch")
+    expect(page.locator("#batch-info")).to_have_text("250 training points · 25 batches an epoch")
