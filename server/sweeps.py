@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from engine.config import ExperimentConfig
 from server import protocol as p
 from server.executors import Executor, LocalExecutor
+from server.messages import SERVER
 from server.run import shape_of
 from server.runs import RunManager
 from server.store import RunRecord, config_json, new_run_id, new_token, now
@@ -153,7 +154,7 @@ class SweepManager:
     def resume(self, record: SweepRecord, client: str) -> None:
         """Train an interrupted sweep's unfinished trials on, from their checkpoints."""
         if record.status != "interrupted":
-            raise SweepConflict(f"only an interrupted sweep is resumed ({record.status})")
+            raise SweepConflict(SERVER.say("sweep.not_interrupted", status=record.status))
         if record.executor not in self.executors:  # a Ray sweep on a server without Ray
             record.executor = "local"
         ids = self.db.unfinished(record.id)
@@ -175,7 +176,7 @@ class SweepManager:
         sweep = self.active.pop(record.id, None)
         if sweep is None:
             if record.status != "interrupted":
-                raise SweepConflict(f"the sweep has ended ({record.status})")
+                raise SweepConflict(SERVER.say("sweep.ended", status=record.status))
             ids = self.db.unfinished(record.id)
         else:
             ids = sorted(sweep.live)

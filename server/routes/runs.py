@@ -217,8 +217,7 @@ def _full(error: CapacityError) -> HTTPException:
 
 def _not_a_trial(found: Found) -> None:
     if found.record.sweep_id is not None:
-        detail = f"the run is a trial of sweep {found.record.sweep_id}: control the sweep"
-        raise HTTPException(409, detail)
+        raise refuse(409, SERVER.say("run.is_trial", sweep=found.record.sweep_id))
 
 
 async def _control(found: Found, manager: Manager, command: type[p.Command]) -> RunPublic:

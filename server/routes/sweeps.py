@@ -8,12 +8,13 @@ import io
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import HTTPConnection
 
 from engine.history import COLUMNS
 from server.clients import client_key
+from server.messages import SERVER, refuse
 from server.routes.runs import validated_body
 from server.store import token_matches
 from server.sweep_schemas import SweepCreate, SweepCreated, SweepPublic, TrialPublic, goal_of
@@ -50,7 +51,7 @@ Sweeps = Annotated[SweepManager, Depends(get_sweeps)]
 async def find_sweep(sweep_id: str, sweeps: Sweeps) -> SweepRecord:
     record = sweeps.db.get(sweep_id)
     if record is None:
-        raise HTTPException(404, f"no sweep with id {sweep_id!r}")
+        raise refuse(404, SERVER.say("sweep.unknown", id=sweep_id))
     return record
 
 
@@ -62,7 +63,7 @@ async def controlled_sweep(
 ) -> SweepRecord:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token_matches(token.strip(), record.token_hash):
-        raise HTTPException(403, "this needs the sweep's control token: Authorization: Bearer …")
+        raise refuse(403, SERVER.say("sweep.needs_token"))
     return record
 
 
@@ -73,8 +74,8 @@ async def _body(request: Request) -> SweepCreate:
 def _too_many(sweeps: SweepManager, client: str) -> None:
     limit = sweeps.settings.sweeps_per_client
     if sweeps.running(client) >= limit:
-        message = f"one client may have {limit} sweeps running; cancel or wait for one"
-        raise HTTPException(429, message, headers={"Retry-After": "30"})
+        message = SERVER.say("sweep.too_many", limit=limit)
+        raise refuse(429, message, {"Retry-After": "30"})
 
 
 @router.post(
@@ -100,8 +101,7 @@ async def create_sweep(
     _too_many(sweeps, client)
     if body.executor is not None and body.executor not in sweeps.executors:
         problem = {"loc": ("body", "executor"), "type": "value_error"}
-        msg = "this server has no Ray cluster (NNPG_RAY_ADDRESS, or serve --ray local)"
-        raise RequestValidationError([{**problem, "msg": msg}])
+        raise RequestValidationError([{**problem, "msg": str(SERVER.say("sweep.no_ray"))}])
     settings = sweeps.settings
     try:
         trials = await asyncio.to_thread(
@@ -202,7 +202,7 @@ async def cancel_sweep(
     try:
         sweeps.cancel(record)
     except SweepConflict as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     return public(sweeps, _reread(sweeps, record))
 
 
@@ -216,7 +216,7 @@ async def resume_sweep(
     try:
         sweeps.resume(record, client)
     except SweepConflict as error:
-        raise HTTPException(409, str(error)) from None
+        raise refuse(409, error) from None
     return public(sweeps, _reread(sweeps, record))
 
 

@@ -134,7 +134,8 @@ def test_cancel_needs_the_token_and_stops_the_unfinished_trials(client: TestClie
     path = f"/api/sweeps/{sweep['id']}"
     trials = client.app.state.manager.pool.workers[0].scheduler.trials  # type: ignore[attr-defined]
     wait_for(lambda: trials.trials)  # the worker trains them
-    assert client.post(f"{path}/cancel").status_code == 403
+    refused = client.post(f"{path}/cancel")
+    assert refused.status_code == 403 and refused.json()["code"] == "sweep.needs_token"
     wrong = {"Authorization": "Bearer nope"}
     assert client.post(f"{path}/cancel", headers=wrong).status_code == 403
     assert client.post("/api/sweeps/nope/cancel").status_code == 404
