@@ -66,6 +66,7 @@ class RunPublic(BaseModel):
         None, description="the error as a code with parameters, for a page in another language"
     )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
+    sweep_id: str | None = Field(None, description="the sweep this run is a trial of")
 
 
 class RunCreated(RunPublic):

@@ -90,6 +90,19 @@ def serve_in_thread(settings: Settings, port: int | None = None) -> Iterator[str
         thread.join(10)
 
 
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[None]:
+    """A real Ray cluster on this machine, 2 CPUs, its services on 127.0.0.1; a server
+    with ``ray_address`` set joins it (and leaves it up)."""
+    import ray  # noqa: PLC0415 - only the Ray tests need it
+
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """A real server for the browser tests."""
