@@ -165,6 +165,9 @@ def test_a_touched_control_shows_its_explanation(browser: Browser, live_server: 
     expect(page.locator("#focus-tip")).to_have_text(
         "Guided lessons, one for each concept of the course"
     )
+    expect(page.locator("#lessons-menu")).to_be_visible()
+    menu, play = box(page, "#lessons-menu"), box(page, "#play")
+    assert menu[1] >= play[1] + play[3], "the lessons menu covers the transport"
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (
         "the tip scrolls sideways"
     )
