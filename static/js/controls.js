@@ -47,7 +47,9 @@ export class Controls {
     this.playing = state.status === "running";
     const ended = ENDED.has(state.status);
     const idle = !state.run || !state.canControl;
-    this.play.setAttribute("aria-label", t(this.playing ? "pause" : "play"));
+    const playLabel = t(this.playing ? "pause" : "play");
+    this.play.setAttribute("aria-label", playLabel);
+    this.play.querySelector(".caption").textContent = playLabel; // the visible label says the same
     this.play.classList.toggle("playing", this.playing);
     for (const button of [this.play, this.step, this.stepBatch]) button.disabled = ended || idle;
     this.reset.disabled = this.resetNew.disabled = idle;

@@ -15,6 +15,7 @@ import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
 import { ExportPanel } from "./export.js";
+import { FocusTips } from "./focustips.js";
 import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
@@ -303,6 +304,7 @@ async function start() {
   lessons.render();
   if (lesson) lessons.open(lesson, false);
   toggles();
+  new FocusTips(document.body, $("#focus-tip"));
   for (const radio of document.querySelectorAll("input[name=loss-x]")) {
     radio.addEventListener("change", () => stream?.send({ type: "view", steps: plotsSteps() }));
   }

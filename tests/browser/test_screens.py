@@ -1,0 +1,176 @@
+"""The page at the five screens of issue #14: what is promised on the first screen is there, nothing
+overflows sideways, a phone's controls are big enough to touch, and the transport buttons say
+what they do in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.a11y import blocking
+
+# a zoom of 150 % is the same page in two thirds of the CSS pixels, at 1.5 device pixels each
+SCREENS: dict[str, dict[str, Any]] = {
+    "1280x720-zoom150": {"viewport": {"width": 853, "height": 480}, "device_scale_factor": 1.5},
+    "1920x1080": {"viewport": {"width": 1920, "height": 1080}},
+    "1920x1080-zoom150": {"viewport": {"width": 1280, "height": 720}, "device_scale_factor": 1.5},
+    "phone-390x844": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "1280x800": {"viewport": {"width": 1280, "height": 800}},
+}
+# what each screen shows without scrolling (the 1280×720 @150 % screen is 480 CSS px high: there
+# the network and the plot share one screen once the page is scrolled to them)
+FIRST_SCREEN = {
+    "1280x720-zoom150": ["#play"],
+    "1920x1080": ["#play", "#diagram", "#output"],
+    "1920x1080-zoom150": ["#play", "#diagram", "#output"],
+    "phone-390x844": ["#play", "#output"],
+    "1280x800": ["#play", "#diagram", "#output"],
+}
+TRANSPORT = {
+    "#play": "Play",
+    "#step": "Step one epoch",
+    "#step-batch": "Step one batch",
+    "#reset": "Reset",
+    "#reset-new": "New weights",
+}
+LABELS = (
+    ".column h2, .field > span, .check > span, .readouts dt, .transport .caption, .counter .label,"
+    " p.hint, button.wide, button.dataset, .group-title, .layer-row"
+)
+# the first-visit intro is its own screen: these are a returning visitor's
+SEEN_INTRO = "localStorage.setItem('nnplayground.intro-seen', '1')"
+BOX = """(element) => {
+  const b = element.getBoundingClientRect();
+  return [b.x, b.y, b.width, b.height];
+}"""
+SMALL_CONTROLS = """() => [...document.querySelectorAll('button, input, select, [tabindex="0"]')]
+  .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .map((e) => [e, e.getBoundingClientRect()]).filter(([, b]) => b.width < 24 || b.height < 24)
+  .map(([e, b]) => `${e.tagName}#${e.id}.${e.className} ${b.width}x${b.height}`)"""
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Page]]:
+    context = browser.new_context(bypass_csp=True, **SCREENS[request.param])
+    context.add_init_script(SEEN_INTRO)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield request.param, page
+    found = blocking(page)
+    context.close()
+    assert not errors, f"the page threw: {errors}"
+    assert not found, f"axe-core found serious or critical violations at the end: {found}"
+
+
+def box(page: Page, selector: str) -> list[float]:
+    found: list[float] = page.locator(selector).evaluate(BOX)
+    return found
+
+
+def inside(page: Page, selector: str) -> bool:
+    x, y, width, height = box(page, selector)
+    viewport = page.viewport_size
+    assert viewport is not None
+    # a scrolled page lands on fractions of a CSS pixel
+    return (
+        x >= -1 and y >= -1 and x + width <= viewport["width"] and y + height <= viewport["height"]
+    )
+
+
+def test_each_screen_shows_what_it_promises(
+    screen: tuple[str, Page], live_server: str, artifacts: Path
+) -> None:
+    name, page = screen
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    expect(page.locator("#test-loss")).not_to_have_text("—")
+    page.screenshot(path=artifacts / f"screen-{name}.png")
+
+    for selector in FIRST_SCREEN[name]:
+        assert inside(page, selector), (
+            f"{selector} at {box(page, selector)} is off {name}'s first screen"
+        )
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (
+        "the page scrolls sideways"
+    )
+    for selector, label in TRANSPORT.items():
+        expect(page.locator(f"{selector} .caption")).to_have_text(label)
+        expect(page.locator(f"{selector} .caption")).to_be_visible()
+
+    if name.startswith("phone"):
+        assert page.evaluate(SMALL_CONTROLS) == [], "controls under 24 × 24 px on a phone"
+        return
+    # the network and the plot together: on the first screen, or once scrolled to the network
+    page.locator("#diagram").evaluate("(element) => element.scrollIntoView({ block: 'start' })")
+    assert inside(page, "#diagram") and inside(page, "#output"), (
+        f"{name}: the network {box(page, '#diagram')} and the plot {box(page, '#output')} apart"
+    )
+
+
+def test_labels_are_readable_at_1920(page: Page, live_server: str) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    sizes = page.evaluate(
+        f"""() => [...document.querySelectorAll('{LABELS}')]
+          .filter((e) => e.getClientRects().length)
+          .map((e) => parseFloat(getComputedStyle(e).fontSize))"""
+    )
+    assert sizes and min(sizes) >= 13, f"labels at 1920 px: {sorted(sizes)[:5]} px"
+
+
+def test_the_play_label_says_pause_while_training(page: Page, live_server: str) -> None:
+    page.goto(live_server)
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.locator("#play .caption")).to_have_text("Pause")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#play .caption")).to_have_text("Play")
+
+
+def test_a_focused_control_shows_its_explanation(page: Page, live_server: str) -> None:
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    tip = page.locator("#focus-tip")
+    page.keyboard.press("Tab")  # the top bar's first control: Play
+    expect(page.locator("#play")).to_be_focused()
+    expect(tip).to_have_text("Play / pause training")
+    page.keyboard.press("Tab")
+    expect(tip).to_have_text("Train one epoch (every training point once), then pause")
+    tip_box, step_box = box(page, "#focus-tip"), box(page, "#step")
+    assert tip_box[1] >= step_box[1] + step_box[3], "the tip covers the button it explains"
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
+    page.get_by_label("Learning rate", exact=True).focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # back by the keyboard: a setting's explanation from its label
+    expect(tip).to_contain_text("the size of each step down the gradient")
+
+
+def test_a_touched_control_shows_its_explanation(browser: Browser, live_server: str) -> None:
+    context = browser.new_context(bypass_csp=True, **SCREENS["phone-390x844"])
+    context.add_init_script(SEEN_INTRO)
+    page = context.new_page()
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    page.locator("#lessons-toggle").tap()
+    expect(page.locator("#focus-tip")).to_have_text(
+        "Guided lessons, one for each concept of the course"
+    )
+    expect(page.locator("#lessons-menu")).to_be_visible()
+    menu, play = box(page, "#lessons-menu"), box(page, "#play")
+    assert menu[1] >= play[1] + play[3], "the lessons menu covers the transport"
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (
+        "the tip scrolls sideways"
+    )
+    found = blocking(page)
+    context.close()
+    assert not found, f"axe-core found serious or critical violations: {found}"
