@@ -78,7 +78,9 @@ def serve_in_thread(settings: Settings, port: int | None = None) -> Iterator[str
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    # a fresh machine compiles the picture and population passes first (numba caches them on
+    # disk after): minutes on a loaded one; a server that fails to start ends its thread
+    deadline = time.monotonic() + 300
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
