@@ -22,7 +22,7 @@ from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
 from server.messages import SERVER, field_errors, refusal_response
-from server.routes import class_ws, inspect, meta, pages, results, runs, ws
+from server.routes import class_ws, inspect, meta, pages, results, runs, states, ws
 from server.routes import classes as classes_routes
 from server.runs import RunManager
 from server.schemas import RunCreate, error_loc
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
         inspect.router,
+        states.router,
         *(classes_routes.router, classes_routes.join_router, class_ws.router),
     )
     for router in routers:

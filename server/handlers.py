@@ -24,7 +24,7 @@ from server.wire import dataset_message, encode_features, encode_frame
 
 log = logging.getLogger(__name__)
 SHIP_EVERY = 0.25  # seconds between batches of metrics rows
-CHECKPOINT_EVERY = 5.0  # seconds between checkpoints of a training run
+CHECKPOINT_EVERY = 1.0  # seconds between checkpoints (kept states too) of a training run
 MAX_STEP_SECONDS = 10.0  # a step asked for more work than this is cut short, and says so
 _JITTER = random.Random()  # timing only: training has its own seeded generators
 Handler = Callable[[str, Slot, Any], None]
@@ -199,6 +199,7 @@ class Handlers:
                 return
             if slot.started:
                 self.ship(run_id, slot)
+                self.checkpoint(run_id, slot)  # each step's end is a state to scrub back to
             else:  # a run stepped before it ever played has trained: it is paused, not new
                 slot.started = True
                 self.status(run_id, slot, "paused")

@@ -45,6 +45,17 @@ class RunCreate(_Strict):
     )
 
 
+class ForkCreate(_Strict):
+    epoch: int | None = Field(None, ge=0, description="a kept epoch; default: the latest kept")
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="config fields to change, nested as in the config "
+        '(e.g. {"training": {"learning_rate": 0.1}}); none: an identical twin',
+    )
+    name: str | None = Field(None, max_length=200)
+    start: bool = Field(False, description="train the fork at once")
+
+
 class RunPublic(BaseModel):
     id: str
     name: str | None
@@ -66,6 +77,8 @@ class RunPublic(BaseModel):
         None, description="the error as a code with parameters, for a page in another language"
     )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
+    parent: str | None = Field(None, description="a fork's: the run it was forked from")
+    fork_epoch: int | None = Field(None, description="a fork's: the epoch it was forked at")
 
 
 class RunCreated(RunPublic):

@@ -6,11 +6,11 @@ import asyncio
 import hmac
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine.config import ExperimentConfig
 from server import protocol as p
@@ -22,6 +22,7 @@ from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, Ru
 from server.store import RunRecord, hash_token
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
+_Body = TypeVar("_Body", bound=BaseModel)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no run with that id"}}
 CONTROL: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
@@ -66,6 +67,8 @@ def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPubli
         error=record.error,
         error_code=json.loads(record.error_code) if record.error_code else None,
         stop_reason=record.stop_reason,
+        parent=record.parent,
+        fork_epoch=record.fork_epoch,
     )
 
 
@@ -83,14 +86,17 @@ async def _rate_limit(request: Request) -> None:
     request.app.state.create_rates.check(request)
 
 
-async def _run_create(request: Request) -> RunCreate:
-    """The body, validated on a thread: parsing a user's CSV or points is CPU work."""
-    raw = await request.body()
+async def parsed(raw: bytes, model: type[_Body]) -> _Body:
+    """A body, validated on a thread: parsing a user's CSV or points is CPU work."""
     try:
-        return await asyncio.to_thread(RunCreate.model_validate_json, raw)
+        return await asyncio.to_thread(model.model_validate_json, raw)
     except ValidationError as error:
         problems = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
         raise RequestValidationError(problems) from None
+
+
+async def _run_create(request: Request) -> RunCreate:
+    return await parsed(await request.body(), RunCreate)
 
 
 @router.post(
