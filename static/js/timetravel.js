@@ -1,6 +1,7 @@
 // Time travel: a paused or ended run's kept states (docs/api.md, "Time travel and forks").
-// A slider under the loss chart picks a kept epoch; the boundary, the network and the
-// readouts show that epoch (the frame the stream would have sent then); "Fork from here"
+// A slider under the loss chart picks a kept epoch; the boundary, the network, the readouts
+// and the chart's cursor show that epoch (the frame the stream would have sent then, and
+// `travel` in the store); "Fork from here"
 // makes a new run from that state and opens it.
 import { fetchStateFrame, fetchStates, forkRun } from "./api.js";
 import { t } from "./i18n.js";
@@ -25,6 +26,7 @@ export class TimeTravel {
     this.state = state;
     const settled = Boolean(state.run) && (state.status === "paused" || ENDED.has(state.status));
     this.root.hidden = !settled;
+    if (!settled && state.travel != null) this.store.set({ travel: null }); // training again: now
     const key = settled ? `${state.run.id}:${state.status}:${state.history.epoch.at(-1)}` : null;
     if (key === this.key) return;
     this.key = key;
@@ -39,6 +41,7 @@ export class TimeTravel {
     this.slider.value = this.slider.max;
     this.wanted = this.epochs.at(-1);
     this.show(this.wanted);
+    this.store.set({ travel: null });
   }
 
   show(epoch) {
@@ -59,7 +62,7 @@ export class TimeTravel {
       while (shown !== this.wanted) {
         shown = this.wanted;
         const frame = await fetchStateFrame(this.state.run.id, shown);
-        if (shown === this.wanted) this.store.addFrame(frame);
+        if (shown === this.wanted) this.store.set({ frame, travel: shown }); // the chart points there too
       }
       this.root.dataset.shown = String(shown);
     } catch (error) {

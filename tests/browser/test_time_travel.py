@@ -30,18 +30,20 @@ def test_scrubbing_back_shows_a_kept_epoch_and_forks_from_it(
     expect(travel).to_have_attribute("data-shown", "0")
     assert page.evaluate(FRAME_EPOCH) == 0  # the boundary and network drawn are epoch 0's
     expect(page.locator("#epoch")).to_have_text("000,000")
+    expect(page.locator("#loss-chart")).to_have_attribute("data-cursor", "0")  # the chart too
+    expect(page.locator("#loss-readout")).to_contain_text("epoch 0 ·")
     page.keyboard.press("End")
     expect(travel).to_have_attribute("data-shown", str(latest))
     assert page.evaluate(FRAME_EPOCH) == latest
-    page.locator("section.output").screenshot(path=artifacts / "time-travel.png")
-
     page.keyboard.press("Home")
     expect(travel).to_have_attribute("data-shown", "0")
+    page.locator("section.output").screenshot(path=artifacts / "time-travel.png")
     parent = page.evaluate("window.nnplayground.store.state.run.id")
     page.get_by_role("button", name="Fork from here").click()
     page.wait_for_function(f"window.nnplayground.store.state.run?.parent === '{parent}'")
     run = page.evaluate("window.nnplayground.store.state.run")
     assert run["fork_epoch"] == 0 and run["id"] != parent and run["control_token"]
     expect(page.get_by_role("button", name="Play")).to_be_enabled()
+    expect(page.locator("#loss-chart")).to_have_attribute("data-cursor", "")  # now, not then
     train(page, 5)  # the fork is this page's own run now: it trains on from its epoch
     assert page.evaluate(EPOCH) >= 5
