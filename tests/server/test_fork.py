@@ -134,3 +134,19 @@ def test_a_changed_fork_differs_and_a_bad_change_names_its_field(tmp_path: Path)
         assert rows["train_loss"][:31] == client.get(f"{url}/metrics").json()["train_loss"]
         frame = client.get(f"{url}/states/30", params={"format": "frame", "resolution": 20})
         assert frame.status_code == 200 and frame.content[:1]  # the socket's binary frame
+
+
+def test_a_store_from_before_forks_gains_their_columns_and_the_states_table(
+    tmp_path: Path,
+) -> None:
+    store, run_id = _store_with_run(tmp_path / "runs.db", budget=10_000)
+    with store.db:
+        store.db.execute("DROP TABLE states")
+        store.db.execute("ALTER TABLE runs DROP COLUMN parent")
+        store.db.execute("ALTER TABLE runs DROP COLUMN fork_epoch")
+    store.db.close()
+    reopened = Store(tmp_path / "runs.db")
+    found = reopened.get_run(run_id)
+    assert found is not None and found.parent is None and found.fork_epoch is None
+    reopened.save_checkpoint(run_id, 4, 40, b"state")
+    assert reopened.kept_states(run_id) == [(4, 40, 5)]
