@@ -46,7 +46,9 @@ class RunCreate(_Strict):
 
 
 class ForkCreate(_Strict):
-    epoch: int | None = Field(None, ge=0, description="a kept epoch; default: the latest kept")
+    epoch: int | None = Field(
+        None, ge=0, le=10**9, description="a kept epoch; default: the latest kept"
+    )
     changes: dict[str, Any] = Field(
         default_factory=dict,
         description="config fields to change, nested as in the config "

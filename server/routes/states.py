@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
@@ -74,7 +74,7 @@ async def read_state(
     found: FoundRun,
     manager: Manager,
     _: HeavyRead,
-    epoch: int,
+    epoch: Annotated[int, Path(ge=0, le=10**9, description="a kept epoch")],
     format: Literal["json", "frame"] = "json",
     resolution: Annotated[int, Query(ge=10, le=200, description="a frame's grid side")] = 100,
 ) -> Response:
