@@ -85,12 +85,13 @@ def test_a_fork_from_a_kept_epoch_continues_exactly_as_the_original(tmp_path: Pa
     settings = Settings(database=str(tmp_path / "runs.db"), default_fps=30.0)
     with TestClient(create_app(settings)) as client:
         run = client.post("/api/runs", json={"config": PACED, "speed": 80}).json()
+        url, token = f"/api/runs/{run['id']}", {"Authorization": f"Bearer {run['control_token']}"}
+        wait_for(lambda: client.get(url).json()["epoch"] >= 20)
+        k = client.post(f"{url}/pause", headers=token).json()["epoch"]  # a pause keeps a state
+        client.post(f"{url}/resume", headers=token)
         assert _ended(client, run)["status"] == "succeeded"
-        url = f"/api/runs/{run['id']}"
         kept = [s["epoch"] for s in client.get(f"{url}/states").json()["states"]]
-        middle = [e for e in kept if 0 < e < 160]
-        assert middle, kept  # a state every second of a two-second run
-        k = middle[0]
+        assert k in kept and 0 < k < 160, kept
         missing = client.post(f"{url}/fork", json={"epoch": k + 1 if k + 1 not in kept else 161})
         assert missing.status_code == 422
         problem = missing.json()["detail"][0]
