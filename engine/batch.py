@@ -4,8 +4,11 @@ A playground run is tiny (batches of 10, layers of 8): NumPy's per-call overhead
 arithmetic, is most of a training step. Stacking R runs that share a shape turns R small
 calls into one, and the results are the same bit for bit as training each run alone (each
 run keeps its own data, shuffle, learning rate and random generator; matmul runs the same
-BLAS kernel on each slice as dot does on one run). Only the plain case is stacked — SGD, no
-weight penalty, no dropout, TF's tanh output with ½·MSE — anything else trains alone.
+BLAS kernel on each slice as dot does on one run). Every optimizer stacks (its state rows
+are the runs'; one that counts its steps, Adam's bias correction, only with runs at the same
+count, and in float64: its per-step scalars are then the same numbers as alone). The rest of
+the plain case: no weight penalty, no dropout, TF's tanh output with ½·MSE; anything else
+trains alone.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from engine.optimizers import SGD
+from engine.optimizers import SGD, STATE, Optimizer
 from engine.population import stacked_forward
 from engine.trainer import Trainer
 
@@ -23,9 +26,11 @@ Array = np.ndarray
 
 def batch_key(trainer: Trainer) -> Hashable | None:
     """Runs with equal keys can train an epoch together; None: this one trains alone."""
-    network, head = trainer.network, trainer.head
+    network, head, optimizer = trainer.network, trainer.head, trainer.optimizer
+    sgd = type(optimizer) is SGD
     plain = (
-        type(trainer.optimizer) is SGD
+        not optimizer.gradient_free  # the genetic trainer breeds, it takes no steps
+        and (sgd or trainer.dtype == np.float64)
         and (trainer.regularizer.name == "none" or trainer.regularization_rate == 0)
         and not trainer.dead.any()
         and not any(network.dropout)
@@ -42,6 +47,7 @@ def batch_key(trainer: Trainer) -> Hashable | None:
         trainer.batch_size,
         len(trainer.data.train_t),
         trainer.dtype.str,
+        "sgd" if sgd else (type(optimizer).__name__, optimizer.hyper, optimizer.t),
     )
 
 
@@ -52,17 +58,19 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
     params = np.stack([t.network.params for t in trainers])
     grads = np.empty_like(params)
     lr = np.array([t.learning_rate for t in trainers], dtype=params.dtype)[:, None]
+    optimizer = _stacked_optimizer(trainers)
     orders = [t.rng.permutation(len(t.data.train_t)) for t in trainers]
     pairs = list(zip(trainers, orders, strict=True))
     x = np.stack([t.train_x_aug[:, order] for t, order in pairs])  # (R, features + 1, n)
     targets = np.stack([t.data.train_t[order] for t, order in pairs])  # (R, n, outputs)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught, not warned
-        losses = _epoch(trainers[0], params, grads, lr=lr, x=x, t=targets)
+        losses = _epoch(trainers[0], params, grads, optimizer, lr=lr, x=x, t=targets)
     steps = losses.shape[1]
     errors: list[Exception | None] = []
     for k, trainer in enumerate(trainers):
         trainer.network.params[:] = params[k]
         trainer.network.grads[:] = grads[k]
+        _unstack_state(optimizer, trainer.optimizer, k)
         if trainer.keep_batch_losses:
             steps_done = range(trainer.step + 1, trainer.step + steps + 1)
             trainer.batch_losses.extend(zip(steps_done, losses[k].tolist(), strict=True))
@@ -74,7 +82,36 @@ def train_epochs(trainers: Sequence[Trainer]) -> list[Exception | None]:
     return errors
 
 
-def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, t: Array) -> Array:
+def _stacked_optimizer(trainers: Sequence[Trainer]) -> Optimizer:
+    """One optimizer of the runs' kind whose state rows are theirs, (R, P)."""
+    first = trainers[0].optimizer
+    stacked = type(first)(
+        (len(trainers), trainers[0].network.params.size), first.hyper, first.dtype
+    )
+    stacked.t = first.t  # equal in a stack (``batch_key``)
+    for name in STATE:
+        if hasattr(first, name):
+            setattr(stacked, name, np.stack([getattr(t.optimizer, name) for t in trainers]))
+    return stacked
+
+
+def _unstack_state(stacked: Optimizer, optimizer: Optimizer, k: int) -> None:
+    optimizer.t = stacked.t
+    for name in STATE:
+        if hasattr(optimizer, name):
+            getattr(optimizer, name)[:] = getattr(stacked, name)[k]
+
+
+def _epoch(
+    first: Trainer,
+    params: Array,
+    grads: Array,
+    optimizer: Optimizer,
+    *,
+    lr: Array,
+    x: Array,
+    t: Array,
+) -> Array:
     """The mini-batch steps of one epoch over the stacked runs, as ``Trainer._step`` does
     them for one; returns each run's loss on each of its batches, (R, steps)."""
     network, head = first.network, first.head
@@ -98,5 +135,5 @@ def _epoch(first: Trainer, params: Array, grads: Array, *, lr: Array, x: Array, 
             )
             delta = below
         np.matmul(inputs[0], delta.transpose(0, 2, 1), out=grad_layers[0])
-        params -= grads * lr  # SGD: w ← w − η·g, each run with its own η
+        optimizer.step(params, grads, lr)  # each run with its own η
     return np.stack(losses, axis=1)

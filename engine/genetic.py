@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engine.network import InitializerFn, Network, init_network
-from engine.optimizers import Hyper, Optimizer
+from engine.optimizers import Hyper, Optimizer, Rate
 
 Array = np.ndarray
 Evaluate = Callable[[Array], Array]  # members (M, params) -> their losses (M,)
@@ -78,7 +78,7 @@ class Genetic(Optimizer):
             member[:] = scratch.params
         self.fitness, self.best, self.t = None, 0, 0
 
-    def step(self, params: Array, grads: Array, lr: float) -> None:
+    def step(self, params: Array, grads: Array, lr: Rate) -> None:
         raise TypeError("the genetic trainer takes no gradient step: it breeds generations")
 
     def refit(self, params: Array) -> None:

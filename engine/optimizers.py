@@ -2,7 +2,9 @@
 
 One general class per update rule, ``step(params, grads, lr)`` updating ``params`` in place.
 Conventions follow PyTorch (momentum buffers, Adam's bias correction, AdamW's decoupled decay),
-so hand-worked and PyTorch steps agree.
+so hand-worked and PyTorch steps agree. Every rule is element-wise, so one optimizer can also
+hold R runs' state stacked, ``size=(R, P)``, with ``lr`` an (R, 1) column (``engine.batch``):
+each row gets the same numbers as alone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import numpy as np
 from engine.registry import Registry
 
 Array = np.ndarray
+Size = int | tuple[int, ...]  # P, or (R, P) for R runs stacked
+Rate = float | Array  # a learning rate, or one per stacked run as an (R, 1) column
+STATE = ("velocity", "sum_sq", "mean_sq", "m", "v")  # the optimizers' state arrays, by name
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Optimizer:
     hypers: tuple[str, ...] = ()  # the ``Hyper`` fields this rule reads (the page's fields)
     gradient_free = False  # True: no ``step``; it breeds generations (``engine.genetic``)
 
-    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+    def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         self.hyper = hyper
         self.t = 0
         self.size, self.dtype = size, np.dtype(dtype)
@@ -50,11 +55,11 @@ class Optimizer:
     def _zeros(self) -> Array:
         return np.zeros(self.size, self.dtype)
 
-    def step(self, params: Array, grads: Array, lr: float) -> None:
+    def step(self, params: Array, grads: Array, lr: Rate) -> None:
         self.t += 1
         self._update(params, grads, lr)
 
-    def _update(self, params: Array, grads: Array, lr: float) -> None:
+    def _update(self, params: Array, grads: Array, lr: Rate) -> None:
         raise NotImplementedError
 
     def refit(self, params: Array) -> None:
@@ -65,7 +70,7 @@ class Optimizer:
 class SGD(Optimizer):
     formula = "w ← w − η·g"
 
-    def step(self, params: Array, grads: Array, lr: float) -> None:  # the hot path: no detour
+    def step(self, params: Array, grads: Array, lr: Rate) -> None:  # the hot path: no detour
         np.multiply(grads, lr, self._tmp)
         params -= self._tmp
 
@@ -77,11 +82,11 @@ class Momentum(Optimizer):
     hypers: tuple[str, ...] = ("momentum",)
     nesterov = False
 
-    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+    def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
         self.velocity = self._zeros()
 
-    def _update(self, params: Array, grads: Array, lr: float) -> None:
+    def _update(self, params: Array, grads: Array, lr: Rate) -> None:
         self.velocity *= self.hyper.momentum
         self.velocity += grads
         if self.nesterov:
@@ -104,11 +109,11 @@ class AdaGrad(Optimizer):
     formula = "s ← s + g²;  w ← w − η·g / (√s + ε)"
     hypers: tuple[str, ...] = ("epsilon",)
 
-    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+    def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
         self.sum_sq = self._zeros()
 
-    def _update(self, params: Array, grads: Array, lr: float) -> None:
+    def _update(self, params: Array, grads: Array, lr: Rate) -> None:
         tmp = self._tmp
         np.multiply(grads, grads, tmp)
         self.sum_sq += tmp
@@ -123,11 +128,11 @@ class RMSProp(Optimizer):
     formula = "s ← ρ·s + (1 − ρ)·g²;  w ← w − η·g / (√s + ε)"
     hypers: tuple[str, ...] = ("rho", "epsilon")
 
-    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+    def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
         self.mean_sq = self._zeros()
 
-    def _update(self, params: Array, grads: Array, lr: float) -> None:
+    def _update(self, params: Array, grads: Array, lr: Rate) -> None:
         rho, tmp = self.hyper.rho, self._tmp
         np.multiply(grads, grads, tmp)
         tmp *= 1.0 - rho
@@ -145,13 +150,13 @@ class Adam(Optimizer):
     hypers: tuple[str, ...] = ("beta1", "beta2", "epsilon")
     decoupled_decay = False
 
-    def __init__(self, size: int, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
+    def __init__(self, size: Size, hyper: Hyper, dtype: np.dtype | type = np.float64) -> None:
         super().__init__(size, hyper, dtype)
         self.m = self._zeros()
         self.v = self._zeros()
         self._denom = self._zeros()
 
-    def _update(self, params: Array, grads: Array, lr: float) -> None:
+    def _update(self, params: Array, grads: Array, lr: Rate) -> None:
         h, tmp = self.hyper, self._tmp
         if self.decoupled_decay:
             params *= 1.0 - lr * h.weight_decay
@@ -183,7 +188,7 @@ def _scaled_step(
     *,
     correction: float,
     eps: float,
-    lr: float,
+    lr: Rate,
     out: Array,
 ) -> None:
     """params −= lr · direction / (√(second / correction) + eps), in three passes over ``out``."""

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from engine.genetic import Genetic
+from engine.optimizers import STATE as _OPTIMIZER_STATE
 from engine.regularizers import REGULARIZERS
 from engine.trainer import Trainer
 
 Snapshot = dict[str, Any]
-_OPTIMIZER_STATE = ("velocity", "sum_sq", "mean_sq", "m", "v")
 
 
 def capture(trainer: Trainer) -> Snapshot:

@@ -5,15 +5,17 @@
 >>> client.wait(run["id"])["status"]
 'succeeded'
 
-The client keeps the control token of each run it creates, so ``pause``, ``resume``,
-``cancel`` and ``delete`` need only the id (pass ``token=`` for a run made elsewhere), and
-``runs()`` lists the runs it holds tokens for (every run with the server's ``admin_token``).
+The client keeps the control token of each run (and sweep) it creates, so ``pause``,
+``resume``, ``cancel`` and ``delete`` need only the id (pass ``token=`` for a run made
+elsewhere), and ``runs()`` lists the runs it holds tokens for (every run with the server's
+``admin_token``).
 A 429 or 503 with ``Retry-After`` (a busy server) is retried after that wait, a few times.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -21,6 +23,7 @@ import httpx
 Json = dict[str, Any]
 MAX_TOKENS = 100  # tokens the server reads from one listing request
 ENDED = frozenset({"succeeded", "failed", "diverged", "cancelled", "interrupted"})
+SWEEP_ENDED = frozenset({"finished", "cancelled", "interrupted"})
 
 
 class ApiError(RuntimeError):
@@ -69,9 +72,10 @@ class Client:
         return response
 
     def _control(self, run_id: str, token: str | None) -> dict[str, str]:
+        """The control token of a run or sweep this client made (or ``token``)."""
         token = token or self.tokens.get(run_id)
         if token is None:
-            raise ValueError(f"no control token for run {run_id!r}: pass token=")
+            raise ValueError(f"no control token for {run_id!r}: pass token=")
         return {"Authorization": f"Bearer {token}"}
 
     # -- runs ------------------------------------------------------------------------
@@ -204,6 +208,70 @@ class Client:
     def delete(self, run_id: str, token: str | None = None) -> None:
         self._call("DELETE", f"/runs/{run_id}", headers=self._control(run_id, token))
         self.tokens.pop(run_id, None)
+
+    # -- sweeps ----------------------------------------------------------------------
+
+    def sweep(
+        self,
+        config: Json | None = None,
+        *,
+        grid: dict[str, list[Any]] | None = None,
+        random: dict[str, Any] | None = None,
+        seeds: int | list[int] | None = None,
+        trials: int | None = None,
+        metric: str = "test_loss",
+        **more: Any,
+    ) -> Json:
+        """Start a sweep (docs/api.md, *Sweeps*): ``config`` with each ``grid`` combination
+        and ``random`` draw, once per seed; ``more``: ``samples``, ``executor``, ``name``,
+        ``sample_seed``. Its id is ``sweep["id"]``; the client keeps its control token."""
+        body: Json = {"config": config or {}, "grid": grid or {}, "random": random or {}}
+        body |= {"seeds": seeds, "trials": trials, "metric": metric, **more}
+        sweep: Json = self._call("POST", "/sweeps", json=body).json()
+        self.tokens[sweep["id"]] = sweep["control_token"]
+        return sweep
+
+    def get_sweep(self, sweep_id: str) -> Json:
+        """The sweep and its trials: each one's ``params``, ``status``, ``result``, ``score``."""
+        sweep: Json = self._call("GET", f"/sweeps/{sweep_id}").json()
+        return sweep
+
+    def sweep_csv(self, sweep_id: str) -> str:
+        """The trials as CSV, one row each."""
+        headers = {"Accept": "text/csv"}
+        return self._call("GET", f"/sweeps/{sweep_id}", headers=headers).text
+
+    def wait_sweep(
+        self,
+        sweep_id: str,
+        timeout: float | None = None,
+        poll: float = 0.5,
+        progress: Callable[[Json], None] | None = None,
+    ) -> Json:
+        """Poll until the sweep has ended (finished, cancelled, interrupted); ``progress``
+        gets the sweep at each poll. Returns the sweep."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            sweep = self.get_sweep(sweep_id)
+            if progress is not None:
+                progress(sweep)
+            if sweep["status"] in SWEEP_ENDED:
+                return sweep
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"sweep {sweep_id} is still {sweep['status']}")
+            time.sleep(poll)
+
+    def cancel_sweep(self, sweep_id: str, token: str | None = None) -> Json:
+        return self._sweep_control(sweep_id, "cancel", token)
+
+    def resume_sweep(self, sweep_id: str, token: str | None = None) -> Json:
+        """Train an interrupted sweep's unfinished trials on."""
+        return self._sweep_control(sweep_id, "resume", token)
+
+    def _sweep_control(self, sweep_id: str, action: str, token: str | None) -> Json:
+        headers = self._control(sweep_id, token)
+        sweep: Json = self._call("POST", f"/sweeps/{sweep_id}/{action}", headers=headers).json()
+        return sweep
 
 
 def _retry_after(response: httpx.Response, longest: float = 60.0) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -16,18 +17,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server import raycluster
 from server.classes import ClassHub
 from server.clients import ClientRates
 from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
 from server.messages import SERVER, field_errors, refusal_response
-from server.routes import class_ws, inspect, meta, pages, results, runs, states, ws
+from server.routes import class_ws, inspect, meta, pages, results, runs, states, sweeps, ws
 from server.routes import classes as classes_routes
-from server.runs import RunManager
+from server.runs import RunManager, default_workers
 from server.schemas import RunCreate, error_loc
 from server.settings import Settings
 from server.storelock import StoreLock
+from server.sweep_schemas import SweepCreate
+from server.sweeps import SweepManager
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +44,29 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     lock = lock or StoreLock(settings.database)
     manager = RunManager(settings)
     classes = ClassHub(manager, settings.max_students)
+    sweep_manager = SweepManager(manager)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lock.acquire()
+        joined = False
         try:
+            if settings.ray_address:  # before the workers: they may be Ray actors
+                address, cpus = settings.ray_address, default_workers()
+                joined = await asyncio.to_thread(raycluster.connect, address, cpus)
             await manager.start()
+            sweep_manager.start()
             classes.load()
             classes.start()
             yield
         finally:
             classes.stop()
+            await sweep_manager.stop()
             try:
                 await manager.stop()
             finally:
+                if joined:
+                    await asyncio.to_thread(raycluster.disconnect)
                 lock.release()
 
     app = FastAPI(
@@ -65,12 +78,12 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.state.settings = settings
     app.state.manager = manager
     app.state.classes = classes
+    app.state.sweeps = sweep_manager
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
-        inspect.router,
-        states.router,
+        *(inspect.router, sweeps.router, states.router),
         *(classes_routes.router, classes_routes.join_router, class_ws.router),
     )
     for router in routers:
@@ -108,19 +121,20 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _document_create_body(app: FastAPI) -> None:
-    """``POST /api/runs`` validates its body on a thread (a CSV of 10,000 rows costs
-    milliseconds of CPU the event loop should not spend), so FastAPI does not see the
-    model: its schema is added to the OpenAPI document here."""
+    """``POST /api/runs`` (and ``/api/sweeps``) validates its body on a thread (a CSV of
+    10,000 rows costs milliseconds of CPU the event loop should not spend), so FastAPI does
+    not see the model: its schema is added to the OpenAPI document here."""
     default = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema = default()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        if "RunCreate" not in components:
-            body = RunCreate.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, part in body.pop("$defs", {}).items():
-                components.setdefault(name, part)
-            components["RunCreate"] = body
+        for model in (RunCreate, SweepCreate):
+            if model.__name__ not in components:
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, part in body.pop("$defs", {}).items():
+                    components.setdefault(name, part)
+                components[model.__name__] = body
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -8,11 +8,10 @@ are kept only as hashes, like the runs'.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from server.classroom import Classroom, Student
-from server.store import Store, owned
+from server.store import Store, StoreTables, owned
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS classes (
@@ -53,23 +52,16 @@ SAVE_CLASS = (
 )
 
 
-class ClassStore:
+class ClassStore(StoreTables):
     """Reads and writes classes through a ``Store``'s connection."""
 
+    SCHEMA = SCHEMA
+
     def __init__(self, store: Store) -> None:
-        self.store = store
-        store.db.executescript(SCHEMA)
+        super().__init__(store)
         columns = {row["name"] for row in store.db.execute("PRAGMA table_info(classes)")}
         if "lesson" not in columns:  # a store from before lessons were shared
             store.db.execute("ALTER TABLE classes ADD COLUMN lesson TEXT")
-
-    @property
-    def owner(self) -> int | None:  # ``owned`` checks the calling thread against it
-        return self.store.owner
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self.store.db
 
     @owned
     def save(self, room: Classroom) -> None:

@@ -1,5 +1,5 @@
-"""The ``nnplayground`` command: serve the playground, train from a config file, list and
-show stored runs, export a trained model."""
+"""The ``nnplayground`` command: serve the playground, train from a config file, run a
+sweep on a server, list and show stored runs, export a trained model."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from server import commands
+from server import commands, sweep_command
 from server.lan import reachable_host
 from server.schemas import RunStatus
 from server.settings import Settings
@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the playground (NNPG_* settings apply)")
     serve.add_argument("--host", help="interface to bind (default: NNPG_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: NNPG_PORT or 8000)")
+    serve.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="train on Ray: 'local' starts a cluster on this machine, 'auto' or an address "
+        "joins one (default: NNPG_RAY_ADDRESS, or none)",
+    )
     train = sub.add_parser("train", help="train a run from a config file, in this process")
     train.add_argument(
         "config", type=Path, help="a JSON run config (docs/api.md); {} is the default"
@@ -42,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", type=Path, help="also write the run (metrics, model) as JSON")
     train.add_argument("--name", help="the run's name (default: the file's)")
+    sweep = sub.add_parser("sweep", help="run a sweep on a server and show its best trials")
+    sweep.add_argument("spec", type=Path, help="a JSON sweep spec (docs/api.md, POST /api/sweeps)")
+    sweep.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the server (default: %(default)s)"
+    )
+    sweep.add_argument("--top", type=int, default=10, help="trials in the table")
+    sweep.add_argument("--csv", type=Path, help="also write every trial as CSV")
     runs = sub.add_parser("runs", help="stored runs").add_subparsers(dest="action", required=True)
     listing = runs.add_parser("list", help="the newest runs")
     listing.add_argument("--status", choices=get_args(RunStatus))
@@ -67,9 +80,13 @@ def _settings(db: str | None) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "sweep":  # a server's work: no store here
+        sys.exit(sweep_command.sweep(args.spec, args.url, top=args.top, csv=args.csv))
     settings = _settings(args.db)
     try:
         if args.command == "serve":
+            if args.ray:
+                settings.ray_address = args.ray
             serve(settings, args.host, args.port)
             return
         store = Store(settings.database, read_only=args.command in ("runs", "export"))

@@ -62,6 +62,7 @@ class Delivery:
         self._runs, self._store, self._requests = runs, store, requests
         self._inspections = inspections or Requests()
         self._set_status = set_status
+        self.trials: Callable[[p.TrialReport], None] = _nobody  # a sweep manager's
         self._handlers: dict[type[p.Result], Callable[[Run, Any], None]] = {
             p.Frame: self._frame,
             p.Features: self._features,
@@ -80,6 +81,9 @@ class Delivery:
             if isinstance(result, p.Inspected):  # its asker waits, whatever became of the run
                 self._inspections.answer(result.request, result)
                 continue
+            if isinstance(result, p.TrialReport):  # a sweep's trial, not a live run
+                self._trial(result)
+                continue
             if run is None:
                 continue  # removed while the worker was busy with it
             try:
@@ -87,6 +91,12 @@ class Delivery:
             except Exception as error:
                 log.exception("run %s: %s could not be applied", run.id, type(result).__name__)
                 self._fail(run, error)
+
+    def _trial(self, report: p.TrialReport) -> None:
+        try:
+            self.trials(report)
+        except Exception:
+            log.exception("trial %s: its report could not be applied", report.run_id)
 
     def _fail(self, run: Run, error: Exception) -> None:
         if not run.live:
@@ -148,6 +158,10 @@ class Delivery:
         # each type spelled out: tests/server/test_docs.py reads the types sent off the source
         message = {"type": "error" if notice.error else "notice", **fields(notice.message)}
         _broadcast(run, dumps(message))
+
+
+def _nobody(report: p.TrialReport) -> None:
+    log.warning("trial %s reported with no sweep manager to hear it", report.run_id)
 
 
 def _broadcast(run: Run, message: str | bytes) -> None:

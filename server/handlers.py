@@ -20,6 +20,7 @@ from server.inspect_worker import Inspector
 from server.messages import SERVER, coded
 from server.schemas import RunStatus
 from server.slot import Slot
+from server.trials import TrialHost
 from server.wire import dataset_message, encode_features, encode_frame
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Handlers:
         self.slots: dict[str, Slot] = {}
         self.outbox: list[p.Result] = []
         self.inspector = Inspector()  # answered after a turn's frames (``Scheduler``)
+        self.trials = TrialHost()  # sweeps' trials, trained after the live runs (``Scheduler``)
         self._default_fps = default_fps
         self._handlers: dict[type[p.Command], Handler] = {
             p.Remove: self._on_remove,
@@ -62,6 +64,9 @@ class Handlers:
                 return
             if isinstance(command, p.Inspect):  # answered even for a run gone since
                 self.inspector.add(command)
+                return
+            if isinstance(command, p.TrainTrials | p.DropTrials):  # a sweep's, not a run's
+                self._on_trials(command)
                 return
             handler = self._handlers.get(type(command))
             if handler is None:
@@ -97,6 +102,12 @@ class Handlers:
             self.ship(run_id, slot)
             self.checkpoint(run_id, slot)
         slot.dirty = True
+
+    def _on_trials(self, command: p.TrainTrials | p.DropTrials) -> None:
+        if isinstance(command, p.TrainTrials):
+            self.trials.add(command.trials, self.outbox)
+        else:
+            self.trials.drop(command.ids, command.status, self.outbox)
 
     # -- commands ------------------------------------------------------------------------
 

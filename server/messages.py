@@ -74,6 +74,13 @@ SERVER = Catalog(
         "name.control": "a name may not hold control or formatting characters",
         "experiment.values": "{name}: give 1 to 8 different values",
         "experiment.cells": "{count} cells; at most {limit}",
+        "sweep.unknown": "no sweep with id '{id}'",
+        "sweep.needs_token": "this needs the sweep's control token: Authorization: Bearer …",
+        "sweep.ended": "the sweep has ended ({status})",
+        "sweep.not_interrupted": "only an interrupted sweep is resumed ({status})",
+        "sweep.too_many": "one client may have {limit} sweeps running; cancel or wait for one",
+        "sweep.no_ray": "this server has no Ray cluster (NNPG_RAY_ADDRESS, or serve --ray local)",
+        "run.is_trial": "the run is a trial of sweep {sweep}: control the sweep",
     }
 )
 

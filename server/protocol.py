@@ -240,3 +240,47 @@ class Notice(Result):
 
     message: str | Message
     error: bool = True
+
+
+# -- sweeps' trials -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """One trial to train to its stop rule (a run of a sweep), from ``checkpoint`` when given."""
+
+    run_id: str
+    config: ExperimentConfig
+    checkpoint: bytes | None = None
+
+
+@dataclass(frozen=True)
+class TrainTrials(Command):
+    """Not a run's: train these trials between the live runs' work (``server.trials``)."""
+
+    trials: tuple[TrialSpec, ...] = ()
+    run_id: str = ""
+
+
+@dataclass(frozen=True)
+class DropTrials(Command):
+    """Not a run's: stop these trials now, each reporting ``status`` with its checkpoint
+    (``cancelled``: their sweep was; ``interrupted``: the server stops)."""
+
+    ids: tuple[str, ...] = ()
+    status: RunStatus = "cancelled"
+    run_id: str = ""
+
+
+@dataclass(frozen=True)
+class TrialReport(Result):
+    """A trial's news: history rows not sent before, a checkpoint (``state``) when one is
+    due, and its end (``status``; None while it trains on)."""
+
+    epoch: int
+    step: int
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    state: bytes | None = None
+    status: RunStatus | None = None
+    error: str | None = None
+    stop_reason: str | None = None

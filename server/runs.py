@@ -15,6 +15,7 @@ import gc
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from engine import kernels, population_kernel
 from engine.config import ExperimentConfig
@@ -54,9 +55,14 @@ class RunManager:
         answers = self.inspections.requests
         self.deliver = Delivery(self.runs, self.store, self.requests, self._set_status, answers)
         self.pool = WorkerPool(
-            settings.workers or 0, settings.default_fps, self.deliver, self._worker_died
+            settings.workers or 0,
+            settings.default_fps,
+            self.deliver,
+            self._worker_died,
+            ray=settings.ray_address is not None,
         )
         self.janitor = Janitor(self)
+        self.worker_listeners: list[Callable[[int], None]] = []  # told when a worker dies
 
     @property
     def workers(self) -> list[Worker]:
@@ -339,7 +345,10 @@ class RunManager:
         self._set_status(run, p.Status(run.id, status, run.epoch, run.step, error=error))
 
     def _worker_died(self, index: int) -> None:
-        """Fail the dead worker's runs, only those (the pool starts a fresh worker)."""
+        """Fail the dead worker's runs, only those (the pool starts a fresh worker); a sweep's
+        trials are its listeners' (``server.sweeps``)."""
+        for listener in self.worker_listeners:
+            listener(index)
         for run in self.runs.values():
             if run.worker == index and run.live:
                 self._end_here(run, "failed", "the worker process training this run crashed")

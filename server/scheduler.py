@@ -27,6 +27,7 @@ from server import protocol as p
 from server.handlers import Handlers
 from server.inspect_worker import INSPECT_SLICE
 from server.slot import Slot
+from server.trials import STACK_MAX_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ SLICE = 0.02  # seconds of training the flat-out runs share per turn
 PACED_SLICE = 0.01  # at most this per turn for a paced run or a step (they stop when done)
 MAX_DRAIN = 512  # commands taken per turn: a flood cannot starve training
 GRID_SLACK = 1e-6  # in periods
-STACK_MAX_STEPS = 64  # runs whose epoch is longer train alone, sliced
+TRIAL_SLICE = 0.02  # seconds a turn for sweeps' trials, after the live runs' work and frames
 
 
 class CommandQueue(Protocol):
@@ -67,6 +68,8 @@ class Scheduler(Handlers):
                 self.apply(command)
             self._tick(time.monotonic())
             self.inspector.work(self.slots, self.outbox, INSPECT_SLICE)  # after the frames
+            if self.trials.waiting:
+                self.trials.work(TRIAL_SLICE, self.outbox)
             self._send()
 
     def _take(self, timeout: float) -> list[p.Command]:
@@ -87,7 +90,7 @@ class Scheduler(Handlers):
 
     def _idle_time(self) -> float:
         """Seconds until something is due (0.5 s when nothing is)."""
-        if self.inspector.waiting:
+        if self.inspector.waiting or self.trials.waiting:
             return 0.0
         now, due = time.monotonic(), []
         for slot in self.slots.values():

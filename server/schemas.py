@@ -79,6 +79,7 @@ class RunPublic(BaseModel):
         None, description="the error as a code with parameters, for a page in another language"
     )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
+    sweep_id: str | None = Field(None, description="the sweep this run is a trial of")
     parent: str | None = Field(None, description="a fork's: the run it was forked from")
     fork_epoch: int | None = Field(None, description="a fork's: the epoch it was forked at")
 

@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     share_lookups_per_minute: int = Field(
         20, ge=1, description="share codes one client may look up a minute"
     )
+    # sweeps
+    max_sweep_trials: int = Field(1000, ge=1, description="trials one sweep may have")
+    sweeps_per_client: int = Field(
+        4, ge=1, description="sweeps one client may have running at once (429 past it)"
+    )
+    sweep_retries: int = Field(
+        2, ge=0, le=100, description="times a trial is tried again after its worker died"
+    )
+    ray_address: str | None = Field(
+        None,
+        description="a Ray cluster to train on: 'auto', an address, or 'local' (a cluster "
+        "started on this machine); none: this machine's worker processes only",
+    )
     # hygiene
     send_deadline: float = Field(5.0, gt=0, description="seconds before a stuck viewer is dropped")
     pause_after: float = Field(15.0, ge=0, description="seconds a watched run plays unwatched")

@@ -99,6 +99,7 @@ class RunRecord:
     created_at: datetime | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    sweep_id: str | None = None  # a sweep's trial (``server.sweeps``)
     parent: str | None = None  # a fork's: the run it was forked from, …
     fork_epoch: int | None = None  # … and the epoch it was forked at
 
@@ -191,6 +192,9 @@ class Store:
         columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
         if "share_code" not in columns:  # a store from before share codes were kept
             db.execute("ALTER TABLE runs ADD COLUMN share_code TEXT")
+        if "sweep_id" not in columns:  # … and from before sweeps
+            db.execute("ALTER TABLE runs ADD COLUMN sweep_id TEXT")
+        db.execute("CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep_id)")
         if "error_code" not in columns:  # … or before errors were coded
             db.execute("ALTER TABLE runs ADD COLUMN error_code TEXT")
         if "parent" not in columns:  # … or before forks
@@ -430,6 +434,24 @@ class Store:
             "SELECT epoch, step, state FROM checkpoints WHERE run_id = ?", (run_id,)
         ).fetchone()
         return (row["epoch"], row["step"], bytes(row["state"])) if row else None
+
+
+class StoreTables:
+    """Another resource's tables in the store's database (same file, same owner thread)."""
+
+    SCHEMA = ""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.db.executescript(self.SCHEMA)
+
+    @property
+    def owner(self) -> int | None:  # ``owned`` checks the calling thread against it
+        return self.store.owner
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self.store.db
 
 
 def model_from(config: ExperimentConfig, saved: tuple[int, int, bytes]) -> Model:

@@ -69,9 +69,9 @@ class ThreadWorker:
     ) -> None:
         self.index = index
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
-        scheduler = Scheduler(deliver, default_fps, self._commands, phase)
+        self.scheduler = Scheduler(deliver, default_fps, self._commands, phase)
         self._thread = threading.Thread(
-            target=scheduler.run, name=f"nnpg-worker-{index}", daemon=True
+            target=self.scheduler.run, name=f"nnpg-worker-{index}", daemon=True
         )
 
     def start(self) -> None:

@@ -90,10 +90,21 @@ def serve_in_thread(settings: Settings, port: int | None = None) -> Iterator[str
         thread.join(10)
 
 
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[None]:
+    """A real Ray cluster on this machine, 2 CPUs, its services on 127.0.0.1; a server
+    with ``ray_address`` set joins it (and leaves it up)."""
+    import ray  # noqa: PLC0415 - only the Ray tests need it
+
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    """A real server for the browser tests. Every page comes from 127.0.0.1, like a class
-    behind one address: the per-client budgets are a class's (each test's runs would
-    otherwise count against the next tests' as the suite grows)."""
-    with serve_in_thread(Settings(creates_per_minute=6000, max_runs_per_client=1000)) as url:
+    """A real server for the browser tests."""
+    with serve_in_thread(Settings()) as url:
         yield url

@@ -28,3 +28,12 @@ async def join(request: Request, code: str) -> HTMLResponse:
     """A class's join link: the page, which asks the student's name (the code is read from
     the address by the page)."""
     return await index(request)
+
+
+@router.get("/sweeps/{sweep_id}", response_class=HTMLResponse, include_in_schema=False)
+async def sweep_page(request: Request, sweep_id: str) -> HTMLResponse:
+    """A sweep's trials: a sortable table, a heatmap over two fields, parallel coordinates
+    (the page reads the sweep id from the address)."""
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(request, "sweep.html", {})
+    return response

@@ -22,7 +22,6 @@ from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, Ru
 from server.store import RunRecord, hash_token
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
-_Body = TypeVar("_Body", bound=BaseModel)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no run with that id"}}
 CONTROL: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
@@ -39,6 +38,7 @@ FULL: dict[int | str, dict[str, Any]] = {
 
 
 MAX_TOKENS = 100  # tokens one listing may name
+Body = TypeVar("Body", bound=BaseModel)
 CREATE_BODY = {
     "requestBody": {
         "required": True,
@@ -67,6 +67,7 @@ def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPubli
         error=record.error,
         error_code=json.loads(record.error_code) if record.error_code else None,
         stop_reason=record.stop_reason,
+        sweep_id=record.sweep_id,
         parent=record.parent,
         fork_epoch=record.fork_epoch,
     )
@@ -86,8 +87,9 @@ async def _rate_limit(request: Request) -> None:
     request.app.state.create_rates.check(request)
 
 
-async def parsed(raw: bytes, model: type[_Body]) -> _Body:
-    """A body, validated on a thread: parsing a user's CSV or points is CPU work."""
+async def validated_body(request: Request, model: type[Body]) -> Body:
+    """The body, validated on a thread: parsing a user's CSV or points is CPU work."""
+    raw = await request.body()
     try:
         return await asyncio.to_thread(model.model_validate_json, raw)
     except ValidationError as error:
@@ -96,7 +98,7 @@ async def parsed(raw: bytes, model: type[_Body]) -> _Body:
 
 
 async def _run_create(request: Request) -> RunCreate:
-    return await parsed(await request.body(), RunCreate)
+    return await validated_body(request, RunCreate)
 
 
 @router.post(
@@ -215,8 +217,14 @@ def _full(error: CapacityError) -> HTTPException:
     return refuse(code, error, {"Retry-After": "30"})
 
 
+def _not_a_trial(found: Found) -> None:
+    if found.record.sweep_id is not None:
+        raise refuse(409, SERVER.say("run.is_trial", sweep=found.record.sweep_id))
+
+
 async def _control(found: Found, manager: Manager, command: type[p.Command]) -> RunPublic:
     """Send the control and answer with the status it led to (the worker's word for it)."""
+    _not_a_trial(found)
     run = found.live
     if run is None or run.status in TERMINAL_STATUSES:
         raise refuse(409, SERVER.say("run.has_ended", status=found.record.status))
@@ -246,6 +254,7 @@ async def resume_run(
     ] = True,
 ) -> RunPublic:
     """Train on: a paused or created run, or an ``interrupted`` one from its checkpoint."""
+    _not_a_trial(found)
     if found.live is None and found.record.status == "interrupted":
         try:
             run = manager.resume(found.record, play, client_key(request))
@@ -263,6 +272,7 @@ async def resume_run(
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses=CONTROL)
 async def cancel_run(found: ControlledRun, manager: Manager) -> RunPublic:
     """End the run at the next step boundary (``cancelled``); its history and model stay."""
+    _not_a_trial(found)
     if found.live is None and found.record.status == "interrupted":
         manager.store.update_run(found.record.id, status="cancelled")
         record = manager.store.get_run(found.record.id)

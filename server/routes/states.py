@@ -21,7 +21,7 @@ from server.forks import ForkError, choose, nearest, plan
 from server.heavy import BUSY, HeavyRead
 from server.messages import SERVER
 from server.routes.results import _model_json
-from server.routes.runs import FULL, NOT_FOUND, _full, _rate_limit, parsed, public
+from server.routes.runs import FULL, NOT_FOUND, _full, _rate_limit, public, validated_body
 from server.runs import CapacityError
 from server.schemas import ForkCreate, RunCreated
 from server.store import RunRecord
@@ -113,7 +113,7 @@ def _frame(record: RunRecord, epoch: int, blob: bytes, resolution: int) -> bytes
 
 
 async def _fork_body(request: Request) -> ForkCreate:
-    return await parsed(await request.body() or b"{}", ForkCreate)
+    return await validated_body(request, ForkCreate)
 
 
 @router.post(

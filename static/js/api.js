@@ -143,6 +143,7 @@ async function send(method, path, body, token, what) {
   return response.status === 204 ? null : response.json();
 }
 
+export const fetchSweep = (id) => send("GET", `/api/sweeps/${encodeURIComponent(id)}`, undefined, null, "sweep");
 export const fetchRun = (id) => send("GET", `/api/runs/${encodeURIComponent(id)}`, undefined, null, "run");
 export const createClass = (name, teacher) => send("POST", "/api/classes", { name, teacher }, null, "class");
 export const fetchClass = (id, token) => send("GET", `/api/classes/${id}`, undefined, token, "class");

@@ -53,3 +53,14 @@ export function classPixel(index, confidence) {
   const [r, g, b] = rgb.map((c) => Math.round(c * t + 255 * (1 - t)));
   return (255 << 24) | (b << 16) | (g << 8) | r;
 }
+
+// A trial's score as a colour, good to bad: deep blue for the best of [low, high], pale for
+// the worst (``goal`` "min": low is best; "max": high is best); no score, pale red.
+export function scoreColor(score, low, high, goal) {
+  if (!Number.isFinite(score)) return "#f2d7d5";
+  const span = high - low || 1;
+  let x = Math.min(1, Math.max(0, (score - low) / span));
+  if (goal === "max") x = 1 - x;
+  const mixed = mix([8, 90, 160], [232, 236, 240], x);
+  return `rgb(${mixed.join(", ")})`;
+}

@@ -10,7 +10,7 @@ import { said } from "./said.js";
 import { memberOf } from "./classroom.js";
 import { element } from "./dom.js";
 import { paintOutput } from "./heatmap.js";
-import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
+import { languagePicker, onLanguage, t } from "./i18n.js";
 import { ExperimentPanel } from "./experiment.js";
 import { ENDED } from "./vocabulary.js";
 
@@ -151,11 +151,7 @@ class Dashboard {
 }
 
 async function start() {
-  const picker = $("#language");
-  picker.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => element("option", { value: code }, name)));
-  picker.value = pickLanguage();
-  picker.addEventListener("change", () => setLanguage(picker.value));
-  setLanguage(picker.value);
+  languagePicker($("#language"));
   applyPalette();
   const id = location.pathname.split("/").filter(Boolean).at(-1);
   const member = memberOf(id);

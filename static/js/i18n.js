@@ -61,3 +61,13 @@ export function translate(root) {
   for (const node of root.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
   document.title = t("page.title");
 }
+
+// A <select> of the languages, set to the reader's, that switches the page's language.
+export function languagePicker(picker) {
+  picker.replaceChildren(
+    ...Object.entries(LANGUAGES).map(([code, name]) => Object.assign(document.createElement("option"), { value: code, textContent: name })),
+  );
+  picker.value = pickLanguage();
+  picker.addEventListener("change", () => setLanguage(picker.value));
+  setLanguage(picker.value);
+}

@@ -9,6 +9,7 @@ import pytest
 
 from engine.batch import batch_key, train_epochs
 from engine.config import ExperimentConfig
+from engine.optimizers import STATE
 from engine.trainer import DivergedError, Trainer
 
 
@@ -46,11 +47,43 @@ def test_a_diverging_run_in_a_stack_is_reported_and_the_others_go_on() -> None:
 
 
 @pytest.mark.parametrize(
-    "training",
-    [{"optimizer": "adam"}, {"regularization": "l2", "regularization_rate": 0.01}],
+    "optimizer", ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 )
-def test_other_optimizers_and_penalties_train_alone(training: dict[str, Any]) -> None:
-    assert batch_key(make(1, [4], **training)) is None
+def test_every_optimizer_stacks_bit_identically(optimizer: str) -> None:
+    """Each run's optimizer state is a row of the stack: the same numbers as alone, its
+    moments included, for runs that differ in seed, learning rate and data."""
+    rates = [0.003, 0.01, 0.1]
+    alone = [make(s, [8, 8], learning_rate=r, optimizer=optimizer) for s, r in enumerate(rates)]
+    stacked = [make(s, [8, 8], learning_rate=r, optimizer=optimizer) for s, r in enumerate(rates)]
+    for _ in range(3):
+        assert len({batch_key(t) for t in stacked}) == 1
+        for trainer in alone:
+            trainer.train_epoch()
+        assert train_epochs(stacked) == [None] * len(rates)
+    for a, b in zip(alone, stacked, strict=True):
+        np.testing.assert_array_equal(a.network.params, b.network.params)
+        assert a.optimizer.t == b.optimizer.t > 0
+        for name in STATE:
+            if hasattr(a.optimizer, name):
+                np.testing.assert_array_equal(
+                    getattr(a.optimizer, name), getattr(b.optimizer, name)
+                )
+        assert a.history.as_lists() == b.history.as_lists()
+
+
+def test_adam_stacks_only_at_the_same_step_count_and_in_float64() -> None:
+    fresh, ahead = make(1, [4], optimizer="adam"), make(2, [4], optimizer="adam")
+    ahead.train_epoch()
+    fresh.train_epoch()
+    assert batch_key(fresh) == batch_key(ahead)
+    fresh.train_epoch()
+    assert batch_key(fresh) != batch_key(ahead)
+    assert batch_key(make(1, [4], optimizer="adam", precision="float32")) is None
+    assert batch_key(make(1, [4], precision="float32")) is not None  # SGD stacks in float32
+
+
+def test_penalties_train_alone() -> None:
+    assert batch_key(make(1, [4], regularization="l2", regularization_rate=0.01)) is None
 
 
 def test_dropout_and_other_heads_train_alone() -> None:

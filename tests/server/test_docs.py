@@ -189,7 +189,10 @@ def test_every_module_architecture_md_names_exists() -> None:
     named = set(MODULE.findall(doc("architecture.md")))
     tracked = {
         path.relative_to(ROOT).as_posix()
-        for folder in ("engine", "server", "nnplayground", "static", "tests", "scripts", "bench")
+        for folder in (
+            *("engine", "server", "nnplayground", "static", "tests", "scripts", "bench"),
+            "examples",
+        )
         for path in (ROOT / folder).rglob("*.*")
     }
     basenames = {Path(path).name for path in tracked}
