@@ -299,7 +299,8 @@ class Handlers:
         that took."""
         started, trainer = time.perf_counter(), slot.trainer
         state = to_bytes(capture(trainer))
-        self.outbox.append(p.Saved(run_id, trainer.epoch, trainer.step, state))
+        kept = trainer.between_epochs  # a half-done epoch would resume with a new shuffle
+        self.outbox.append(p.Saved(run_id, trainer.epoch, trainer.step, state, kept))
         return time.perf_counter() - started
 
     def send_frames(self, run_id: str, slot: Slot) -> None:

@@ -1,7 +1,9 @@
 """Kept states for time travel: a run's whole training state at past epochs, thinned with age.
 
-Every checkpoint a worker sends (``server.handlers``: each pause, each step's end, every
-``CHECKPOINT_EVERY`` seconds of play, the end) is also kept here, one row per epoch. Recent
+Every checkpoint a worker sends between epochs (``server.handlers``: each pause, each step's
+end, every ``CHECKPOINT_EVERY`` seconds of play, the end) is also kept here, one row per
+epoch; one taken with an epoch half done is not (restored, it would start that epoch over
+with a new shuffle: not the run it was). Recent
 epochs stay dense; an older one is kept only ``gap(age)`` epochs after the one before it, the
 gap doubling as the age doubles; and a run's kept states fit ``budget`` bytes
 (``NNPG_STATE_BYTES_PER_RUN``), thinner still when they would not. A run that goes back in

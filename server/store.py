@@ -388,12 +388,15 @@ class Store:
     # -- checkpoints ------------------------------------------------------------------
 
     @owned
-    def save_checkpoint(self, run_id: str, epoch: int, step: int, state: bytes) -> None:
+    def save_checkpoint(
+        self, run_id: str, epoch: int, step: int, state: bytes, keep: bool = True
+    ) -> None:
         """Queue the run's latest state (replacing an unwritten older one): the next ``flush``
         writes it with everything else. A hundred runs checkpointing every few seconds cost
         one transaction, not a hundred stalls of the event loop."""
         self._checkpoints[run_id] = (epoch, step, state, now().isoformat())
-        self.states.add(run_id, epoch, step, state)  # every checkpoint is a kept state too
+        if keep:  # a checkpoint between epochs is a kept state too
+            self.states.add(run_id, epoch, step, state)
 
     @owned
     def copy_past(self, source: str, target: str, epoch: int) -> None:

@@ -21,7 +21,7 @@ from server.forks import ForkError, choose, nearest, plan
 from server.heavy import BUSY, HeavyRead
 from server.messages import SERVER
 from server.routes.results import _model_json
-from server.routes.runs import FULL, NOT_FOUND, _full, _rate_limit, public, validated_body
+from server.routes.runs import FULL, NOT_FOUND, _full, _rate_limit, public
 from server.runs import CapacityError
 from server.schemas import ForkCreate, RunCreated
 from server.store import RunRecord
@@ -112,10 +112,6 @@ def _frame(record: RunRecord, epoch: int, blob: bytes, resolution: int) -> bytes
     return encode_frame(record.id, trainer.frame(resolution))
 
 
-async def _fork_body(request: Request) -> ForkCreate:
-    return await validated_body(request, ForkCreate)
-
-
 @router.post(
     "/{run_id}/fork",
     status_code=201,
@@ -128,7 +124,7 @@ async def fork_run(
     manager: Manager,
     request: Request,
     response: Response,
-    body: Annotated[ForkCreate, Depends(_fork_body)],
+    body: ForkCreate,
 ) -> RunCreated:
     """A new run from this one's kept state at ``epoch``: the same weights, optimizer state,
     random state and history up to there, with ``changes`` to its config. Anyone who can

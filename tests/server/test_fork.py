@@ -49,6 +49,13 @@ def test_a_restored_state_continues_bit_identically() -> None:
     assert original.metrics().train_loss == twin.metrics().train_loss
 
 
+def test_only_a_state_between_epochs_is_one_to_keep() -> None:
+    trainer = _trained(2)
+    assert trainer.between_epochs
+    trainer.train_batch()  # a state now would resume its epoch with a new shuffle
+    assert not trainer.between_epochs
+
+
 def _store_with_run(path: Path, budget: int) -> tuple[Store, str]:
     store = Store(path, state_budget=budget)
     record = RunRecord(id="r", name=None, status="paused", config="{}", speed=None,
@@ -67,6 +74,12 @@ def test_the_store_keeps_states_thinned_within_the_budget(tmp_path: Path) -> Non
     assert kept[-1] == (199, 1990, 1000) and sum(n for _, _, n in kept) <= 60 * 1000
     assert 10 < len(kept) <= 60
     assert store.kept_state(run_id, kept[0][0]) == (kept[0][1], bytes(1000))
+    store.save_checkpoint(run_id, 200, 2005, b"half", keep=False)  # mid-epoch: not kept
+    assert store.kept_states(run_id)[-1][0] == 199 and store.checkpoint(run_id) == (
+        200,
+        2005,
+        b"half",
+    )
     store.save_checkpoint(run_id, 3, 30, b"again")  # a reset: the later states are gone
     assert [e for e, _, _ in store.kept_states(run_id)][-1] == 3
     store.close()
@@ -86,12 +99,15 @@ def test_a_fork_from_a_kept_epoch_continues_exactly_as_the_original(tmp_path: Pa
     with TestClient(create_app(settings)) as client:
         run = client.post("/api/runs", json={"config": PACED, "speed": 80}).json()
         url, token = f"/api/runs/{run['id']}", {"Authorization": f"Bearer {run['control_token']}"}
-        wait_for(lambda: client.get(url).json()["epoch"] >= 20)
-        k = client.post(f"{url}/pause", headers=token).json()["epoch"]  # a pause keeps a state
-        client.post(f"{url}/resume", headers=token)
+        for epoch in (20, 60):  # a pause between epochs keeps a state (two, should one not be)
+            wait_for(lambda: client.get(url).json()["epoch"] >= epoch)  # noqa: B023
+            client.post(f"{url}/pause", headers=token)
+            client.post(f"{url}/resume", headers=token)
         assert _ended(client, run)["status"] == "succeeded"
         kept = [s["epoch"] for s in client.get(f"{url}/states").json()["states"]]
-        assert k in kept and 0 < k < 160, kept
+        middle = [e for e in kept if 0 < e < 160]
+        assert middle, kept
+        k = middle[0]
         missing = client.post(f"{url}/fork", json={"epoch": k + 1 if k + 1 not in kept else 161})
         assert missing.status_code == 422
         problem = missing.json()["detail"][0]
