@@ -106,12 +106,14 @@ def _restore_genetic(genetic: Genetic, state: Snapshot) -> None:
 
 
 def to_bytes(state: Snapshot) -> bytes:
-    """One ``.npz`` blob: the arrays as themselves, the rest as a JSON string."""
+    """One ``.npz`` blob: the arrays as themselves, the rest as a JSON string. Not compressed:
+    trained weights barely compress (7 % for a 67k-parameter network) and compressing costs
+    18× the time (60 ms against 3); ``from_bytes`` reads either."""
     arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     rest = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
     buffer = io.BytesIO()
     arrays["_meta"] = np.array(json.dumps(rest))
-    save: Any = np.savez_compressed  # its stub types every keyword as the ``allow_pickle`` flag
+    save: Any = np.savez  # its stub types every keyword as the ``allow_pickle`` flag
     save(buffer, **arrays)
     return buffer.getvalue()
 

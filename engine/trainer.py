@@ -155,6 +155,11 @@ class Trainer:
         """Why training ended (max_epochs, target_loss, early_stopping), or None."""
         return self.stopper.reason
 
+    @property
+    def between_epochs(self) -> bool:
+        """No epoch is half done: a state captured now resumes exactly (``engine.snapshot``)."""
+        return self._cursor == 0
+
     def train_batch(self) -> None:
         """One optimizer step on the next mini-batch; a new epoch reshuffles the training set.
         Does nothing once a stopping rule or a divergence has ended the run."""

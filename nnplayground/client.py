@@ -157,6 +157,33 @@ class Client:
         params = {"size": size, "test": test}
         return self._call("GET", f"/runs/{run_id}/boundary.png", params=params).content
 
+    # -- time travel -----------------------------------------------------------------
+
+    def states(self, run_id: str) -> list[Json]:
+        """The kept epochs, oldest first: ``[{"epoch", "step", "bytes"}, ...]``."""
+        kept: list[Json] = self._call("GET", f"/runs/{run_id}/states").json()["states"]
+        return kept
+
+    def state(self, run_id: str, epoch: int) -> Json:
+        """The network at a kept epoch, as ``model`` gives it."""
+        model: Json = self._call("GET", f"/runs/{run_id}/states/{epoch}").json()
+        return model
+
+    def fork(
+        self,
+        run_id: str,
+        epoch: int | None = None,
+        changes: Json | None = None,
+        *,
+        start: bool = False,
+    ) -> Json:
+        """A new run from the kept state at ``epoch`` (default: the latest), with ``changes``
+        to its config (nested as in the config); its token is remembered, as ``create``'s."""
+        body = {"epoch": epoch, "changes": changes or {}, "start": start}
+        run: Json = self._call("POST", f"/runs/{run_id}/fork", json=body).json()
+        self.tokens[run["id"]] = run["control_token"]
+        return run
+
     # -- control ---------------------------------------------------------------------
 
     def pause(self, run_id: str, token: str | None = None) -> Json:

@@ -24,7 +24,7 @@ from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
 from server.messages import SERVER, field_errors, refusal_response
-from server.routes import class_ws, inspect, meta, pages, results, runs, sweeps, ws
+from server.routes import class_ws, inspect, meta, pages, results, runs, states, sweeps, ws
 from server.routes import classes as classes_routes
 from server.runs import RunManager, default_workers
 from server.schemas import RunCreate, error_loc
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
-        *(inspect.router, sweeps.router),
+        *(inspect.router, sweeps.router, states.router),
         *(classes_routes.router, classes_routes.join_router, class_ws.router),
     )
     for router in routers:

@@ -141,7 +141,7 @@ class Delivery:
                 viewer.offer_message(text)
 
     def _saved(self, run: Run, saved: p.Saved) -> None:
-        self._store.save_checkpoint(run.id, saved.epoch, saved.step, saved.state)
+        self._store.save_checkpoint(run.id, saved.epoch, saved.step, saved.state, saved.kept)
 
     def _weights(self, run: Run, weights: p.Weights) -> None:
         self._requests.answer(weights.request, (weights.epoch, weights.step, weights.params))

@@ -25,7 +25,8 @@ from server.wire import dataset_message, encode_features, encode_frame
 
 log = logging.getLogger(__name__)
 SHIP_EVERY = 0.25  # seconds between batches of metrics rows
-CHECKPOINT_EVERY = 5.0  # seconds between checkpoints of a training run
+CHECKPOINT_EVERY = 1.0  # seconds between checkpoints (kept states too) of a training run …
+CHECKPOINT_SHARE = 0.01  # … or longer: a big network's checkpoints take at most this of its time
 MAX_STEP_SECONDS = 10.0  # a step asked for more work than this is cut short, and says so
 _JITTER = random.Random()  # timing only: training has its own seeded generators
 Handler = Callable[[str, Slot, Any], None]
@@ -210,6 +211,7 @@ class Handlers:
                 return
             if slot.started:
                 self.ship(run_id, slot)
+                self.checkpoint(run_id, slot)  # each step's end is a state to scrub back to
             else:  # a run stepped before it ever played has trained: it is paused, not new
                 slot.started = True
                 self.status(run_id, slot, "paused")
@@ -229,8 +231,8 @@ class Handlers:
             self.ship(run_id, slot)
             slot.next_ship = now + SHIP_EVERY
         if now >= slot.next_checkpoint:
-            self.checkpoint(run_id, slot)
-            slot.next_checkpoint = now + CHECKPOINT_EVERY
+            cost = self.checkpoint(run_id, slot)
+            slot.next_checkpoint = now + max(CHECKPOINT_EVERY, cost / CHECKPOINT_SHARE)
 
     def settle(self, run_id: str, slot: Slot, error: Exception | None) -> bool:
         """After training: end the run on an error or a met stop rule; whether it goes on."""
@@ -292,10 +294,14 @@ class Handlers:
             short = [(step, float(f"{loss:.4g}")) for step, loss in batches]  # 4 digits do
             self.outbox.append(p.Rows(run_id, rows, reset, short))
 
-    def checkpoint(self, run_id: str, slot: Slot) -> None:
-        trainer = slot.trainer
+    def checkpoint(self, run_id: str, slot: Slot) -> float:
+        """Send the run's state to store (and keep, ``server.states``); returns the seconds
+        that took."""
+        started, trainer = time.perf_counter(), slot.trainer
         state = to_bytes(capture(trainer))
-        self.outbox.append(p.Saved(run_id, trainer.epoch, trainer.step, state))
+        kept = trainer.between_epochs  # a half-done epoch would resume with a new shuffle
+        self.outbox.append(p.Saved(run_id, trainer.epoch, trainer.step, state, kept))
+        return time.perf_counter() - started
 
     def send_frames(self, run_id: str, slot: Slot) -> None:
         """One frame per view that needs one: every view when the run changed, else the new

@@ -201,6 +201,7 @@ class Saved(Result):
     epoch: int
     step: int
     state: bytes
+    kept: bool = True  # between epochs: a state to keep for time travel (``server.states``)
 
 
 @dataclass(frozen=True)

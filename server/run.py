@@ -48,6 +48,8 @@ class Run:
     error: str | None = None
     error_code: dict[str, Any] | None = None  # the error's code and parameters (its wire form)
     stop_reason: str | None = None
+    parent: str | None = None  # a fork's: the run it was forked from, and the epoch
+    fork_epoch: int | None = None
     best_epoch: int | None = None  # early stopping's best epoch (the weights it restores)
     viewers_can_control: bool = False
     watched: bool = False  # a viewer has joined once (an interactive run, not a script's)
@@ -136,6 +138,8 @@ class Run:
             created_at=self.created_at,
             started_at=self.started_at,
             ended_at=self.ended_at,
+            parent=self.parent,
+            fork_epoch=self.fork_epoch,
         )
 
     def status_message(self) -> str:

@@ -24,6 +24,7 @@ from server.audience import capped, choose_views, latest_frame, watch_command
 from server.clients import Bucket
 from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
+from server.forks import Origin
 from server.hygiene import Janitor
 from server.inspections import Inspections
 from server.messages import SERVER
@@ -46,7 +47,7 @@ GOING_AWAY = 1001
 class RunManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.database)
+        self.store = Store(settings.database, state_budget=settings.state_bytes_per_run)
         self.runs: dict[str, Run] = {}
         self.by_code: dict[str, Run] = {}
         self.requests: Requests[Weights] = Requests()
@@ -109,26 +110,41 @@ class RunManager:
     # -- runs ----------------------------------------------------------------------------
 
     def create(
-        self, body: RunCreate, client: str = "", token: str = "", token_hash: str = ""
+        self,
+        body: RunCreate,
+        client: str = "",
+        token: str = "",
+        token_hash: str = "",
+        origin: Origin | None = None,
     ) -> tuple[Run, str]:
         """A new run, trained in the background when ``body.start``; returns it and its
         control token (shown once): a new one, or a class member's own (``token``, or only
-        its hash: the teacher sends a student a run)."""
+        its hash: the teacher sends a student a run). With ``origin``, a fork: it starts
+        from another run's kept state, with that run's history up to there."""
         self._make_room(client)
         if token or token_hash:
             token_hash = token_hash or hash_token(token)
         else:
             token, token_hash = new_token()
         run = self._admit(new_run_id(), token_hash, body, client, self._new_share_code())
+        if origin is not None:
+            run.parent, run.fork_epoch = origin.parent, origin.epoch
+            run.epoch, run.step = origin.epoch, origin.step
         try:
             self.store.insert_run(run.record())
+            if origin is not None:
+                self.store.copy_past(origin.parent, run.id, origin.epoch)
+                self.store.save_checkpoint(run.id, origin.epoch, origin.step, origin.state)
         except Exception:  # not stored (an unwritable store: a 503): not held either
             self.runs.pop(run.id, None)
             self.by_code.pop(run.share_code, None)
             raise
-        self._submit(run, p.Create(run.id, body.config, body.speed))
+        state = origin.state if origin else None
+        self._submit(run, p.Create(run.id, body.config, body.speed, checkpoint=state))
         if body.start:
             self._submit(run, p.Play(run.id))
+        elif origin is not None:
+            self._submit(run, p.Pause(run.id))  # held at its fork epoch, paused
         return run, token
 
     def _admit(self, run_id: str, token_hash: str, body: RunCreate, client: str, code: str) -> Run:

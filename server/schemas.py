@@ -45,6 +45,19 @@ class RunCreate(_Strict):
     )
 
 
+class ForkCreate(_Strict):
+    epoch: int | None = Field(
+        None, ge=0, le=10**9, description="a kept epoch; default: the latest kept"
+    )
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="config fields to change, nested as in the config "
+        '(e.g. {"training": {"learning_rate": 0.1}}); none: an identical twin',
+    )
+    name: str | None = Field(None, max_length=200)
+    start: bool = Field(False, description="train the fork at once")
+
+
 class RunPublic(BaseModel):
     id: str
     name: str | None
@@ -67,6 +80,8 @@ class RunPublic(BaseModel):
     )
     stop_reason: str | None = Field(None, description="max_epochs, target_loss or early_stopping")
     sweep_id: str | None = Field(None, description="the sweep this run is a trial of")
+    parent: str | None = Field(None, description="a fork's: the run it was forked from")
+    fork_epoch: int | None = Field(None, description="a fork's: the epoch it was forked at")
 
 
 class RunCreated(RunPublic):

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         str(Path.home() / ".nnplayground" / "runs.db"),
         description="the SQLite file runs are stored in (':memory:' keeps nothing)",
     )
+    state_bytes_per_run: int = Field(
+        4_000_000,
+        ge=0,
+        description="bytes of kept states (time travel, forks) stored per run; older epochs "
+        "are thinned to fit",
+    )
     max_body_bytes: int = Field(2_000_000, ge=1024, description="largest request body accepted")
     static_dir: Path = ROOT / "static"
     templates_dir: Path = ROOT / "templates"

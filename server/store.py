@@ -1,4 +1,4 @@
-"""Persistence: runs, their metrics history and their latest checkpoint, in SQLite (WAL).
+"""Persistence: runs, their metrics history, latest checkpoint and kept states, in SQLite (WAL).
 
 The embedded default: one file at a path from settings, nothing to install. Every write is
 one transaction. A run's history lives in ``server.curves``, packed and bounded.
@@ -25,6 +25,7 @@ from engine.model import Model
 from engine.snapshot import from_bytes
 from server.curves import Curves, Row, as_rows, downsample
 from server.schemas import LIVE_STATUSES
+from server.states import BUDGET, Kept, States
 
 log = logging.getLogger(__name__)
 SCHEMA = """
@@ -43,7 +44,9 @@ CREATE TABLE IF NOT EXISTS runs (
     stop_reason TEXT,
     created_at TEXT NOT NULL,
     started_at TEXT,
-    ended_at TEXT
+    ended_at TEXT,
+    parent TEXT,
+    fork_epoch INTEGER
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 CREATE INDEX IF NOT EXISTS runs_by_token ON runs (token_hash);
@@ -97,6 +100,8 @@ class RunRecord:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     sweep_id: str | None = None  # a sweep's trial (``server.sweeps``)
+    parent: str | None = None  # a fork's: the run it was forked from, …
+    fork_epoch: int | None = None  # … and the epoch it was forked at
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(RunRecord))
@@ -138,13 +143,17 @@ class StoreError(Exception):
 
 
 class Store:
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, state_budget: int = BUDGET
+    ) -> None:
         """Open (or make) the store. Unless ``read_only``, it must take writes: a database
-        that cannot (a read-only file) is a StoreError now, not a failure later."""
+        that cannot (a read-only file) is a StoreError now, not a failure later.
+        ``state_budget``: the bytes of kept states per run (``server.states``)."""
         self.path = str(path)
         try:
             self.db = self._open()
             self.curves = Curves(self.db)
+            self.states = States(self.db, state_budget)
             if not read_only:
                 self._check_writable()
         except (OSError, sqlite3.Error) as error:
@@ -188,6 +197,9 @@ class Store:
         db.execute("CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep_id)")
         if "error_code" not in columns:  # … or before errors were coded
             db.execute("ALTER TABLE runs ADD COLUMN error_code TEXT")
+        if "parent" not in columns:  # … or before forks
+            db.execute("ALTER TABLE runs ADD COLUMN parent TEXT")
+            db.execute("ALTER TABLE runs ADD COLUMN fork_epoch INTEGER")
         return db
 
     @owned
@@ -260,6 +272,7 @@ class Store:
         self.flush()
         self.curves.forget(run_id)
         self._checkpoints.pop(run_id, None)
+        self.states.done([run_id])
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
     @owned
@@ -286,7 +299,7 @@ class Store:
         transaction for all runs. If that fails over one run (deleted meanwhile, say by a
         command or another connection), each run is written on its own: the others' rows
         stay, and what a deleted run had queued is dropped rather than retried forever."""
-        if not (self.curves.dirty or self._checkpoints):
+        if not (self.curves.dirty or self._checkpoints or self.states.queue):
             return
         try:
             with self.db:
@@ -300,6 +313,7 @@ class Store:
             raise
         self.curves.committed()
         self._checkpoints = {}
+        self.states.done(list(self.states.queue))
 
     def _write_queued(
         self, last: dict[str, Row], checkpoints: dict[str, tuple[int, int, bytes, str]]
@@ -312,6 +326,7 @@ class Store:
             "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
             [(run_id, *saved) for run_id, saved in checkpoints.items()],
         )
+        self.states.write(checkpoints)
 
     def _flush_each(self) -> None:
         """One transaction per run. A run that is gone loses its queue; one that fails for
@@ -323,6 +338,7 @@ class Store:
                 log.warning("run %s was deleted: dropping what it had queued", run_id)
                 self.curves.forget(run_id)
                 self._checkpoints.pop(run_id, None)
+                self.states.done([run_id])
                 continue
             checkpoint = {run_id: self._checkpoints[run_id]} if run_id in self._checkpoints else {}
             try:
@@ -334,6 +350,7 @@ class Store:
                 continue
             self.curves.committed_one(run_id)
             self._checkpoints.pop(run_id, None)
+            self.states.done([run_id])
         if failed is not None:
             raise failed
 
@@ -371,11 +388,35 @@ class Store:
     # -- checkpoints ------------------------------------------------------------------
 
     @owned
-    def save_checkpoint(self, run_id: str, epoch: int, step: int, state: bytes) -> None:
+    def save_checkpoint(
+        self, run_id: str, epoch: int, step: int, state: bytes, keep: bool = True
+    ) -> None:
         """Queue the run's latest state (replacing an unwritten older one): the next ``flush``
         writes it with everything else. A hundred runs checkpointing every few seconds cost
         one transaction, not a hundred stalls of the event loop."""
         self._checkpoints[run_id] = (epoch, step, state, now().isoformat())
+        if keep:  # a checkpoint between epochs is a kept state too
+            self.states.add(run_id, epoch, step, state)
+
+    @owned
+    def copy_past(self, source: str, target: str, epoch: int) -> None:
+        """A fork's past: the source run's history rows and kept states up to ``epoch``."""
+        rows = [row for row in self.metrics(source) if int(row[0] or 0) <= epoch]
+        self.curves.append(target, rows)
+        with self.db:
+            self.states.copy(source, target, epoch)
+
+    @owned
+    def kept_states(self, run_id: str) -> list[Kept]:
+        """The run's kept states as (epoch, step, bytes), oldest first."""
+        self._catch_up()
+        return self.states.kept(run_id)
+
+    @owned
+    def kept_state(self, run_id: str, epoch: int) -> tuple[int, bytes] | None:
+        """The state kept at ``epoch``: (step, state), or None."""
+        self._catch_up()
+        return self.states.get(run_id, epoch)
 
     @owned
     def model(self, run_id: str, config: ExperimentConfig | None = None) -> Model | None:

@@ -68,6 +68,8 @@ def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPubli
         error_code=json.loads(record.error_code) if record.error_code else None,
         stop_reason=record.stop_reason,
         sweep_id=record.sweep_id,
+        parent=record.parent,
+        fork_epoch=record.fork_epoch,
     )
 
 

@@ -66,6 +66,33 @@ export async function resumeRun(run, play) {
   }
 }
 
+// -- time travel (docs/api.md, "Time travel and forks") -------------------------------------
+
+// The run's kept states, oldest first: [{epoch, step, bytes}, ...].
+export async function fetchStates(runId) {
+  const response = await fetch(`/api/runs/${encodeURIComponent(runId)}/states`);
+  if (!response.ok) throw await failure(response, "kept states");
+  return (await response.json()).states;
+}
+
+// The frame the stream would have sent at a kept epoch, decoded as the stream's are.
+export async function fetchStateFrame(runId, epoch) {
+  const response = await fetch(`/api/runs/${encodeURIComponent(runId)}/states/${epoch}?format=frame`);
+  if (!response.ok) throw await failure(response, "a kept state");
+  return decodeFrame(await response.arrayBuffer());
+}
+
+// A new run from the kept state at `epoch`, paused there; it comes with its control token.
+export async function forkRun(runId, epoch) {
+  const response = await fetch(`/api/runs/${encodeURIComponent(runId)}/fork`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ epoch }),
+  });
+  if (!response.ok) throw await failure(response, "the server did not fork the run");
+  return response.json();
+}
+
 // Opens the run's stream; handlers: onFrame(frame), onMessage(json), onClose(event).
 export function openStream(run, handlers) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";

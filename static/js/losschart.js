@@ -113,7 +113,7 @@ export class LossChart {
     if (!this.state) return;
     this.resize();
     const { history, steps, marks } = this.state;
-    const key = [history, steps, marks, this.early?.best, this.early?.stopped, this.mode, this.log, this.cursor, this.canvas.width, this.canvas.height];
+    const key = [history, steps, marks, this.early?.best, this.early?.stopped, this.mode, this.log, this.at(), this.canvas.width, this.canvas.height];
     if (key.every((v, i) => v === this.painted[i])) return;
     this.painted = key;
     const { width, height } = this.canvas;
@@ -139,16 +139,24 @@ export class LossChart {
     for (const line of view.lines) paintLine(context, line, scale, line.key === "batch" ? Math.max(gap, 8) : Infinity);
     paintMarks(context, box, scale, view.marks, view.early);
     const point = this.point(view);
-    if (this.cursor !== null && point) paintCursor(context, box, scale, point.x, point.values);
+    if (this.at() !== null && point) paintCursor(context, box, scale, point.x, point.values);
     context.restore();
     paintLegend(context, box, view.lines);
+  }
+
+  // Where the readout points: the hover or keyboard cursor, else the epoch the time-travel
+  // slider shows (timetravel.js; per epoch only), else nowhere (the newest point).
+  at() {
+    if (this.cursor !== null) return this.cursor;
+    return this.mode === "epoch" ? (this.state?.travel ?? null) : null;
   }
 
   // The values at the cursor (or the newest point): x, each line's value, live changes there.
   point(view) {
     const primary = view.primary;
     if (!primary?.x.length) return null;
-    const i = this.cursor === null ? primary.x.length - 1 : nearest(primary.x, this.cursor);
+    const at = this.at();
+    const i = at === null ? primary.x.length - 1 : nearest(primary.x, at);
     const x = primary.x[i];
     const values = view.lines.map((line) => ({ ...line, value: line.y[nearest(line.x, x)] ?? null }));
     const { history } = this.state;
@@ -174,7 +182,7 @@ export class LossChart {
       xLabel: t(view.perStep ? "chart.step" : "chart.epoch"),
       xTicks: scale ? scale.ticks.x.join(" ") : "",
       yTicks: scale ? scale.ticks.y.map((u) => formatNumber(this.log ? 10 ** u : u)).join(" ") : "",
-      cursor: this.cursor === null ? "" : String(point?.x),
+      cursor: this.at() === null ? "" : String(point?.x),
     });
     this.canvas.setAttribute("aria-label", `${t(view.perStep ? "chart.title_step" : "chart.title")}. ${text}`);
   }

@@ -26,6 +26,7 @@ import { Presenter } from "./presenter.js";
 import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
+import { TimeTravel } from "./timetravel.js";
 import { configFromHash, watchCode, writeHash } from "./urlstate.js";
 import { ENDED, OPTIONS } from "./vocabulary.js";
 
@@ -292,7 +293,7 @@ async function start() {
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
-    lessons,
+    new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), lessons,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));

@@ -94,3 +94,20 @@ def test_a_busy_answer_is_waited_out(tmp_path: Path) -> None:
         with pytest.raises(ApiError) as refused:
             Client(http=http, retries=0).metrics(run["id"])
         assert refused.value.status == 429
+
+
+def test_fork_from_a_kept_state_and_read_it(api: Client) -> None:
+    run = api.create({"seed": 2, "training": {"max_epochs": 20}})
+    api.wait(run["id"], timeout=30)
+    kept = [state["epoch"] for state in api.states(run["id"])]
+    assert kept[0] == 0 and kept[-1] == 20
+    assert api.state(run["id"], 0)["epoch"] == 0
+    fork = api.fork(run["id"], 0, {"training": {"learning_rate": 0.1}}, start=True)
+    assert fork["parent"] == run["id"] and fork["fork_epoch"] == 0
+    done = api.wait(fork["id"], timeout=30)
+    assert done["epoch"] == 20 and done["config"]["training"]["learning_rate"] == 0.1
+    assert api.metrics(fork["id"])["train_loss"] != api.metrics(run["id"])["train_loss"]
+    api.delete(fork["id"])  # the remembered token controls it
+    with pytest.raises(ApiError) as refused:
+        api.fork(run["id"], 7)
+    assert refused.value.status == 422
