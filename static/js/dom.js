@@ -77,3 +77,15 @@ export function keepingFocus(root, rebuild) {
   const successor = [...root.querySelectorAll(focused.tagName)].find((node) => key(node) === key(focused));
   successor?.focus();
 }
+
+// A top-bar button that opens and closes a panel widget (its `root`): the panel is built
+// afresh on opening (`render`, then `update` with the last state it saw).
+export function togglesPanel(panel, toggle) {
+  toggle.addEventListener("click", () => {
+    const open = panel.root.hidden;
+    panel.root.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    panel.render();
+    if (panel.state) panel.update(panel.state);
+  });
+}

@@ -2,7 +2,7 @@
 // weights as JSON or NumPy arrays (.npz), or a Python file that rebuilds it with NumPy or
 // PyTorch. Each is a download link; the server answers with the weights at the click.
 import { exportUrl } from "./api.js";
-import { element } from "./dom.js";
+import { element, togglesPanel } from "./dom.js";
 import { t } from "./i18n.js";
 
 const FORMATS = ["json", "npz", "numpy", "pytorch"];
@@ -10,13 +10,7 @@ const FORMATS = ["json", "npz", "numpy", "pytorch"];
 export class ExportPanel {
   constructor(root, toggle) {
     Object.assign(this, { root, toggle });
-    toggle.addEventListener("click", () => {
-      const open = this.root.hidden;
-      this.root.hidden = !open;
-      toggle.setAttribute("aria-expanded", String(open));
-      this.render();
-      if (this.state) this.update(this.state);
-    });
+    togglesPanel(this, toggle);
   }
 
   render() {

@@ -1,6 +1,6 @@
 // The share panel: a link that rebuilds this setup, and the run's watch code and link for a
 // class to follow it live; the owner may let viewers control the run.
-import { element } from "./dom.js";
+import { element, togglesPanel } from "./dom.js";
 import { t } from "./i18n.js";
 
 function copyRow(label, value) {
@@ -24,13 +24,7 @@ export class SharePanel {
   // lanOrigin: where other machines open this server (GET /api/options), null on loopback
   constructor(root, toggle, send, lanOrigin = null) {
     Object.assign(this, { root, toggle, send, lanOrigin });
-    toggle.addEventListener("click", () => {
-      const open = this.root.hidden;
-      this.root.hidden = !open;
-      toggle.setAttribute("aria-expanded", String(open));
-      this.render();
-      if (this.state) this.update(this.state);
-    });
+    togglesPanel(this, toggle);
   }
 
   render() {
