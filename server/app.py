@@ -79,7 +79,9 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.state.manager = manager
     app.state.classes = classes
     app.state.sweeps = sweep_manager
-    app.state.templates = Jinja2Templates(directory=settings.templates_dir)
+    app.state.templates = templates = Jinja2Templates(directory=settings.templates_dir)
+    # a page's options keep their order (the registries' own, which the menus show)
+    templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),

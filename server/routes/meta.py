@@ -76,9 +76,19 @@ async def options(request: Request) -> dict[str, Any]:
     config's defaults and JSON schema (ranges), TF Playground's choice lists, and the origin
     other machines open this server at (null while it listens on loopback only), and the
     vocabulary the page shares with the server (statuses, history columns, domain, colours)."""
+    return page_options(request)
+
+
+def page_options(request: Request) -> dict[str, Any]:
+    """GET /api/options's answer; the pages carry it too, so none waits for it to start."""
+    return {**_registries(), "lan_origin": lan_origin(request.app.state.settings.host, request)}
+
+
+@functools.cache
+def _registries() -> dict[str, Any]:
+    """The options that are the same for every request (built once: the schema is slow)."""
     return {
         "vocabulary": _vocabulary(),
-        "lan_origin": lan_origin(request.app.state.settings.host, request),
         "datasets": _datasets(),
         "features": list(FEATURES),
         "activations": {name: {"formula": a.formula} for name, a in ACTIVATIONS.items()},

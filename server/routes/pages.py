@@ -1,26 +1,32 @@
-"""The HTML page."""
+"""The HTML pages. Each carries GET /api/options's answer in a JSON script element, so its
+controls are made, and answer a click, as soon as its modules have run."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from server.routes.meta import page_options
+
 router = APIRouter()
+
+
+def _page(request: Request, template: str) -> HTMLResponse:
+    templates = request.app.state.templates
+    context = {"options": page_options(request)}
+    response: HTMLResponse = templates.TemplateResponse(request, template, context)
+    return response
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(request, "index.html", {})
-    return response
+    return _page(request, "index.html")
 
 
 @router.get("/class/{class_id}", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(request: Request, class_id: str) -> HTMLResponse:
     """The teacher's dashboard of a class (the page reads the teacher token it keeps)."""
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(request, "dashboard.html", {})
-    return response
+    return _page(request, "dashboard.html")
 
 
 @router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
@@ -34,6 +40,4 @@ async def join(request: Request, code: str) -> HTMLResponse:
 async def sweep_page(request: Request, sweep_id: str) -> HTMLResponse:
     """A sweep's trials: a sortable table, a heatmap over two fields, parallel coordinates
     (the page reads the sweep id from the address)."""
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(request, "sweep.html", {})
-    return response
+    return _page(request, "sweep.html")

@@ -27,12 +27,6 @@ export async function failure(response, what) {
   return Object.assign(new Error(detail || `${what}: ${status}`), { code: body?.code ?? null });
 }
 
-export async function fetchOptions() {
-  const response = await fetch("/api/options");
-  if (!response.ok) throw await failure(response, "options");
-  return response.json();
-}
-
 // The run behind a share code (to watch it).
 export async function fetchShared(code) {
   const response = await fetch(`/api/share/${encodeURIComponent(code)}`);

@@ -1,20 +1,21 @@
 // The sweep page (/sweeps/ID): the trials as a sortable table, a heatmap of the metric over
 // two swept fields, parallel coordinates for them all; a trial opens in the playground with
 // its setup (the same data and first weights). Reads the sweep every second while it runs.
-import { fetchOptions, fetchRun, fetchSweep } from "./api.js";
+import { fetchRun, fetchSweep } from "./api.js";
 import { applyPalette } from "./colors.js";
 import { languagePicker, onLanguage, t } from "./i18n.js";
 import { ParallelCoordinates } from "./parallelcoords.js";
 import { SweepHeatmap } from "./sweepheatmap.js";
 import { TrialTable } from "./sweeptable.js";
 import { hashOf } from "./urlstate.js";
+import { OPTIONS } from "./vocabulary.js";
 
 const $ = (selector) => document.querySelector(selector);
 const POLL_MS = 1000;
 
 async function openTrial(trial) {
-  const [run, options] = await Promise.all([fetchRun(trial.run_id), fetchOptions()]);
-  location.assign(`/${hashOf(run.config, options.defaults)}`);
+  const run = await fetchRun(trial.run_id);
+  location.assign(`/${hashOf(run.config, OPTIONS.defaults)}`);
 }
 
 function summary(sweep) {

@@ -1,24 +1,9 @@
 // What the page and the server both name or draw — run statuses, history columns, the plane's
-// domain, the palette and the shade count — read from GET /api/options once, before any
-// widget is made (its `vocabulary`, written in server/routes/meta.py). Nothing here repeats
-// them: a change on the server is the page's at its next load.
-import { fetchOptions } from "./api.js";
-import { t } from "./i18n.js";
-
-async function load() {
-  try {
-    return await fetchOptions();
-  } catch (error) {
-    const alert = document.querySelector("[role=alert]"); // no widget exists yet to say it
-    if (alert) {
-      alert.textContent = t("page_failed", { error: error.message });
-      alert.hidden = false;
-    }
-    throw error;
-  }
-}
-
-export const OPTIONS = await load();
+// domain, the palette and the shade count — read from the options the server writes into the
+// page (GET /api/options's answer, in the script element #options; its `vocabulary` is
+// written in server/routes/meta.py). Nothing here repeats them: a change on the server is the
+// page's at its next load, and no widget waits for a request before it answers a click.
+export const OPTIONS = JSON.parse(document.getElementById("options").textContent);
 const vocabulary = OPTIONS.vocabulary;
 export const STATUSES = vocabulary.statuses;
 export const ENDED = new Set(vocabulary.ended); // a run that trains no more without a new start

@@ -1,5 +1,7 @@
 """REST: the page, options, creating and reading runs, and bad input."""
 
+import json
+import re
 import time
 
 from fastapi.testclient import TestClient
@@ -18,6 +20,19 @@ def test_page_renders_with_its_controls(client: TestClient) -> None:
     assert response.status_code == 200
     assert 'aria-label="Play"' in response.text
     assert client.get("/static/js/main.js").status_code == 200
+
+
+def test_every_page_carries_the_options_in_their_order(client: TestClient) -> None:
+    """The pages make their controls from the options they carry (no request first)."""
+    options = client.get("/api/options").json()
+    for path in ("/", "/join/ABCDEF", "/class/some-class", "/sweeps/some-sweep"):
+        page = client.get(path).text
+        found = re.search(r'<script type="application/json" id="options">(.*?)</script>', page)
+        assert found, path
+        carried = json.loads(found.group(1))
+        assert carried == options
+        assert list(carried["datasets"]) == [*DATASETS, "points", "csv"]  # the menu's order
+        assert "<" not in found.group(1)  # no text of the options can end the element
 
 
 def test_options_come_from_the_registries(client: TestClient) -> None:
