@@ -12,6 +12,7 @@ from datetime import datetime
 
 from server.classroom import Classroom, Student
 from server.store import Store, StoreTables, owned
+from server.transaction import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS classes (
@@ -79,7 +80,7 @@ class ClassStore(StoreTables):
             None if room.experiment is None else json.dumps(room.experiment),
             room.lesson,
         )
-        with self.db:
+        with transaction(self.db):
             self.db.execute(SAVE_CLASS, values)
 
     @owned
@@ -93,13 +94,13 @@ class ClassStore(StoreTables):
             student.joined_at.isoformat(),
             None if student.cell is None else json.dumps(student.cell),
         )
-        with self.db:
+        with transaction(self.db):
             self.db.execute("INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?, ?)", values)
 
     @owned
     def save_students(self, room: Classroom) -> None:
         """Every student of the class, in one transaction (a new experiment's cells)."""
-        with self.db:
+        with transaction(self.db):
             self.db.executemany(
                 "UPDATE students SET cell = ?, run_id = ? WHERE id = ?",
                 [
@@ -142,10 +143,10 @@ class ClassStore(StoreTables):
 
     @owned
     def delete_student(self, student: Student) -> None:
-        with self.db:
+        with transaction(self.db):
             self.db.execute("DELETE FROM students WHERE id = ?", (student.id,))
 
     @owned
     def delete(self, room: Classroom) -> None:
-        with self.db:
+        with transaction(self.db):
             self.db.execute("DELETE FROM classes WHERE id = ?", (room.id,))

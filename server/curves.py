@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from engine.history import COLUMNS, row_of
+from server.transaction import transaction
 
 MAX_ROWS = 8192
 INSERT = "INSERT INTO curves (run_id, first_epoch, last_epoch, rows, width) VALUES (?, ?, ?, ?, ?)"
@@ -230,7 +231,7 @@ class Curves:
         rows move into chunks, once."""
         names = {row[1] for row in self.db.execute("PRAGMA table_info(curves)")}
         if "width" not in names:
-            with self.db:
+            with transaction(self.db):
                 self.db.execute(
                     f"ALTER TABLE curves ADD COLUMN width INTEGER NOT NULL DEFAULT {OLD_WIDTH}"
                 )
@@ -240,7 +241,7 @@ class Curves:
         rows = self.db.execute(
             f"SELECT run_id, {', '.join(COLUMNS[:OLD_WIDTH])} FROM metrics ORDER BY run_id, epoch"
         ).fetchall()
-        with self.db:
+        with transaction(self.db):
             for run_id, group in itertools.groupby(rows, key=lambda row: row[0]):
                 old = [(pack_old(tuple(row)[1:]), OLD_WIDTH) for row in group]
                 self._rewrite(run_id, unpack(old))

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SHIP_EVERY = 0.25  # seconds between batches of metrics rows
 CHECKPOINT_EVERY = 1.0  # seconds between checkpoints (kept states too) of a training run …
 CHECKPOINT_SHARE = 0.01  # … or longer: a big network's checkpoints take at most this of its time
+CHECKPOINTS_PER_SECOND = 10.0  # … or longer: a worker's playing runs checkpoint at most this often
 MAX_STEP_SECONDS = 10.0  # a step asked for more work than this is cut short, and says so
 _JITTER = random.Random()  # timing only: training has its own seeded generators
 Handler = Callable[[str, Slot, Any], None]
@@ -224,15 +225,19 @@ class Handlers:
             )
             self.outbox.append(p.Notice(run_id, message, error=False))
 
-    def housekeep(self, run_id: str, slot: Slot, now: float) -> None:
+    def housekeep(self, run_id: str, slot: Slot, now: float, playing: int = 1) -> None:
         """A playing run ships its new rows every ``SHIP_EVERY`` and checkpoints every
-        ``CHECKPOINT_EVERY`` seconds."""
+        ``CHECKPOINT_EVERY`` seconds; less often when that would cost it over
+        ``CHECKPOINT_SHARE`` of its time, or when this worker's ``playing`` runs together
+        would checkpoint more than ``CHECKPOINTS_PER_SECOND`` times a second (each is a
+        state the store writes: a full worker's are spread, not multiplied)."""
         if now >= slot.next_ship:
             self.ship(run_id, slot)
             slot.next_ship = now + SHIP_EVERY
         if now >= slot.next_checkpoint:
             cost = self.checkpoint(run_id, slot)
-            slot.next_checkpoint = now + max(CHECKPOINT_EVERY, cost / CHECKPOINT_SHARE)
+            spread = playing / CHECKPOINTS_PER_SECOND
+            slot.next_checkpoint = now + max(CHECKPOINT_EVERY, cost / CHECKPOINT_SHARE, spread)
 
     def settle(self, run_id: str, slot: Slot, error: Exception | None) -> bool:
         """After training: end the run on an error or a met stop rule; whether it goes on."""

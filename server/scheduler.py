@@ -109,9 +109,10 @@ class Scheduler(Handlers):
             if run_id not in stacked and run_id in self.slots:
                 paced = not slot.playing or slot.pace is not None
                 self._work(run_id, slot, now, PACED_SLICE if paced else share)
+        playing = sum(slot.playing for slot in self.slots.values())
         for run_id, slot in list(self.slots.items()):
             if slot.playing:
-                self.housekeep(run_id, slot, now)
+                self.housekeep(run_id, slot, now, playing)
             if slot.due_views and slot.next_frame <= now:
                 self.send_frames(run_id, slot)
                 moment = slot.next_frame + 1.0 / slot.fps

@@ -61,11 +61,14 @@ def within(sizes: dict[int, int], budget: int) -> list[int]:
 
 
 class States:
-    """A store's kept states: queued by ``add``, written by ``write`` in the store's flush."""
+    """A store's kept states: queued by ``add``, written by ``write`` in the store's flush.
+    What each run keeps (epoch → step and bytes) is indexed in memory, read from the table
+    once a run: a flush of a hundred runs asks the table nothing before it writes."""
 
     def __init__(self, db: sqlite3.Connection, budget: int = BUDGET) -> None:
         self.db, self.budget = db, budget
         self.queue: dict[str, dict[int, tuple[int, bytes]]] = {}
+        self._index: dict[str, dict[int, tuple[int, int]]] = {}  # run → epoch → (step, bytes)
         db.executescript(SCHEMA)
 
     def add(self, run_id: str, epoch: int, step: int, state: bytes) -> None:
@@ -76,38 +79,62 @@ class States:
 
     def write(self, run_ids: Iterable[str]) -> None:
         """Write the queued states of ``run_ids`` and thin them (inside the caller's
-        transaction; ``done`` drops them from the queue once it commits)."""
+        transaction; ``done`` drops them from the queue once it commits, ``rolled_back``
+        forgets the index if it does not)."""
         for run_id in run_ids:
             queued = self.queue.get(run_id)
             if not queued:
                 continue
-            self.db.execute(
-                "DELETE FROM states WHERE run_id = ? AND epoch > ?", (run_id, min(queued))
-            )
+            index, first = self._indexed(run_id), min(queued)
+            if any(epoch > first for epoch in index):  # gone back in time: forget its future
+                self.db.execute(
+                    "DELETE FROM states WHERE run_id = ? AND epoch > ?", (run_id, first)
+                )
+                for epoch in [e for e in index if e > first]:
+                    del index[epoch]
             self.db.executemany(
                 "INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)",
                 [(run_id, epoch, step, state) for epoch, (step, state) in queued.items()],
             )
-            self._thin(run_id)
+            index.update({epoch: (step, len(state)) for epoch, (step, state) in queued.items()})
+            self._thin(run_id, index)
 
     def done(self, run_ids: Iterable[str]) -> None:
         for run_id in run_ids:
             self.queue.pop(run_id, None)
 
-    def _thin(self, run_id: str) -> None:
-        sizes = {e: n for e, _, n in self.kept(run_id)}
+    def rolled_back(self) -> None:
+        """The transaction ``write`` wrote in did not commit: the index is read again."""
+        self._index.clear()
+
+    def forget(self, run_id: str) -> None:
+        """A deleted run's queue and index."""
+        self.queue.pop(run_id, None)
+        self._index.pop(run_id, None)
+
+    def _thin(self, run_id: str, index: dict[int, tuple[int, int]]) -> None:
+        sizes = {epoch: n for epoch, (_, n) in index.items()}
         dropped = set(sizes) - set(within(sizes, self.budget))
+        if not dropped:
+            return
         self.db.executemany(
             "DELETE FROM states WHERE run_id = ? AND epoch = ?", [(run_id, e) for e in dropped]
         )
+        for epoch in dropped:
+            del index[epoch]
+
+    def _indexed(self, run_id: str) -> dict[int, tuple[int, int]]:
+        index = self._index.get(run_id)
+        if index is None:
+            rows = self.db.execute(
+                "SELECT epoch, step, length(state) FROM states WHERE run_id = ?", (run_id,)
+            ).fetchall()
+            index = self._index[run_id] = {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
+        return index
 
     def kept(self, run_id: str) -> list[Kept]:
         """The kept states as (epoch, step, bytes), oldest first."""
-        rows = self.db.execute(
-            "SELECT epoch, step, length(state) FROM states WHERE run_id = ? ORDER BY epoch",
-            (run_id,),
-        ).fetchall()
-        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+        return [(epoch, *kept) for epoch, kept in sorted(self._indexed(run_id).items())]
 
     def get(self, run_id: str, epoch: int) -> tuple[int, bytes] | None:
         """The state kept at ``epoch``: (step, state), or None."""
@@ -118,6 +145,7 @@ class States:
 
     def copy(self, source: str, target: str, up_to: int) -> None:
         """A fork's past: the source's states up to epoch ``up_to``."""
+        self._index.pop(target, None)
         self.db.execute(
             "INSERT INTO states SELECT ?, epoch, step, state FROM states"
             " WHERE run_id = ? AND epoch <= ?",

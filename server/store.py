@@ -26,6 +26,7 @@ from engine.snapshot import from_bytes
 from server.curves import Curves, Row, as_rows, downsample
 from server.schemas import LIVE_STATUSES
 from server.states import BUDGET, Kept, States
+from server.transaction import transaction
 
 log = logging.getLogger(__name__)
 SCHEMA = """
@@ -208,7 +209,7 @@ class Store:
         self.db.close()
 
     def _write(self, sql: str, params: Sequence[Any]) -> int:
-        with self.db:  # one transaction: all or nothing
+        with transaction(self.db):  # one transaction: all or nothing
             return self.db.execute(sql, params).rowcount
 
     # -- runs -------------------------------------------------------------------------
@@ -272,7 +273,7 @@ class Store:
         self.flush()
         self.curves.forget(run_id)
         self._checkpoints.pop(run_id, None)
-        self.states.done([run_id])
+        self.states.forget(run_id)
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
     @owned
@@ -302,14 +303,16 @@ class Store:
         if not (self.curves.dirty or self._checkpoints or self.states.queue):
             return
         try:
-            with self.db:
+            with transaction(self.db):
                 self._write_queued(self.curves.flush(), self._checkpoints)
         except sqlite3.IntegrityError:  # a run deleted meanwhile, say
             self.curves.rolled_back()
+            self.states.rolled_back()
             self._flush_each()
             return
         except sqlite3.Error:  # rolled back: everything stays queued for the next flush
             self.curves.rolled_back()
+            self.states.rolled_back()
             raise
         self.curves.committed()
         self._checkpoints = {}
@@ -338,14 +341,15 @@ class Store:
                 log.warning("run %s was deleted: dropping what it had queued", run_id)
                 self.curves.forget(run_id)
                 self._checkpoints.pop(run_id, None)
-                self.states.done([run_id])
+                self.states.forget(run_id)
                 continue
             checkpoint = {run_id: self._checkpoints[run_id]} if run_id in self._checkpoints else {}
             try:
-                with self.db:
+                with transaction(self.db):
                     self._write_queued(self.curves.flush_one(run_id), checkpoint)
             except sqlite3.Error as error:
                 self.curves.rolled_back()
+                self.states.rolled_back()
                 failed = failed or error
                 continue
             self.curves.committed_one(run_id)
@@ -366,7 +370,7 @@ class Store:
     def clear_metrics(self, run_id: str, after_epoch: int = -1) -> None:
         """Forget the rows after ``after_epoch`` (all of them by default)."""
         self.flush()
-        with self.db:
+        with transaction(self.db):
             self.curves.clear(run_id, after_epoch)
 
     @owned
@@ -403,7 +407,7 @@ class Store:
         """A fork's past: the source run's history rows and kept states up to ``epoch``."""
         rows = [row for row in self.metrics(source) if int(row[0] or 0) <= epoch]
         self.curves.append(target, rows)
-        with self.db:
+        with transaction(self.db):
             self.states.copy(source, target, epoch)
 
     @owned

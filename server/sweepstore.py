@@ -15,6 +15,7 @@ from typing import Any
 
 from server.schemas import LIVE_STATUSES
 from server.store import RECORD_FIELDS, RunRecord, StoreTables, _sql, now, owned
+from server.transaction import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -83,7 +84,7 @@ class SweepStore(StoreTables):
         """The sweep, each trial's run and its place: one transaction."""
         sweep_values = _sql(getattr(sweep, name) for name in SWEEP_FIELDS)
         run_values = [_sql(getattr(run, name) for name in RECORD_FIELDS) for run in runs]
-        with self.db:
+        with transaction(self.db):
             self.db.execute(
                 f"INSERT INTO sweeps VALUES ({', '.join('?' * len(SWEEP_FIELDS))})", sweep_values
             )
@@ -112,7 +113,7 @@ class SweepStore(StoreTables):
     @owned
     def set_status(self, sweep_id: str, status: str, ended: bool) -> None:
         ended_at = now().isoformat() if ended else None
-        with self.db:
+        with transaction(self.db):
             self.db.execute(
                 "UPDATE sweeps SET status = ?, ended_at = ? WHERE id = ?",
                 (status, ended_at, sweep_id),
@@ -144,14 +145,14 @@ class SweepStore(StoreTables):
 
     @owned
     def set_result(self, run_id: str, result: dict[str, Any] | None) -> None:
-        with self.db:
+        with transaction(self.db):
             text = json.dumps(result) if result is not None else None
             self.db.execute("UPDATE trials SET result = ? WHERE run_id = ?", (text, run_id))
 
     @owned
     def add_attempt(self, run_id: str) -> int:
         """One more death of the worker training it; returns how many so far."""
-        with self.db:
+        with transaction(self.db):
             self.db.execute("UPDATE trials SET attempts = attempts + 1 WHERE run_id = ?", (run_id,))
         row = self.db.execute("SELECT attempts FROM trials WHERE run_id = ?", (run_id,)).fetchone()
         return int(row[0]) if row else 0
@@ -161,7 +162,7 @@ class SweepStore(StoreTables):
         """The same change to many trials' runs, one transaction."""
         sets = ", ".join(f"{name} = ?" for name in changes)
         values = _sql(changes.values())
-        with self.db:
+        with transaction(self.db):
             self.db.executemany(
                 f"UPDATE runs SET {sets} WHERE id = ?", [(*values, run_id) for run_id in ids]
             )

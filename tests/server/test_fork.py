@@ -3,10 +3,12 @@ epoch, and forks from one that continue exactly as the original did."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from engine.config import ExperimentConfig
@@ -85,6 +87,49 @@ def test_the_store_keeps_states_thinned_within_the_budget(tmp_path: Path) -> Non
     store.close()
     reopened = Store(tmp_path / "runs.db")
     assert reopened.kept_state(run_id, 3) == (30, b"again")
+
+
+def test_what_the_store_says_it_keeps_is_what_its_table_holds(tmp_path: Path) -> None:
+    """The kept states are indexed in memory (a flush asks the table nothing): the index
+    must say what the table holds, across a reopened store, a failed flush and a delete."""
+    store, run_id = _store_with_run(tmp_path / "runs.db", budget=30 * 1000)
+
+    def table(of: str = run_id) -> list[tuple[int, int, int]]:
+        rows = store.db.execute(
+            "SELECT epoch, step, length(state) FROM states WHERE run_id = ? ORDER BY epoch",
+            (of,),
+        ).fetchall()
+        return [(int(e), int(s), int(n)) for e, s, n in rows]
+
+    for epoch in range(100):
+        store.save_checkpoint(run_id, epoch, epoch * 10, bytes(1000))
+        store.flush()
+    assert store.kept_states(run_id) == table() and len(table()) <= 30
+    store.close()
+    store = Store(tmp_path / "runs.db", state_budget=30 * 1000)  # the index read again
+    for epoch in range(100, 150):
+        store.save_checkpoint(run_id, epoch, epoch * 10, bytes(1000))
+        store.flush()
+    assert store.kept_states(run_id) == table() and table()[-1][0] == 149
+    store.db.execute(
+        "CREATE TRIGGER no_more BEFORE INSERT ON states WHEN NEW.run_id = 'other'"
+        " BEGIN SELECT abs(-9223372036854775808); END"  # an OperationalError, as a full disk
+    )
+    other = RunRecord(id="other", name=None, status="paused", config="{}", speed=None,
+                      token_hash=new_token()[1], created_at=now())  # fmt: skip
+    store.insert_run(other)
+    store.save_checkpoint(run_id, 150, 1500, bytes(1000))
+    store.save_checkpoint("other", 1, 10, bytes(1000))  # written after run_id's, and fails
+    with pytest.raises(sqlite3.Error):
+        store.flush()  # all rolled back, all kept queued
+    assert store.kept_states(run_id) == table() and table()[-1][0] == 149
+    assert store.kept_states("other") == []
+    store.db.execute("DROP TRIGGER no_more")
+    store.flush()  # the queue is written once it can be
+    assert store.kept_states("other") == [(1, 10, 1000)]
+    assert store.kept_states(run_id) == table() and table()[-1][0] == 150
+    store.delete_run(run_id)
+    assert store.kept_states(run_id) == table() == []
 
 
 def _ended(client: TestClient, run: dict[str, Any]) -> dict[str, Any]:

@@ -147,3 +147,27 @@ def test_a_watchers_frame_rate_is_not_the_runs_speed() -> None:
     turn(scheduler, [create("a"), watch])
     slot = scheduler.slots["a"]
     assert (slot.fps, slot.pace) == (60.0, 20.0)
+
+
+def test_a_full_workers_checkpoints_are_spread_not_multiplied() -> None:
+    """Each playing run once checkpointed every second: a worker with fifty runs sent the
+    store fifty states a second to write on its event loop. Together they send at most
+    ``CHECKPOINTS_PER_SECOND``; one run alone still checkpoints every second."""
+    scheduler = new_scheduler()
+    many = [f"r{i}" for i in range(50)]
+    turn(scheduler, [*(create(run_id, seed=i) for i, run_id in enumerate(many))])
+    turn(scheduler, [p.Play(run_id) for run_id in many])
+    now = time.monotonic()
+    for slot in scheduler.slots.values():
+        slot.next_checkpoint = 0.0  # every run due
+    scheduler._tick(now)
+    saved = of(scheduler.outbox, p.Saved)
+    assert len(saved) == len(many)
+    waits = [slot.next_checkpoint - now for slot in scheduler.slots.values()]
+    assert min(waits) >= len(many) / handlers.CHECKPOINTS_PER_SECOND
+
+    alone = new_scheduler()
+    turn(alone, [create("a"), p.Play("a")])
+    alone.slots["a"].next_checkpoint = 0.0
+    alone._tick(now)
+    assert alone.slots["a"].next_checkpoint - now < min(waits)  # a second, or its 1 % rule

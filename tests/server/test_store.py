@@ -221,6 +221,27 @@ def test_a_failed_write_keeps_the_rows_and_checkpoints_for_the_next_flush(store:
     assert store.checkpoint("a") == (1, 5, b"state")
 
 
+def test_a_flush_is_one_transaction_all_or_nothing(store: Store) -> None:
+    """The store's connection is in autocommit mode, where ``with connection:`` began no
+    transaction: every row committed alone, and a flush failing at its last statement had
+    written the rest. Now nothing of a failed flush is written, and the next writes it all."""
+    store.insert_run(record("a"))
+    store.append_metrics("a", [(0, 0, 1.0, 1.0, None, None)])
+    store.save_checkpoint("a", 0, 0, b"state")
+    overflow = "SELECT abs(-9223372036854775808)"  # an OperationalError, as a full disk's
+    fail = f"CREATE TEMP TRIGGER fail BEFORE INSERT ON states BEGIN {overflow}; END"
+    store.db.execute(fail)  # at the flush's last statement
+    with pytest.raises(sqlite3.OperationalError):
+        store.flush()
+    assert store.db.execute("SELECT count(*) FROM curves").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 0
+    assert store.db.execute("SELECT epoch FROM runs WHERE id = 'a'").fetchone()[0] == 0
+    store.db.execute("DROP TRIGGER fail")
+    store.flush()
+    assert store.metrics("a") == [(0, 0, 1.0, 1.0, *[None] * 5)]
+    assert store.checkpoint("a") == (0, 0, b"state") and store.kept_states("a") == [(0, 0, 5)]
+
+
 def test_a_run_deleted_elsewhere_does_not_stop_the_others_being_written(tmp_path: Path) -> None:
     """Two connections on one file: one deletes a run the other has rows queued for."""
     mine, other = Store(tmp_path / "runs.db"), Store(tmp_path / "runs.db")
