@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +33,7 @@ from server.messages import SERVER
 from server.run import ConflictError, Run
 from server.runs import RunManager
 from server.schemas import RunCreate
-from server.store import new_token
+from server.store import new_id, new_token
 from server.viewers import Viewer
 from server.wire import clean, dumps
 
@@ -93,7 +92,7 @@ class ClassHub:
         """A new class and its teacher token (shown once)."""
         token, token_hash = new_token()
         code = new_join_code(self.by_code)
-        room = Classroom(secrets.token_urlsafe(9), code, name, teacher, token_hash)
+        room = Classroom(new_id(9), code, name, teacher, token_hash)
         self.store.save(room)
         self._hold(room)
         return room, token
@@ -102,7 +101,7 @@ class ClassHub:
         if len(room.students) >= self.max_students:
             raise ConflictError(SERVER.say("class.full", limit=self.max_students))
         token, token_hash = new_token()
-        student = Student(secrets.token_urlsafe(9), name, token_hash, cell=room.next_cell())
+        student = Student(new_id(9), name, token_hash, cell=room.next_cell())
         room.students[student.id] = student
         self.store.save_student(room, student)
         self._roster_changed(room)

@@ -69,8 +69,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_id(nbytes: int = 12) -> str:
+    """A random URL-safe id that never starts with "-" or "_": one starting with "-" was read
+    as an option by the command line (``nnplayground export -x…`` said the id was missing)."""
+    while (drawn := secrets.token_urlsafe(nbytes))[0] in "-_":
+        pass
+    return drawn
+
+
 def new_run_id() -> str:
-    return secrets.token_urlsafe(12)
+    return new_id(12)
 
 
 def new_token() -> tuple[str, str]:

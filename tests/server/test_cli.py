@@ -16,7 +16,7 @@ from engine.trainer import Trainer
 from server.app import create_app
 from server.cli import main
 from server.settings import Settings
-from server.store import Store
+from server.store import Store, new_run_id
 from tests.conftest import free_port
 from tests.server.test_store import read_only_connect, record
 
@@ -88,6 +88,13 @@ def test_export_in_every_format(trained: tuple[Path, str], tmp_path: Path) -> No
         a = np.tanh(a @ np.array(layer["weights"]) + np.array(layer["biases"]))
     np.testing.assert_allclose(json.loads(printed), a, rtol=1e-12)
     assert "nn.Linear(2, 4" in paths["pytorch"].read_text()
+
+
+def test_no_id_reads_as_an_option() -> None:
+    """A run id that began with "-" (one in 64) was read by the command line as an option:
+    ``export`` said the id was missing. No id starts with "-" or "_" now."""
+    drawn = {new_run_id()[0] for _ in range(3000)}  # a "-" was all but sure among them
+    assert not drawn & {"-", "_"} and len(drawn) > 50
 
 
 def test_a_bad_config_file_names_each_field(
