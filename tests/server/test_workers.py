@@ -90,8 +90,10 @@ def _watch_past_a_stuck_viewer(url: str, owner: ClientConnection, stuck: ClientC
     owner.send(json.dumps({"type": "play"}))
     times = _frame_times(owner, 4.0)
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert len(times) >= 0.8 * 4.0 * 30
-    assert statistics.quantiles(gaps, n=100)[98] < 0.2  # p99 gap
+    # bounds a loaded machine keeps (both cores busy), far from what a send that waited on
+    # the stuck socket would give: a stall of the whole 1 s send deadline, then a drop
+    assert len(times) >= 0.5 * 4.0 * 30
+    assert statistics.quantiles(gaps, n=100)[98] < 0.5  # p99 gap
     assert httpx.get(f"{url}/api/health").json()["viewers"] == 2  # the stuck one never blocked us
     # (A stuck socket is dropped once the kernel's send buffer is full and the send deadline
     # passes: megabytes later on loopback. test_live checks the deadline itself.)
