@@ -39,6 +39,12 @@ export const classColor = (k) => CLASS_COLORS[k % CLASS_COLORS.length];
 // A binary point's colour: the value scale's ends (+1 blue, −1 orange).
 export const binaryColor = (label) => (label > 0 ? POSITIVE : NEGATIVE);
 
+// Black or white, whichever reads at 4.5:1 or better on `rgb` (one of them always does).
+export function inkOn(rgb) {
+  const [r, g, b] = rgb.map((c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 ? "#000" : "#fff";
+}
+
 export function cssOf([r, g, b]) {
   return `rgb(${r}, ${g}, ${b})`;
 }

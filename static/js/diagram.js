@@ -201,7 +201,7 @@ export class Diagram {
       "aria-keyshortcuts": "Enter", title: `${t("class_unit.tip")}\n${t("weights.keys")}` });
     node.style.setProperty("--swatch", cssOf(classColor(k)));
     const canvas = element("canvas", { width: "20", height: "20" });
-    node.append(canvas, element("span", { class: "node-label" }, name));
+    node.append(canvas, element("span", { class: "node-label", "data-short": String(k) }, name)); // a phone shows k
     this.classCanvases.push(canvas);
     this.hoverShows(node, { kind: "class", index: k, label: name });
     this.access.listsWeights(node, t("weights_into", { name }), () => this.incoming(layer, k));

@@ -4,6 +4,7 @@
 import { binaryColor, classColor, classPixel, codeTable, colorOf, cssOf } from "./colors.js";
 import { deviceSize } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerPath } from "./markers.js";
 import { DOMAIN } from "./vocabulary.js";
 
 const said = (value) => String(value).replace("-", "−");
@@ -135,9 +136,16 @@ export class Heatmap {
       context.strokeStyle = stroke;
       context.lineWidth = devicePixelRatio;
       for (const [x1, x2, label] of rows) {
-        context.beginPath();
-        context.arc((x1 - DOMAIN[0]) * scale, (DOMAIN[1] - x2) * scale, radius, 0, 2 * Math.PI);
+        const [x, y] = [(x1 - DOMAIN[0]) * scale, (DOMAIN[1] - x2) * scale];
         context.fillStyle = this.pointColor(dataset, label);
+        if (dataset.task === "multiclass") { // each class its shape too (markers.js)
+          const marker = new Path2D(markerPath(label, x, y, radius * 1.15));
+          context.fill(marker);
+          context.stroke(marker);
+          continue;
+        }
+        context.beginPath();
+        context.arc(x, y, radius, 0, 2 * Math.PI);
         context.fill();
         context.stroke();
       }

@@ -4,6 +4,7 @@
 import { classColor, cssOf } from "./colors.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerIcon } from "./markers.js";
 
 const ALPHA = 160 / 255; // the plot's pictures over white, as TF Playground draws them
 
@@ -51,8 +52,8 @@ export class Legend {
     if (view.shows === "classes") {
       this.classes.replaceChildren(
         ...Array.from({ length: view.n }, (_, k) => {
-          const item = element("span", { class: "legend-class" }, t("class", { k }));
-          item.style.setProperty("--swatch", cssOf(classColor(k)));
+          const item = element("span", { class: "legend-class" });
+          item.append(markerIcon(k), t("class", { k }));
           return item;
         }),
       );

@@ -2,9 +2,9 @@
 // the chosen value, shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
 // Points are of two classes (±1), of several (0, 1, 2, …) or values (a regression): the
 // server reads the task from the labels (engine/userdata.py).
-import { classColor, cssOf } from "./colors.js";
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerIcon } from "./markers.js";
 import { guard } from "./setup.js";
 import { DOMAIN } from "./vocabulary.js";
 const MIN_POINTS = 4;
@@ -74,8 +74,9 @@ export class OwnData {
       radio.checked = label === this.label;
       radio.addEventListener("change", () => (this.label = label));
       const wrapper = element("label", { class: look });
-      if (this.kind === "multiclass") wrapper.style.setProperty("--swatch", cssOf(classColor(label)));
-      wrapper.append(radio, element("span", {}, name));
+      const said = element("span", {}, name);
+      if (this.kind === "multiclass") said.prepend(markerIcon(label));
+      wrapper.append(radio, said);
       group.append(wrapper);
     }
     this.offered = choices.length;

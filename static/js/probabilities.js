@@ -2,9 +2,9 @@
 // readout on the plot (the frame's `probabilities`, one picture per class, in whole percent).
 // From the keyboard: the plot takes the focus, the first arrow puts a cross in its middle, the
 // next ones move it, and the readout is read out.
-import { classColor, cssOf } from "./colors.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerIcon } from "./markers.js";
 import { DOMAIN } from "./vocabulary.js";
 
 const STEP = 0.5; // plane units an arrow key moves the cross
@@ -79,8 +79,9 @@ export class ProbabilityReadout {
     const said = (v) => v.toFixed(1).replace("-", "−");
     const lines = percent.map((p, k) => {
       const line = element("span", { class: `readout-class${k === top ? " top" : ""}` });
-      line.style.setProperty("--swatch", cssOf(classColor(k)));
-      line.append(element("span", {}, t("class", { k })), element("span", {}, `${p}%`));
+      const name = element("span");
+      name.append(markerIcon(k, "#fff"), t("class", { k }));
+      line.append(name, element("span", {}, `${p}%`));
       return line;
     });
     this.box.replaceChildren(element("span", { class: "readout-at" }, t("probabilities_at", { x1: said(this.at.x1), x2: said(this.at.x2) })), ...lines);

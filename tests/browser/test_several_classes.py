@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.a11y import blocking
 from tests.browser.test_inspector import EPOCH, open_run
 from tests.browser.test_own_data import click_plot
 from tests.browser.test_setup import wait_for_new_run
@@ -159,3 +160,24 @@ def test_own_points_of_several_classes_and_of_values(
     page.wait_for_function(f"{DATASET}?.task === 'regression'")
     labels = page.evaluate(f"(d => [...d.train, ...d.test].map(r => r[2]))({DATASET})")
     assert sorted(labels) == sorted([-0.8, -0.8, -0.3, -0.3, 0.2, 0.2, 0.7, 0.7])
+
+
+def test_eight_classes_fit_a_phone_and_a_laptop(
+    browser: Browser, live_server: str, artifacts: Path
+) -> None:
+    """The output units, the legend and the confusion matrix of the most classes: nothing
+    wider than the screen (a phone names the units by number)."""
+    wider = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    for name, width, height in (("phone", 390, 844), ("laptop", 1280, 720)):
+        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+        page = context.new_page()
+        open_run(page, live_server, {"data": {"dataset": "spirals", "classes": 8}})
+        expect(page.locator("#diagram .class-node")).to_have_count(8)
+        expect(page.get_by_role("table", name="Confusion matrix (test data)")).to_be_visible()
+        assert page.evaluate(wider) == 0, name
+        page.locator("#diagram").screenshot(path=artifacts / f"classes-8-{name}-diagram.png")
+        page.locator("#confusion").scroll_into_view_if_needed()
+        plot = page.locator("#output").locator("xpath=..")
+        plot.screenshot(path=artifacts / f"classes-8-{name}-output.png")
+        assert not blocking(page), name
+        context.close()

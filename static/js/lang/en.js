@@ -350,6 +350,7 @@ export default {
   "confusion": "Confusion matrix (test data)",
   "confusion.row": "true {k}",
   "confusion.col": "predicted {k}",
+  "confusion.predicted": "predicted →",
   "showing_neuron": "Showing {name}",
 
   // share

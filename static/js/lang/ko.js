@@ -345,6 +345,7 @@ export default {
   "confusion": "혼동 행렬 (테스트 데이터)",
   "confusion.row": "실제 {k}",
   "confusion.col": "예측 {k}",
+  "confusion.predicted": "예측 →",
   "showing_neuron": "{name} 보는 중",
 
   "share": "공유",
