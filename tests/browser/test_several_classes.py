@@ -181,3 +181,15 @@ def test_eight_classes_fit_a_phone_and_a_laptop(
         plot.screenshot(path=artifacts / f"classes-8-{name}-output.png")
         assert not blocking(page), name
         context.close()
+
+
+def test_a_regression_legend_switches_to_a_hovered_neuron_s_range(
+    page: Page, live_server: str
+) -> None:
+    open_run(page, live_server, {"data": {"dataset": "reg-plane"}})
+    high = page.get_by_role("group", name="Colour legend").locator(".legend-high")
+    expect(high).to_have_text("1.15")  # the output's range: the largest target
+    page.get_by_role("img", name="Layer 1, neuron 2").hover()
+    expect(high).to_have_text("1")  # a neuron's picture spans −1 … 1
+    page.mouse.move(0, 0)
+    expect(high).to_have_text("1.15")
