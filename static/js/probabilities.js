@@ -30,16 +30,24 @@ export class ProbabilityReadout {
   update(state) {
     const probabilities = state.drawing ? null : state.frame?.arrays.probabilities;
     this.probabilities = probabilities;
-    if (probabilities) {
-      this.map.setAttribute("tabindex", "0");
-      this.map.setAttribute("aria-describedby", this.box.id);
-      this.map.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight ArrowUp ArrowDown");
-    } else {
-      for (const name of ["tabindex", "aria-describedby", "aria-keyshortcuts"]) this.map.removeAttribute(name);
+    this.reachable(Boolean(probabilities));
+    if (!probabilities || !this.at) {
+      if (!this.box.hidden) this.hide(false);
+      return;
     }
-    if (!probabilities || !this.at) return this.hide(false);
     if (this.shown !== state.frame) this.show();
     this.shown = state.frame;
+  }
+
+  // The plot takes the keyboard's focus while there are classes to read (set on a change only).
+  reachable(yes) {
+    if (yes === this.focusable) return;
+    this.focusable = yes;
+    const attributes = { tabindex: "0", "aria-describedby": this.box.id, "aria-keyshortcuts": "ArrowLeft ArrowRight ArrowUp ArrowDown" };
+    for (const [name, value] of Object.entries(attributes)) {
+      if (yes) this.map.setAttribute(name, value);
+      else this.map.removeAttribute(name);
+    }
   }
 
   point(event) {
