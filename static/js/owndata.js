@@ -38,10 +38,10 @@ export class OwnData {
       this.kind = kind.value;
       this.label = { binary: 1, multiclass: 0, regression: 0.5 }[this.kind];
       this.store.set({ draft: [], draftTask: this.kind }); // labels of one kind only
-      this.labels.replaceChildren(this.labelPicker());
+      this.labels.replaceChildren(...this.labelTools());
     });
     this.labels = element("div", { class: "draw-labels" });
-    this.labels.append(this.labelPicker());
+    this.labels.append(...this.labelTools());
     this.count = element("span", { class: "hint", "aria-live": "polite" });
     this.train = element("button", { type: "button", class: "wide" }, t("train_on_my_points"));
     this.train.addEventListener("click", () => this.onData({ points: this.store.state.draft }));
@@ -63,6 +63,14 @@ export class OwnData {
 
   // What a click adds: one of two classes, one of several (one more than drawn yet is
   // offered, up to ten), or a value in −1 … 1.
+  // The picker, and what the server will make of the labels (engine/userdata.py reads the task
+  // from them: two classes drawn of several are a binary set, values of only ±1 too).
+  labelTools() {
+    const picker = this.labelPicker();
+    if (this.kind === "binary") return [picker];
+    return [picker, element("p", { class: "hint" }, t(`draw_kind.${this.kind}.hint`))];
+  }
+
   labelPicker() {
     if (this.kind === "regression") return this.valuePicker();
     const choices = this.kind === "binary"
@@ -113,7 +121,7 @@ export class OwnData {
     this.count.textContent = t(n === 1 ? "point_drawn" : "points_drawn", { n });
     this.train.disabled = n < MIN_POINTS;
     if (this.kind === "multiclass" && this.offered !== this.classesOffered()) {
-      this.labels.replaceChildren(this.labelPicker()); // a class drawn: one more is offered
+      this.labels.firstChild.replaceWith(this.labelPicker()); // a class drawn: one more is offered
     }
   }
 

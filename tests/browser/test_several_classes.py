@@ -136,6 +136,7 @@ def test_own_points_of_several_classes_and_of_values(
     page.get_by_label("Points are").select_option("several classes")
     classes = page.get_by_role("radiogroup", name="Class of new points")
     expect(classes.get_by_role("radio")).to_have_count(3)  # three to start with
+    expect(page.get_by_text("Draw three classes or more")).to_be_visible()
     for k, (x1, x2) in enumerate([(-4, 4), (4, 4), (-4, -4), (4, -4)]):
         classes.get_by_role("radio", name=f"Class {k}").check()
         for dx, dy in ((0, 0), (1, 0), (0, 1)):

@@ -190,6 +190,8 @@ export default {
   "draw_kind.binary": "two classes",
   "draw_kind.multiclass": "several classes",
   "draw_kind.regression": "values (regression)",
+  "draw_kind.multiclass.hint": "Draw three classes or more: two make a two-class set.",
+  "draw_kind.regression.hint": "Use some values between −1 and 1 too: points of only −1 and 1 (or only 0 and 1) make two classes.",
   "draw_value": "Value of new points",
   "value_of_new_points": "Value of new points: {value}",
   "train_on_my_points": "Train on my points",

@@ -187,6 +187,8 @@ export default {
   "draw_kind.binary": "두 클래스",
   "draw_kind.multiclass": "여러 클래스",
   "draw_kind.regression": "값 (회귀)",
+  "draw_kind.multiclass.hint": "세 클래스 이상 그리세요. 두 클래스만 있으면 이진 데이터가 됩니다.",
+  "draw_kind.regression.hint": "−1과 1 사이의 값도 쓰세요. −1과 1만 (또는 0과 1만) 있으면 두 클래스가 됩니다.",
   "draw_value": "새 점의 값",
   "value_of_new_points": "새 점의 값: {value}",
   "train_on_my_points": "내 점으로 학습",
