@@ -25,12 +25,14 @@ from engine.shading import picture_form
 Array = np.ndarray
 UNIT_RANGE = (-1.0, 1.0)
 SHADES = 31  # TF Playground's colour scale: 31 shades over the range; pictures carry no more
+PERCENT = 101  # levels of a class's probability picture: whole percent, as a hovered point reads
 
 
 @dataclass(frozen=True)
 class Frame:
     """Metrics plus named arrays. ``output`` (R, R): the prediction, or for multi-class the
-    predicted class, with ``confidence`` (R, R) its probability; ``neurons`` (N, T, T), every
+    predicted class, with ``confidence`` (R, R) its probability and ``probabilities``
+    (K, R, R) every class's, in whole percent; ``neurons`` (N, T, T), every
     hidden neuron in layer order; ``weights.k`` (fan_in, fan_out) and ``biases.k`` (fan_out,).
     ``ranges`` gives the value range of each quantised array."""
 
@@ -40,11 +42,13 @@ class Frame:
     levels: dict[str, int] = field(default_factory=dict)  # codes 0 … levels − 1 span the range
     focus: int | None = None  # the hidden neuron also drawn at full resolution ("focus")
 
-    def picture(self, name: str, values: Array, value_range: tuple[float, float]) -> None:
-        """Add ``values`` as a quantised picture of ``SHADES`` levels over ``value_range``."""
-        self.arrays[name] = quantize(values, value_range, SHADES)
+    def picture(
+        self, name: str, values: Array, value_range: tuple[float, float], levels: int = SHADES
+    ) -> None:
+        """Add ``values`` as a quantised picture of ``levels`` codes over ``value_range``."""
+        self.arrays[name] = quantize(values, value_range, levels)
         self.ranges[name] = value_range
-        self.levels[name] = SHADES
+        self.levels[name] = levels
 
 
 def grid_points(resolution: int) -> Array:
@@ -172,6 +176,8 @@ def _output(
     if head.task == "multiclass":
         frame.arrays[f"{prefix}output"] = a.argmax(axis=1).astype(np.uint8).reshape(shape)
         frame.picture(f"{prefix}confidence", a.max(axis=1).reshape(shape), (0.0, 1.0))
+        if not prefix:  # each class's own picture: the diagram's output units, a hovered point
+            frame.picture("probabilities", a.T.reshape(-1, *shape), (0.0, 1.0), PERCENT)
         return
     values = a[:, 0]
     if head.task == "binary" and head.output == "sigmoid":

@@ -20,9 +20,12 @@ PALETTE: dict[str, Any] = {
     "negative": NEGATIVE,
     "zero": ZERO,
     "positive": POSITIVE,
-    # the classes of a multi-class set: the binary pair first, then well-separated hues
-    "classes": [NEGATIVE, POSITIVE, (44, 160, 44), (148, 103, 189), (214, 39, 40), (140, 86, 75),
-                (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
+    # the classes of a multi-class set, apart from the orange-grey-blue of values (a hovered
+    # neuron's picture under class-coloured points) and apart for colour-blind eyes: Okabe and
+    # Ito's bluish green, reddish purple, yellow and vermillion, then Paul Tol's muted wine,
+    # indigo, olive, green and purple, and a grey (tests/server/test_palette.py measures them)
+    "classes": [(0, 158, 115), (204, 121, 167), (240, 228, 66), (213, 94, 0), (136, 34, 85),
+                (51, 34, 136), (153, 153, 51), (17, 119, 51), (170, 68, 153), (127, 127, 127)],
 }  # fmt: skip
 CLASS_COLORS = np.array(PALETTE["classes"], dtype=float)
 ALPHA = 160 / 255

@@ -33,8 +33,17 @@ export function codeTable(levels = 256) {
   return pixels;
 }
 
-// Classes of a multi-class set: the binary pair first, then well-separated hues.
+// Classes of a multi-class set: hues apart from the value scale's and for colour-blind eyes.
 export const CLASS_COLORS = PALETTE.classes;
+export const classColor = (k) => CLASS_COLORS[k % CLASS_COLORS.length];
+// A binary point's colour: the value scale's ends (+1 blue, −1 orange).
+export const binaryColor = (label) => (label > 0 ? POSITIVE : NEGATIVE);
+
+// Black or white, whichever reads at 4.5:1 or better on `rgb` (one of them always does).
+export function inkOn(rgb) {
+  const [r, g, b] = rgb.map((c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 ? "#000" : "#fff";
+}
 
 export function cssOf([r, g, b]) {
   return `rgb(${r}, ${g}, ${b})`;
@@ -48,7 +57,7 @@ export function applyPalette(root = document.documentElement) {
 // A pixel (Uint32, little-endian RGBA) of a class's colour at a confidence in [0, 1]:
 // pale where the network is unsure, as strong as TF Playground's where it is sure.
 export function classPixel(index, confidence) {
-  const rgb = CLASS_COLORS[index % CLASS_COLORS.length];
+  const rgb = classColor(index);
   const t = (160 / 255) * confidence;
   const [r, g, b] = rgb.map((c) => Math.round(c * t + 255 * (1 - t)));
   return (255 << 24) | (b << 16) | (g << 8) | r;

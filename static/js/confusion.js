@@ -1,8 +1,9 @@
 // For several classes: the test data's confusion matrix (rows: true class, columns:
 // predicted), each cell shaded by its share of the row.
-import { CLASS_COLORS, cssOf } from "./colors.js";
+import { classColor, cssOf, inkOn } from "./colors.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerIcon } from "./markers.js";
 
 export class Confusion {
   constructor(root) {
@@ -22,20 +23,23 @@ export class Confusion {
     const table = element("table", { class: "confusion-table" });
     table.append(element("caption", {}, t("confusion")));
     const head = element("tr");
-    head.append(element("td")); // the corner: no header of its own
-    matrix.forEach((_, k) => head.append(element("th", { scope: "col" }, t("confusion.col", { k }))));
+    head.append(element("td", { class: "corner" }, t("confusion.predicted"))); // the corner: no header of its own
+    // a column's number alone (its name says "predicted k"): eight classes fit the column
+    matrix.forEach((_, k) => head.append(element("th", { scope: "col", "aria-label": t("confusion.col", { k }) }, String(k))));
     table.append(head);
     matrix.forEach((row, k) => {
       const line = element("tr");
-      const title = element("th", { scope: "row", class: "class-key" }, t("confusion.row", { k }));
-      title.style.setProperty("--swatch", cssOf(CLASS_COLORS[k % CLASS_COLORS.length])); // a mark: orange text is unreadable
+      const title = element("th", { scope: "row" }); // its class's marker: yellow text is unreadable
+      title.append(markerIcon(k), t("confusion.row", { k }));
       line.append(title);
       const total = row.reduce((a, b) => a + b, 0) || 1;
       row.forEach((count, j) => {
         const cell = element("td", {}, String(count));
         const share = count / total;
-        const [r, g, b] = CLASS_COLORS[j % CLASS_COLORS.length];
-        cell.style.background = `rgba(${r}, ${g}, ${b}, ${(0.08 + 0.6 * share).toFixed(2)})`;
+        const tint = 0.08 + 0.6 * share; // the class's colour over white, stronger for a bigger share
+        const shade = classColor(j).map((c) => Math.round(255 + (c - 255) * tint));
+        cell.style.background = cssOf(shade);
+        cell.style.color = inkOn(shade); // dark class colours (wine, indigo) take white numbers
         line.append(cell);
       });
       table.append(line);

@@ -27,6 +27,7 @@ export class DataPanel {
       this.slider("noise", data.noise, (v) => (data.noise = v)),
       this.slider("train_ratio", data.train_ratio, (v) => (data.train_ratio = v)),
       this.samples(data),
+      ...this.classCount(data),
       regenerate,
     );
   }
@@ -89,6 +90,17 @@ export class DataPanel {
     control.disabled ||= !own; // your own data has its own count
     control.addEventListener("change", () => this.editor.change((c) => (c.data.n_samples = Number(control.value))));
     return labelled(t("samples"), control, t("samples.tip"));
+  }
+
+  // How many classes, for a multi-class dataset: within the config's own bounds (its schema).
+  classCount(data) {
+    if (this.options.datasets[data.dataset]?.task !== "multiclass") return [];
+    const { minimum, maximum } = this.options.config_schema.$defs.DataConfig.properties.classes;
+    const counts = Array.from({ length: maximum - minimum + 1 }, (_, i) => minimum + i);
+    const control = select("classes", counts, data.classes);
+    guard(this.editor, control, "data");
+    control.addEventListener("change", () => this.editor.change((c) => (c.data.classes = Number(control.value))));
+    return [labelled(t("class_count"), control, t("class_count.tip"))];
   }
 
   // A 0 … 1 setting shown as a percentage (TF Playground's sliders), its range from the options.

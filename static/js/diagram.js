@@ -4,7 +4,8 @@
 // its live value, click it to set it. A layer of more than FOLD_ABOVE units shows its first
 // FOLD_SHOWN and a fold tile for the rest, until it is unfolded (the store's `unfolded`).
 import { element, keepingFocus, roundButton } from "./dom.js";
-import { paintCodes, paintOutput } from "./heatmap.js";
+import { classColor, cssOf } from "./colors.js";
+import { paintClass, paintCodes, paintOutput } from "./heatmap.js";
 import { t } from "./i18n.js";
 import { Links } from "./links.js";
 import { nameOf } from "./names.js";
@@ -165,20 +166,46 @@ export class Diagram {
     return tile;
   }
 
+  // The output: one picture, or for several classes one unit per class, each with its own
+  // links, bias and picture (its class's probability), hovered to show it on the plot.
   outputColumn() {
     const column = element("div", { class: "diagram-column output-column", role: "group", "aria-label": t("output") });
     column.append(element("div", { class: "column-title" }, t("output")), element("div", { class: "column-count" }, " "));
-    const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
-    this.outputNode = element("div", { class: "node output-node", role: "img", tabindex: "0", "aria-label": t("output_plot"),
+    const layer = this.hidden.length;
+    this.classCanvases = [];
+    this.outputCanvas = null;
+    if (this.outputs() > 1) {
+      column.classList.add("class-units");
+      this.outputNodes = Array.from({ length: this.outputs() }, (_, k) => this.classUnit(layer, k));
+      column.append(...this.outputNodes.map((node, k) => this.unit(node, [this.access.biasMark(layer, k)])));
+      return column;
+    }
+    const node = element("div", { class: "node output-node", role: "img", tabindex: "0", "aria-label": t("output_plot"),
       "aria-keyshortcuts": "Enter", title: t("weights.keys") });
     this.outputCanvas = element("canvas", { width: "100", height: "100" });
-    this.outputNode.append(this.outputCanvas);
-    const units = Array.from({ length: outputs }, (_, unit) => unit);
-    const layer = this.hidden.length;
-    this.access.listsWeights(this.outputNode, t("weights_into", { name: t("output") }),
-      () => units.flatMap((unit) => this.incoming(layer, unit, outputs > 1)));
-    column.append(this.unit(this.outputNode, units.map((unit) => this.access.biasMark(layer, unit, outputs))));
+    node.append(this.outputCanvas);
+    this.access.listsWeights(node, t("weights_into", { name: t("output") }), () => this.incoming(layer, 0));
+    this.outputNodes = [node];
+    column.append(this.unit(node, [this.access.biasMark(layer, 0)]));
     return column;
+  }
+
+  outputs() {
+    const dataset = this.store.state.dataset;
+    return dataset?.task === "multiclass" ? dataset.classes : 1;
+  }
+
+  classUnit(layer, k) {
+    const name = t("class", { k });
+    const node = element("div", { class: "node class-node", role: "img", tabindex: "0", "aria-label": t("class_unit", { name }),
+      "aria-keyshortcuts": "Enter", title: `${t("class_unit.tip")}\n${t("weights.keys")}` });
+    node.style.setProperty("--swatch", cssOf(classColor(k)));
+    const canvas = element("canvas", { width: "20", height: "20" });
+    node.append(canvas, element("span", { class: "node-label", "data-short": String(k) }, name)); // a phone shows k
+    this.classCanvases.push(canvas);
+    this.hoverShows(node, { kind: "class", index: k, label: name });
+    this.access.listsWeights(node, t("weights_into", { name }), () => this.incoming(layer, k));
+    return node;
   }
 
   // A unit's node with its bias marks beside it (a control inside a focusable picture is one
@@ -190,14 +217,13 @@ export class Diagram {
   }
 
   // The weights into unit `target` of weight layer `layer` (0: from the inputs), bias last.
-  incoming(layer, target, several = false) {
+  incoming(layer, target) {
     const sources = layer === 0
       ? this.features.map((name) => nameOf("feature", name))
       : Array.from({ length: this.hidden[layer - 1] }, (_, i) => t("neuron_name", { layer, unit: i + 1 }));
-    const prefix = several ? `${t("inspect.output_k", { k: target })} · ` : "";
     return [
-      ...sources.map((from, source) => ({ label: prefix + t("weight_from", { name: from }), where: { layer, source, target } })),
-      { label: prefix + t("inspect.bias"), where: { layer, source: null, target } },
+      ...sources.map((from, source) => ({ label: t("weight_from", { name: from }), where: { layer, source, target } })),
+      { label: t("inspect.bias"), where: { layer, source: null, target } },
     ];
   }
 
@@ -216,11 +242,10 @@ export class Diagram {
   // The links between the drawn units (links.js), laid out again when the diagram resizes.
   layoutLinks() {
     if (!this.body?.isConnected) return;
-    const outputs = this.store.state.dataset?.task === "multiclass" ? this.store.state.dataset.classes : 1;
     const columns = [
       { units: this.features.map((name, unit) => ({ node: this.inputNodes[name], unit })), fold: null, size: this.features.length },
       ...this.shown,
-      { units: Array.from({ length: outputs }, (_, unit) => ({ node: this.outputNode, unit })), fold: null, size: outputs },
+      { units: this.outputNodes.map((node, unit) => ({ node, unit })), fold: null, size: this.outputNodes.length },
     ];
     const box = this.body.getBoundingClientRect();
     this.svg.setAttribute("width", String(box.width));
@@ -262,6 +287,8 @@ export class Diagram {
         paintCodes(this.inputNodes[name].querySelector("canvas"), features, f * features.shape[1] * features.shape[2]);
       });
     }
-    if (frame.arrays.output) paintOutput(this.outputCanvas, frame.arrays, state.discretize);
+    const probabilities = frame.arrays.probabilities;
+    if (probabilities) this.classCanvases.forEach((canvas, k) => k < probabilities.shape[0] && paintClass(canvas, probabilities, k));
+    else if (frame.arrays.output && this.outputCanvas) paintOutput(this.outputCanvas, frame.arrays, state.discretize);
   }
 }

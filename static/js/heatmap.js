@@ -1,9 +1,10 @@
 // The big output plot: the network's output over the domain (the server's [-6, 6]²) and the
 // data points on top.
 // Hovering a neuron or an input in the diagram shows that unit's picture here instead.
-import { classPixel, codeTable, colorOf, cssOf, CLASS_COLORS } from "./colors.js";
+import { binaryColor, classColor, classPixel, codeTable, colorOf, cssOf } from "./colors.js";
 import { deviceSize } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerPath } from "./markers.js";
 import { DOMAIN } from "./vocabulary.js";
 
 const said = (value) => String(value).replace("-", "−");
@@ -33,6 +34,16 @@ export function paintOutput(canvas, arrays, discretize = false) {
   const top = confidence.levels - 1;
   paint(canvas, rows, cols, (pixels) => {
     for (let i = 0; i < data.length; i++) pixels[i] = classPixel(data[i], discretize ? 1 : confidence.data[i] / top);
+  });
+}
+
+// Class k's probability (the frame's `probabilities`, K pictures): its colour, as strong as
+// the probability.
+export function paintClass(canvas, { data, shape: [, rows, cols], levels }, k) {
+  const offset = k * rows * cols;
+  const top = levels - 1;
+  paint(canvas, rows, cols, (pixels) => {
+    for (let i = 0; i < rows * cols; i++) pixels[i] = classPixel(k, data[offset + i] / top);
   });
 }
 
@@ -71,7 +82,7 @@ export class Heatmap {
       this.range = arrays.output.range ?? [-1, 1];
     }
     const rangeKey = String(this.range);
-    this.shown = state.drawing ? { task: "binary", train: state.draft ?? [], test: [] } : state.dataset;
+    this.shown = state.drawing ? { task: state.draftTask ?? "binary", train: state.draft ?? [], test: [] } : state.dataset;
     const shownKey = state.drawing ? state.draft : state.dataset;
     if (shownKey !== this.drawnDataset || rangeKey !== this.drawnRange) {
       this.drawPoints(this.shown);
@@ -84,7 +95,12 @@ export class Heatmap {
     const focus = state.focus;
     const source = focus && (focus.kind === "feature" ? state.features?.arrays.features : state.frame.arrays.neurons);
     const full = state.frame.arrays.focus;
-    if (focus?.kind === "neuron" && full && state.frame.header.focus === focus.index) {
+    const probabilities = state.frame.arrays.probabilities;
+    if (focus?.kind === "class" && probabilities) {
+      paintClass(this.map, probabilities, focus.index);
+      this.map.classList.remove("smooth");
+      this.caption.textContent = t("showing_class", { name: focus.label });
+    } else if (focus?.kind === "neuron" && full && state.frame.header.focus === focus.index) {
       paintCodes(this.map, full, 0, state.discretize); // the server's full-resolution picture
       this.caption.textContent = t("showing_neuron", { name: focus.label });
     } else if (source) {
@@ -100,12 +116,12 @@ export class Heatmap {
   }
 
   pointColor(dataset, label) {
-    if (dataset.task === "multiclass") return cssOf(CLASS_COLORS[label % CLASS_COLORS.length]);
+    if (dataset.task === "multiclass") return cssOf(classColor(label));
     if (dataset.task === "regression") {
       const [lo, hi] = this.range ?? [-1, 1];
       return cssOf(colorOf(((label - lo) / (hi - lo)) * 2 - 1));
     }
-    return cssOf(CLASS_COLORS[label > 0 ? 1 : 0]);
+    return cssOf(binaryColor(label));
   }
 
   drawPoints(dataset) {
@@ -120,9 +136,16 @@ export class Heatmap {
       context.strokeStyle = stroke;
       context.lineWidth = devicePixelRatio;
       for (const [x1, x2, label] of rows) {
-        context.beginPath();
-        context.arc((x1 - DOMAIN[0]) * scale, (DOMAIN[1] - x2) * scale, radius, 0, 2 * Math.PI);
+        const [x, y] = [(x1 - DOMAIN[0]) * scale, (DOMAIN[1] - x2) * scale];
         context.fillStyle = this.pointColor(dataset, label);
+        if (dataset.task === "multiclass") { // each class its shape too (markers.js)
+          const marker = new Path2D(markerPath(label, x, y, radius * 1.15));
+          context.fill(marker);
+          context.stroke(marker);
+          continue;
+        }
+        context.beginPath();
+        context.arc(x, y, radius, 0, 2 * Math.PI);
         context.fill();
         context.stroke();
       }

@@ -21,6 +21,7 @@ import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
 import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
+import { ProbabilityReadout } from "./probabilities.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
 import { said } from "./said.js";
@@ -291,7 +292,7 @@ async function start() {
     new LossChart($("#loss-chart"), $("#log-scale"), $("#early-mark")), new Legend($("#legend")),
     new Confusion($("#confusion")), new SharePanel($("#share"), $("#share-toggle"), toSend, options.lan_origin),
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
-    new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
+    new Presenter($("#presenter"), $("#present-toggle")), inspector, new ProbabilityReadout($("#output"), store), new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), lessons,
   ];

@@ -1,10 +1,15 @@
-// Your own data: draw points on the output plot (click adds one of the chosen class,
-// shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
-import { element } from "./dom.js";
+// Your own data: draw points on the output plot (click adds one of the chosen class, or of
+// the chosen value, shift-click removes the nearest), or upload a CSV of x1,x2,label rows.
+// Points are of two classes (±1), of several (0, 1, 2, …) or values (a regression): the
+// server reads the task from the labels (engine/userdata.py).
+import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { markerIcon } from "./markers.js";
 import { guard } from "./setup.js";
 import { DOMAIN } from "./vocabulary.js";
 const MIN_POINTS = 4;
+const MOST_CLASSES = 10; // engine/userdata.py's MAX_CLASSES: labels 0 … 9
+const KINDS = ["binary", "multiclass", "regression"];
 
 
 export class OwnData {
@@ -15,6 +20,7 @@ export class OwnData {
     this.store = store;
     this.editor = editor;
     this.onData = onData;
+    this.kind = "binary";
     this.label = 1;
     this.render();
     plot.addEventListener("click", (event) => this.click(event, plot));
@@ -27,15 +33,15 @@ export class OwnData {
       const drawing = !this.store.state.drawing;
       this.store.set({ drawing, draft: this.store.state.draft ?? [] });
     });
-    const classes = element("div", { class: "classes", role: "radiogroup", "aria-label": t("class_of_new_points") });
-    for (const [label, name] of [[1, t("blue_class")], [-1, t("orange_class")]]) {
-      const radio = element("input", { type: "radio", name: "draw-class", value: String(label), "aria-label": name });
-      radio.checked = label === this.label;
-      radio.addEventListener("change", () => (this.label = label));
-      const wrapper = element("label", { class: `swatch ${label > 0 ? "positive" : "negative"}` });
-      wrapper.append(radio, element("span", {}, name));
-      classes.append(wrapper);
-    }
+    const kind = select("draw-kind", KINDS.map((k) => [k, t(`draw_kind.${k}`)]), this.kind);
+    kind.addEventListener("change", () => {
+      this.kind = kind.value;
+      this.label = { binary: 1, multiclass: 0, regression: 0.5 }[this.kind];
+      this.store.set({ draft: [], draftTask: this.kind }); // labels of one kind only
+      this.labels.replaceChildren(...this.labelTools());
+    });
+    this.labels = element("div", { class: "draw-labels" });
+    this.labels.append(...this.labelTools());
     this.count = element("span", { class: "hint", "aria-live": "polite" });
     this.train = element("button", { type: "button", class: "wide" }, t("train_on_my_points"));
     this.train.addEventListener("click", () => this.onData({ points: this.store.state.draft }));
@@ -50,9 +56,57 @@ export class OwnData {
     const uploadLabel = element("label", { class: "field" });
     uploadLabel.append(element("span", {}, t("csv_help")), upload);
     this.drawingTools = element("div", { class: "drawing" });
-    this.drawingTools.append(classes, this.count, this.train, this.clear);
+    this.drawingTools.append(labelled(t("draw_kind"), kind), this.labels, this.count, this.train, this.clear);
     this.upload = upload;
     this.root.replaceChildren(this.draw, this.drawingTools, uploadLabel);
+  }
+
+  // What a click adds: one of two classes, one of several (one more than drawn yet is
+  // offered, up to ten), or a value in −1 … 1.
+  // The picker, and what the server will make of the labels (engine/userdata.py reads the task
+  // from them: two classes drawn of several are a binary set, values of only ±1 too).
+  labelTools() {
+    const picker = this.labelPicker();
+    if (this.kind === "binary") return [picker];
+    return [picker, element("p", { class: "hint" }, t(`draw_kind.${this.kind}.hint`))];
+  }
+
+  labelPicker() {
+    if (this.kind === "regression") return this.valuePicker();
+    const choices = this.kind === "binary"
+      ? [[1, t("blue_class"), "swatch positive"], [-1, t("orange_class"), "swatch negative"]]
+      : Array.from({ length: this.classesOffered() }, (_, k) => [k, t("class", { k }), "swatch class"]);
+    const group = element("div", { class: "classes", role: "radiogroup", "aria-label": t("class_of_new_points") });
+    for (const [label, name, look] of choices) {
+      const radio = element("input", { type: "radio", name: "draw-class", value: String(label), "aria-label": name });
+      radio.checked = label === this.label;
+      radio.addEventListener("change", () => (this.label = label));
+      const wrapper = element("label", { class: look });
+      const said = element("span", {}, name);
+      if (this.kind === "multiclass") said.prepend(markerIcon(label));
+      wrapper.append(radio, said);
+      group.append(wrapper);
+    }
+    this.offered = choices.length;
+    return group;
+  }
+
+  // Three classes at first, then one more than the highest drawn, up to ten.
+  classesOffered() {
+    const drawn = (this.store.state.draft ?? []).reduce((most, p) => Math.max(most, p[2] + 1), 0);
+    return Math.min(MOST_CLASSES, Math.max(3, drawn + 1));
+  }
+
+  valuePicker() {
+    const slider = element("input", { type: "range", min: "-1", max: "1", step: "0.1", name: "draw-value",
+      "aria-label": t("draw_value") });
+    slider.value = String(this.label);
+    const field = labelled(t("value_of_new_points", { value: this.label }), slider);
+    slider.addEventListener("input", () => {
+      this.label = Number(slider.value);
+      field.firstChild.textContent = t("value_of_new_points", { value: this.label });
+    });
+    return field;
   }
 
   update(state) {
@@ -66,6 +120,9 @@ export class OwnData {
     const n = state.draft?.length ?? 0;
     this.count.textContent = t(n === 1 ? "point_drawn" : "points_drawn", { n });
     this.train.disabled = n < MIN_POINTS;
+    if (this.kind === "multiclass" && this.offered !== this.classesOffered()) {
+      this.labels.firstChild.replaceWith(this.labelPicker()); // a class drawn: one more is offered
+    }
   }
 
   click(event, plot) {

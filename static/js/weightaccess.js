@@ -28,9 +28,8 @@ export class WeightAccess {
   }
 
   // The bias of a unit: a small square on its lower left, coloured by its value.
-  biasMark(layer, unit, siblings = 1) {
+  biasMark(layer, unit) {
     const mark = element("button", { type: "button", class: "bias", "aria-label": t("bias_tip", { value: "…" }) });
-    if (siblings > 1) mark.style.bottom = `${2 + unit * 9}px`;
     this.biases.push([mark, layer, unit, ""]);
     guard(this.editor, mark, "network");
     const tell = (event) => {

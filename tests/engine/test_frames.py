@@ -10,7 +10,7 @@ import pytest
 from engine import kernels, shading
 from engine.activations import ACTIVATIONS, Activation
 from engine.features import feature_matrix
-from engine.frames import SHADES, grid_points, quantize
+from engine.frames import PERCENT, SHADES, grid_points, quantize
 from engine.history import History
 from engine.metrics import Metrics
 from engine.trainer import Trainer
@@ -178,6 +178,19 @@ def test_multiclass_pictures_show_the_float64_classes(route: str) -> None:
     assert_same_shades(frame.arrays["output"], a.argmax(axis=1).reshape(60, 60))
     confidence = quantize(a.max(axis=1).reshape(60, 60), (0.0, 1.0), SHADES)
     assert_same_shades(frame.arrays["confidence"], confidence)
+
+
+def test_multiclass_frames_carry_each_class_probability_in_percent(route: str) -> None:
+    """One picture per class (the diagram's output units, a hovered point's readout)."""
+    trainer = make_trainer(4, data={"dataset": "blobs", "classes": 5})
+    trainer.fit(5)
+    frame = trainer.frame(resolution=60, thumbnail=10)
+    a = trainer.head.activate(float64_pictures(trainer, 60, 10)["z"])  # (R², K)
+    assert frame.arrays["probabilities"].shape == (5, 60, 60)
+    assert (frame.ranges["probabilities"], frame.levels["probabilities"]) == ((0.0, 1.0), PERCENT)
+    expected = quantize(a.T.reshape(5, 60, 60), (0.0, 1.0), PERCENT)
+    assert_same_shades(frame.arrays["probabilities"], expected)
+    assert "probabilities" not in make_trainer(4).frame(resolution=20, thumbnail=5).arrays
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))

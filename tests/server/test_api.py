@@ -11,7 +11,7 @@ from engine.datasets import DATASETS, DOMAIN
 from engine.frames import SHADES
 from engine.history import COLUMNS
 from engine.optimizers import OPTIMIZERS
-from server.picture import NEGATIVE, POSITIVE
+from server.picture import NEGATIVE, PALETTE
 from server.schemas import STATUSES, TERMINAL_STATUSES
 
 
@@ -58,7 +58,7 @@ def test_options_give_the_vocabulary_the_engine_and_server_use(client: TestClien
     assert vocabulary["domain"] == list(DOMAIN)
     assert vocabulary["shades"] == SHADES == 31
     assert vocabulary["palette"]["negative"] == list(NEGATIVE)
-    assert vocabulary["palette"]["classes"][:2] == [list(NEGATIVE), list(POSITIVE)]
+    assert vocabulary["palette"]["classes"] == [list(rgb) for rgb in PALETTE["classes"]]
 
 
 def test_create_run_returns_it_with_a_control_token(client: TestClient) -> None:
