@@ -5,9 +5,11 @@ A generation of population 64 (2 elites: 62 networks scored), [8, 8] tanh, circl
 training points, as the trainer runs it (breeding, the stacked scoring, the epoch's end),
 against scoring the same 62 networks one at a time with the same engine (``Trainer.objective``)
 and against PyTorch 2.13 scoring them as one batched computation (``baddbmm``, float64, one
-thread). Beside them, the floor of any evaluation that computes each tanh as NumPy does:
-NumPy's tanh of the 248,000 hidden activations, one call. Measured twice, as bench/engine.py
-does: as this CPU runs, then in a subprocess as a CPU without AVX-512 would. Prints a table,
+thread; float32 too, for information: the generation scores its members in float32, with a
+rational tanh, ``engine.population_kernel``). Beside them, the floor of any evaluation that
+computes each tanh as NumPy does: NumPy's tanh of the 248,000 hidden activations, one call.
+Measured twice, as bench/engine.py does: as this CPU runs, then in a subprocess as a CPU
+without AVX-512 would. Prints a table,
 then `RESULT ga_vs_loop=… ga_vs_torch=… ga_vs_loop_avx2=… ga_vs_torch_avx2=…`, each the
 reference's time divided by ours (targets ≥ 8 and ≥ 3 on both paths).
 """
@@ -70,6 +72,7 @@ def bench_generation(repeats: int) -> dict[str, float]:
         "stacked": lambda: trainer.population_objective(scored),
         "loop": one_at_a_time,
         "torch": torch_batched(trainer, scored),
+        "torch32": torch_batched(trainer, scored.astype(np.float32)),
         "floor": lambda: np.tanh(activations, tanh_out),
     }
     times: dict[str, list[float]] = {name: [] for name in measures}
@@ -89,8 +92,8 @@ def torch_batched(trainer: Trainer, members: np.ndarray) -> Callable[[], object]
     views = trainer.network.views(members)  # (M, fan_in + 1, fan_out) each
     weights = [torch.tensor(v[:, :-1]) for v in views]
     biases = [torch.tensor(v[:, -1:]) for v in views]
-    x = torch.tensor(trainer.data.train_x).expand(len(members), -1, -1)
-    t = torch.tensor(trainer.data.train_t)
+    x = torch.tensor(trainer.data.train_x, dtype=weights[0].dtype).expand(len(members), -1, -1)
+    t = torch.tensor(trainer.data.train_t, dtype=weights[0].dtype)
 
     def score() -> object:
         with torch.no_grad():
@@ -144,6 +147,13 @@ def rows_of(m: dict[str, Any]) -> list[Row]:
             ga["stacked"],
             ga["loop"],
             f"{ga['loop'] / ga['stacked']:.1f}×",
+            "",
+        ),
+        (
+            "  PyTorch bmm in float32, as ours scores",
+            ga["generation"],
+            ga["torch32"],
+            f"{ga['torch32'] / ga['generation']:.1f}×",
             "",
         ),
         (

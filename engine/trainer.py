@@ -46,6 +46,7 @@ class Trainer:
         # generator of their own, so training's numbers never depend on who watches
         self._sample_rng = np.random.default_rng([config.seed, 1])
         self._genetic_rng = np.random.default_rng([config.seed, 2])  # the genetic trainer's
+        self._objective: Objective | None = None  # the last population_objective's
         self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
         self.head = build_head(config)
@@ -270,7 +271,10 @@ class Trainer:
             self.regularizer,
             self.regularization_rate,
         )
-        return population_objective(objective, population)
+        kept = self._objective  # the last one, with its caches, if it still holds
+        if kept is None or not objective.same_as(kept):
+            kept = self._objective = objective
+        return population_objective(kept, population)
 
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
