@@ -255,3 +255,20 @@ def test_mutation_sites_pick_each_weight_with_the_rate() -> None:
 def test_mutation_sites_draw_more_gaps_until_past_the_last_weight() -> None:
     ones = Scripted(geometric=[[], [], [], [], [], []])  # every gap 1: 23 sites a draw
     assert mutation_sites(ones, 100, 0.01).tolist() == list(range(100))  # type: ignore[arg-type]
+
+
+def test_a_generation_that_keeps_its_best_member_reports_that_members_metrics() -> None:
+    """Its epoch's metrics are the last ones re-dated: the same as evaluating anew; after
+    new data, evaluated anew (no mutation: the best member is soon kept for good)."""
+    training = {**GENETIC, "population": 8, "mutation_rate": 0.0, "crossover_rate": 0.0}
+    trainer = make_trainer(5, training=training)
+    kept = 0
+    for epoch in range(1, 31):
+        before = trainer.network.params.copy()
+        if epoch == 25:
+            trainer.regenerate()  # new data, the same weights
+        trainer.train_epoch()
+        kept += np.array_equal(before, trainer.network.params)
+        assert trainer.latest == trainer.metrics(detail=False)
+        assert trainer.latest.epoch == epoch and trainer.history.as_lists()["epoch"][-1] == epoch
+    assert kept >= 20
