@@ -74,16 +74,33 @@ export class LossChart {
     });
   }
 
-  // What to plot: the lines (per step: every mini-batch's loss first), marks, early stopping.
+  // What to plot: the lines (per step: every mini-batch's loss first), marks, early stopping;
+  // while time travel shows an epoch, the run as it was then: nothing after it.
   view() {
-    const { history, steps, marks } = this.state;
+    const { history, steps, marks } = this.travelled();
     const perStep = this.mode === "step";
     const x = perStep ? history.step : history.epoch;
     const lines = SERIES.filter((s) => history[s.key].some(finite)).map((s) => ({ ...s, x, y: history[s.key] }));
     if (perStep && steps.step.length) lines.unshift({ ...STEP_SERIES, x: steps.step, y: steps.loss });
     const at = (epoch) => (perStep ? history.step[nearest(history.epoch, epoch)] : epoch);
-    const early = this.early && history.epoch.length ? { best: at(this.early.best), stopped: at(this.early.stopped) } : null;
+    const stoppedHere = this.early && history.epoch.length && this.early.stopped <= history.epoch.at(-1);
+    const early = stoppedHere ? { best: at(this.early.best), stopped: at(this.early.stopped) } : null;
     return { perStep, lines, primary: lines[0], marks: marks.map((m) => (perStep ? m.step : m.epoch)), early };
+  }
+
+  // The state's history, steps and marks, cut after the epoch time travel shows (if any).
+  travelled() {
+    const { history, steps, marks, travel } = this.state;
+    if (travel == null) return this.state;
+    const kept = history.epoch.findLastIndex((epoch) => epoch <= travel) + 1;
+    const cut = Object.fromEntries(Object.entries(history).map(([key, values]) => [key, values.slice(0, kept)]));
+    const lastStep = kept ? history.step[kept - 1] : -Infinity;
+    const upTo = steps.step.findLastIndex((step) => step <= lastStep) + 1;
+    return {
+      history: cut,
+      steps: { step: steps.step.slice(0, upTo), loss: steps.loss.slice(0, upTo) },
+      marks: marks.filter((m) => m.epoch <= travel),
+    };
   }
 
   // Data to pixels (y: a loss, ty: a tick in the axis's units), and the ticks.
@@ -113,7 +130,8 @@ export class LossChart {
     if (!this.state) return;
     this.resize();
     const { history, steps, marks } = this.state;
-    const key = [history, steps, marks, this.early?.best, this.early?.stopped, this.mode, this.log, this.at(), this.canvas.width, this.canvas.height];
+    const { travel } = this.state;
+    const key = [history, steps, marks, travel, this.early?.best, this.early?.stopped, this.mode, this.log, this.at(), this.canvas.width, this.canvas.height];
     if (key.every((v, i) => v === this.painted[i])) return;
     this.painted = key;
     const { width, height } = this.canvas;
