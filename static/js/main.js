@@ -23,6 +23,7 @@ import { LossChart } from "./losschart.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
+import { Replicates } from "./replicates.js";
 import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
@@ -293,7 +294,7 @@ async function start() {
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
-    new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), lessons,
+    new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), new Replicates($("#replicates"), store), lessons,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
