@@ -90,31 +90,29 @@ def _accumulate4(  # noqa: PLR0917 - a compiled kernel takes flat arguments
     rows: int,
 ) -> None:
     """a_u[:n] = bias + Σ_k w[k, j + u] · src[k, start : start + n] for units j … j + 3
-    (src holds ``rows`` points a row): each input row is read once for four units, four
-    rows a loop (loads and stores, not multiplications, bound these loops)."""
+    (src holds ``rows`` points a row): each input row is read once for four units, two rows
+    a loop."""
     offset, units, fan_in = spec[W_OFFSET], spec[UNITS], spec[FAN_IN]
     b = offset + fan_in * units + j
     b0, b1, b2, b3 = w[b], w[b + 1], w[b + 2], w[b + 3]
     for i in range(n):
         a0[i], a1[i], a2[i], a3[i] = b0, b1, b2, b3
-    quads = fan_in - fan_in % 4
-    for k in range(0, quads, 4):
+    pairs = fan_in - fan_in % 2
+    for k in range(0, pairs, 2):
         o = offset + k * units + j
         w00, w01, w02, w03 = w[o], w[o + 1], w[o + 2], w[o + 3]
-        w10, w11, w12, w13 = w[o + units], w[o + units + 1], w[o + units + 2], w[o + units + 3]
-        o += 2 * units
-        w20, w21, w22, w23 = w[o], w[o + 1], w[o + 2], w[o + 3]
-        w30, w31, w32, w33 = w[o + units], w[o + units + 1], w[o + units + 2], w[o + units + 3]
+        o += units
+        w10, w11, w12, w13 = w[o], w[o + 1], w[o + 2], w[o + 3]
         at = k * rows + start
-        x0, x1 = src[at : at + n], src[at + rows : at + rows + n]
-        x2, x3 = src[at + 2 * rows : at + 2 * rows + n], src[at + 3 * rows : at + 3 * rows + n]
+        x0 = src[at : at + n]
+        x1 = src[at + rows : at + rows + n]
         for i in range(n):
-            v0, v1, v2, v3 = x0[i], x1[i], x2[i], x3[i]
-            a0[i] += (w00 * v0 + w10 * v1) + (w20 * v2 + w30 * v3)
-            a1[i] += (w01 * v0 + w11 * v1) + (w21 * v2 + w31 * v3)
-            a2[i] += (w02 * v0 + w12 * v1) + (w22 * v2 + w32 * v3)
-            a3[i] += (w03 * v0 + w13 * v1) + (w23 * v2 + w33 * v3)
-    for k in range(quads, fan_in):
+            v0, v1 = x0[i], x1[i]
+            a0[i] += w00 * v0 + w10 * v1
+            a1[i] += w01 * v0 + w11 * v1
+            a2[i] += w02 * v0 + w12 * v1
+            a3[i] += w03 * v0 + w13 * v1
+    for k in range(pairs, fan_in):
         o = offset + k * units + j
         w0, w1, w2, w3 = w[o], w[o + 1], w[o + 2], w[o + 3]
         at = k * rows + start
