@@ -15,6 +15,8 @@ forward pass), so they are float32 with ``kernels.tanh_approx``, a rational tanh
 one (tests check it). The tanh-based activations are written as ``engine.activations``
 writes them. A network with an activation that has no code here (ELU, SELU, softplus, sine)
 takes NumPy's stacked pass; so does everything without numba (``kernels.AVAILABLE`` false).
+``breed`` makes a generation's children from the draws ``engine.genetic`` takes (without
+numba it runs as Python: the same children, slowly).
 """
 
 from __future__ import annotations

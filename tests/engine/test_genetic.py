@@ -16,6 +16,7 @@ from engine import ExperimentConfig, Trainer
 from engine.genetic import Genetic, mutation_sites, units_of
 from engine.optimizers import Hyper
 from engine.population import FAST_TOLERANCE
+from engine.population_kernel import breed
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from tests.engine.helpers import make_config, make_trainer
 
@@ -272,3 +273,22 @@ def test_a_generation_that_keeps_its_best_member_reports_that_members_metrics() 
         assert trainer.latest == trainer.metrics(detail=False)
         assert trainer.latest.epoch == epoch and trainer.history.as_lists()["epoch"][-1] == epoch
     assert kept >= 20
+
+
+def test_compiled_breeding_makes_the_children_python_makes() -> None:
+    """``breed`` as numba compiles it and as plain Python (an install without numba)."""
+    rng = np.random.default_rng(0)
+    population, fitness = rng.normal(size=(10, 7)), rng.random(10)
+    contenders = rng.integers(10, size=(6, 2, 3))
+    crossed, swap = rng.random(6) < 0.5, rng.random((6, 3)) < 0.5
+    units, sites = np.array([0, 1, 0, 1, 2, 2, 2]), np.array([3, 9, 40])
+    draws = (population, fitness, contenders, crossed, swap, units, sites, np.ones(3))
+    compiled, python = np.empty((6, 7)), np.empty((6, 7))
+    breed(*draws, compiled)
+    getattr(breed, "py_func", breed)(*draws, python)
+    np.testing.assert_array_equal(compiled, python)
+    mutated = np.zeros(compiled.size, bool)
+    mutated[sites] = True
+    for flat, value in enumerate(compiled.ravel()):  # each weight is a parent's (plus noise)
+        column = population[:, flat % 7] + (1.0 if mutated[flat] else 0.0)
+        assert value in column
