@@ -57,7 +57,9 @@ export class Replicates {
 
   async run() {
     const run = this.state.run;
-    const count = Number(this.count.value);
+    const { min, max, value } = this.count;
+    const count = Math.min(Number(max), Math.max(Number(min), Math.round(Number(value)) || Number(min)));
+    this.count.value = String(count); // within the input's bounds
     const epochs = Math.max(MIN_EPOCHS, this.state.history.epoch.at(-1) ?? 0);
     const config = structuredClone(run.config);
     config.training = { ...config.training, max_epochs: epochs };
