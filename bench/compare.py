@@ -3,12 +3,15 @@
 Run: .venv/bin/python bench/compare.py [--quick]   (needs `pip install torch==2.13.0`)
 A generation of population 64 (2 elites: 62 networks scored), [8, 8] tanh, circle's 250
 training points, as the trainer runs it (breeding, the stacked scoring, the epoch's end),
-against scoring the same 62 networks one at a time with the same engine (``Trainer.objective``)
-and against PyTorch 2.13 scoring them as one batched computation (``baddbmm``, float64, one
-thread). Beside them, the floor of any evaluation that computes each tanh as NumPy does:
-NumPy's tanh of the 248,000 hidden activations, one call. Measured twice, as bench/engine.py
-does: as this CPU runs, then in a subprocess as a CPU without AVX-512 would. Prints a table,
-then `RESULT ga_vs_loop=… ga_vs_torch=… ga_vs_loop_avx2=… ga_vs_torch_avx2=…`, each the
+timed alone between the other measures (its caches cold), and for information within 8
+generations in a row, as a run trains them; against scoring the same 62 networks one at a
+time with the same engine (``Trainer.objective``) and against PyTorch 2.13 scoring them as
+one batched computation (``baddbmm``, float64, one thread; float32 too, for information: the
+generation scores its members in float32, with a rational tanh, ``engine.population_kernel``).
+Beside them, the floor of any evaluation that computes each tanh as NumPy does: NumPy's tanh
+of the 248,000 hidden activations, one call. Measured twice, as bench/engine.py does: as this
+CPU runs, then in a subprocess as a CPU without AVX-512 would. Prints a table, then
+`RESULT ga_vs_loop=… ga_vs_torch=… ga_vs_loop_avx2=… ga_vs_torch_avx2=…`, each the
 reference's time divided by ours (targets ≥ 8 and ≥ 3 on both paths).
 """
 
@@ -32,6 +35,7 @@ from engine import ExperimentConfig, Trainer
 from engine.genetic import Genetic
 
 POPULATION, HIDDEN = 64, [8, 8]
+IN_A_ROW = 8  # generations timed one after another (a round times every measure once, cold)
 Row = tuple[str, float, float, str, str]  # what, ours (s), reference (s), ratio text, target
 
 
@@ -65,11 +69,18 @@ def bench_generation(repeats: int) -> dict[str, float]:
 
     activations = np.random.default_rng(0).normal(size=(len(scored), sum(HIDDEN), len(t)))
     tanh_out = np.empty_like(activations)  # allocated once: the floor is the tanh alone
+
+    def in_a_row() -> None:  # as a run trains them: one after another
+        for _ in range(IN_A_ROW):
+            trainer.train_epoch()
+
     measures: dict[str, Callable[[], object]] = {
         "generation": trainer.train_epoch,
+        "in_a_row": in_a_row,
         "stacked": lambda: trainer.population_objective(scored),
         "loop": one_at_a_time,
         "torch": torch_batched(trainer, scored),
+        "torch32": torch_batched(trainer, scored.astype(np.float32)),
         "floor": lambda: np.tanh(activations, tanh_out),
     }
     times: dict[str, list[float]] = {name: [] for name in measures}
@@ -78,7 +89,8 @@ def bench_generation(repeats: int) -> dict[str, float]:
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(taken[1:]) for name, taken in times.items()}
+    medians = {name: statistics.median(taken[1:]) for name, taken in times.items()}
+    return {**medians, "in_a_row": medians["in_a_row"] / IN_A_ROW}
 
 
 def torch_batched(trainer: Trainer, members: np.ndarray) -> Callable[[], object]:
@@ -89,8 +101,8 @@ def torch_batched(trainer: Trainer, members: np.ndarray) -> Callable[[], object]
     views = trainer.network.views(members)  # (M, fan_in + 1, fan_out) each
     weights = [torch.tensor(v[:, :-1]) for v in views]
     biases = [torch.tensor(v[:, -1:]) for v in views]
-    x = torch.tensor(trainer.data.train_x).expand(len(members), -1, -1)
-    t = torch.tensor(trainer.data.train_t)
+    x = torch.tensor(trainer.data.train_x, dtype=weights[0].dtype).expand(len(members), -1, -1)
+    t = torch.tensor(trainer.data.train_t, dtype=weights[0].dtype)
 
     def score() -> object:
         with torch.no_grad():
@@ -140,10 +152,24 @@ def rows_of(m: dict[str, Any]) -> list[Row]:
             "≥ 3×",
         ),
         (
+            f"  one of {IN_A_ROW} generations in a row vs the loop",
+            ga["in_a_row"],
+            ga["loop"],
+            f"{ga['loop'] / ga['in_a_row']:.1f}×",
+            "",
+        ),
+        (
             "  its stacked scoring alone vs the loop",
             ga["stacked"],
             ga["loop"],
             f"{ga['loop'] / ga['stacked']:.1f}×",
+            "",
+        ),
+        (
+            "  PyTorch bmm in float32, as ours scores",
+            ga["generation"],
+            ga["torch32"],
+            f"{ga['torch32'] / ga['generation']:.1f}×",
             "",
         ),
         (

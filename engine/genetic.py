@@ -6,7 +6,8 @@ they are, and fills the rest with children. A child's two parents each win a tou
 fittest of ``tournament`` members drawn at random, with replacement, as DEAP's selTournament);
 with probability ``crossover_rate`` the child takes each unit (a neuron's incoming weights and
 its bias, kept together) from either parent at random, else it copies the first; then each of
-its weights, with probability ``mutation_rate``, gets Gaussian noise of deviation
+its weights, with probability ``mutation_rate`` (the gaps between mutated weights drawn as
+geometric), gets Gaussian noise of deviation
 ``mutation_scale`` (Holland 1975; Montana & Davis 1989 evolved network weights this way).
 
 With ``elites`` ≥ 1 the best loss never rises: the elites carry their scores over unchanged,
@@ -25,6 +26,7 @@ import numpy as np
 
 from engine.network import InitializerFn, Network, init_network
 from engine.optimizers import Hyper, Optimizer, Rate
+from engine.population_kernel import breed
 
 Array = np.ndarray
 Evaluate = Callable[[Array], Array]  # members (M, params) -> their losses (M,)
@@ -103,20 +105,32 @@ class Genetic(Optimizer):
         return scored + len(children)
 
     def children(self, count: int) -> Array:
-        """``count`` children of the scored population (see the module's docstring)."""
+        """``count`` children of the scored population (see the module's docstring): the
+        draws here, the breeding compiled (``population_kernel.breed``)."""
         h, rng, fitness = self.hyper, self.rng, self.fitness
         assert fitness is not None
-        size = len(self.population)
+        size, params = self.population.shape
         contenders = rng.integers(size, size=(count, 2, h.tournament))  # (child, parent, draw)
-        won = np.argmin(fitness[contenders], axis=-1)[..., None]
-        parents = np.take_along_axis(contenders, won, axis=-1)[..., 0]  # (count, 2)
-        first, second = self.population[parents[:, 0]], self.population[parents[:, 1]]
         # the coin flips in float32: half the cost of float64's, and 2⁻²⁴ is fine enough
         crossed = rng.random(count, np.float32) < h.crossover_rate
         swap = rng.random((count, int(self.units[-1]) + 1), np.float32) < 0.5  # (count, units)
-        from_second = swap[:, self.units] & crossed[:, None]  # (count, params)
-        child: Array = np.where(from_second, second, first)
-        mutated = np.flatnonzero(rng.random(child.size, np.float32) < h.mutation_rate)
-        noise = rng.normal(0.0, h.mutation_scale, len(mutated))  # one a mutated weight
-        child.reshape(-1)[mutated] += noise.astype(self.dtype)
+        sites = mutation_sites(rng, count * params, h.mutation_rate)
+        noise = rng.normal(0.0, h.mutation_scale, len(sites)).astype(self.dtype)
+        child = np.empty((count, params), self.dtype)
+        breed(self.population, fitness, contenders, crossed, swap, self.units, sites, noise, child)
         return child
+
+
+def mutation_sites(rng: np.random.Generator, size: int, rate: float) -> Array:
+    """The indices (ascending) of ``size`` weights that mutate, each with probability
+    ``rate``: the gaps between them drawn from the geometric distribution, as many as a
+    weight-by-weight draw would pick, for ~rate × size draws instead of size."""
+    if rate <= 0.0 or size == 0:
+        return np.empty(0, np.intp)
+    expected = size * rate
+    draws = int(expected + 6.0 * np.sqrt(expected)) + 16  # almost always enough at once
+    sites = np.cumsum(rng.geometric(rate, draws)) - 1
+    while sites[-1] < size:  # not yet past the last weight: more gaps
+        sites = np.concatenate([sites, sites[-1] + np.cumsum(rng.geometric(rate, draws))])
+    found: Array = sites[: np.searchsorted(sites, size)]
+    return found

@@ -53,12 +53,13 @@ GELU_K = np.float32(0.044715 / GELU_C**2)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _jit(**options: Any) -> Callable[[F], F]:
-    """numba's njit, as the pass needs it; without numba, the function as it is (unused)."""
+def _jit(fastmath_extra: tuple[str, ...] = (), **options: Any) -> Callable[[F], F]:
+    """numba's njit, as the pass needs it; without numba, the function as it is (unused).
+    ``fastmath_extra``: more of LLVM's fast-math flags for this function."""
     if numba is None:
         return lambda f: f
     # No 'nnan'/'ninf': a diverging network's inf and NaN stay what they are.
-    flags = {"nsz", "arcp", "contract", "afn", "reassoc"}
+    flags = {"nsz", "arcp", "contract", "afn", "reassoc", *fastmath_extra}
     return numba.njit(  # type: ignore[no-any-return]
         fastmath=flags, error_model="numpy", cache=True, nogil=True, **options
     )

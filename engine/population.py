@@ -5,24 +5,29 @@
 ``population_objective`` is the loss J = data loss + λ·R(w) of every member of a population
 (M, params) on a data set: by the compiled population pass (``engine.population_kernel``)
 where the network's activations have a compiled form, else by ``stacked_forward`` in chunks of
-members. Each member's J equals what ``Trainer.objective`` gives for that member alone
-(tests check both paths to 1e-12).
+members. The compiled pass is float32 with a rational tanh (``kernels.tanh_approx``): a
+fitness only ranks members, and the user sees the best member through the engine's exact
+forward pass. Each member's J is within ``FAST_TOLERANCE`` (relative) of what
+``Trainer.objective`` gives for that member alone; NumPy's stacked pass, to 1e-12.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from engine.activations import Activation
 from engine.heads import Head
 from engine.network import Network
-from engine.population_kernel import plan_for, population_pass
+from engine.population_kernel import LANES, plan_for, population_pass, squared_errors
 from engine.regularizers import Regularizer
 
 Array = np.ndarray
+FAST_TOLERANCE = 1e-4  # the compiled pass's losses, relative to the exact ones (tests check)
+SQUARED_ERRORS = {"half_mse": 0.5, "mse": 1.0}  # losses the compiled pass sums itself: scale
 CHUNK_BYTES = 16 * 2**20  # NumPy's pass: the work arrays of one chunk of members
 
 
@@ -57,14 +62,35 @@ class Objective:
     regularizer: Regularizer
     rate: float
 
+    def same_as(self, other: Objective) -> bool:
+        """Whether ``other`` is made of the same objects (so what is cached here holds)."""
+        return all(getattr(self, name) is getattr(other, name) for name in OBJECTIVE_FIELDS)
+
+    @cached_property
+    def plan(self) -> Array | None:
+        """The compiled pass's plan for the network and head, or None: NumPy's pass."""
+        output = "linear" if self.head.fused else self.head.output
+        names = [activation.name for activation in self.network.activations]
+        return plan_for(self.network.sizes, names, output)
+
+    @cached_property
+    def data32(self) -> tuple[Array, Array]:
+        """The compiled pass's data: x in float32, padded with zeros to whole vectors
+        (features + 1, padded), and t in float32, output-major (outputs, B)."""
+        points = self.x.shape[1]
+        x32 = np.zeros((len(self.x), -(-points // LANES) * LANES), np.float32)
+        x32[:, :points] = self.x
+        return x32, np.ascontiguousarray(self.t.T, np.float32)
+
+
+OBJECTIVE_FIELDS = ("network", "head", "x", "t", "regularizer", "rate")
+
 
 def population_objective(objective: Objective, population: Array) -> Array:
     """J of each member of ``population`` (M, params) -> (M,): its data loss on the data plus
-    λ·R of its weights, without dropout. A member whose numbers overflow scores inf."""
-    network, head = objective.network, objective.head
-    output = "linear" if head.fused else head.output
-    names = [activation.name for activation in network.activations]
-    plan = plan_for(network.sizes, names, output) if population.dtype == np.float64 else None
+    λ·R of its weights, without dropout. A member whose numbers overflow scores inf. By the
+    compiled pass, the data loss is float32 (within ``FAST_TOLERANCE`` of the engine's)."""
+    network, plan = objective.network, objective.plan
     with np.errstate(all="ignore"):  # a diverging member scores inf or NaN: it loses
         if plan is not None:
             losses = _compiled(objective, population, plan)
@@ -77,14 +103,23 @@ def population_objective(objective: Objective, population: Array) -> Array:
 
 
 def _compiled(objective: Objective, population: Array, plan: Array) -> Array:
-    head, x, t = objective.head, objective.x, objective.t
-    points, outputs = x.shape[1], t.shape[1]
-    out = np.empty((len(population), outputs * points))
-    population_pass(
-        np.ascontiguousarray(population), plan, np.ascontiguousarray(x).ravel(), out, points
-    )
-    values = out.reshape(len(population), outputs, points).transpose(0, 2, 1)  # (M, B, outputs)
-    return head.loss_values(values, values, t)
+    """The data loss of each member by the float32 pass, over the points padded with zeros
+    to whole vectors (the padding's outputs are left out of the loss); a squared error's
+    mean in the same compiled code, any other loss by the head."""
+    head, (x32, t32) = objective.head, objective.data32
+    (outputs, points), padded = t32.shape, x32.shape[1]
+    members = population.astype(np.float32)
+    out = np.empty((len(members), outputs, padded), np.float32)
+    population_pass(members, plan, x32.ravel(), out.reshape(len(members), -1), padded)
+    losses = np.empty(len(members))
+    scale = None if head.fused else SQUARED_ERRORS.get(head.loss.name)
+    if scale is not None:
+        squared_errors(out, t32, members, scale, losses)
+        return losses
+    values = out[:, :, :points].transpose(0, 2, 1)  # (M, B, outputs)
+    losses[:] = head.loss_values(values, values, t32.T)
+    losses[~np.isfinite(members).all(axis=1)] = np.inf  # the pass assumes no inf
+    return losses
 
 
 def _stacked(objective: Objective, population: Array) -> Array:

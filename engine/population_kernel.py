@@ -1,18 +1,22 @@
 """The population pass compiled (numba): every member of a population over the training set,
-float64, in one call (``engine.population``; the genetic trainer scores a generation with it).
+float32, in one call (``engine.population``; the genetic trainer scores a generation with it).
 
 A member is a whole parameter vector of one network. NumPy evaluates a population as one
 matrix product and one activation pass a layer over all members at once; each pass streams
-(members × units × points) values through memory, and NumPy's float64 tanh without AVX-512
-costs ~8 ns a value. Here one loop takes a member and a block of points through every layer,
-four units at a time (``kernels.layer_block``, the picture pass's loop with the activations
-below), so a layer's inputs stay in the first-level cache and LLVM vectorises them.
+(members × units × points) values through memory, and its exact float64 tanh costs a few ns
+a value. Here one loop takes a member and a block of points through every layer, four units
+at a time (``kernels.layer_block``, the picture pass's loop), so a layer's inputs stay in the
+first-level cache and LLVM vectorises them; a squared-error loss is summed by compiled code
+too (``squared_errors``): nothing of a member leaves but its outputs and its loss.
 
-Unlike the picture pass, these numbers choose which networks survive and are compared with
-the engine's own forward pass: ``tanh`` is good to ~1e-15 relative (``tests`` check it against
-NumPy's), and the tanh-based activations are written as ``engine.activations`` writes them.
-A network with an activation that has no code here (ELU, SELU, softplus, sine) takes NumPy's
-stacked pass; so does everything without numba (``kernels.AVAILABLE`` false).
+These numbers only rank members (the user sees the best one through the engine's exact
+forward pass), so they are float32 with ``kernels.tanh_approx``, a rational tanh within
+1.2e-6 of tanh: a member's loss is within ``engine.population.FAST_TOLERANCE`` of the exact
+one (tests check it). The tanh-based activations are written as ``engine.activations``
+writes them. A network with an activation that has no code here (ELU, SELU, softplus, sine)
+takes NumPy's stacked pass; so does everything without numba (``kernels.AVAILABLE`` false).
+``breed`` makes a generation's children from the draws ``engine.genetic`` takes (without
+numba it runs as Python: the same children, slowly).
 """
 
 from __future__ import annotations
@@ -23,7 +27,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.activations import GELU_C, LEAKY_SLOPE
-from engine.kernels import AVAILABLE, FROM_GRID, SOURCE, TARGET, UNITS, _jit, layer_block
+from engine.kernels import (
+    AVAILABLE,
+    FROM_GRID,
+    ONE,
+    SOURCE,
+    TARGET,
+    UNITS,
+    ZERO,
+    _jit,
+    layer_block,
+    tanh_approx,
+)
 
 Array = np.ndarray
 
@@ -37,55 +52,32 @@ CODES = {
     "swish": SWISH,
     "gelu": GELU,
 }
-BLOCK = 256  # points per block: a hidden layer of 8 units holds 16 kB of it
+LANES = 16  # the pass's points come in multiples of this (a vector's floats): no scalar tail
+BLOCK = 256  # points per block: a hidden layer of 8 units holds 8 kB of it
 TO_OUTPUT = -1  # TARGET of the last layer: the member's row of ``out``, not the work block
-# tanh |x| = e / (e + 2) with e = eᵘ − 1, u = 2|x|: e from the series of e^(u/64) − 1, then six
-# doublings of the argument, eᵘ − 1 = e·(e + 2) with e for u/2: no cancellation near 0, and
-# ~1e-15 relative over the whole line. Beyond |x| = 20, tanh is ±1 in float64.
-SQUARINGS = 6
-SHRINK = 2.0 / 2**SQUARINGS
-LIMIT = 20.0
-# 1/(j + 1)! for j = 0 … 13: e^v − 1 = v·Σ vʲ/(j + 1)!, for v ≤ 0.625 (truncated at ~1e-17)
-C0, C1, C2, C3, C4, C5, C6 = (1.0, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040)
-C7, C8, C9, C10 = (1 / 40320, 1 / 362880, 1 / 3628800, 1 / 39916800)
-C11, C12, C13 = (1 / 479001600, 1 / 6227020800, 1 / 87178291200)
-HALF = 0.5
-GELU_CUBE = 0.044715
-
-
-@_jit(inline="always")
-def tanh_exact(x: float) -> float:
-    """tanh x to ~1e-15 relative, in a form LLVM vectorises (no call, no branch)."""
-    a = abs(x)
-    a = LIMIT if a > LIMIT else a  # NaN compares false: it stays NaN
-    v = a * SHRINK
-    p = ((((((C13 * v + C12) * v + C11) * v + C10) * v + C9) * v + C8) * v + C7) * v + C6
-    p = (((((p * v + C5) * v + C4) * v + C3) * v + C2) * v + C1) * v + C0
-    e = p * v
-    for _ in range(SQUARINGS):
-        e = e * (e + 2.0)
-    t: float = e / (e + 2.0)
-    return t if x >= 0.0 else -t
+# float32 constants: one float64 constant would widen the arithmetic around it to float64
+HALF, GELU_CUBE = np.float32(0.5), np.float32(0.044715)
+ROOT_2_OVER_PI, LEAK = np.float32(GELU_C), np.float32(LEAKY_SLOPE)
 
 
 @_jit(inline="always")
 def _by_tanh(acc: Array, out: Array, n: int, code: int) -> None:
     """out[:n] = TANH, SIGMOID, SWISH or GELU of acc[:n], written as ``engine.activations``
-    writes them."""
+    writes them, by ``tanh_approx``."""
     if code == TANH:
         for i in range(n):
-            out[i] = tanh_exact(acc[i])
+            out[i] = tanh_approx(acc[i])
     elif code == SIGMOID:  # ½(1 + tanh(z/2))
         for i in range(n):
-            out[i] = HALF * (1.0 + tanh_exact(HALF * acc[i]))
+            out[i] = HALF * (ONE + tanh_approx(HALF * acc[i]))
     elif code == SWISH:  # z·σ(z)
         for i in range(n):
             z = acc[i]
-            out[i] = z * (HALF * (1.0 + tanh_exact(HALF * z)))
+            out[i] = z * (HALF * (ONE + tanh_approx(HALF * z)))
     else:  # GELU: ½z(1 + tanh(√(2/π)(z + 0.044715z³)))
         for i in range(n):
             z = acc[i]
-            out[i] = HALF * z * (1.0 + tanh_exact(GELU_C * (z + GELU_CUBE * z * z * z)))
+            out[i] = HALF * z * (ONE + tanh_approx(ROOT_2_OVER_PI * (z + GELU_CUBE * z * z * z)))
 
 
 @_jit(inline="always")
@@ -95,25 +87,33 @@ def _activate(acc: Array, out: Array, n: int, code: int) -> None:
         _by_tanh(acc, out, n, code)
     elif code == RELU:
         for i in range(n):
-            out[i] = acc[i] if acc[i] > 0.0 else 0.0
+            out[i] = acc[i] if acc[i] > ZERO else ZERO
     elif code == LEAKY_RELU:
         for i in range(n):
-            out[i] = acc[i] if acc[i] > 0.0 else LEAKY_SLOPE * acc[i]
+            out[i] = acc[i] if acc[i] > ZERO else LEAK * acc[i]
     else:
         for i in range(n):
             out[i] = acc[i]
 
 
-@_jit()
+# 'ninf' (no inf, so a division may be a reciprocal estimate and a refining step): the
+# caller gives only finite weights, and tanh_approx clamps what it divides
+@_jit(fastmath_extra=("ninf",))
 def population_pass(population: Array, plan: Array, x: Array, out: Array, points: int) -> None:
     """Every member of ``population`` (M, params) through the layers of ``plan`` over
-    ``points`` points: ``x`` flat (inputs + 1, points), feature-major; ``out`` (M, outputs ×
-    points) gets each member's last layer, feature-major, after its ``plan`` activation."""
+    ``points`` points (a multiple of ``LANES``): ``x`` flat (inputs + 1, points),
+    feature-major; ``out`` (M, outputs × points) gets each member's last layer,
+    feature-major, after its ``plan`` activation. All float32; every weight finite."""
     hidden = 0
     for layer in range(plan.shape[0] - 1):
         hidden += plan[layer, UNITS]
-    work = np.empty(max(hidden, 1) * BLOCK)
-    accumulators = (np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK))
+    work = np.empty(max(hidden, 1) * BLOCK, np.float32)
+    accumulators = (
+        np.empty(BLOCK, np.float32),
+        np.empty(BLOCK, np.float32),
+        np.empty(BLOCK, np.float32),
+        np.empty(BLOCK, np.float32),
+    )
     for m in range(population.shape[0]):
         w, dest = population[m], out[m]
         for start in range(0, points, BLOCK):
@@ -127,6 +127,64 @@ def population_pass(population: Array, plan: Array, x: Array, out: Array, points
                 dst = dest if last else work[spec[TARGET] * BLOCK :]
                 base, step = (start, points) if last else (0, BLOCK)
                 layer_block(accumulators, w, src, spec, at, n, stride, dst, base, step, _activate)
+
+
+@_jit()
+def squared_errors(out: Array, t: Array, members: Array, scale: float, losses: Array) -> None:
+    """losses[m] = scale · Σ (out[m] − t)² / points: ``out`` (M, outputs, padded) from
+    ``population_pass``, ``t`` (outputs, points); inf for a member with a weight that is not
+    finite (the pass assumes none: what it gives for such a member means nothing)."""
+    points = t.shape[1]
+    for m in range(out.shape[0]):
+        total = 0.0  # float64
+        for o in range(t.shape[0]):
+            row, target = out[m, o], t[o]
+            part = ZERO  # float32 in the compiled code
+            for i in range(points):
+                d = row[i] - target[i]
+                part += d * d
+            total += float(part)
+        losses[m] = scale * total / points
+        for w in members[m]:
+            if not np.isfinite(w):
+                losses[m] = np.inf
+
+
+@_jit(inline="always")
+def _fittest(fitness: Array, drawn: Array) -> int:
+    """The member of ``drawn`` with the lowest ``fitness``, the first of equals."""
+    best: int = drawn[0]
+    for k in drawn[1:]:
+        if fitness[k] < fitness[best]:
+            best = k
+    return best
+
+
+@_jit()
+def breed(  # noqa: PLR0917 - a compiled kernel takes flat arguments
+    population: Array,
+    fitness: Array,
+    contenders: Array,
+    crossed: Array,
+    swap: Array,
+    units: Array,
+    sites: Array,
+    noise: Array,
+    children: Array,
+) -> None:
+    """``children`` (C, params) bred from ``population`` (M, params) by its ``fitness``
+    (M,): child c's parents are the fittest of ``contenders[c, 0]`` and of
+    ``contenders[c, 1]`` (C, 2, draws; the first of equals); it copies the first, and if
+    ``crossed[c]`` takes unit u (``units``: the unit of each parameter) from the second where
+    ``swap[c, u]``; then ``noise`` is added at ``sites``, flat indices into ``children``."""
+    for c in range(children.shape[0]):
+        first = population[_fittest(fitness, contenders[c, 0])]
+        second, child = population[_fittest(fitness, contenders[c, 1])], children[c]
+        for i in range(child.size):
+            child[i] = second[i] if crossed[c] and swap[c, units[i]] else first[i]
+    flat = children.reshape(-1)
+    for k in range(sites.size):
+        flat[sites[k]] += noise[k]
 
 
 def plan_for(sizes: Sequence[int], activations: Sequence[str], output: str) -> Array | None:
@@ -147,17 +205,12 @@ def plan_for(sizes: Sequence[int], activations: Sequence[str], output: str) -> A
     return np.array(rows, np.int64)
 
 
-@_jit()
-def tanh_array(x: Array, out: Array) -> None:
-    """out = ``tanh_exact`` of each x (flat arrays): for tests and benchmarks."""
-    for i in range(x.size):
-        out[i] = tanh_exact(x[i])
-
-
 def warm() -> None:
     """Compile (or load from numba's cache) the pass now, not in a run's first generation."""
     if not AVAILABLE:
         return
     plan = plan_for([1, 1, 1], ["tanh"], "linear")
     assert plan is not None
-    population_pass(np.ones((1, 4)), plan, np.ones(2), np.ones((1, 1)), 1)
+    members, out = np.ones((1, 4), np.float32), np.ones((1, 1, LANES), np.float32)
+    population_pass(members, plan, np.ones(2 * LANES, np.float32), out[:, 0], LANES)
+    squared_errors(out, np.ones((1, 1), np.float32), members, 0.5, np.empty(1))

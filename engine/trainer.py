@@ -11,6 +11,7 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from engine.data import Prepared, load_points, prepare
 from engine.features import FEATURES
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
 from engine.genetic import Genetic
+from engine.heads import Head
 from engine.health import MAX_LOSS, DataError, DivergedError, check_data, divergence, exploded
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
@@ -46,6 +48,7 @@ class Trainer:
         # generator of their own, so training's numbers never depend on who watches
         self._sample_rng = np.random.default_rng([config.seed, 1])
         self._genetic_rng = np.random.default_rng([config.seed, 2])  # the genetic trainer's
+        self._objective: Objective | None = None  # the last population_objective's
         self.dtype = np.dtype(config.training.precision)
         self.points = load_points(config.data, self.rng)
         self.head = build_head(config)
@@ -86,6 +89,8 @@ class Trainer:
         self._any_dead = False
         self._weights = np.flatnonzero(self.network.weight_mask)  # where the penalty acts
         self._sane = self.network.params.copy()  # the weights at the last healthy check
+        # what the last epoch's metrics were evaluated on: its data, head and weights
+        self._measured: tuple[Prepared | None, Head | None, np.ndarray] = (None, None, self._sane)
         self.diverged: str | None = None
         self.epoch = 0
         self.step = 0
@@ -270,7 +275,10 @@ class Trainer:
             self.regularizer,
             self.regularization_rate,
         )
-        return population_objective(objective, population)
+        kept = self._objective  # the last one, with its caches, if it still holds
+        if kept is None or not objective.same_as(kept):
+            kept = self._objective = objective
+        return population_objective(kept, population)
 
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
@@ -361,7 +369,7 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._check_weights()
-        self.latest = self.metrics(detail=False)
+        self.latest = self._epoch_metrics()
         if not self.latest.train_loss <= MAX_LOSS:  # NaN fails the test too
             self.network.params[:] = self._sane
             self.latest = self.metrics()
@@ -373,6 +381,23 @@ class Trainer:
         if best is not None:  # early stopping with restore_best
             self.network.params[:] = best
             self.latest = self.metrics()
+
+    def _epoch_metrics(self) -> Metrics:
+        """The epoch's losses and accuracies: the last epoch's, re-dated, where the network,
+        its data and its head are what they were then (a generation that kept its best
+        member: the engine is deterministic), else evaluated anew."""
+        last, (data, head, params) = self.latest, self._measured
+        if (
+            last.epoch == self.epoch - 1
+            and data is self.data
+            and head is self.head
+            and np.array_equal(self.network.params, params)
+        ):
+            return replace(
+                last, epoch=self.epoch, step=self.step, forward_passes=self.forward_passes
+            )
+        self._measured = (self.data, self.head, self.network.params.copy())
+        return self.metrics(detail=False)
 
     # -- what the outside sees ---------------------------------------------------------
 

@@ -30,12 +30,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+MAX_REPLICATES = 10  # seeds one POST /api/runs may train a config over
+
+
 class RunCreate(_Strict):
     config: ExperimentConfig = Field(default_factory=ExperimentConfig)
     name: str | None = Field(None, max_length=200)
     start: bool = Field(True, description="start training at once")
     speed: float | None = Field(
         None, gt=0, le=1000, description="epochs per second; default: one per frame (20)"
+    )
+    replicates: int = Field(
+        1,
+        ge=1,
+        le=MAX_REPLICATES,
+        description="runs of the config over this many seeds: seed, seed + 1, …",
     )
 
     model_config = ConfigDict(
@@ -86,6 +95,9 @@ class RunPublic(BaseModel):
 
 class RunCreated(RunPublic):
     control_token: str = Field(description="needed to control the run; shown only here")
+    replicates: list[str] | None = Field(
+        None, description="with replicates: every replicate's id, in seed order (this one first)"
+    )
 
 
 class RunList(BaseModel):

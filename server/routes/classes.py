@@ -175,6 +175,16 @@ async def create_class_run(
     """The teacher's new run (the class's stage moves to it), or a student's own run in
     hands-on mode (the teacher's setup; a locked change is 403). The run's control token
     is the caller's own token."""
+    if body.replicates > 1:  # a class's stage and a student's hands show one run
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "replicates"),
+                    "type": "less_than_equal",
+                    "msg": "a class's run is one run: replicates must be 1",
+                }
+            ]
+        )
     token = bearer(authorization)
     # each member has a budget of their own: a class behind one address is many members
     member_key = f"member:{found.room.id}:{found.student.id if found.student else 'teacher'}"

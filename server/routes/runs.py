@@ -133,13 +133,30 @@ async def create_run(
                 }
             ]
         )
-    try:
-        run, token = manager.create(body, client_key(request))
-    except CapacityError as error:
-        raise _full(error) from None
+    runs, token = _create_replicates(body, manager, client_key(request))
+    run = runs[0]
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
     shown = public(run.record(), run, manager)
-    return RunCreated.model_validate({**dict(shown), "control_token": token})
+    ids = [one.id for one in runs] if body.replicates > 1 else None
+    return RunCreated.model_validate({**dict(shown), "control_token": token, "replicates": ids})
+
+
+def _create_replicates(body: RunCreate, manager: RunManager, client: str) -> tuple[list[Run], str]:
+    """The body's run, or its ``replicates``: one run a seed (seed, seed + 1, …), controlled
+    by one token. All or none: a full server leaves none of them."""
+    runs: list[Run] = []
+    token = ""
+    try:
+        for k in range(body.replicates):
+            seed = (body.config.seed + k) % 2**63
+            one = body.model_copy(update={"config": body.config.model_copy(update={"seed": seed})})
+            run, token = manager.create(one, client, token=token)
+            runs.append(run)
+    except CapacityError as error:
+        for run in runs:
+            manager.remove(run, delete=True)
+        raise _full(error) from None
+    return runs, token
 
 
 def bearer_tokens(authorization: str | None) -> list[str]:

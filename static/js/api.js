@@ -158,3 +158,10 @@ export function openClassStream(id, token, handlers) {
   socket.addEventListener("close", (event) => handlers.onClose?.(event));
   return { close: () => socket.close(1000) };
 }
+
+// -- seed replicates (docs/api.md, `replicates` in POST /api/runs) ---------------------------
+
+export const createReplicates = (config, replicates, speed) =>
+  send("POST", "/api/runs", { config, replicates, speed, start: true }, null, "the server did not create the replicates");
+export const listRuns = (token) => send("GET", "/api/runs?limit=50", undefined, token, "runs");
+export const fetchMetrics = (id) => send("GET", `/api/runs/${encodeURIComponent(id)}/metrics`, undefined, null, "metrics");

@@ -118,6 +118,26 @@ export function paintLine(context, series, scale, gap = Infinity) {
   context.restore();
 }
 
+// The seed replicates' legend entry (replicates.js): their medians are dashed.
+export const SEEDS = { key: "seeds", label: "chart.seeds", color: MUTED, width: 1.5, dash: [4, 3] };
+
+// A band from `band.lo` to `band.hi` (a translucent fill in its line's colour), and its
+// median (`band.y`) as a dashed line.
+export function paintBand(context, band, scale) {
+  const points = band.x.map((x, i) => [x, band.lo[i], band.hi[i]]).filter(([, lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi));
+  if (!points.length) return;
+  context.save();
+  context.globalAlpha = 0.16;
+  context.fillStyle = band.color;
+  context.beginPath();
+  points.forEach(([x, , hi], i) => context[i ? "lineTo" : "moveTo"](scale.x(x), scale.y(hi)));
+  for (const [x, lo] of points.toReversed()) context.lineTo(scale.x(x), scale.y(lo));
+  context.closePath();
+  context.fill();
+  context.restore();
+  paintLine(context, { ...band, dash: SEEDS.dash }, scale);
+}
+
 // The legend, a short sample of each line and its name, right-aligned above the plot.
 export function paintLegend(context, box, series) {
   const d = devicePixelRatio;

@@ -1,8 +1,8 @@
 // The loss chart: training, validation and test loss per epoch, or per step with every
 // mini-batch's loss; axes, a legend, live changes and early stopping marked, and a readout
 // that follows the mouse or the arrow keys. Painted at most once per animation frame.
-import { SERIES, STEP_SERIES, formatNumber, layout, logTicks, niceTicks } from "./chartpaint.js";
-import { paintAxes, paintCursor, paintLegend, paintLine, paintMarks } from "./chartpaint.js";
+import { SEEDS, SERIES, STEP_SERIES, formatNumber, layout, logTicks, niceTicks } from "./chartpaint.js";
+import { paintAxes, paintBand, paintCursor, paintLegend, paintLine, paintMarks } from "./chartpaint.js";
 import { canvasFont, deviceSize, needFont, onFontsLoaded } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -74,23 +74,50 @@ export class LossChart {
     });
   }
 
-  // What to plot: the lines (per step: every mini-batch's loss first), marks, early stopping.
+  // What to plot: the lines (per step: every mini-batch's loss first), marks, early stopping;
+  // while time travel shows an epoch, the run as it was then: nothing after it.
   view() {
-    const { history, steps, marks } = this.state;
+    const { history, steps, marks } = this.travelled();
     const perStep = this.mode === "step";
     const x = perStep ? history.step : history.epoch;
     const lines = SERIES.filter((s) => history[s.key].some(finite)).map((s) => ({ ...s, x, y: history[s.key] }));
     if (perStep && steps.step.length) lines.unshift({ ...STEP_SERIES, x: steps.step, y: steps.loss });
     const at = (epoch) => (perStep ? history.step[nearest(history.epoch, epoch)] : epoch);
-    const early = this.early && history.epoch.length ? { best: at(this.early.best), stopped: at(this.early.stopped) } : null;
-    return { perStep, lines, primary: lines[0], marks: marks.map((m) => (perStep ? m.step : m.epoch)), early };
+    const stoppedHere = this.early && history.epoch.length && this.early.stopped <= history.epoch.at(-1);
+    const early = stoppedHere ? { best: at(this.early.best), stopped: at(this.early.stopped) } : null;
+    const bands = this.bands(perStep);
+    return { perStep, lines, bands, primary: lines[0], marks: marks.map((m) => (perStep ? m.step : m.epoch)), early };
+  }
+
+  // The seed replicates' bands (replicates.js) of this run's setup, per epoch: one a loss.
+  bands(perStep) {
+    const { band, run } = this.state;
+    if (!band || perStep || band.runId !== run?.id) return [];
+    const one = (s) => ({ ...s, x: band.epoch, y: band[s.key].median, lo: band[s.key].lo, hi: band[s.key].hi });
+    return SERIES.filter((s) => band[s.key]).map(one);
+  }
+
+  // The state's history, steps and marks, cut after the epoch time travel shows (if any).
+  travelled() {
+    const { history, steps, marks, travel } = this.state;
+    if (travel == null) return this.state;
+    const kept = history.epoch.findLastIndex((epoch) => epoch <= travel) + 1;
+    const cut = Object.fromEntries(Object.entries(history).map(([key, values]) => [key, values.slice(0, kept)]));
+    const lastStep = kept ? history.step[kept - 1] : -Infinity;
+    const upTo = steps.step.findLastIndex((step) => step <= lastStep) + 1;
+    return {
+      history: cut,
+      steps: { step: steps.step.slice(0, upTo), loss: steps.loss.slice(0, upTo) },
+      marks: marks.filter((m) => m.epoch <= travel),
+    };
   }
 
   // Data to pixels (y: a loss, ty: a tick in the axis's units), and the ticks.
   scale(view, box) {
     const s = (v) => (this.log ? Math.log10(Math.max(v, FLOOR)) : v);
     let [x0, x1, lo, hi] = [Infinity, -Infinity, Infinity, -Infinity];
-    for (const line of view.lines) {
+    const edges = view.bands.flatMap((b) => [{ x: b.x, y: b.lo }, { x: b.x, y: b.hi }]);
+    for (const line of [...view.lines, ...edges]) {
       line.y.forEach((v, i) => {
         if (!finite(v)) return;
         [x0, x1] = [Math.min(x0, line.x[i]), Math.max(x1, line.x[i])];
@@ -113,7 +140,8 @@ export class LossChart {
     if (!this.state) return;
     this.resize();
     const { history, steps, marks } = this.state;
-    const key = [history, steps, marks, this.early?.best, this.early?.stopped, this.mode, this.log, this.at(), this.canvas.width, this.canvas.height];
+    const { travel, band, run } = this.state;
+    const key = [history, steps, marks, travel, band, run, this.early?.best, this.early?.stopped, this.mode, this.log, this.at(), this.canvas.width, this.canvas.height];
     if (key.every((v, i) => v === this.painted[i])) return;
     this.painted = key;
     const { width, height } = this.canvas;
@@ -129,19 +157,21 @@ export class LossChart {
       y: t(this.log ? "chart.loss_log" : "chart.loss"),
       yTick: (u) => formatNumber(this.log ? 10 ** u : u),
     };
-    needFont(canvasFont(12), [labels.x, labels.y, ...view.lines.map((s) => t(s.label))].join(""));
+    const legend = view.bands.length ? [...view.lines, SEEDS] : view.lines;
+    needFont(canvasFont(12), [labels.x, labels.y, ...legend.map((s) => t(s.label))].join(""));
     paintAxes(context, box, scale, scale.ticks, labels);
     context.save();
     context.beginPath();
     context.rect(box.left, 0, box.right - box.left + 4, box.bottom);
     context.clip();
+    for (const band of view.bands) paintBand(context, band, scale);
     const gap = steps.step.length > 1 ? (8 * (steps.step.at(-1) - steps.step[0])) / steps.step.length : Infinity;
     for (const line of view.lines) paintLine(context, line, scale, line.key === "batch" ? Math.max(gap, 8) : Infinity);
     paintMarks(context, box, scale, view.marks, view.early);
     const point = this.point(view);
     if (this.at() !== null && point) paintCursor(context, box, scale, point.x, point.values);
     context.restore();
-    paintLegend(context, box, view.lines);
+    paintLegend(context, box, legend);
   }
 
   // Where the readout points: the hover or keyboard cursor, else the epoch the time-travel
@@ -183,8 +213,10 @@ export class LossChart {
       xTicks: scale ? scale.ticks.x.join(" ") : "",
       yTicks: scale ? scale.ticks.y.map((u) => formatNumber(this.log ? 10 ** u : u)).join(" ") : "",
       cursor: this.at() === null ? "" : String(point?.x),
+      band: view.bands.length ? String(this.state.band.count) : "",
     });
-    this.canvas.setAttribute("aria-label", `${t(view.perStep ? "chart.title_step" : "chart.title")}. ${text}`);
+    const seeds = view.bands.length ? ` ${t("replicates.band", { count: this.state.band.count })}` : "";
+    this.canvas.setAttribute("aria-label", `${t(view.perStep ? "chart.title_step" : "chart.title")}. ${text}${seeds}`);
   }
 
   hover(event) {

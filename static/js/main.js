@@ -24,6 +24,7 @@ import { OwnData } from "./owndata.js";
 import { ProbabilityReadout } from "./probabilities.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
+import { Replicates } from "./replicates.js";
 import { said } from "./said.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
@@ -294,7 +295,7 @@ async function start() {
     new ClassPanel($("#class"), $("#class-toggle"), () => session, joinCodeFromPath()), new ClassBanner($("#class-banner")),
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new ProbabilityReadout($("#output"), store), new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
-    new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), lessons,
+    new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), new Replicates($("#replicates"), store), lessons,
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));

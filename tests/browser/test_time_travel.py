@@ -7,8 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_loss_chart import train
-from tests.browser.test_setup import EPOCH, open_page
+from tests.browser.test_loss_chart import setup_url, train
+from tests.browser.test_setup import EPOCH, open_page, wait_for_new_run
 
 FRAME_EPOCH = "window.nnplayground.store.state.frame.header.epoch"
 
@@ -47,3 +47,47 @@ def test_scrubbing_back_shows_a_kept_epoch_and_forks_from_it(
     expect(page.locator("#loss-chart")).to_have_attribute("data-cursor", "")  # now, not then
     train(page, 5)  # the fork is this page's own run now: it trains on from its epoch
     assert page.evaluate(EPOCH) >= 5
+
+
+HISTORY = "window.nnplayground.store.state.history"
+STEPS = "window.nnplayground.store.state.steps"
+
+
+def test_scrubbing_back_cuts_the_loss_chart_back_to_that_epoch(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    page.goto(setup_url(live_server, {"training": {"batch_size": 50}}, seed=3))
+    wait_for_new_run(page)  # 5 batches an epoch: the page keeps every batch's loss of the run
+    page.get_by_label("Per step").check()
+    train(page, 12)
+    travel, chart = page.locator("#time-travel"), page.locator("#loss-chart")
+    slider = page.get_by_role("slider", name="Back in time")
+    expect(travel).to_be_visible()
+    batches = page.evaluate(f"{STEPS}.step.length")
+    expect(chart).to_have_attribute("data-points", str(batches))
+    newest = travel.get_attribute("data-epoch")
+    slider.focus()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")  # the kept state before the newest
+    shown = int(travel.get_attribute("data-epoch") or -1)
+    expect(travel).to_have_attribute("data-shown", str(shown))
+    # per step: the mini-batches up to that epoch's end, no later one
+    last_step = page.evaluate(f"{HISTORY}.step[{HISTORY}.epoch.indexOf({shown})]")
+    then = page.evaluate(f"{STEPS}.step.filter((s) => s <= {last_step}).length")
+    assert 0 < then < batches
+    expect(chart).to_have_attribute("data-points", str(then))
+    page.get_by_label("Per epoch").check()
+    whole = page.evaluate(f"{HISTORY}.epoch.length")
+    then = page.evaluate(f"{HISTORY}.epoch.filter((e) => e <= {shown}).length")
+    assert 1 < then < whole
+    expect(chart).to_have_attribute("data-points", str(then))
+    ticks = (chart.get_attribute("data-x-ticks") or "").split()
+    assert max(float(x) for x in ticks) <= shown  # the axis ends there too
+    page.locator("section.output").screenshot(path=artifacts / "time-travel-chart.png")
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(travel).to_have_attribute("data-shown", "0")
+    expect(chart).to_have_attribute("data-points", "1")  # epoch 0 alone
+    page.keyboard.press("End")  # the newest kept state: the whole run
+    expect(travel).to_have_attribute("data-shown", str(newest))
+    expect(chart).to_have_attribute("data-points", str(whole))
