@@ -60,6 +60,11 @@ def test_scrubbing_back_cuts_the_loss_chart_back_to_that_epoch(
     wait_for_new_run(page)  # 5 batches an epoch: the page keeps every batch's loss of the run
     page.get_by_label("Per step").check()
     train(page, 12)
+    for _ in range(2):  # each step's end is kept: the state before the newest is one epoch back
+        before = page.evaluate(EPOCH)
+        page.get_by_role("button", name="Step one epoch").click()
+        page.wait_for_function(f"{EPOCH} > {before}")
+        expect(page.get_by_role("button", name="Play")).to_be_enabled()
     travel, chart = page.locator("#time-travel"), page.locator("#loss-chart")
     slider = page.get_by_role("slider", name="Back in time")
     expect(travel).to_be_visible()
@@ -69,6 +74,7 @@ def test_scrubbing_back_cuts_the_loss_chart_back_to_that_epoch(
     slider.focus()
     page.keyboard.press("End")
     page.keyboard.press("ArrowLeft")  # the kept state before the newest
+    expect(travel).not_to_have_attribute("data-epoch", str(newest))  # the key was handled
     shown = int(travel.get_attribute("data-epoch") or -1)
     expect(travel).to_have_attribute("data-shown", str(shown))
     # per step: the mini-batches up to that epoch's end, no later one
