@@ -20,6 +20,7 @@ import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
 import { LossChart } from "./losschart.js";
+import { MyRuns, shownRun } from "./myruns.js";
 import { OwnData } from "./owndata.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
@@ -106,7 +107,7 @@ function connect(run, editor, attempt = 0) {
     onClose: (event) => stream?.run === run && reconnect(run, editor, event.code, attempt),
   });
   stream.run = run;
-  if (store.state.owner) stream.send({ type: "set", speed: editor.speed });
+  if (store.state.owner && !ENDED.has(store.state.status)) stream.send({ type: "set", speed: editor.speed });
   if (plotsSteps()) stream.send({ type: "view", steps: true });
 }
 
@@ -171,6 +172,31 @@ function own(run, editor) {
   store.set({ run, status: run.status, owner: true, canControl: true, error: null });
   connect(run, editor);
   editor.render();
+}
+
+// A run this browser made, shown where it was (My runs, or this tab's reload): an interrupted
+// one comes back from its checkpoint, and it trains on if `play` (as it did when last shown).
+async function reopen(run, editor, play = false) {
+  const left = store.state;
+  if (left.owner && left.run && stream?.run === left.run && !ENDED.has(left.status)) stream.send({ type: "pause" });
+  if (run.status === "interrupted") {
+    if ((await resumeRun(run, play)) !== "resumed") {
+      store.set({ error: t("myruns.gone") });
+      return false;
+    }
+    run = { ...run, status: "connecting" };
+  }
+  own(run, editor);
+  if (play && run.status === "paused") stream.send({ type: "play" });
+  return true;
+}
+
+// This tab's run after a reload (myruns.js keeps it), unless the link asks for another setup.
+async function reopenShown(editor) {
+  const shown = shownRun();
+  if (!shown || shown.hash !== location.hash) return false;
+  const run = await fetchRun(shown.id).catch(() => null);
+  return Boolean(run) && reopen({ ...run, control_token: shown.token }, editor, shown.playing);
 }
 
 function watch(run, editor) {
@@ -294,6 +320,7 @@ async function start() {
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), lessons,
+    new MyRuns($("#my-runs"), $("#my-runs-toggle"), $("#output"), (run) => reopen(run, editor)),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
@@ -320,7 +347,8 @@ async function start() {
   if (code) watch(await fetchShared(code), editor);
   else if (joinCodeFromPath()) store.set({ status: "waiting" }); // a join link starts nothing before the name
   else if (classId && !member) store.set({ status: "waiting", classError: "class.not_member" });
-  else if (!member || member.role === "teacher") await startRun(config, editor);
+  else if (member?.role === "student") return; // the class shows the stage, or their own run
+  else if (member || lesson || !(await reopenShown(editor))) await startRun(config, editor); // a reload: the same run
 }
 
 start().catch((error) => store.set({ status: "failed", error: t("page_failed", { error: error.message }) }));
