@@ -8,8 +8,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from server.settings import Settings
 from tests.browser.test_loss_chart import setup_url
 from tests.browser.test_setup import open_page, wait_for_new_run
+from tests.conftest import free_port, serve_in_thread
 
 RUN_ID = "window.nnplayground.store.state.run?.id"
 PAST_FIVE = "Number(document.querySelector('#epoch').textContent.replace(',', '')) > 5"
@@ -132,3 +134,35 @@ def test_an_ended_run_reopens_to_be_looked_at(page: Page, live_server: str) -> N
     expect(page.locator("#time-travel")).to_be_visible()  # its kept states, to go back to
     points = "window.nnplayground.store.state.dataset?.train.length"
     page.wait_for_function(f"{points} > 0")  # its data is drawn
+
+
+def test_an_interrupted_run_comes_back_from_my_runs_and_a_reload(
+    page: Page, tmp_path: Path
+) -> None:
+    settings = Settings(database=str(tmp_path / "runs.db"))
+    port = free_port()
+    with serve_in_thread(settings, port) as url:
+        page.goto(f"{url}/#seed=5")
+        page.get_by_role("button", name="Step one epoch").click()
+        page.get_by_role("button", name="Step one epoch").click()
+        expect(page.locator("#epoch")).to_have_text("000,002")
+        first = run_id(page)
+        page.get_by_role("radio", name="Spiral", exact=True).click()
+        wait_for_new_run(page)
+    expect(page.locator("#status")).to_contain_text("reconnecting")
+    with serve_in_thread(settings, port):  # the server stopped: both runs were interrupted
+        expect(page.locator("#status")).to_be_hidden(timeout=30_000)
+        open_my_runs(page)
+        row = page.get_by_role("region", name="My runs").get_by_role("listitem").nth(1)
+        expect(row).to_contain_text("epoch 2 · interrupted")
+        row.get_by_role("button", name="Open").click()
+        page.wait_for_function(f"{RUN_ID} === '{first}'")
+        expect(page.get_by_role("button", name="Play", exact=True)).to_be_enabled()
+        expect(page.locator("#epoch")).to_have_text("000,002")  # paused where it was
+        page.get_by_role("button", name="Play", exact=True).click()
+        page.wait_for_function(PAST_FIVE)
+    with serve_in_thread(settings, port):  # interrupted while training: a reload trains on
+        page.reload()
+        page.wait_for_function(f"{RUN_ID} === '{first}'")
+        expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Pause").click()
