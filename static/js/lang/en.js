@@ -33,6 +33,7 @@ export default {
   "lessons.done": "Finish",
   "intro.title": "Watch a neural network learn",
   "intro.text": "This page trains a small neural network on points of the plane, live. On the left you choose the data, in the middle the network (each square is a neuron and shows its output over the plane), and on the right the output: the boundary the network draws, with the loss as it trains. Press Play to start, and change anything while it learns. The Lessons menu walks you through the course's concepts one by one.",
+  "intro.more": "What is this?",
   "intro.lessons": "Show the lessons",
   "intro.close": "Got it",
 
