@@ -129,10 +129,10 @@ export class MyRuns {
 
   draw() {
     this.drawnFor = this.state?.run?.id;
-    const list = element("ul", { class: "my-runs" });
-    list.append(...this.listed.map((run) => this.item(run)));
     const note = this.note ? [element("p", { class: "hint" }, this.note)] : [];
     if (!this.listed.length) return this.root.replaceChildren(...note, element("p", { class: "hint" }, t("myruns.none")));
+    const list = element("ul", { class: "my-runs" });
+    list.append(...this.listed.map((run) => this.item(run)));
     this.root.replaceChildren(...note, list);
   }
 
@@ -146,7 +146,7 @@ export class MyRuns {
       element("span", { class: "hint" }, `${t("myruns.state", { epoch: run.epoch, status: t(`status_name.${run.status}`) })} · ${when}`));
     item.append(text);
     if (run.id === this.state?.run?.id) item.append(element("span", { class: "my-run-here" }, t("myruns.here")));
-    else item.append(this.button("myruns.open", () => this.reopen(run)));
+    else if (!this.state?.member) item.append(this.button("myruns.open", () => this.reopen(run))); // in a class, the class decides
     item.append(this.button("myruns.forget", () => this.forget(run.id)));
     return item;
   }
