@@ -200,3 +200,11 @@ def test_a_first_visit_on_a_phone_shows_play_and_the_plot(
     found = blocking(page)
     context.close()
     assert not found, f"axe-core found serious or critical violations: {found}"
+
+
+def test_the_top_bar_keeps_to_one_row_at_1280(page: Page, live_server: str) -> None:
+    """Seven panel buttons (My runs among them) beside the transport, on one row."""
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    corner, play = box(page, ".corner"), box(page, "#play")
+    assert corner[1] < play[1] + play[3], f"the top bar's corner {corner} under Play {play}"
