@@ -9,14 +9,13 @@ import { applyPalette } from "./colors.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
-import { element } from "./dom.js";
 import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
 import { ExportPanel } from "./export.js";
 import { FocusTips } from "./focustips.js";
-import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
+import { languagePicker, onLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
 import { LossChart } from "./losschart.js";
@@ -255,14 +254,6 @@ function focusFollower(toSend) {
   };
 }
 
-function languagePicker() {
-  const picker = $("#language");
-  picker.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => element("option", { value: code }, name)));
-  picker.value = pickLanguage();
-  picker.addEventListener("change", () => setLanguage(picker.value));
-  setLanguage(picker.value);
-}
-
 // Whether the plot shows the test points: as the checkbox says, but a student's own points
 // all show (both splits: else half of what they drew would vanish when it trains).
 function showTestFor() {
@@ -280,7 +271,7 @@ function toggles() {
 }
 
 async function start() {
-  languagePicker();
+  languagePicker($("#language"));
   applyPalette();
   const options = OPTIONS;
   defaults = options.defaults;
