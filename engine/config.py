@@ -43,6 +43,9 @@ OUTPUT_ACTIVATIONS = ("auto", "none", "linear", "tanh", "sigmoid", "relu", "soft
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 MAX_POPULATION = 1024
+MAX_SAMPLES = 10_000  # a generated dataset's points (a user's own: userdata.MAX_POINTS)
+# a batch as big as the largest training set: this size is full batch for any data
+MAX_BATCH_SIZE = 10_000
 # A genetic run holds ~4 copies of its population, and trains a generation at a time (a
 # worker's slice cannot cut one): both are bounded.
 GENETIC_MAX_WEIGHTS = 1_000_000  # population × parameters
@@ -98,7 +101,7 @@ HiddenLayer = Annotated[
 class DataConfig(_Strict):
     dataset: Annotated[str, _in(DATASETS, *USER_DATASETS)] = "circle"
     n_samples: int | None = Field(
-        None, ge=4, le=10_000, description="default: 500, or 1200 for regression"
+        None, ge=4, le=MAX_SAMPLES, description="default: 500, or 1200 for regression"
     )
     noise: float = Field(0.0, ge=0.0, le=0.5, description="TF Playground's noise slider / 100")
     train_ratio: float = Field(0.5, ge=0.1, le=0.9, description="share of points used to train")
@@ -227,7 +230,9 @@ class TrainingConfig(_Strict):
     loss: Annotated[str, _in(LOSSES, "auto")] = "auto"
     optimizer: Annotated[str, _in(OPTIMIZERS)] = "sgd"
     learning_rate: float = Field(0.03, gt=0.0, le=10.0, description="step size η")
-    batch_size: int = Field(10, ge=1, le=10_000, description="1 = SGD; ≥ n_train = full batch")
+    batch_size: int = Field(
+        10, ge=1, le=MAX_BATCH_SIZE, description="1 = SGD; ≥ n_train = full batch"
+    )
     regularization: Annotated[str, _in(REGULARIZERS)] = "none"
     regularization_rate: float = Field(0.0, ge=0.0, le=10.0, description="λ")
     momentum: float = Field(0.9, ge=0.0, lt=1.0)
@@ -372,7 +377,7 @@ class LiveChanges(_Strict):
     """Settings that change mid-training, without a reset (the websocket's ``set``)."""
 
     learning_rate: float | None = Field(None, gt=0.0, le=10.0)
-    batch_size: int | None = Field(None, ge=1, le=10_000)
+    batch_size: int | None = Field(None, ge=1, le=MAX_BATCH_SIZE)
     regularization: Annotated[str, _in(REGULARIZERS)] | None = None
     regularization_rate: float | None = Field(None, ge=0.0, le=10.0)
     dropout: Dropout | list[Dropout] | None = Field(None, description="one rate, or one per layer")

@@ -325,7 +325,8 @@ class RunManager:
         if (views, fps, pace, steps) == (run.views, run.fps, run.pace, run.steps):
             return
         run.views, run.fps, run.pace, run.steps = views, fps, pace, steps
-        run.frames = {view: frame for view, frame in run.frames.items() if view in views}
+        if run.live:  # an ended run draws no more: its last frames stay for its next viewer
+            run.frames = {view: frame for view, frame in run.frames.items() if view in views}
         self._submit(run, watch_command(run))
 
     def _broadcast(self, run: Run, message: str | bytes) -> None:

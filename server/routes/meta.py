@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from engine.activations import ACTIVATIONS
 from engine.config import (
     LEARNING_RATE_CHOICES,
+    MAX_BATCH_SIZE,
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
     OUTPUT_ACTIVATIONS,
@@ -39,7 +40,7 @@ CHOICES: dict[str, Any] = {
     "noise": {"min": 0, "max": 0.5, "step": 0.05},  # TF Playground's 0 … 50 slider, / 100
     "train_ratio": {"min": 0.1, "max": 0.9, "step": 0.1},
     "samples": [100, 200, 500, 1000, 2000],
-    "batch_size": {"min": 1, "max": 500},
+    "batch_size": {"min": 1, "max": MAX_BATCH_SIZE},  # the max is full batch for any data
     "dropout": [0, 0.1, 0.2, 0.3, 0.5],
     "max_epochs": [None, 100, 200, 500, 1000, 5000],
     "patience": [None, 5, 10, 20, 50, 100],

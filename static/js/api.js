@@ -60,6 +60,14 @@ export async function resumeRun(run, play) {
   }
 }
 
+// The runs these control tokens control (GET /api/runs: nobody else's), newest first:
+// {runs, next_cursor}. At most 100 tokens a request, as the server takes.
+export async function listRuns(tokens) {
+  const response = await fetch("/api/runs?limit=200", { headers: { Authorization: `Bearer ${tokens.join(", ")}` } });
+  if (!response.ok) throw await failure(response, "your runs");
+  return response.json();
+}
+
 // -- time travel (docs/api.md, "Time travel and forks") -------------------------------------
 
 // The run's kept states, oldest first: [{epoch, step, bytes}, ...].

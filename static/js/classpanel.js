@@ -82,7 +82,7 @@ export class ClassPanel {
     const join = element("form", { class: "class-form", "aria-label": t("class.join") });
     const room = this.joinable;
     const heading = room ? t("class.join_named", { name: room.name, teacher: room.teacher }) : t("class.join");
-    join.append(element("h3", {}, heading), field(t("class.code"), code), field(t("class.your_name"), name),
+    join.append(element("h2", {}, heading), field(t("class.code"), code), field(t("class.your_name"), name),
       element("button", { type: "submit", class: "wide dark" }, t("class.join_button")));
     join.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -92,7 +92,7 @@ export class ClassPanel {
     const title = element("input", { type: "text", maxlength: "32", value: t("class.default_name") });
     const teacher = element("input", { type: "text", maxlength: "32" });
     const start = element("form", { class: "class-form", "aria-label": t("class.start") });
-    start.append(element("h3", {}, t("class.start")), field(t("class.name"), title), field(t("class.your_name"), teacher),
+    start.append(element("h2", {}, t("class.start")), field(t("class.name"), title), field(t("class.your_name"), teacher),
       element("button", { type: "submit", class: "wide" }, t("class.start_button")));
     start.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -222,7 +222,7 @@ export class ClassPanel {
       }
       return row;
     });
-    const title = element("h3", {}, t("class.students", { n: students.filter((s) => s.connected).length, total: students.length }));
+    const title = element("h2", {}, t("class.students", { n: students.filter((s) => s.connected).length, total: students.length }));
     const list = element("ul", {});
     list.append(...rows);
     this.rosterBox.replaceChildren(title, list);

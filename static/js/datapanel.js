@@ -3,6 +3,7 @@
 // a new run (the data changes); regenerating keeps the run and its weights.
 import { element, labelled, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { nameOf } from "./names.js";
 import { said } from "./said.js";
 import { guard } from "./setup.js";
 
@@ -65,13 +66,14 @@ export class DataPanel {
 
   thumbnail(name, checked) {
     const info = this.options.datasets[name];
+    const shown = nameOf("dataset", name);
     const button = element("button", {
-      type: "button", role: "radio", "aria-checked": String(checked), "aria-label": name,
-      class: "dataset", title: `${name}: ${said({ message: info.description, code: `dataset.${name}` })}`,
+      type: "button", role: "radio", "aria-checked": String(checked), "aria-label": shown,
+      class: "dataset", title: `${shown}: ${said({ message: info.description, code: `dataset.${name}` })}`,
     });
     guard(this.editor, button, "data");
     button.append(element("img", { src: `/api/datasets/${encodeURIComponent(name)}.png?size=64`, alt: "" }),
-      element("span", {}, name));
+      element("span", {}, shown));
     button.addEventListener("click", () => {
       if (checked) return;
       this.editor.change((config) => {

@@ -119,7 +119,9 @@ export class Lessons {
     intro.addEventListener("click", () => {
       this.showMenu(false);
       this.intro.hidden = false;
-      this.intro.querySelector("button")?.focus();
+      this.intro.classList.add("open"); // asked for: the text too
+      this.renderIntro();
+      this.intro.querySelector("button:not(.intro-more)")?.focus();
     });
     this.menu.replaceChildren(element("h2", { class: "lessons-heading" }, t("lessons")), list, intro);
   }
@@ -132,12 +134,19 @@ export class Lessons {
     });
     const close = element("button", { type: "button", class: "wide" }, t("intro.close"));
     close.addEventListener("click", () => (this.intro.hidden = true));
+    // a small first screen (app.css) shows the title and the buttons; the text on asking
+    const open = this.intro.classList.contains("open");
+    const more = element("button", { type: "button", class: "wide intro-more", "aria-expanded": String(open), "aria-controls": "intro-text" },
+      t("intro.more"));
+    more.addEventListener("click", () => {
+      more.setAttribute("aria-expanded", String(this.intro.classList.toggle("open")));
+    });
     this.intro.replaceChildren(
       element("h2", { id: "intro-title" }, t("intro.title")),
-      element("p", {}, t("intro.text")),
+      element("p", { id: "intro-text" }, t("intro.text")),
       element("div", { class: "lesson-actions" }),
     );
-    this.intro.lastChild.append(lessons, close);
+    this.intro.lastChild.append(more, lessons, close);
   }
 
   // Opens a lesson at its first step; `fresh`: also start its preset (a link's lesson is

@@ -9,17 +9,17 @@ import { applyPalette } from "./colors.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
-import { element } from "./dom.js";
 import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
 import { DropoutView } from "./dropoutview.js";
 import { ExportPanel } from "./export.js";
 import { FocusTips } from "./focustips.js";
-import { LANGUAGES, onLanguage, pickLanguage, setLanguage, t } from "./i18n.js";
+import { languagePicker, onLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
 import { LossChart } from "./losschart.js";
+import { MyRuns, shownRun } from "./myruns.js";
 import { OwnData } from "./owndata.js";
 import { ProbabilityReadout } from "./probabilities.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
@@ -108,7 +108,7 @@ function connect(run, editor, attempt = 0) {
     onClose: (event) => stream?.run === run && reconnect(run, editor, event.code, attempt),
   });
   stream.run = run;
-  if (store.state.owner) stream.send({ type: "set", speed: editor.speed });
+  if (store.state.owner && !ENDED.has(store.state.status)) stream.send({ type: "set", speed: editor.speed });
   if (plotsSteps()) stream.send({ type: "view", steps: true });
 }
 
@@ -175,6 +175,31 @@ function own(run, editor) {
   editor.render();
 }
 
+// A run this browser made, shown where it was (My runs, or this tab's reload): an interrupted
+// one comes back from its checkpoint, and it trains on if `play` (as it did when last shown).
+async function reopen(run, editor, play = false) {
+  const left = store.state;
+  if (left.owner && left.run && stream?.run === left.run && !ENDED.has(left.status)) stream.send({ type: "pause" });
+  if (run.status === "interrupted") {
+    if ((await resumeRun(run, play)) !== "resumed") {
+      store.set({ error: t("myruns.gone") });
+      return false;
+    }
+    run = { ...run, status: "connecting" };
+  }
+  own(run, editor);
+  if (play && run.status === "paused") stream.send({ type: "play" });
+  return true;
+}
+
+// This tab's run after a reload (myruns.js keeps it), unless the link asks for another setup.
+async function reopenShown(editor) {
+  const shown = shownRun();
+  if (!shown || shown.hash !== location.hash) return false;
+  const run = await fetchRun(shown.id).catch(() => null);
+  return Boolean(run) && reopen({ ...run, control_token: shown.token }, editor, shown.playing);
+}
+
 function watch(run, editor) {
   editor.canControl = false;
   editor.config = structuredClone(run.config);
@@ -231,14 +256,6 @@ function focusFollower(toSend) {
   };
 }
 
-function languagePicker() {
-  const picker = $("#language");
-  picker.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => element("option", { value: code }, name)));
-  picker.value = pickLanguage();
-  picker.addEventListener("change", () => setLanguage(picker.value));
-  setLanguage(picker.value);
-}
-
 // Whether the plot shows the test points: as the checkbox says, but a student's own points
 // all show (both splits: else half of what they drew would vanish when it trains).
 function showTestFor() {
@@ -256,7 +273,7 @@ function toggles() {
 }
 
 async function start() {
-  languagePicker();
+  languagePicker($("#language"));
   applyPalette();
   const options = OPTIONS;
   defaults = options.defaults;
@@ -296,6 +313,7 @@ async function start() {
     new Presenter($("#presenter"), $("#present-toggle")), inspector, new ProbabilityReadout($("#output"), store), new BatchInfo(editor, options),
     new DropoutView($("#output"), toSend), new ExportPanel($("#export"), $("#export-toggle")),
     new TimeTravel($("#time-travel"), store, (run) => own(run, editor)), new Replicates($("#replicates"), store), lessons,
+    new MyRuns($("#my-runs"), $("#my-runs-toggle"), $("#output"), (run) => reopen(run, editor)),
   ];
   store.subscribe((state) => widgets.forEach((widget) => widget.update(state)));
   store.subscribe(focusFollower(toSend));
@@ -322,7 +340,8 @@ async function start() {
   if (code) watch(await fetchShared(code), editor);
   else if (joinCodeFromPath()) store.set({ status: "waiting" }); // a join link starts nothing before the name
   else if (classId && !member) store.set({ status: "waiting", classError: "class.not_member" });
-  else if (!member || member.role === "teacher") await startRun(config, editor);
+  else if (member?.role === "student") return; // the class shows the stage, or their own run
+  else if (member || lesson || !(await reopenShown(editor))) await startRun(config, editor); // a reload: the same run
 }
 
 start().catch((error) => store.set({ status: "failed", error: t("page_failed", { error: error.message }) }));

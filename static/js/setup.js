@@ -1,6 +1,7 @@
 // The run's setup, built from GET /api/options. ConfigEditor owns the config: a structural
 // change starts a new run (as TF Playground resets), a live one goes to the running run.
 // TrainingSetup fills the top bar; NetworkSetup the controls under the network diagram.
+import { batchFields } from "./batchinfo.js";
 import { element, keepingFocus, labelled, select } from "./dom.js";
 import { lossChoices, outputChoices, taskOf } from "./heads.js";
 import { explain, t } from "./i18n.js";
@@ -109,7 +110,7 @@ export class TrainingSetup {
         live("regularization", String), describe("regularizer", this.options.regularizers)),
       this.field("regularization_rate", select("regularization_rate", this.options.regularization_rates, training.regularization_rate),
         live("regularization_rate", Number)),
-      this.field("batch_size", this.batchInput(training.batch_size), () => {}),
+      ...batchFields(this.editor, this.options.choices.batch_size, (key, control) => settingField(this.editor, key, control)),
       this.field("speed", select("speed", this.options.speeds, this.editor.speed), (c) => c.addEventListener("change", () => {
         this.editor.speed = Number(c.value);
         this.editor.live({ speed: this.editor.speed });
@@ -141,19 +142,6 @@ export class TrainingSetup {
   field(key, control, wire, extra = "") {
     wire(control);
     return settingField(this.editor, key, control, extra);
-  }
-
-  batchInput(value) {
-    const { min, max } = this.options.choices.batch_size;
-    const control = element("input", { type: "number", min: String(min), max: String(max), step: "1", name: "batch_size" });
-    control.value = String(value);
-    control.addEventListener("change", () => {
-      const size = Math.max(min, Math.min(max, Math.round(Number(control.value) || min)));
-      control.value = String(size);
-      this.editor.config.training.batch_size = size;
-      this.editor.live({ batch_size: size });
-    });
-    return control;
   }
 }
 

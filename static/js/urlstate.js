@@ -52,9 +52,14 @@ export function hashOf(config, defaults) {
   return `#seed=${seed}${changed ? `&c=${encode(changed)}` : ""}`;
 }
 
+// The page's own hash is marked in the history entry (`pageHash`): a hash typed or pasted
+// since (a new entry, not yet read) is told apart from the one the page wrote.
 export function writeHash(config, defaults) {
-  history.replaceState(null, "", `${location.pathname}${location.search}${hashOf(config, defaults)}`);
+  const hash = hashOf(config, defaults);
+  history.replaceState({ pageHash: hash }, "", `${location.pathname}${location.search}${hash}`);
 }
+
+export const pageHash = () => (history.state?.pageHash === location.hash ? location.hash : null);
 
 // A shared run to watch: ?watch=CODE.
 export function watchCode(search = location.search) {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.a11y import assert_accessible
+from tests.browser.a11y import assert_accessible, violations
 from tests.browser.test_setup import EPOCH, open_page, wait_for_new_run
 
 WEIGHT = "window.nnplayground.store.state.frame.arrays['weights.0'].data[{i}]"
@@ -25,7 +25,7 @@ def test_the_page_has_no_serious_violation_in_any_state(page: Page, live_server:
     page.wait_for_function(f"{EPOCH} >= 2")
     assert_accessible(page, "training")
     page.get_by_role("button", name="Pause").click()
-    page.get_by_role("radio", name="blobs", exact=True).click()
+    page.get_by_role("radio", name="Blobs", exact=True).click()
     wait_for_new_run(page)
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.get_by_role("table", name="Confusion matrix (test data)")).to_be_visible()
@@ -33,7 +33,7 @@ def test_the_page_has_no_serious_violation_in_any_state(page: Page, live_server:
     page.get_by_role("button", name="Draw points").click()
     assert_accessible(page, "drawing points")
     page.get_by_role("button", name="Stop drawing").click()
-    for panel in ("Inspect", "Share", "Export", "Class"):
+    for panel in ("Inspect", "Share", "Export", "Class", "My runs"):
         toggle = page.get_by_role("button", name=panel, exact=True)
         toggle.click()
         expect(toggle).to_have_attribute("aria-expanded", "true")
@@ -113,12 +113,12 @@ def test_weights_and_biases_are_read_and_set_from_the_keyboard(
 def test_the_dataset_group_moves_with_the_arrow_keys(page: Page, live_server: str) -> None:
     open_page(page, live_server)
     group = page.get_by_role("radiogroup", name="Dataset")
-    circle = group.get_by_role("radio", name="circle", exact=True)
+    circle = group.get_by_role("radio", name="Circle", exact=True)
     expect(circle).to_have_attribute("tabindex", "0")  # the group is one tab stop
-    expect(group.get_by_role("radio", name="xor", exact=True)).to_have_attribute("tabindex", "-1")
+    expect(group.get_by_role("radio", name="XOR", exact=True)).to_have_attribute("tabindex", "-1")
     circle.focus()
     page.keyboard.press("ArrowRight")
-    xor = group.get_by_role("radio", name="xor", exact=True)
+    xor = group.get_by_role("radio", name="XOR", exact=True)
     expect(xor).to_have_attribute("aria-checked", "true")
     expect(xor).to_be_focused()
     wait_for_new_run(page)
@@ -132,3 +132,25 @@ def test_the_dataset_group_moves_with_the_arrow_keys(page: Page, live_server: st
     expect(last).to_be_focused()
     expect(last).to_have_attribute("aria-checked", "true")
     wait_for_new_run(page)
+
+
+HEADINGS = ("heading-order", "page-has-heading-one")
+
+
+def heading_findings(page: Page) -> list[str]:
+    return [f"{v['id']} at {v['nodes']}" for v in violations(page) if v["id"] in HEADINGS]
+
+
+def test_headings_go_in_order_and_presenting_keeps_the_h1(page: Page, live_server: str) -> None:
+    """Two of axe-core's moderate findings: the Class panel's headings skipped a level, and
+    presenter mode hid the page's only h1."""
+    page.add_init_script("localStorage.setItem('nnplayground.intro-seen', '1')")
+    open_page(page, live_server)
+    page.get_by_role("button", name="Class", exact=True).click()
+    expect(page.get_by_role("heading", name="Join a class", level=2)).to_be_visible()
+    assert heading_findings(page) == []
+    page.get_by_role("button", name="Class", exact=True).click()
+    page.get_by_role("button", name="Present").click()
+    expect(page.get_by_role("button", name="Present")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+    assert heading_findings(page) == []

@@ -74,9 +74,9 @@ def test_a_refusal_in_html_or_empty_is_shown_not_a_json_error(page: Page, live_s
 
     page.route("**/api/runs", refuse)
     alert = page.get_by_role("alert")
-    page.get_by_role("radio", name="xor", exact=True).click()
+    page.get_by_role("radio", name="XOR", exact=True).click()
     expect(alert).to_contain_text("HTTP 502")
     expect(alert).not_to_contain_text("JSON")
     expect(alert).not_to_contain_text("<html>")
-    page.get_by_role("radio", name="gauss", exact=True).click()  # the page stayed on circle
+    page.get_by_role("radio", name="Gaussian", exact=True).click()  # the page stayed on circle
     expect(alert).to_contain_text("HTTP 503")

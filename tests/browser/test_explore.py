@@ -65,7 +65,7 @@ def test_a_shared_url_rebuilds_the_same_setup(
     page: Page, browser: Browser, live_server: str
 ) -> None:
     open_page(page, live_server, seed=7)
-    page.get_by_role("radio", name="xor").click()
+    page.get_by_role("radio", name="XOR").click()
     wait_for_new_run(page)
     page.get_by_role("checkbox", name="X₁X₂", exact=True).check()
     wait_for_new_run(page)
@@ -78,7 +78,7 @@ def test_a_shared_url_rebuilds_the_same_setup(
     other = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     other.goto(url)
     wait_for_new_run(other)
-    expect(other.get_by_role("radio", name="xor")).to_have_attribute("aria-checked", "true")
+    expect(other.get_by_role("radio", name="XOR")).to_have_attribute("aria-checked", "true")
     expect(other.get_by_role("checkbox", name="X₁X₂", exact=True)).to_have_attribute(
         "aria-checked", "true"
     )
@@ -129,7 +129,7 @@ def test_early_stopping_ends_the_run_and_marks_the_chart(
 
 def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str, artifacts: Path) -> None:
     open_page(page, live_server)
-    page.get_by_role("radio", name="reg-plane").click()
+    page.get_by_role("radio", name="Plane").click()
     wait_for_new_run(page)
     expect(page.get_by_role("table", name="Confusion matrix (test data)")).to_be_hidden()
     expect(page.locator("#test-rmse")).not_to_have_text("—")

@@ -59,13 +59,15 @@ def test_the_link_holds_live_changes(page: Page, live_server: str) -> None:
     page.wait_for_function("location.hash.includes('&c=')")  # taken by the run, then written
     page.get_by_role("button", name="Pause").click()
     link = page.evaluate("location.href")
-    page.goto("about:blank")
-    page.goto(link)
-    wait_for_new_run(page)  # a new run of the link's setup, live changes included
-    expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.3")
-    expect(page.get_by_label("Regularization", exact=True)).to_have_value("l2")
+    tab = page.context.new_page()  # in this tab the link is a reload: the same run
+    tab.goto(link)
+    wait_for_new_run(tab)  # a new run of the link's setup, live changes included
+    expect(tab.get_by_label("Learning rate", exact=True)).to_have_value("0.3")
+    expect(tab.get_by_label("Regularization", exact=True)).to_have_value("l2")
     training = "window.nnplayground.store.state.run.config.training"
-    assert page.evaluate(f"[{training}.learning_rate, {training}.regularization]") == [0.3, "l2"]
+    assert tab.evaluate(f"[{training}.learning_rate, {training}.regularization]") == [0.3, "l2"]
+    run = "window.nnplayground.store.state.run.id"
+    assert tab.evaluate(run) != page.evaluate(run)
 
 
 def test_the_optimizers_hyper_parameters_are_set_on_the_page(

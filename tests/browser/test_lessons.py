@@ -110,7 +110,7 @@ def test_a_lesson_link_starts_its_preset_and_walks_its_steps(
     wait_for_new_run(page)
     rate = page.get_by_label("Learning rate", exact=True)
     expect(rate).to_have_value("0.03")
-    circle = page.get_by_role("radio", name="circle", exact=True)
+    circle = page.get_by_role("radio", name="Circle", exact=True)
     expect(circle).to_have_attribute("aria-checked", "true")
     panel = page.get_by_role("region", name="The learning rate")
     expect(panel).to_contain_text("Step 1 of 4")

@@ -59,12 +59,12 @@ def test_a_pair_another_task_cannot_train_goes_back_to_auto(page: Page, live_ser
     wait_for_new_run(page)
     _pick(page, "Loss", "bce")
     wait_for_new_run(page)
-    page.get_by_role("radio", name="blobs", exact=True).click()  # several classes: softmax only
+    page.get_by_role("radio", name="Blobs", exact=True).click()  # several classes: softmax only
     wait_for_new_run(page)
     expect(page.get_by_role("combobox", name="Output", exact=True)).to_have_value("auto")
     expect(page.get_by_role("combobox", name="Loss", exact=True)).to_have_value("auto")
     assert _choices(page, "Output") == ["auto", "softmax"]
-    page.get_by_role("radio", name="reg-plane", exact=True).click()
+    page.get_by_role("radio", name="Plane", exact=True).click()
     wait_for_new_run(page)
     assert {"mae", "huber"} <= set(_choices(page, "Loss"))
     _pick(page, "Loss", "mae")  # a regression set trains with mae
@@ -95,7 +95,7 @@ def test_a_refused_pair_leaves_the_run_playing_and_says_why(
     )
     expect(page.get_by_role("button", name="Play")).to_be_enabled()
     expect(page.locator("#test-loss")).to_have_text(loss)  # the same run's read-outs
-    expect(page.get_by_role("radio", name="circle", exact=True)).to_have_attribute(
+    expect(page.get_by_role("radio", name="Circle", exact=True)).to_have_attribute(
         "aria-checked", "true"
     )
     expect(page.get_by_role("combobox", name="Loss", exact=True)).to_have_value("bce")
@@ -132,7 +132,7 @@ def test_the_run_a_change_leaves_behind_is_paused(page: Page, live_server: str) 
     left = page.evaluate("window.nnplayground.store.state.run.id")
     page.get_by_role("button", name="Play").click()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
-    page.get_by_role("radio", name="xor", exact=True).click()
+    page.get_by_role("radio", name="XOR", exact=True).click()
     wait_for_new_run(page)
     assert page.evaluate(SETTLED, left) == "paused"
     _pick(page, "Loss", "mse")

@@ -49,6 +49,7 @@ def test_a_diverged_run_says_why_in_korean(page: Page, live_server: str, artifac
     expect(alert).to_contain_text("학습이 발산했습니다")
     assert english_words(alert.inner_text()) == set()
     page.screenshot(path=artifacts / "diverged-ko.png")
+    page.evaluate("sessionStorage.clear()")  # as a new tab: else the same link reopens that run
     page.goto(f"{live_server}/?lang=en{link(config)}")  # the same in English: the server's text
     wait_for_new_run(page)
     page.locator("#play").click()
@@ -70,8 +71,9 @@ def test_a_refused_upload_names_its_row_in_korean(page: Page, live_server: str) 
 def test_a_refused_join_and_the_datasets_speak_korean(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/?lang=ko#seed=1")
     wait_for_new_run(page)
-    circle = page.get_by_role("radio", name="circle", exact=True)
-    assert circle.get_attribute("title") == "circle: 주황색 고리 안의 파란 원판"
+    circle = page.get_by_role("radio", name="원", exact=True)  # its name in Korean too
+    assert circle.get_attribute("title") == "원: 주황색 고리 안의 파란 원판"
+    expect(circle).to_have_text("원")
     answer = page.evaluate(
         """async () => {
           const { failure } = await import("/static/js/api.js");

@@ -36,7 +36,7 @@ def test_features_and_menus_say_names_as_a_person_writes_them(
     features.get_by_role("checkbox", name="X₁²", exact=True).hover()
     expect(page.locator("#focus-caption")).to_have_text("Showing Feature X₁²")
 
-    page.get_by_role("radio", name="reg-plane", exact=True).click()  # every loss on offer
+    page.get_by_role("radio", name="Plane", exact=True).click()  # every loss on offer
     wait_for_new_run(page)
     losses = _labels(page, "Loss")
     assert losses["half_mse"] == "half MSE"
@@ -59,3 +59,25 @@ def test_features_and_menus_say_names_as_a_person_writes_them(
     assert _labels(page, "옵티마이저")["momentum"] == "모멘텀"
     expect(page.get_by_role("checkbox", name="sin(X₁)", exact=True)).to_be_visible()
     page.screenshot(path=artifacts / "names-ko.png")
+
+
+def test_datasets_are_named_in_both_languages(page: Page, live_server: str) -> None:
+    open_page(page, live_server)
+    data = page.get_by_role("radiogroup", name="Dataset")
+    for name in ("Circle", "XOR", "Gaussian", "Spiral", "Blobs", "Plane", "Bumps"):
+        expect(data.get_by_role("radio", name=name, exact=True)).to_be_visible()
+    expect(data).not_to_contain_text("reg-gauss")
+    xor = data.get_by_role("radio", name="XOR", exact=True)
+    assert (xor.get_attribute("title") or "").startswith("XOR: four quadrants")
+    xor.click()
+    wait_for_new_run(page)
+    assert page.evaluate("window.nnplayground.store.state.run.config.data.dataset") == "xor"
+
+    page.get_by_label("Language").select_option("ko")
+    data = page.get_by_role("radiogroup", name="데이터셋")
+    for name in ("원", "가우스", "나선", "평면"):
+        expect(data.get_by_role("radio", name=name, exact=True)).to_be_visible()
+    expect(data.get_by_role("radio", name="XOR", exact=True)).to_have_attribute(
+        "aria-checked", "true"
+    )
+    expect(data).not_to_contain_text("spiral")

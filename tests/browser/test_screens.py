@@ -26,9 +26,9 @@ SCREENS: dict[str, dict[str, Any]] = {
     "1280x800": {"viewport": {"width": 1280, "height": 800}},
 }
 # what each screen shows without scrolling (the 1280×720 @150 % screen is 480 CSS px high: there
-# the network and the plot share one screen once the page is scrolled to them)
+# the training settings come after the network and the plot)
 FIRST_SCREEN = {
-    "1280x720-zoom150": ["#play"],
+    "1280x720-zoom150": ["#play", "#diagram", "#output"],
     "1920x1080": ["#play", "#diagram", "#output"],
     "1920x1080-zoom150": ["#play", "#diagram", "#output"],
     "phone-390x844": ["#play", "#output"],
@@ -174,3 +174,37 @@ def test_a_touched_control_shows_its_explanation(browser: Browser, live_server: 
     found = blocking(page)
     context.close()
     assert not found, f"axe-core found serious or critical violations: {found}"
+
+
+def test_a_first_visit_on_a_phone_shows_play_and_the_plot(
+    browser: Browser, live_server: str, artifacts: Path
+) -> None:
+    """The intro is its title and buttons on a small screen, its text on asking."""
+    context = browser.new_context(bypass_csp=True, **SCREENS["phone-390x844"])
+    page = context.new_page()
+    page.goto(live_server)
+    expect(page.locator("#test-loss")).not_to_have_text("—")
+    intro = page.get_by_role("region", name="Watch a neural network learn")
+    expect(intro).to_be_visible()
+    page.screenshot(path=artifacts / "screen-phone-first-visit.png")
+    for selector in ("#play", "#output"):
+        assert inside(page, selector), f"{selector} at {box(page, selector)} is off the screen"
+    text = page.locator("#intro-text")
+    expect(text).to_be_hidden()
+    more = intro.get_by_role("button", name="What is this?")
+    more.tap()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(text).to_contain_text("This page trains a small neural network")
+    intro.get_by_role("button", name="Got it").tap()
+    expect(intro).to_be_hidden()
+    found = blocking(page)
+    context.close()
+    assert not found, f"axe-core found serious or critical violations: {found}"
+
+
+def test_the_top_bar_keeps_to_one_row_at_1280(page: Page, live_server: str) -> None:
+    """Seven panel buttons (My runs among them) beside the transport, on one row."""
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    corner, play = box(page, ".corner"), box(page, "#play")
+    assert corner[1] < play[1] + play[3], f"the top bar's corner {corner} under Play {play}"

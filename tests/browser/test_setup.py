@@ -24,7 +24,7 @@ def test_spiral_with_sin_features_and_a_bigger_net_is_learned(
     page: Page, live_server: str, artifacts: Path
 ) -> None:
     open_page(page, live_server)
-    page.get_by_role("radio", name="spiral", exact=True).click()
+    page.get_by_role("radio", name="Spiral", exact=True).click()
     wait_for_new_run(page)
     for feature in ("sin(X₁)", "sin(X₂)"):
         page.get_by_role("checkbox", name=feature, exact=True).check()
@@ -49,7 +49,7 @@ def test_a_three_class_set_shows_three_colours(
     page: Page, live_server: str, artifacts: Path
 ) -> None:
     open_page(page, live_server)
-    page.get_by_role("radio", name="blobs").click()
+    page.get_by_role("radio", name="Blobs").click()
     wait_for_new_run(page)
     page.get_by_role("button", name="Step one epoch").click()
     page.wait_for_function(f"{EPOCH} >= 1")
@@ -108,7 +108,7 @@ def test_reset_goes_back_to_epoch_zero(page: Page, live_server: str) -> None:
 
 def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path) -> None:
     open_page(page, live_server)
-    page.get_by_role("radio", name="reg-plane").click()
+    page.get_by_role("radio", name="Plane").click()
     wait_for_new_run(page)
     page.get_by_label("Activation", exact=True).select_option("relu")
     wait_for_new_run(page)
@@ -159,7 +159,7 @@ def test_the_legend_follows_the_task_and_the_chart_has_a_log_scale(
     open_page(page, live_server)
     legend = page.get_by_role("group", name="Colour legend")
     expect(legend).to_contain_text("−1")
-    page.get_by_role("radio", name="blobs").click()
+    page.get_by_role("radio", name="Blobs").click()
     wait_for_new_run(page)
     expect(legend).to_contain_text("Class 0")
     expect(legend).to_contain_text("Class 2")

@@ -334,3 +334,14 @@ def test_a_viewer_may_go_without_metrics_rows(client: TestClient) -> None:
             )
             kinds.append(kind)
         assert "metrics" not in kinds
+
+
+def test_a_new_viewer_of_an_ended_run_sees_where_it_ended(client: TestClient) -> None:
+    run = create(client, training={"max_epochs": 3})
+    with connect(client, run) as ws:
+        ws.send_json({"type": "play"})
+        while next_of(ws, "status")["status"] != "succeeded":
+            pass
+    with connect(client, run) as ws:  # a reload, or My runs' Open
+        header, _ = next_of(ws, "frame")
+    assert header["epoch"] == 3

@@ -22,7 +22,7 @@ export default {
   "activation": {
     "title": "Activation functions",
     "steps": [
-      {"text": "Four hidden neurons with the linear activation (no non-linearity) on the circle data. Press Play and let it train for a while.",
+      {"text": "Four hidden neurons with the linear activation (no non-linearity) on the Circle data. Press Play and let it train for a while.",
         "question": "Can this network separate the blue disc from the orange ring?",
         "choices": ["Yes, with enough epochs", "No: its boundary stays a straight line", "Only with a bigger learning rate"],
         "explain": "A sum of linear functions is linear: without a non-linearity, extra neurons add nothing, and a line cannot cut a disc out."},
@@ -86,7 +86,7 @@ export default {
   "softmax": {
     "title": "Softmax for several classes",
     "steps": [
-      {"text": "Three classes (blobs): the output layer has one neuron per class and softmax, P(y = j) = e^θⱼ / Σₖ e^θₖ. Press Play.",
+      {"text": "Three classes (the Blobs data): the output layer has one neuron per class and softmax, P(y = j) = e^θⱼ / Σₖ e^θₖ. Press Play.",
         "question": "What do the three outputs for one point add up to?",
         "choices": ["0", "3", "1"],
         "explain": "Softmax divides each e^θⱼ by their sum: the outputs are probabilities that add up to 1."},
@@ -95,7 +95,7 @@ export default {
         "choices": ["The class with the largest probability", "Always class 0", "A random class"],
         "explain": "The prediction is the class of highest probability; the plot colours each region by it, paler where the network is unsure."},
       {"text": "Predict, then press Apply: three interleaved spirals and a bigger network. Press Play.",
-        "question": "How does this compare with the blobs?",
+        "question": "How does this compare with Blobs?",
         "choices": ["Just as fast", "Much harder: it needs many more epochs and bent boundaries", "Impossible for softmax"],
         "explain": "Softmax with cross-entropy handles any number of classes, but spirals need a network that can draw curled boundaries, and time."}
     ]
@@ -145,7 +145,7 @@ export default {
   "optimizers": {
     "title": "Adaptive optimizers",
     "steps": [
-      {"text": "The spiral with plain SGD at η = 0.01. Press Play for a while and note the epoch and the test loss.",
+      {"text": "The Spiral data with plain SGD at η = 0.01. Press Play for a while and note the epoch and the test loss.",
         "question": "How does plain SGD do here?",
         "choices": ["It solves it at once", "Slowly: one η for every weight is too small for some, too big for others", "It diverges"],
         "explain": "SGD steps every weight by the same η times its gradient; on a hard set like the spiral it needs many epochs."},
