@@ -171,5 +171,4 @@ export function openClassStream(id, token, handlers) {
 
 export const createReplicates = (config, replicates, speed) =>
   send("POST", "/api/runs", { config, replicates, speed, start: true }, null, "the server did not create the replicates");
-export const listRuns = (token) => send("GET", "/api/runs?limit=50", undefined, token, "runs");
 export const fetchMetrics = (id) => send("GET", `/api/runs/${encodeURIComponent(id)}/metrics`, undefined, null, "metrics");

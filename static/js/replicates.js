@@ -86,7 +86,7 @@ export class Replicates {
   // Asks how the replicates are doing (a cheap list, not a heavy read) until all have ended.
   async untilEnded(ids, token, count, epochs) {
     for (;;) {
-      const runs = (await listRuns(token)).runs.filter((r) => ids.includes(r.id));
+      const runs = (await listRuns([token])).runs.filter((r) => ids.includes(r.id));
       if (runs.length === ids.length && runs.every((r) => ENDED.has(r.status))) return;
       this.say("replicates.progress", { count, epoch: Math.min(...runs.map((r) => r.epoch)), epochs });
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
