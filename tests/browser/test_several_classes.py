@@ -123,7 +123,7 @@ def test_the_number_of_classes_is_chosen_on_the_page(page: Page, live_server: st
     expect(page.get_by_role("group", name="Colour legend")).to_contain_text("Class 4")
     link = "atob(location.hash.split('c=')[1].replace(/-/g, '+').replace(/_/g, '/'))"
     assert '"classes":5' in page.evaluate(link)
-    page.get_by_role("radio", name="circle", exact=True).click()  # two classes: no count to choose
+    page.get_by_role("radio", name="Circle", exact=True).click()  # two classes: no count to choose
     wait_for_new_run(page)
     expect(page.get_by_label("Classes", exact=True)).to_have_count(0)
 
