@@ -158,3 +158,10 @@ export function openClassStream(id, token, handlers) {
   socket.addEventListener("close", (event) => handlers.onClose?.(event));
   return { close: () => socket.close(1000) };
 }
+
+// -- races (docs/api.md, "Races") ------------------------------------------------------------
+
+export const createRace = (body) => send("POST", "/api/races", body, null, "the server did not make the race");
+export const fetchRace = (id) => send("GET", `/api/races/${encodeURIComponent(id)}`, undefined, null, "race");
+export const controlRace = (id, token, action, body) =>
+  send("POST", `/api/races/${encodeURIComponent(id)}/${action}`, body, token, "race");
