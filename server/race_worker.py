@@ -40,6 +40,7 @@ class Race:
     target: int  # every lane trains to here
     playing: bool = False
     holding: bool = False  # a pause or step under way: report paused once all are there
+    owing: bool = False  # a lane fell short of the target in its last slice
     next_tick: float = 0.0
 
 
@@ -152,7 +153,7 @@ class RaceHost:
         return min((m for m in moments if m is not None), default=None)
 
     def _due(self, race: Race, now: float) -> float | None:
-        if race.holding:
+        if race.holding or race.owing:
             return now
         return race.next_tick if race.playing else None
 
@@ -172,10 +173,11 @@ class RaceHost:
             if behind:
                 self._train(host, race, behind, time.monotonic() + RACE_SLICE)
             lanes = self._lanes(host, race)
+            race.owing = any(self._behind(race, slot) for _, slot in lanes)
             if race.playing:
                 for lane, slot in lanes:
                     host.housekeep(lane, slot, now)
-            elif race.holding and not any(self._behind(race, slot) for _, slot in lanes):
+            elif race.holding and not race.owing:
                 race.holding = False
                 for lane, slot in lanes:
                     host.status(lane, slot, "paused")
