@@ -88,6 +88,9 @@ async def create_race(
     """2–4 lanes, each the first lane's setup with its ``changes``, on the same data, trained
     in lockstep; lanes whose network has the first's shape start from its very weights.
     With ``fork``, each lane is a fork of that run's kept state instead."""
+    rates = request.app.state.create_rates
+    for _ in body.lanes[1:]:  # a race's lanes are runs: each counts (the first did already)
+        rates.check(request)
     try:
         plans, parent = await hub.plans(body)
         race, token = hub.create(body, plans, parent, client_key(request))

@@ -3,7 +3,10 @@
 // /races/new sets a race up from the playground's setup (the address's hash, as its links
 // carry it) or, with ?fork=RUN&epoch=K, races forks of a run against the run as it was.
 // Who made a race keeps its control token in this browser (localStorage); others watch.
-import { controlRace, createRace, fetchRace, fetchRun } from "./api.js";
+// In a class (?class=ID), its teacher projects the race: presenter mode shows the lanes and
+// the chart big, and beside them the class's join code.
+import { controlRace, createRace, fetchClass, fetchRace, fetchRun } from "./api.js";
+import { classFromUrl, memberOf } from "./classroom.js";
 import { applyPalette } from "./colors.js";
 import { paintOnce } from "./dom.js";
 import { languagePicker, onLanguage, t } from "./i18n.js";
@@ -12,6 +15,7 @@ import { RaceLane } from "./racelane.js";
 import { describe, RaceSetup } from "./racesetup.js";
 import { configFromHash, hashOf } from "./urlstate.js";
 import { OPTIONS } from "./vocabulary.js";
+import { Presenter } from "./presenter.js";
 
 const $ = (selector) => document.querySelector(selector);
 const tokenKey = (id) => `nnplayground.race.${id}`;
@@ -31,7 +35,7 @@ class RacePage {
     try {
       const race = await createRace(body);
       localStorage.setItem(tokenKey(race.id), race.control_token);
-      location.assign(`/races/${race.id}`);
+      location.assign(`/races/${race.id}${classFromUrl() ? inClass() : ""}`);
     } catch (error) {
       this.problem(error);
     }
@@ -43,7 +47,7 @@ class RacePage {
     this.lanes = this.race.lanes.map((lane, k) => new RaceLane(k, lane, this.token, () => this.request()));
     $("#race-lanes").replaceChildren(...this.lanes.map((lane) => lane.root));
     const first = await fetchRun(this.race.lanes[0].run_id);
-    $("#race-back").href = `/${hashOf(first.config, OPTIONS.defaults)}`;
+    $("#race-back").href = `/${classFromUrl() ? inClass() : ""}${hashOf(first.config, OPTIONS.defaults)}`;
     const fork = this.race.parent ? { run: this.race.parent, epoch: this.race.fork_epoch } : null;
     this.setup.show(first.config, fork);
     this.request();
@@ -107,6 +111,20 @@ class RacePage {
   }
 }
 
+const inClass = () => `?class=${encodeURIComponent(classFromUrl())}`;
+
+// Presenter mode; for the class's teacher, with the class's join code beside the race.
+async function present() {
+  const presenter = new Presenter($("#presenter"), $("#present-toggle"));
+  presenter.render();
+  onLanguage(() => presenter.render());
+  const id = classFromUrl();
+  const member = id && memberOf(id);
+  if (member?.role !== "teacher") return;
+  const detail = await fetchClass(id, member.token);
+  presenter.update({ member, classroom: { id, code: detail.code, viewers: detail.students.length } });
+}
+
 async function newRace(page) {
   const search = new URLSearchParams(location.search);
   const run = search.get("fork");
@@ -128,6 +146,7 @@ async function start() {
     page.setup.render();
     page.request();
   });
+  present().catch((error) => page.problem(error));
   const id = location.pathname.split("/").filter(Boolean).at(-1);
   if (id === "new") await newRace(page);
   else await page.show(id);

@@ -90,3 +90,26 @@ def test_a_fork_races_the_run_it_came_from(page: Page, live_server: str) -> None
     page.get_by_role("button", name="Step one epoch").click()
     _all(page, "Number(l.dataset.epoch) === Number(l.parentNode.firstChild.dataset.epoch)")
     assert len(set(_lane_values(page, "epoch"))) == 1
+
+
+def test_a_teacher_projects_a_race_beside_the_join_code(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    made = page.request.post(f"{live_server}/api/classes", data={"name": "P3", "teacher": "Kim"})
+    room = made.json()
+    page.goto(f"{live_server}/?class={room['id']}")
+    member = {"role": "teacher", "token": room["teacher_token"], "name": "Kim"}
+    page.evaluate(f"localStorage.setItem('nnpg.class.{room['id']}', JSON.stringify({member}))")
+    page.goto(f"{live_server}/races/new?class={room['id']}#seed=3")
+    page.get_by_role("button", name="Without and with dropout").click()
+    page.wait_for_url(f"**/races/*?class={room['id']}")
+    _all(page, "l.dataset.drawn === 'true'")
+    page.get_by_role("button", name="Present").click()
+    expect(page.locator("#presenter")).to_contain_text(room["code"])
+    expect(page.locator(".race-setup")).to_be_hidden()
+    expect(page.locator(LANES)).to_have_count(2)
+    page.get_by_role("button", name="Play", exact=True).click()
+    _all(page, "Number(l.dataset.epoch) >= 20")
+    page.screenshot(path=artifacts / "race-presented.png")
+    href = page.get_by_role("link", name="Back to the playground").get_attribute("href") or ""
+    assert href.startswith(f"/?class={room['id']}#seed=3")
