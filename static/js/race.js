@@ -13,7 +13,7 @@ import { languagePicker, onLanguage, t } from "./i18n.js";
 import { RaceChart } from "./racechart.js";
 import { RaceLane } from "./racelane.js";
 import { describe, RaceSetup } from "./racesetup.js";
-import { configFromHash, hashOf } from "./urlstate.js";
+import { configFromHash, difference, hashOf } from "./urlstate.js";
 import { OPTIONS } from "./vocabulary.js";
 import { Presenter } from "./presenter.js";
 
@@ -125,8 +125,19 @@ async function present() {
   presenter.update({ member, classroom: { id, code: detail.code, viewers: detail.students.length } });
 }
 
+// A fork against its original: both from the fork's epoch, the original unchanged, the fork
+// with what it changed (its config's differences from its parent's).
+async function againstOriginal(page, id) {
+  const fork = await fetchRun(id);
+  const parent = await fetchRun(fork.parent);
+  const changes = difference(fork.config, parent.config) ?? {};
+  const lanes = [{ changes: {}, label: t("race.lane.original") }, { changes, label: fork.name ?? t("race.lane.fork") }];
+  await page.create({ fork: { run: parent.id, epoch: fork.fork_epoch }, lanes, unit: "epochs", start: false });
+}
+
 async function newRace(page) {
   const search = new URLSearchParams(location.search);
+  if (search.has("against")) return againstOriginal(page, search.get("against"));
   const run = search.get("fork");
   if (run) {
     const parent = await fetchRun(run);

@@ -113,3 +113,22 @@ def test_a_teacher_projects_a_race_beside_the_join_code(
     page.screenshot(path=artifacts / "race-presented.png")
     href = page.get_by_role("link", name="Back to the playground").get_attribute("href") or ""
     assert href.startswith(f"/?class={room['id']}#seed=3")
+
+
+def test_a_fork_races_against_its_original(page: Page, live_server: str) -> None:
+    open_page(page, live_server, seed=3)
+    train(page, 12)
+    parent = page.evaluate("window.nnplayground.store.state.run.id")
+    expect(page.get_by_role("link", name="Race against the original")).to_be_hidden()
+    page.get_by_role("button", name="Fork from here").click()
+    page.wait_for_function(f"window.nnplayground.store.state.run?.parent === '{parent}'")
+    page.get_by_role("link", name="Race against the original").click()
+    page.wait_for_url("**/races/*")
+    page.wait_for_url(lambda url: "/races/new" not in url)
+    expect(page.locator(LANES)).to_have_count(2)
+    expect(page.locator(LANES).first).to_contain_text("the original")
+    race_id = page.url.rstrip("/").split("/")[-1]
+    race = page.request.get(f"{live_server}/api/races/{race_id}").json()
+    assert race["parent"] == parent and race["fork_epoch"] >= 12
+    page.get_by_role("button", name="Step one epoch").click()
+    _all(page, f"Number(l.dataset.epoch) === {race['fork_epoch'] + 1}")

@@ -533,5 +533,7 @@ export default {
   "race.choose": "Pick a classic race, or race one setting over a few values.",
   "race.open": "Race",
   "race.open.tip": "Race this setup against itself with one setting changed: the same data and the same first weights, trained in lockstep.",
+  "travel.race_original": "Race against the original",
+  "race.lane.fork": "the fork",
   "travel.race": "Race from here",
 };

@@ -660,6 +660,8 @@ export default {
   "race.choose": "대표적인 경주를 고르거나 설정 하나를 여러 값으로 경주시키세요.",
   "race.open": "경주",
   "race.open.tip": "이 설정을 설정 하나만 바꾼 자신과 경주시킵니다: 같은 데이터, 같은 첫 가중치로 함께 맞춰 훈련합니다.",
+  "travel.race_original": "원래 실행과 경주",
+  "race.lane.fork": "포크",
   "travel.race": "여기서 경주",
   "msg.race.unknown": "id가 '{id}'인 경주가 없습니다",
   "msg.race.needs_token": "경주의 조작 토큰이 필요합니다: Authorization: Bearer …",
