@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from engine.config import ExperimentConfig
 from engine.history import COLUMNS
 from server import protocol as p
-from server.forks import ForkError, choose, merged, plan
+from server.forks import ForkError, Origin, choose, merged, plan
 from server.messages import SERVER
 from server.race_schemas import LanePublic, LaneSpec, RaceCreate, RacePublic
 from server.run import ConflictError, Run
@@ -68,7 +68,7 @@ class Race:
 @dataclass(frozen=True)
 class LanePlan:
     create: RunCreate
-    origin: Any  # a fork's ``server.forks.Origin``, or None
+    origin: Origin | None  # a fork's kept state
     same_start: bool
 
 
@@ -99,9 +99,6 @@ def fresh_plans(body: RaceCreate, budget: int) -> list[LanePlan]:
     """Each lane's create body: the first lane's setup with its changes. Lanes whose
     network has the first's shape and initializer start from its weights. CPU work."""
     base = body.config.model_dump(mode="json")
-    problems = [p for i, spec in enumerate(body.lanes) for p in _data_changes(i, spec.changes)]
-    if problems:
-        raise LaneError(problems)
     configs = [_validated(i, base, spec) for i, spec in enumerate(body.lanes)]
     for index, config in enumerate(configs):
         if config.n_parameters() > budget:
@@ -121,21 +118,17 @@ def _create(body: RaceCreate, config: ExperimentConfig, index: int) -> RunCreate
 
 
 def _same_shape(first: ExperimentConfig, other: ExperimentConfig) -> bool:
-    layers = [(layer.units for layer in c.network.layers()) for c in (first, other)]
-    sizes = [
-        (tuple(c.data.features), tuple(units), c.n_outputs(), c.network.init)
-        for c, units in zip((first, other), layers, strict=True)
-    ]
-    return sizes[0] == sizes[1]
+    """The same inputs, layer sizes and initializer: the first lane's weights fit as they are."""
+
+    def shape(config: ExperimentConfig) -> tuple[object, ...]:
+        units = tuple(layer.units for layer in config.network.layers())
+        return tuple(config.data.features), units, config.n_outputs(), config.network.init
+
+    return shape(first) == shape(other)
 
 
-def fork_plans(manager: RunManager, record: RunRecord, body: RaceCreate) -> list[LanePlan]:
-    """Each lane a fork of ``record`` at the same kept state (on the loop: reads the store)."""
-    assert body.fork is not None
-    try:
-        origin = choose(manager.store, record, body.fork.epoch)
-    except ForkError as error:
-        raise LaneError([_problem(("body", "fork", *error.field), error.args[0])]) from None
+def fork_plans(record: RunRecord, body: RaceCreate, origin: Origin) -> list[LanePlan]:
+    """Each lane a fork of ``record`` at the kept state ``origin``. CPU work."""
     plans = []
     for index, spec in enumerate(body.lanes):
         fork = ForkCreate(epoch=origin.epoch, changes=spec.changes, name=spec.label)
@@ -160,16 +153,23 @@ class RaceHub:
 
     async def plans(self, body: RaceCreate) -> tuple[list[LanePlan], RunRecord | None]:
         """The lanes' create bodies (a ``LaneError`` for a 422), and a fork race's parent."""
-        manager = self.manager
-        if body.fork is None:
+        manager, fork = self.manager, body.fork
+        problems = [p for i, spec in enumerate(body.lanes) for p in _data_changes(i, spec.changes)]
+        if problems:
+            raise LaneError(problems)
+        if fork is None:
             budget = manager.settings.max_parameters
             return await asyncio.to_thread(fresh_plans, body, budget), None
-        live = manager.runs.get(body.fork.run)
-        record = live.record() if live else manager.store.get_run(body.fork.run)
+        live = manager.runs.get(fork.run)
+        record = live.record() if live else manager.store.get_run(fork.run)
         if record is None:
-            raise LaneError([_problem(("body", "fork", "run"), SERVER.say("run.unknown", id=""))])
-        origins = fork_plans(manager, record, body)  # reads the store: on the loop
-        return origins, record
+            said = SERVER.say("run.unknown", id=fork.run)
+            raise LaneError([_problem(("body", "fork", "run"), said)])
+        try:
+            origin = choose(manager.store, record, fork.epoch)  # reads the store: on the loop
+        except ForkError as error:
+            raise LaneError([_problem(("body", "fork", *error.field), error.args[0])]) from None
+        return await asyncio.to_thread(fork_plans, record, body, origin), record
 
     def create(
         self, body: RaceCreate, plans: list[LanePlan], parent: RunRecord | None, client: str

@@ -31,7 +31,8 @@ export class RaceLane {
   constructor(index, lane, token, changed) {
     Object.assign(this, { index, lane, changed, status: lane.status, history: empty(), frame: null, dataset: null });
     const style = LANE_STYLES[index % LANE_STYLES.length];
-    this.root = element("figure", { class: "race-lane", style: `--lane: ${style.color}` });
+    this.root = element("figure", { class: "race-lane" });
+    this.root.style.setProperty("--lane", style.color); // the CSSOM: the page's policy forbids style attributes
     this.title = element("figcaption", { class: "race-lane-title" });
     this.readout = element("p", { class: "race-lane-readout", "aria-live": "off" });
     const picture = plot();

@@ -629,7 +629,7 @@ export default {
   "race.classic": "대표적인 경주",
   "race.preset.optimizers": "SGD 대 모멘텀 대 RMSProp 대 Adam",
   "race.preset.batches": "배치 1 대 10 대 전체",
-  "race.preset.dropout": "드롭아웃 없이와 있게",
+  "race.preset.dropout": "드롭아웃 없음 대 있음",
   "race.preset.genetic": "유전 알고리즘 대 Adam, 순전파 횟수 기준",
   "race.custom": "또는 설정 하나를 여러 값으로 경주시키기:",
   "race.field": "설정",
