@@ -165,8 +165,9 @@ def rows_of(m: dict[str, Any]) -> list[Row]:
 def race_row(race: dict[str, float]) -> Row:
     """Frames a second, as seconds a frame (the table's unit): theirs ÷ ours is race ÷ separate."""
     ratio = race["race"] / race["separate"]
+    rates = f"{ratio:.2f}× ({race['race']:.0f} vs {race['separate']:.0f} frames/s)"
     return ("4-lane race vs 4 separate runs, per frame", 1 / race["race"], 1 / race["separate"],
-            f"{ratio:.2f}× the frame rate", "≥ 0.9×")  # fmt: skip
+            rates, "≥ 0.9×")  # fmt: skip
 
 
 def main() -> None:
