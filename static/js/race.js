@@ -14,10 +14,11 @@ import { RaceChart } from "./racechart.js";
 import { RaceLane } from "./racelane.js";
 import { describe, RaceSetup } from "./racesetup.js";
 import { configFromHash, difference, hashOf } from "./urlstate.js";
-import { OPTIONS } from "./vocabulary.js";
+import { ENDED, OPTIONS } from "./vocabulary.js";
 import { Presenter } from "./presenter.js";
 
 const $ = (selector) => document.querySelector(selector);
+const live = (lane) => !ENDED.has(lane.status);
 const tokenKey = (id) => `nnplayground.race.${id}`;
 
 class RacePage {
@@ -82,8 +83,7 @@ class RacePage {
 
   paintTransport() {
     const play = $("#race-play");
-    const live = this.lanes.some((lane) => ["created", "running", "paused"].includes(lane.status));
-    const can = Boolean(this.token) && live;
+    const can = Boolean(this.token) && this.lanes.some(live);
     play.querySelector("span").textContent = t(this.playing ? "pause" : "play");
     play.setAttribute("aria-label", t(this.playing ? "pause" : "play"));
     const step = $("#race-step");
@@ -93,9 +93,11 @@ class RacePage {
 
   paintSummary() {
     const race = this.race;
+    const going = this.lanes.filter(live);
+    const racing = going.length ? going : this.lanes; // a lane that ended stays where it ended
     const far = race.unit === "epochs"
-      ? t("race.at_epoch", { epoch: Math.min(...this.lanes.map((lane) => lane.epoch)) })
-      : t("race.at_passes", { passes: Math.min(...this.lanes.map((lane) => lane.passes)).toLocaleString() });
+      ? t("race.at_epoch", { epoch: Math.min(...racing.map((lane) => lane.epoch)) })
+      : t("race.at_passes", { passes: Math.min(...racing.map((lane) => lane.passes)).toLocaleString() });
     const start = race.parent
       ? t("race.from_fork", { epoch: race.fork_epoch })
       : race.lanes.every((lane) => lane.same_start) ? t("race.same_start") : t("race.same_seed");

@@ -4,6 +4,7 @@ in lockstep (by epoch, or by forward passes against the genetic trainer), refusa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.server.test_live import wait_for
+from tests.server.test_ws import next_of
 
 OPTIMIZERS = ("momentum", "rmsprop", "adam")
 BASE: dict[str, Any] = {"seed": 7, "data": {"dataset": "spiral"}, "network": {"hidden": [6, 4]}}
@@ -84,6 +86,21 @@ def test_a_race_plays_pauses_and_steps_in_lockstep(client: TestClient) -> None:
     wait_for(lambda: {run["status"] for run in _runs(client, race)} == {"paused"})
     epochs = {run["epoch"] for run in _runs(client, race)}
     assert len(epochs) == 1 and epochs.pop() >= epoch + 8
+    assert client.post(f"{url}/reset", headers=token).status_code == 200  # all back to 0 …
+    wait_for(lambda: all(run["epoch"] == 0 for run in _runs(client, race)))
+    assert len(set(_first_losses(client, race))) == 1  # … from the same weights still
+
+
+def test_a_lanes_stream_steps_its_race_and_keeps_its_data(client: TestClient) -> None:
+    race, _ = _optimizer_race(client)
+    lane = race["lanes"][2]["run_id"]
+    url = f"/api/runs/{lane}/stream?token={race['control_token']}"
+    with client.websocket_connect(url) as ws:
+        ws.send_text(json.dumps({"type": "regenerate"}))
+        refused = next_of(ws, "error")  # the socket stays open
+        assert refused["code"] == "race.regenerate"
+        ws.send_text(json.dumps({"type": "step", "epochs": 2}))
+        wait_for(lambda: [run["epoch"] for run in _runs(client, race)] == [2] * 4)
 
 
 def test_genetic_against_adam_keeps_step_on_forward_passes(client: TestClient) -> None:
