@@ -10,12 +10,12 @@ import { classFromUrl, memberOf } from "./classroom.js";
 import { applyPalette } from "./colors.js";
 import { paintOnce } from "./dom.js";
 import { languagePicker, onLanguage, t } from "./i18n.js";
+import { Presenter } from "./presenter.js";
 import { RaceChart } from "./racechart.js";
 import { RaceLane } from "./racelane.js";
 import { describe, RaceSetup } from "./racesetup.js";
 import { configFromHash, difference, hashOf } from "./urlstate.js";
 import { ENDED, OPTIONS } from "./vocabulary.js";
-import { Presenter } from "./presenter.js";
 
 const $ = (selector) => document.querySelector(selector);
 const live = (lane) => !ENDED.has(lane.status);

@@ -75,7 +75,6 @@ export class RaceLane {
 
   // label: what this lane changes, in words; mark: a note (another shape, say).
   paint(label, mark) {
-    this.label = label;
     this.title.replaceChildren(element("span", { class: "race-lane-key", "aria-hidden": "true" }), element("span", {}, label));
     if (mark) this.title.append(element("small", {}, mark));
     this.root.querySelector("canvas.map").setAttribute("aria-label", t("race.boundary", { lane: label }));
@@ -86,9 +85,5 @@ export class RaceLane {
     if (Number.isFinite(accuracy)) parts.splice(1, 0, t("race.accuracy", { value: Math.round(accuracy * 100) }));
     this.readout.textContent = parts.join(" · ");
     Object.assign(this.root.dataset, { epoch: this.epoch, passes: this.passes, status: this.status, drawn: Boolean(this.frame) });
-  }
-
-  close() {
-    this.stream.close();
   }
 }
