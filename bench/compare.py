@@ -12,7 +12,9 @@ Beside them, the floor of any evaluation that computes each tanh as NumPy does: 
 of the 248,000 hidden activations, one call. Measured twice, as bench/engine.py does: as this
 CPU runs, then in a subprocess as a CPU without AVX-512 would. Prints a table, then
 `RESULT ga_vs_loop=… ga_vs_torch=… ga_vs_loop_avx2=… ga_vs_torch_avx2=…`, each the
-reference's time divided by ours (targets ≥ 8 and ≥ 3 on both paths).
+reference's time divided by ours (targets ≥ 8 and ≥ 3 on both paths); and last
+`race_over_separate=…`: a 4-lane race's frames a second over 4 separate runs' on one
+saturated worker (``bench/race.py``; target ≥ 0.9), as this CPU runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.engine import avx2_env, measure_in_child
+from bench.race import bench_race
 from engine import ExperimentConfig, Trainer
 from engine.genetic import Genetic
 
@@ -114,10 +117,12 @@ def torch_batched(trainer: Trainer, members: np.ndarray) -> Callable[[], object]
     return score
 
 
-# -- 2. a 4-lane race against separate runs (race_over_separate): issue #15's race, measured
-#       here once it exists, as one more entry of MEASURES and its rows and RESULT names.
+# -- 2. a 4-lane race against separate runs (race_over_separate): ``bench/race.py``
 
-MEASURES: dict[str, Callable[[int], dict[str, float]]] = {"ga": bench_generation}
+MEASURES: dict[str, Callable[[int], dict[str, float]]] = {
+    "ga": bench_generation,
+    "race": lambda repeats: bench_race(repeats, HIDDEN),
+}
 
 
 def measure(quick: bool) -> dict[str, Any]:
@@ -179,7 +184,16 @@ def rows_of(m: dict[str, Any]) -> list[Row]:
             f"{ga['loop'] / ga['floor']:.1f}× at most",
             "",
         ),
+        race_row(m["race"]),
     ]
+
+
+def race_row(race: dict[str, float]) -> Row:
+    """Frames a second, as seconds a frame (the table's unit): theirs ÷ ours is race ÷ separate."""
+    ratio = race["race"] / race["separate"]
+    rates = f"{ratio:.2f}× ({race['race']:.0f} vs {race['separate']:.0f} frames/s)"
+    return ("4-lane race vs 4 separate runs, per frame", 1 / race["race"], 1 / race["separate"],
+            rates, "≥ 0.9×")  # fmt: skip
 
 
 def main() -> None:
@@ -199,6 +213,7 @@ def main() -> None:
             times = f"{ours * 1e3:>9.3f} {theirs * 1e3:>9.3f} {'ms':>4}"
             print(f"{name:<46} {times}  {ratio:<16} {target}")
     ratios = {**ratios_of(native), **ratios_of(avx2, "_avx2")}
+    ratios["race_over_separate"] = native["race"]["race"] / native["race"]["separate"]
     print("RESULT " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
 
 

@@ -24,7 +24,9 @@ from server.guards import HostGuard, SecurityHeaders
 from server.heavy import Heavy
 from server.limits import BodyLimit
 from server.messages import SERVER, field_errors, refusal_response
-from server.routes import class_ws, inspect, meta, pages, results, runs, states, sweeps, ws
+from server.race_schemas import RaceCreate
+from server.races import RaceHub
+from server.routes import class_ws, inspect, meta, pages, races, results, runs, states, sweeps, ws
 from server.routes import classes as classes_routes
 from server.runs import RunManager, default_workers
 from server.schemas import RunCreate, error_loc
@@ -79,13 +81,14 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.state.manager = manager
     app.state.classes = classes
     app.state.sweeps = sweep_manager
+    app.state.races = RaceHub(manager)
     app.state.templates = templates = Jinja2Templates(directory=settings.templates_dir)
     # a page's options keep their order (the registries' own, which the menus show)
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
-        *(inspect.router, sweeps.router, states.router),
+        *(inspect.router, sweeps.router, states.router, races.router),
         *(classes_routes.router, classes_routes.join_router, class_ws.router),
     )
     for router in routers:
@@ -131,7 +134,7 @@ def _document_create_body(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         schema = default()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in (RunCreate, SweepCreate):
+        for model in (RunCreate, SweepCreate, RaceCreate):
             if model.__name__ not in components:
                 body = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 for name, part in body.pop("$defs", {}).items():

@@ -18,6 +18,7 @@ from engine.trainer import DataError, DivergedError, Trainer
 from server import protocol as p
 from server.inspect_worker import Inspector
 from server.messages import SERVER, coded
+from server.race_worker import RaceHost
 from server.schemas import RunStatus
 from server.slot import Slot
 from server.trials import TrialHost
@@ -39,6 +40,7 @@ class Handlers:
         self.outbox: list[p.Result] = []
         self.inspector = Inspector()  # answered after a turn's frames (``Scheduler``)
         self.trials = TrialHost()  # sweeps' trials, trained after the live runs (``Scheduler``)
+        self.races = RaceHost()  # lanes in lockstep (``server.race_worker``)
         self._default_fps = default_fps
         self._handlers: dict[type[p.Command], Handler] = {
             p.Remove: self._on_remove,
@@ -68,6 +70,11 @@ class Handlers:
                 return
             if isinstance(command, p.TrainTrials | p.DropTrials):  # a sweep's, not a run's
                 self._on_trials(command)
+                return
+            if isinstance(command, p.RaceStart | p.RaceControl):  # a race's, not a run's
+                self.races.apply(self, command)
+                return
+            if self.races.redirect(self, command):  # a lane's control moves its whole race
                 return
             handler = self._handlers.get(type(command))
             if handler is None:
@@ -184,6 +191,10 @@ class Handlers:
         self.status(run_id, slot, "paused")
         self.checkpoint(run_id, slot)
         slot.dirty = True
+
+    def reset_run(self, run_id: str, slot: Slot) -> None:
+        """Back to epoch 0 with the same initial weights (a race resets its lanes so)."""
+        self._on_reset(run_id, slot, p.Reset(run_id, same_init=True))
 
     def _on_regenerate(self, run_id: str, slot: Slot, command: p.Regenerate) -> None:
         slot.trainer.regenerate()

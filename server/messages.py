@@ -39,6 +39,13 @@ SERVER = Catalog(
         "run.no_checkpoint": "the run has no checkpoint to resume from",
         "fork.no_states": "the run has no kept states to fork from yet",
         "fork.shape": "the changes make a network of {size} parameters; the kept state has {kept}",
+        "race.unknown": "no race with id '{id}'",
+        "race.needs_token": "this needs the race's control token: Authorization: Bearer …",
+        "race.same_data": "a race's lanes share the first lane's data and seed; only "
+        "data.features may change",
+        "race.ended": "every lane of the race has ended",
+        "race.unit": "this race counts {unit}: step by {unit}",
+        "race.regenerate": "a race's lanes keep the same data: regenerate is off in a race",
         "state.not_kept": "no state is kept at epoch {epoch}; the nearest kept: {kept}",
         "run.step_capped": "the step stopped after {seconds:g} s, at epoch {epoch}",
         "inspect.not_live": "the run must be live to inspect it ({status})",

@@ -148,6 +148,29 @@ class Stop(Command):
     run_id: str = ""
 
 
+# -- races ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaceStart(Command):
+    """Not a run's: these lanes (runs of this worker, just created) train in lockstep as the
+    race ``run_id`` (``server.race_worker``), by ``unit`` ("epochs" or "forward_passes");
+    the lanes in ``share_init`` start from the first lane's initial weights."""
+
+    lanes: tuple[str, ...] = ()
+    unit: str = "epochs"
+    share_init: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RaceControl(Command):
+    """Not a run's: play, pause, step (``amount`` in the race's unit; 0: one tick) or reset
+    the race ``run_id``: every lane at once."""
+
+    action: str = "pause"
+    amount: int = 0
+
+
 # -- results ------------------------------------------------------------------------------
 
 

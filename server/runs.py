@@ -116,17 +116,22 @@ class RunManager:
         token: str = "",
         token_hash: str = "",
         origin: Origin | None = None,
+        *,
+        worker: int | None = None,
     ) -> tuple[Run, str]:
         """A new run, trained in the background when ``body.start``; returns it and its
         control token (shown once): a new one, or a class member's own (``token``, or only
         its hash: the teacher sends a student a run). With ``origin``, a fork: it starts
-        from another run's kept state, with that run's history up to there."""
+        from another run's kept state, with that run's history up to there. ``worker``:
+        placed there (a race's lanes share one), not where the load says."""
         self._make_room(client)
         if token or token_hash:
             token_hash = token_hash or hash_token(token)
         else:
             token, token_hash = new_token()
-        run = self._admit(new_run_id(), token_hash, body, client, self._new_share_code())
+        run = self._admit(
+            new_run_id(), token_hash, body, client, self._new_share_code(), worker=worker
+        )
         if origin is not None:
             run.parent, run.fork_epoch = origin.parent, origin.epoch
             run.epoch, run.step = origin.epoch, origin.step
@@ -147,7 +152,16 @@ class RunManager:
             self._submit(run, p.Pause(run.id))  # held at its fork epoch, paused
         return run, token
 
-    def _admit(self, run_id: str, token_hash: str, body: RunCreate, client: str, code: str) -> Run:
+    def _admit(
+        self,
+        run_id: str,
+        token_hash: str,
+        body: RunCreate,
+        client: str,
+        code: str,
+        *,
+        worker: int | None = None,
+    ) -> Run:
         run = Run(id=run_id, token_hash=token_hash, share_code=code, body=body, client=client)
         loads = [0] * self.pool.size  # what each worker's live runs cost (``Run.cost``)
         alike = [0] * self.pool.size  # and of them, the runs shaped like this one
@@ -155,7 +169,7 @@ class RunManager:
             if other.live:
                 loads[other.worker] += other.cost
                 alike[other.worker] += other.shape == run.shape
-        run.worker = place(loads, alike)
+        run.worker = place(loads, alike) if worker is None else worker
         self.runs[run.id] = run
         self.by_code[run.share_code] = run
         return run

@@ -66,6 +66,7 @@ class Scheduler(Handlers):
                     self._send()
                     return
                 self.apply(command)
+            self.races.work(self, time.monotonic())  # before the frames of ``_tick``
             self._tick(time.monotonic())
             self.inspector.work(self.slots, self.outbox, INSPECT_SLICE)  # after the frames
             if self.trials.waiting:
@@ -93,6 +94,9 @@ class Scheduler(Handlers):
         if self.inspector.waiting or self.trials.waiting:
             return 0.0
         now, due = time.monotonic(), []
+        race = self.races.due(now)
+        if race is not None:
+            due.append(race)
         for slot in self.slots.values():
             if slot.busy:
                 due.append(now if slot.owed_epochs or slot.owed_batches else slot.next_epoch)

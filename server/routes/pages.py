@@ -41,3 +41,10 @@ async def sweep_page(request: Request, sweep_id: str) -> HTMLResponse:
     """A sweep's trials: a sortable table, a heatmap over two fields, parallel coordinates
     (the page reads the sweep id from the address)."""
     return _page(request, "sweep.html")
+
+
+@router.get("/races/{race_id}", response_class=HTMLResponse, include_in_schema=False)
+async def race_page(request: Request, race_id: str) -> HTMLResponse:
+    """A race's lanes side by side, or (``/races/new``, the setup in the address's hash, as
+    the playground's links carry it) the setup of a new race."""
+    return _page(request, "race.html")

@@ -89,3 +89,17 @@ export function togglesPanel(panel, toggle) {
     if (panel.state) panel.update(panel.state);
   });
 }
+
+// A function that asks for `paint` at the next animation frame, once however often it is
+// called before then (data arrives any time; painting happens at most once a frame).
+export function paintOnce(paint) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      paint();
+    });
+  };
+}

@@ -1,8 +1,9 @@
 // Time travel: a paused or ended run's kept states (docs/api.md, "Time travel and forks").
 // A slider under the loss chart picks a kept epoch; the boundary, the network, the readouts
 // and the chart's cursor show that epoch (the frame the stream would have sent then, and
-// `travel` in the store); "Fork from here"
-// makes a new run from that state and opens it.
+// `travel` in the store); "Fork from here" makes a new run from that state and opens it;
+// "Race from here" sets up a race of forks from it against the run as it was (race.js), and
+// for a fork, "Race against the original" races it from its fork epoch against its parent.
 import { fetchStateFrame, fetchStates, forkRun } from "./api.js";
 import { t } from "./i18n.js";
 import { ENDED } from "./vocabulary.js";
@@ -14,6 +15,8 @@ export class TimeTravel {
     this.slider = root.querySelector("input[type=range]");
     this.readout = root.querySelector("output");
     this.forkButton = root.querySelector("button");
+    this.raceLink = root.querySelector("#race-fork");
+    this.originalLink = root.querySelector("#race-original");
     this.slider.addEventListener("input", () => this.scrub());
     this.forkButton.addEventListener("click", () => this.fork());
   }
@@ -49,6 +52,10 @@ export class TimeTravel {
     this.slider.setAttribute("aria-valuetext", this.readout.value);
     this.root.dataset.epoch = epoch === undefined ? "" : String(epoch);
     this.forkButton.disabled = epoch === undefined;
+    const run = this.state?.run;
+    if (this.raceLink && run && epoch !== undefined) this.raceLink.href = `/races/new?fork=${encodeURIComponent(run.id)}&epoch=${epoch}`;
+    if (this.originalLink) this.originalLink.hidden = !run?.parent;
+    if (this.originalLink && run?.parent) this.originalLink.href = `/races/new?against=${encodeURIComponent(run.id)}`;
   }
 
   // One request at a time: a quick drag fetches where it stops, not every epoch it passed.

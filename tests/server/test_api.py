@@ -25,7 +25,7 @@ def test_page_renders_with_its_controls(client: TestClient) -> None:
 def test_every_page_carries_the_options_in_their_order(client: TestClient) -> None:
     """The pages make their controls from the options they carry (no request first)."""
     options = client.get("/api/options").json()
-    for path in ("/", "/join/ABCDEF", "/class/some-class", "/sweeps/some-sweep"):
+    for path in ("/", "/join/ABCDEF", "/class/some-class", "/sweeps/some-sweep", "/races/new"):
         page = client.get(path).text
         found = re.search(r'<script type="application/json" id="options">(.*?)</script>', page)
         assert found, path

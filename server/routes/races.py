@@ -1,0 +1,151 @@
+"""Races (``server.races``): lanes trained in lockstep, made and controlled together."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.requests import HTTPConnection
+
+from server.clients import client_key
+from server.messages import SERVER, refuse
+from server.race_schemas import RaceCreate, RaceCreated, RacePublic, RaceStep
+from server.races import LaneError, Race, RaceHub
+from server.routes.runs import FULL, _full, _rate_limit, validated_body
+from server.run import CapacityError, ConflictError
+from server.store import token_matches
+
+router = APIRouter(prefix="/api/races", tags=["races"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no race with that id"}}
+CONTROL: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    403: {"description": "the race's control token is missing or wrong"},
+    409: {"description": "every lane of the race has ended"},
+}
+CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RaceCreate"}}},
+    }
+}
+
+
+async def get_hub(connection: HTTPConnection) -> RaceHub:
+    hub: RaceHub = connection.app.state.races
+    return hub
+
+
+Hub = Annotated[RaceHub, Depends(get_hub)]
+
+
+async def find_race(race_id: str, hub: Hub) -> Race:
+    race = hub.races.get(race_id)
+    if race is None:
+        raise refuse(404, SERVER.say("race.unknown", id=race_id))
+    return race
+
+
+FoundRace = Annotated[Race, Depends(find_race)]
+
+
+async def controlled_race(
+    race: FoundRace,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer <control_token>` from the race's creation")
+    ] = None,
+) -> Race:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token_matches(token.strip(), race.token_hash):
+        raise refuse(403, SERVER.say("race.needs_token"))
+    return race
+
+
+ControlledRace = Annotated[Race, Depends(controlled_race)]
+
+
+async def _race_create(request: Request) -> RaceCreate:
+    return await validated_body(request, RaceCreate)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RaceCreated,
+    dependencies=[Depends(_rate_limit)],
+    openapi_extra=CREATE_BODY,
+    responses={
+        422: {"description": "a field is invalid: its path (``lanes[i].changes…``) and why"},
+        **FULL,
+    },
+)
+async def create_race(
+    body: Annotated[RaceCreate, Depends(_race_create)],
+    hub: Hub,
+    request: Request,
+    response: Response,
+) -> RaceCreated:
+    """2–4 lanes, each the first lane's setup with its ``changes``, on the same data, trained
+    in lockstep; lanes whose network has the first's shape start from its very weights.
+    With ``fork``, each lane is a fork of that run's kept state instead."""
+    rates = request.app.state.create_rates
+    for _ in body.lanes[1:]:  # a race's lanes are runs: each counts (the first did already)
+        rates.check(request)
+    try:
+        plans, parent = await hub.plans(body)
+        race, token = hub.create(body, plans, parent, client_key(request))
+    except LaneError as error:
+        raise RequestValidationError(error.problems) from None
+    except CapacityError as error:
+        raise _full(error) from None
+    response.headers["Location"] = str(request.url_for("read_race", race_id=race.id))
+    shown = hub.public(race)
+    return RaceCreated.model_validate({**dict(shown), "control_token": token})
+
+
+@router.get("/{race_id}", response_model=RacePublic, responses=NOT_FOUND)
+async def read_race(race: FoundRace, hub: Hub) -> RacePublic:
+    """The race: its lanes (each a run), where each stands, whether it plays."""
+    return hub.public(race)
+
+
+async def _control(race: Race, hub: RaceHub, action: str, amount: int = 0) -> RacePublic:
+    try:
+        hub.control(race, action, amount)
+    except ConflictError as error:
+        raise refuse(409, error) from None
+    if action in ("play", "pause"):
+        await hub.settled(race, ("running",) if action == "play" else ("paused",))
+    return hub.public(race)
+
+
+@router.post("/{race_id}/play", response_model=RacePublic, responses=CONTROL)
+async def play_race(race: ControlledRace, hub: Hub) -> RacePublic:
+    """Every lane trains on, a tick at a time together."""
+    return await _control(race, hub, "play")
+
+
+@router.post("/{race_id}/pause", response_model=RacePublic, responses=CONTROL)
+async def pause_race(race: ControlledRace, hub: Hub) -> RacePublic:
+    """Every lane stops at the same epoch (or forward-pass count); answered once they have."""
+    return await _control(race, hub, "pause")
+
+
+@router.post("/{race_id}/step", response_model=RacePublic, responses=CONTROL)
+async def step_race(race: ControlledRace, hub: Hub, body: RaceStep | None = None) -> RacePublic:
+    """Every lane trains this far on, then pauses (answered at once: read the race, or watch
+    a lane, to see it arrive)."""
+    body = body or RaceStep()
+    wrong = "epochs" if race.unit == "forward_passes" else "forward_passes"
+    if getattr(body, wrong) is not None:
+        said = SERVER.say("race.unit", unit=race.unit)
+        problem = {"loc": ("body", wrong), "msg": str(said), "type": "value_error"}
+        raise RequestValidationError([{**problem, "ctx": {"error": ValueError(said)}}])
+    amount = (body.epochs if race.unit == "epochs" else body.forward_passes) or 0
+    return await _control(race, hub, "step", amount)
+
+
+@router.post("/{race_id}/reset", response_model=RacePublic, responses=CONTROL)
+async def reset_race(race: ControlledRace, hub: Hub) -> RacePublic:
+    """Every lane back to epoch 0, from the same initial weights as before."""
+    return await _control(race, hub, "reset")
