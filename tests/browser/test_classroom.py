@@ -86,6 +86,8 @@ def test_a_class_follows_its_teacher(
     assert teacher.locator(".roster b").count() == 0
     # a student's controls are the teacher's, disabled: they watch
     expect(students[0].get_by_role("button", name="Play", exact=True)).to_be_disabled()
+    # … drawing too: drawing points would start a run of their own, out of the class
+    expect(students[0].get_by_role("button", name="Draw points")).to_be_disabled()
 
     # a structural change: the teacher's page makes a new run; every student follows it
     teacher.get_by_role("button", name="Add a hidden layer").click()
