@@ -14,7 +14,8 @@ The sweep: spiral, [8, 8] tanh, Adam, 200 epochs; learning rate × batch size ×
 And the live runs' knee (bench/serve.py's: the runs held at 20 fps, one viewer each) with
 the local worker host (2 worker processes) and with the Ray one (2 scheduler actors on a
 cluster started on this machine), taking turns, ``--rounds`` times each: the ratio is the
-median of each round's (Ray's knee ÷ the local one's, measured one after the other).
+median of each round's (Ray's knee ÷ the local one's, measured one after the other). Each
+server's first few turns (its workers warming up) are played before, not counted.
 
 Each rate counts from the request to the last trial's end, after a warm-up sweep of four
 trials on the same server (its workers have imported and run the engine once); the
@@ -41,7 +42,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serve import RAISED_LIMITS, find_knee, free_port, knee_of, start_server  # noqa: E402
+from bench.serve import (  # noqa: E402
+    RAISED_LIMITS,
+    find_knee,
+    free_port,
+    knee_of,
+    measure_runs,
+    start_server,
+)
 from nnplayground import Client  # noqa: E402
 from server.workers import ONE_THREAD  # noqa: E402
 
@@ -149,6 +157,7 @@ def live_knee(ray: bool, quick: bool) -> int:
         server = start_server(port, 2, env, wait=START_WAIT)
         try:
             print(f"live runs, {'Ray actors' if ray else 'worker processes'}:", flush=True)
+            asyncio.run(measure_runs(port, 4, 3.0))  # not counted: the workers' first turns
             return knee_of(asyncio.run(find_knee(port, levels, seconds)))
         finally:
             server.send_signal(signal.SIGTERM)

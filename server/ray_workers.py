@@ -32,7 +32,7 @@ import ray
 import ray.exceptions
 
 from engine import kernels
-from server.protocol import Command, Frame, Result, Saved, Stop
+from server.protocol import Command, Result, Stop
 from server.scheduler import Deliver, Scheduler
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ SEND_BATCH = 512  # commands sent at once
 # Each part of a turn stays under Ray's inline limit (100 KiB): it travels in the stream's
 # message, not through the node's object store (two more hops through the raylet).
 PART_BYTES = 64 * 1024
+RECORD_BYTES = 256  # a result's own fields, about
 THREADS = Path("/proc/self/task")  # Linux: niceness is per thread
 
 
@@ -62,9 +63,7 @@ def parts(results: list[Result]) -> Iterator[list[Result]]:
     part: list[Result] = []
     size = 0
     for result in results:
-        weight = len(result.data) if isinstance(result, Frame) else 256
-        if isinstance(result, Saved):
-            weight = len(result.state)
+        weight = _weight(result)
         if part and size + weight > PART_BYTES:
             yield part
             part, size = [], 0
@@ -72,6 +71,12 @@ def parts(results: list[Result]) -> Iterator[list[Result]]:
         size += weight
     if part:
         yield part
+
+
+def _weight(result: Result) -> int:
+    """About its pickled bytes: its payload (a frame's, a checkpoint's) and a record's."""
+    payload = getattr(result, "data", None) or getattr(result, "state", None) or b""
+    return RECORD_BYTES + (len(payload) if isinstance(payload, bytes | str) else 0)
 
 
 class SchedulerHost:
