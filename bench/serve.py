@@ -83,10 +83,11 @@ def start_server(
     workers: int | None,
     settings: dict[str, str] | None = None,
     log: Path | None = None,
+    wait: float = 60.0,
 ) -> subprocess.Popen[bytes]:
     """`nnplayground serve` on 127.0.0.1:``port`` with ``workers`` worker processes (None:
     serve's default, one per core) and these NNPG_ ``settings`` (default: raised limits);
-    its output goes to ``log``. Returns once it answers."""
+    its output goes to ``log``. Returns once it answers (within ``wait`` seconds)."""
     env = {**os.environ, **(RAISED_LIMITS if settings is None else settings)}
     if workers is not None:
         env["NNPG_WORKERS"] = str(workers)
@@ -100,14 +101,18 @@ def start_server(
     )
     if out:
         out.close()  # the server holds its own copy
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline and server.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
                 return server
         except httpx.HTTPError:
             time.sleep(0.2)
-    server.kill()
+    server.terminate()  # not killed: a server on Ray shuts its cluster down
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
     raise RuntimeError("the server did not start")
 
 

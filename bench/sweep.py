@@ -1,6 +1,6 @@
 """Sweeps: trials a second on this machine's cores, against what a user would write instead.
 
-Run: .venv/bin/python bench/sweep.py [--trials 500] [--torch-trials 100]
+Run: .venv/bin/python bench/sweep.py [--trials 500] [--torch-trials 100] [--live-only]
 The sweep: spiral, [8, 8] tanh, Adam, 200 epochs; learning rate × batch size × seed (5 × 4
 × 25 = 500 trials). Measured in one run, each on the same 2 cores:
 
@@ -13,14 +13,16 @@ The sweep: spiral, [8, 8] tanh, Adam, 200 epochs; learning rate × batch size ×
 
 And the live runs' knee (bench/serve.py's: the runs held at 20 fps, one viewer each) with
 the local worker host (2 worker processes) and with the Ray one (2 scheduler actors on a
-cluster started on this machine), taking turns.
+cluster started on this machine), taking turns, ``--rounds`` times each: the ratio is the
+median of each round's (Ray's knee ÷ the local one's, measured one after the other). Each
+server's first few turns (its workers warming up) are played before, not counted.
 
 Each rate counts from the request to the last trial's end, after a warm-up sweep of four
 trials on the same server (its workers have imported and run the engine once); the
 executors take turns, ``--rounds`` times each, and each one's fastest round counts (the
 machine is shared: a neighbour's burst should not decide the ratio). Prints a table and
 `RESULT sweep_vs_torch=… ray_over_local=… live_ray_over_local=…` (local ÷ torch, ray ÷
-local for sweeps, and the Ray host's knee ÷ the local one's).
+local for sweeps, and the Ray host's knee ÷ the local one's); ``--live-only``: the last.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -39,13 +42,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serve import RAISED_LIMITS, find_knee, free_port, knee_of, start_server  # noqa: E402
+from bench.serve import (  # noqa: E402
+    RAISED_LIMITS,
+    find_knee,
+    free_port,
+    knee_of,
+    measure_runs,
+    start_server,
+)
 from nnplayground import Client  # noqa: E402
 from server.workers import ONE_THREAD  # noqa: E402
 
 RATES = [0.001, 0.003, 0.01, 0.03, 0.1]
 BATCHES = [10, 25, 50, 125]
 EPOCHS = 200
+START_WAIT = 300.0  # seconds: a Ray cluster and its actors start slowly on a loaded machine
 BASE = {
     "data": {"dataset": "spiral", "noise": 0.1},
     "network": {"hidden": [8, 8], "activation": "tanh"},
@@ -66,7 +77,8 @@ def served(trials: int, ray: bool) -> tuple[float, dict[str, Any]]:
         env = {"NNPG_DATABASE": str(Path(folder) / "runs.db"), "NNPG_WORKERS": "2"}
         if ray:
             env["NNPG_RAY_ADDRESS"] = "local"
-        server = start_server(port, None, {**env, "NNPG_MAX_SWEEP_TRIALS": str(trials)})
+        settings = {**env, "NNPG_MAX_SWEEP_TRIALS": str(trials)}
+        server = start_server(port, None, settings, wait=START_WAIT)
         try:
             with Client(f"http://127.0.0.1:{port}", timeout=120) as client:
                 warm = {"config": BASE, "grid": {"training.batch_size": BATCHES}}
@@ -142,23 +154,29 @@ def live_knee(ray: bool, quick: bool) -> int:
     extra = {"NNPG_RAY_ADDRESS": "local"} if ray else {}
     with tempfile.TemporaryDirectory() as folder:
         env = {**RAISED_LIMITS, **extra, "NNPG_DATABASE": str(Path(folder) / "runs.db")}
-        server = start_server(port, 2, env)
+        server = start_server(port, 2, env, wait=START_WAIT)
         try:
             print(f"live runs, {'Ray actors' if ray else 'worker processes'}:", flush=True)
+            asyncio.run(measure_runs(port, 4, 3.0))  # not counted: the workers' first turns
             return knee_of(asyncio.run(find_knee(port, levels, seconds)))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(60)
 
 
-def main() -> None:
+def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=500)
     parser.add_argument("--torch-trials", type=int, default=100)
     parser.add_argument("--no-torch", action="store_true", help="the executors only")
     parser.add_argument("--rounds", type=int, default=2, help="each executor's best of")
     parser.add_argument("--quick-live", action="store_true", help="fewer knee levels")
-    args = parser.parse_args()
+    parser.add_argument("--live-only", action="store_true", help="the live knees only")
+    return parser.parse_args()
+
+
+def sweeps(args: argparse.Namespace) -> tuple[float, float]:
+    """Prints the sweeps' table; returns local ÷ torch and ray ÷ local (trials a second)."""
     rows: list[tuple[str, int, float]] = []
     torch_seconds, torch_count = (
         (1.0, 0) if args.no_torch else torch_pool(args.trials, args.torch_trials)
@@ -175,17 +193,35 @@ def main() -> None:
     rows.append(("ray executor (2 CPUs)", ray["total"], ray_seconds))
     for sweep in (local, ray):
         assert sweep["counts"].get("succeeded") == sweep["total"], sweep["counts"]
-    knees = {ray: live_knee(ray, args.quick_live) for ray in (False, True)}
     print(f"{'':<28} {'trials':>7} {'seconds':>8} {'trials/s':>9}")
     for name, count, seconds in rows:
         print(f"{name:<28} {count:>7} {seconds:>8.1f} {count / seconds:>9.2f}")
-    rate = {name: count / seconds for name, count, seconds in rows}
-    local_rate, ray_rate = rate[rows[1][0]], rate[rows[2][0]]
-    print(f"{'live runs at 20 fps (knee)':<28} {'local':>7} {knees[False]:>8} | ray {knees[True]}")
+    rate = [count / seconds for _, count, seconds in rows]
+    return rate[1] / max(rate[0], 1e-9), rate[2] / rate[1]
+
+
+def live(args: argparse.Namespace) -> float:
+    """Prints each round's knees; returns the median of the rounds' Ray ÷ local."""
+    knees: dict[bool, list[int]] = {False: [], True: []}
+    for _ in range(args.rounds):  # one after the other: a neighbour's load falls on both
+        for ray in (False, True):
+            knees[ray].append(live_knee(ray, args.quick_live))
+    ratios = [r / max(loc, 1) for loc, r in zip(knees[False], knees[True], strict=True)]
+    print(f"{'live runs at 20 fps (knee)':<28} {'local':>7} {'ray':>8} {'ray ÷ local':>12}")
+    for number, (loc, r) in enumerate(zip(knees[False], knees[True], strict=True), 1):
+        print(f"{f'  round {number}':<28} {loc:>7} {r:>8} {r / max(loc, 1):>12.2f}")
+    return statistics.median(ratios)
+
+
+def main() -> None:
+    args = parse()
+    if args.live_only:
+        print(f"RESULT live_ray_over_local={live(args):.2f}")
+        return
+    sweep_vs_torch, ray_over_local = sweeps(args)
     print(
-        f"RESULT sweep_vs_torch={local_rate / max(rate[rows[0][0]], 1e-9):.1f} "
-        f"ray_over_local={ray_rate / local_rate:.2f} "
-        f"live_ray_over_local={knees[True] / max(knees[False], 1):.2f}"
+        f"RESULT sweep_vs_torch={sweep_vs_torch:.1f} ray_over_local={ray_over_local:.2f} "
+        f"live_ray_over_local={live(args):.2f}"
     )
 
 

@@ -1,13 +1,18 @@
 """The ``nnplayground`` command: serve the playground, train from a config file, run a
-sweep on a server, list and show stored runs, export a trained model."""
+sweep (on a server, or on one started in this process), list and show stored runs, export a
+trained model."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import logging
+import socket
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
@@ -48,10 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", type=Path, help="also write the run (metrics, model) as JSON")
     train.add_argument("--name", help="the run's name (default: the file's)")
-    sweep = sub.add_parser("sweep", help="run a sweep on a server and show its best trials")
+    sweep = sub.add_parser("sweep", help="run a sweep and show its best trials")
     sweep.add_argument("spec", type=Path, help="a JSON sweep spec (docs/api.md, POST /api/sweeps)")
     sweep.add_argument(
-        "--url", default="http://127.0.0.1:8000", help="the server (default: %(default)s)"
+        "--url",
+        help="a server to run it on (default: a server in this process, on the store; "
+        "NNPG_* settings apply)",
     )
     sweep.add_argument("--top", type=int, default=10, help="trials in the table")
     sweep.add_argument("--csv", type=Path, help="also write every trial as CSV")
@@ -80,10 +87,12 @@ def _settings(db: str | None) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    if args.command == "sweep":  # a server's work: no store here
+    if args.command == "sweep" and args.url:  # that server's work: no store here
         sys.exit(sweep_command.sweep(args.spec, args.url, top=args.top, csv=args.csv))
     settings = _settings(args.db)
     try:
+        if args.command == "sweep":
+            sys.exit(sweep_here(settings, args.spec, top=args.top, csv=args.csv))
         if args.command == "serve":
             if args.ray:
                 settings.ray_address = args.ray
@@ -133,6 +142,63 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         uvicorn.run(create_app(settings, lock), **uvicorn_options(settings))
     finally:
         lock.release()
+
+
+def sweep_here(settings: Settings, spec: Path, *, top: int, csv: Path | None) -> int:
+    """The sweep on a server of this process, on the store (its lock first: a store another
+    server holds is refused, StoreError), stopped after it."""
+    if settings.workers is None:
+        from server.runs import default_workers  # noqa: PLC0415 - the web stack, as serve
+
+        settings.workers = default_workers()
+    lock = StoreLock(settings.database)
+    try:
+        lock.acquire()
+    except StoreError as error:
+        raise StoreError(f"{error}, or run the sweep on that server (--url)") from None
+    try:
+        with serve_in_thread(settings, lock=lock) as url:
+            return sweep_command.sweep(spec, url, top=top, csv=csv)
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    settings: Settings, port: int | None = None, lock: StoreLock | None = None
+) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 (a free port unless given) on a thread of this
+    process, as ``serve`` serves it; its address. A server that cannot start raises
+    RuntimeError (a fresh machine compiles the picture and population passes first, numba
+    caching them after: minutes on a loaded one)."""
+    import uvicorn  # noqa: PLC0415
+
+    from server.app import create_app  # noqa: PLC0415
+
+    port = port or _free_port()
+    options = {**uvicorn_options(settings), "host": "127.0.0.1", "port": port}
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, lock), **options, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 300
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from engine import kernels
 from server.app import create_app
-from server.cli import uvicorn_options
+from server.cli import serve_in_thread
 from server.settings import Settings
 
 # Settings made anywhere in the tests keep nothing on disk unless a test asks for a file.
@@ -66,30 +62,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@contextlib.contextmanager
-def serve_in_thread(settings: Settings, port: int | None = None) -> Iterator[str]:
-    """``nnplayground``'s app served by uvicorn on 127.0.0.1 (a free port unless given) in a
-    thread."""
-    port = port or free_port()
-    options = {**uvicorn_options(settings), "host": "127.0.0.1", "port": port}
-    config = uvicorn.Config(create_app(settings), **options, log_level="warning")  # as `serve`
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    # a fresh machine compiles the picture and population passes first (numba caches them on
-    # disk after): minutes on a loaded one; a server that fails to start ends its thread
-    deadline = time.monotonic() + 300
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")

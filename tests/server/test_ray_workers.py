@@ -1,18 +1,22 @@
 """Live runs on Ray: with a Ray address, the server's schedulers are Ray actors, and a
 viewer cannot tell (frames stream as from a local worker); a dead actor fails its own runs
-and is replaced."""
+and is replaced; an actor trains at the server's priority, not Ray's workers' lower one."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import ray
 from fastapi.testclient import TestClient
 
+from server import ray_workers
 from server.app import create_app
-from server.ray_workers import RayWorker
+from server.protocol import DEFAULT_VIEW, Frame, Result, Status
+from server.ray_workers import PART_BYTES, RayWorker, parts
 from server.settings import Settings
 from tests.server.test_live import wait_for
 from tests.server.test_ws import connect, create, next_of
@@ -65,3 +69,41 @@ def test_a_dead_actor_fails_only_its_runs_and_is_replaced(ray_client: TestClient
     fresh = create(ray_client)  # the new actor trains
     with connect(ray_client, fresh) as ws:
         assert next_of(ws, "frame")[0]["epoch"] == 0
+
+
+def _threads_niceness(host: Any) -> set[int]:
+    """In the actor: the niceness of each of its process's threads."""
+    tasks = Path("/proc/self/task")
+    return {os.getpriority(os.PRIO_PROCESS, int(tid)) for tid in os.listdir(tasks)}
+
+
+def test_an_actor_trains_at_the_servers_priority(ray_client: TestClient) -> None:
+    """Ray starts its workers at niceness 15: a scheduler there sent its frames late behind
+    the server's own threads."""
+    workers = ray_client.app.state.manager.pool.workers  # type: ignore[attr-defined]
+    create(ray_client)  # the actor has served a run
+    for worker in workers:
+        niceness = ray.get(worker._actor.__ray_call__.remote(_threads_niceness))
+        assert niceness == {os.getpriority(os.PRIO_PROCESS, 0)}
+
+
+def test_a_node_that_refuses_the_priority_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: int) -> None:
+        raise PermissionError
+
+    monkeypatch.setattr(os, "getpriority", lambda *_: 15)
+    monkeypatch.setattr(os, "setpriority", refuse)
+    assert not ray_workers.take_priority(0)
+    monkeypatch.setattr(os, "setpriority", lambda *_: None)
+    assert ray_workers.take_priority(0)
+
+
+def test_a_big_turn_comes_back_in_parts_under_rays_inline_limit() -> None:
+    """A part over 100 KiB would travel through the node's object store."""
+    frame = Frame("r", 1, 1, DEFAULT_VIEW, bytes(20_000))
+    turn: list[Result] = [frame] * 20 + [Status("r", "running", 1, 1)]
+    split = list(parts(turn))
+    assert [result for part in split for result in part] == turn
+    assert len(split) == 7 and all(len(part) * 20_000 <= PART_BYTES for part in split)
+    big = Frame("r", 2, 2, DEFAULT_VIEW, bytes(200_000))
+    assert list(parts([frame, big, frame])) == [[frame], [big], [frame]]  # alone in its part

@@ -16,6 +16,8 @@ import pytest
 
 from nnplayground import Client
 from server.settings import Settings
+from server.store import Store
+from server.storelock import StoreLock
 from tests.conftest import serve_in_thread
 from tests.server.test_cli import run_cli
 
@@ -78,3 +80,39 @@ def test_the_example_runs(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     *settings, last = printed.getvalue().splitlines()
     assert len(settings) == 4 and settings[0].startswith("learning rate 0.003  batch 10")
     assert last.startswith("{'succeeded': 12} best: ")
+
+
+def test_without_a_server_the_command_serves_its_store_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ``--url``: a server in the command's process runs the sweep on the store, then
+    stops; the trials stay in the store as runs of the sweep."""
+    monkeypatch.setenv("NNPG_WORKERS", "0")
+    spec, database = tmp_path / "spec.json", tmp_path / "runs.db"
+    spec.write_text(json.dumps(SPEC))
+    assert run_cli("--db", str(database), "sweep", str(spec), "--top", "3") == 0
+    printed = capsys.readouterr()
+    assert "6/6 trials  finished" in printed.err
+    assert len(printed.out.splitlines()) == 1 + 3
+    store = Store(str(database), read_only=True)
+    try:
+        trials, _ = store.list_runs(limit=100)
+    finally:
+        store.close()
+    assert len(trials) == 6 and len({trial.sweep_id for trial in trials}) == 1
+    assert all(trial.status == "succeeded" for trial in trials)
+
+
+def test_a_store_a_server_holds_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, database = tmp_path / "spec.json", str(tmp_path / "runs.db")
+    spec.write_text(json.dumps(SPEC))
+    lock = StoreLock(database)
+    lock.acquire()  # as `serve` does
+    try:
+        assert run_cli("--db", database, "sweep", str(spec)) == 2
+    finally:
+        lock.release()
+    error = capsys.readouterr().err
+    assert "another server" in error and "--url" in error  # where the sweep can run
