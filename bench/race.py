@@ -21,7 +21,7 @@ from server import protocol as p
 from server.scheduler import Scheduler
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-FPS = 200.0  # asked of every lane: more than one core draws and trains for four
+FPS = 2000.0  # asked of every lane: more than one core draws and trains for four
 WARM_UP = 0.5  # seconds before counting: the first frames, the first epochs
 
 
