@@ -176,6 +176,23 @@ def test_a_touched_control_shows_its_explanation(browser: Browser, live_server: 
     assert not found, f"axe-core found serious or critical violations: {found}"
 
 
+def test_a_first_visit_at_1280x720_zoom150_shows_the_network_and_the_plot(
+    browser: Browser, live_server: str, artifacts: Path
+) -> None:
+    """853×480 CSS px: the intro comes after the columns (its ~80 px pushed both off)."""
+    context = browser.new_context(bypass_csp=True, **SCREENS["1280x720-zoom150"])
+    page = context.new_page()
+    page.goto(live_server)
+    expect(page.locator("#test-loss")).not_to_have_text("—")
+    expect(page.get_by_role("region", name="Watch a neural network learn")).to_be_attached()
+    page.screenshot(path=artifacts / "screen-1280x720-zoom150-first-visit.png")
+    for selector in ("#play", "#diagram", "#output"):
+        assert inside(page, selector), f"{selector} at {box(page, selector)} is off the screen"
+    found = blocking(page)
+    context.close()
+    assert not found, f"axe-core found serious or critical violations: {found}"
+
+
 def test_a_first_visit_on_a_phone_shows_play_and_the_plot(
     browser: Browser, live_server: str, artifacts: Path
 ) -> None:
