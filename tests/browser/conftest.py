@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.browser.a11y import blocking
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# an assertion waits for its state up to this long: a page's first frame on a saturated
+# machine (both cores busy) can take longer than Playwright's default 5 s
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
