@@ -30,6 +30,10 @@ def test_pressing_play_trains_circle_live(page: Page, live_server: str, artifact
 
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
+    # the server's word that it paused: a frame sent before it may still be on its way
+    page.wait_for_function("window.nnplayground.store.state.status === 'paused'")
+    last = page.evaluate("window.nnplayground.store.state.frame.header.epoch")
+    expect(page.locator("#epoch")).to_have_text(f"{last:07,}")  # its last frame painted
     paused_at = read_number(page, "#epoch")
     page.wait_for_timeout(300)
     assert read_number(page, "#epoch") == paused_at
