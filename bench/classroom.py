@@ -36,11 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.lean_ws import connect_lean  # noqa: E402
 from bench.serve import (  # noqa: E402
     RAISED_LIMITS,
     WARM_UP,
@@ -110,7 +110,7 @@ async def student_runs(
 
 
 async def viewer(url: str, fps: float, **view: Any) -> Watcher:
-    ws = await connect(url, max_size=None, max_queue=64)
+    ws = await connect_lean(url)
     await ws.send(json.dumps({"type": "view", "fps": fps, **view}))
     return Watcher(ws, fps)
 
@@ -147,7 +147,7 @@ async def hands_on(port: int, n: int, seconds: float, pid: int) -> dict[str, flo
         answer.raise_for_status()
         runs = await student_runs(http, room, stage["config"], n)
     class_url = f"ws://127.0.0.1:{port}/api/classes/{room['id']}/stream?token={teacher}"
-    roster = RosterWatcher(await connect(class_url, max_size=None))
+    roster = RosterWatcher(await connect_lean(class_url))
     students = [await viewer(ws_url(port, run), STUDENT_FPS) for run in runs]
     dashboard = [  # as the dashboard page asks: a frame a second, no metrics rows
         await viewer(ws_url(port, run, token=False), DASHBOARD_FPS, metrics=False) for run in runs

@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.engine import avx2_env  # noqa: E402
+from bench.lean_ws import LeanSocket, connect_lean  # noqa: E402
 from engine import ExperimentConfig, Trainer  # noqa: E402
 from engine.batch import batch_key, train_epochs  # noqa: E402
 from server.wire import encode_frame  # noqa: E402
@@ -125,25 +126,24 @@ async def create_runs(base: str, bodies: list[dict[str, Any]]) -> list[dict[str,
 
 
 class Watcher:
-    """One websocket viewer recording when frames arrive (and which epochs they show)."""
+    """One websocket viewer recording when frames arrive (and which epochs they show), from
+    the moment it is made: a lean socket (``bench.lean_ws``) hands it every message as it
+    comes, for a few µs of the CPU the server under test shares."""
 
-    def __init__(self, ws: ClientConnection, fps: float = FPS, epochs: bool = False) -> None:
+    def __init__(self, ws: LeanSocket, fps: float = FPS, epochs: bool = False) -> None:
         self.ws = ws
         self.fps = fps  # the frame rate it asked for
         self.times: list[float] = []
         self.epochs: list[int] = []
         self.track_epochs = epochs  # parsing headers costs the client CPU the server shares
         self.bytes = 0
+        ws.on_message = self.record
 
     async def read(self, until: float) -> None:
-        """Record frames until ``until``: one timeout for the whole window (a timeout per
-        message would cost these clients CPU that the server under test shares)."""
-        loop = asyncio.get_running_loop()
+        """Until ``until`` (or the socket closes): the messages are recorded as they come."""
         try:
-            async with asyncio.timeout_at(loop.time() + until - time.monotonic()):
-                async for message in self.ws:
-                    self.record(message)
-        except (TimeoutError, Exception):
+            await asyncio.wait_for(asyncio.shield(self.ws.closed), until - time.monotonic())
+        except TimeoutError:
             return
 
     def record(self, message: str | bytes) -> None:
@@ -165,8 +165,7 @@ async def open_watchers(
 ) -> list[Watcher]:
     watchers = []
     for run in runs:
-        ws = await connect(ws_url(port, run), max_size=None, max_queue=64)
-
+        ws = await connect_lean(ws_url(port, run))
         await ws.send(json.dumps({"type": "view", "fps": fps}))
         await ws.send(json.dumps({"type": "set", "speed": fps}))
         watchers.append(Watcher(ws, fps, epochs))
@@ -290,7 +289,7 @@ async def measure_broadcast(
     owner = (await open_watchers(port, [run], FPS, epochs=True))[0]
     healthy = [owner]
     for _ in range(viewers - stuck - 1):
-        ws = await connect(ws_url(port, run, False), max_size=None)
+        ws = await connect_lean(ws_url(port, run, False))
         healthy.append(Watcher(ws, epochs=True))
     blocked = [
         await connect(ws_url(port, run, False), max_size=None, max_queue=1) for _ in range(stuck)

@@ -36,6 +36,15 @@ function ticks(values) {
   return numbers.length ? [Math.min(...numbers), Math.max(...numbers)] : [distinct[0], distinct.at(-1)];
 }
 
+// A tick's label: left of the first axis (no line passes there), else right of its axis on
+// a card, so that a trial's line through the label cannot turn "0.1" into "0:1".
+function tick(label, x, y, left) {
+  const text = node("text", { x: left ? x - 5 : x + 5, y: y + 4, class: "axis-tick", "text-anchor": left ? "end" : "start" }, label);
+  if (left) return [text];
+  const width = 6.6 * label.length + 6; // 10 px digits: about 6 px each
+  return [node("rect", { x: x + 3, y: y - 7, width, height: 14, rx: 3, class: "axis-card" }), text];
+}
+
 export class ParallelCoordinates {
   constructor(svg) {
     this.svg = svg;
@@ -64,7 +73,7 @@ export class ParallelCoordinates {
       children.push(node("text", { x: x(k), y: TOP - 12, "text-anchor": "middle", class: "axis-name" }, short));
       for (const value of ticks(scored.map(read))) {
         const label = typeof value === "number" ? Number(value.toPrecision(3)).toString() : JSON.stringify(value);
-        children.push(node("text", { x: x(k) + 4, y: y(scales[k](value)) + 4, class: "axis-tick" }, label));
+        children.push(...tick(label, x(k), y(scales[k](value)), k === 0));
       }
     }
     this.svg.replaceChildren(...children);

@@ -131,3 +131,31 @@ def _names(options: object) -> list[str]:
     if isinstance(options, list):
         return [n for v in options for n in _names(v)]
     return [options] if isinstance(options, str) else []
+
+
+# Each Korean word of a caption on one line: for every word, its characters' boxes share one
+# top (a caption "한 배치 진행" broke as "한 배치 진" / "행").
+WORDS_WHOLE = """() => [...document.querySelectorAll(".transport .caption")].flatMap((caption) => {
+  const node = caption.firstChild, text = node.textContent, broken = [];
+  let start = 0;
+  for (const word of text.split(" ")) {
+    const tops = new Set();
+    for (let i = start; i < start + word.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      tops.add(Math.round(range.getBoundingClientRect().top));
+    }
+    if (tops.size > 1) broken.push(word);
+    start += word.length + 1;
+  }
+  return broken;
+})"""
+
+
+def test_korean_captions_break_between_words(page: Page, live_server: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/?lang=ko")
+    wait_for_new_run(page)
+    expect(page.locator("#step-batch .caption")).to_have_text("한 배치 진행")
+    assert page.evaluate(WORDS_WHOLE) == []

@@ -46,6 +46,7 @@ def test_the_sweep_page_shows_the_heatmap_table_and_lines(
     expect(trials.locator("tbody tr")).to_have_count(18)
     first = trials.locator("tbody tr").first
     expect(first).to_have_class("best")  # ranked by test loss, lowest first
+    assert tick_labels_clear_of_lines(page), "a trial's line crosses an axis's tick label"
     page.locator("#trials").screenshot(path=str(artifacts / "sweep-table.png"))
     page.screenshot(path=str(artifacts / "sweep-page.png"), full_page=True)
     page.get_by_role("button", name="Sort by Epoch").click()
@@ -56,3 +57,22 @@ def test_the_sweep_page_shows_the_heatmap_table_and_lines(
     page.get_by_role("button", name="Open trial 0 in the playground").click()
     page.wait_for_url(f"{live_server}/#seed=0*")
     expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.001")
+
+
+# Each tick label of the parallel coordinates is readable: left of the first axis (where no
+# line runs), or on a card that covers it (a line through "0.1" made it read "0:1").
+CLEAR = """() => {
+  const axes = [...document.querySelectorAll("#parallel line.axis")]
+    .map((l) => +l.getAttribute("x1"));
+  const cards = [...document.querySelectorAll("#parallel rect.axis-card")].map((r) => r.getBBox());
+  return [...document.querySelectorAll("#parallel text.axis-tick")].every((label) => {
+    const box = label.getBBox();
+    if (box.x + box.width < axes[0]) return true;
+    return cards.some((c) => c.x <= box.x && c.y <= box.y && c.x + c.width >= box.x + box.width
+      && c.y + c.height >= box.y + box.height);
+  });
+}"""
+
+
+def tick_labels_clear_of_lines(page: Page) -> bool:
+    return bool(page.evaluate(CLEAR))
