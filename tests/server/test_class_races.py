@@ -130,3 +130,15 @@ def test_a_race_experiment_races_the_cells_from_the_teachers_weights(client: Tes
     assert mine.status_code == 409 and "lane" in mine.text
     with class_socket(client, room["id"], token) as ws:
         assert next_of(ws, "you")["race"] == race["id"]
+
+
+def test_a_spotlight_takes_the_stage_back_from_a_race(client: TestClient) -> None:
+    room = new_class(client)
+    class_run(client, room["id"], room["teacher_token"])
+    ada = join(client, room["code"])
+    assert patch_class(client, room, mode="hands_on").status_code == 200
+    hers = class_run(client, room["id"], ada["student_token"])
+    race = class_race(client, room, room["teacher_token"]).json()
+    assert patch_class(client, room).json()["stage"]["race"] == race["id"]
+    stage = patch_class(client, room, spotlight=ada["student_id"]).json()["stage"]
+    assert stage == {"run_id": hers["id"], "student": "Ada", "race": None}
