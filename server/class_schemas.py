@@ -47,6 +47,11 @@ class Experiment(_Strict):
 
     settings: dict[ExperimentField, list[int | float | str]] = Field(min_length=1, max_length=2)
     epochs: int = Field(300, ge=1, le=100_000)
+    race: bool = Field(
+        False,
+        description="the cells' runs are the lanes of one race: from the teacher's first "
+        "weights, in lockstep, played, paused and stepped by the teacher alone",
+    )
 
     @model_validator(mode="after")
     def _values(self) -> Experiment:
@@ -64,6 +69,9 @@ class Experiment(_Strict):
 class Stage(BaseModel):
     run_id: str
     student: str | None = Field(description="the spotlit student's name; null: the teacher's run")
+    race: str | None = Field(
+        None, description="a race on the stage: its id (``run_id`` is its first lane); else null"
+    )
 
 
 class ClassPublic(BaseModel):
@@ -75,6 +83,9 @@ class ClassPublic(BaseModel):
     locks: list[LockGroup]
     stage: Stage | None = Field(description="the run the class watches")
     experiment: Experiment | None = Field(None, description="the class experiment, if any")
+    experiment_race: str | None = Field(
+        None, description="a race experiment's race (its lanes the cells' runs), or null"
+    )
     lesson: str | None = Field(None, description="the lesson the teacher started for the class")
     join_path: str = Field(description="the join link's path on this server")
     lan_url: str | None = Field(
@@ -131,6 +142,12 @@ class ClassUpdate(_Strict):
         None,
         description="start a class experiment (every student gets a cell and a run of it, "
         "in hands-on mode); null: end it",
+    )
+    race: str | None = Field(
+        None,
+        max_length=64,
+        description="a race the teacher made for the class (or the experiment's race): every "
+        "page watches it; null: back to the teacher's run",
     )
     lesson: str | None = Field(
         None,

@@ -116,7 +116,7 @@ class ClassHub:
         previous = self.manager.runs.get(room.teacher_run or "")
         if previous is not None and previous.status == "running":
             self.manager.control(previous, p.Pause(previous.id))
-        room.teacher_run, room.spotlight = run.id, None
+        room.teacher_run, room.spotlight, room.race = run.id, None, None
         self.store.save(room)
         self.tell_all(room)
         return run
@@ -124,8 +124,8 @@ class ClassHub:
     def student_run(self, room: Classroom, student: Student, body: RunCreate, token: str) -> Run:
         """A student's own run in hands-on mode: the teacher's setup, changed only where
         nothing is locked. It replaces the student's previous run."""
-        if room.mode != "hands_on":
-            raise ConflictError(SERVER.say("class.watching"))
+        if room.mode != "hands_on" or student.race:
+            raise ConflictError(SERVER.say("class.race_lane" if student.race else "class.watching"))
         epochs = room.experiment["epochs"] if room.experiment else 0
         body = body.model_copy(update={"config": with_cell(body.config, student.cell, epochs)})
         base = self.stage_config(room, teacher_only=True)
@@ -139,19 +139,23 @@ class ClassHub:
 
     def _give_run(self, room: Classroom, student: Student, body: RunCreate, token: str = "") -> Run:
         """Make ``body`` the student's run, controlled by their token (or its hash)."""
-        previous = self.manager.runs.get(student.run_id or "")
         client = f"class:{room.id}:{student.id}"
         run, _ = self.manager.create(body, client, token=token, token_hash=student.token_hash)
+        self.adopt(room, student, run)
+        return run
+
+    def adopt(self, room: Classroom, student: Student, run: Run, race: str | None = None) -> None:
+        """``run`` is the student's now (a lane of ``race``, or their own): the previous goes."""
+        previous = self.manager.runs.get(student.run_id or "")
         if previous is not None:
             self.owners.pop(previous.id, None)
             self.manager.remove(previous)
-        student.run_id = run.id
+        student.run_id, student.race = run.id, race
         self.owners[run.id] = (room, student)
         self.store.save_student(room, student)
         if room.spotlight == student.id:
             self.tell_all(room)  # the stage is the spotlit student's new run
         self._roster_changed(room)
-        return run
 
     def send_setup(self, room: Classroom) -> int:
         """Every student gets a new run from the teacher's setup now (with their experiment
@@ -160,6 +164,7 @@ class ClassHub:
         if base is None:
             raise ConflictError(SERVER.say("class.no_teacher_run"))
         epochs = room.experiment["epochs"] if room.experiment else 0
+        room.experiment_race = None
         for student in room.students.values():
             body = RunCreate(config=with_cell(base, student.cell, epochs), start=False)
             self._give_run(room, student, body)
@@ -169,15 +174,17 @@ class ClassHub:
             self.update(room, mode="hands_on")
         return len(room.students)
 
-    def set_experiment(self, room: Classroom, experiment: dict[str, Any] | None) -> int:
-        """Start a class experiment (every student gets a cell, and a run of it) or end one;
-        answers how many runs were made."""
-        room.experiment = experiment
+    def set_experiment(
+        self, room: Classroom, experiment: dict[str, Any] | None, runs: bool = True
+    ) -> int:
+        """Start a class experiment (every student gets a cell, and a run of it unless
+        ``runs`` is false) or end one; answers how many runs were made."""
+        room.experiment, room.experiment_race = experiment, None
         room.assign_cells()
         self.store.save(room)
         self.store.save_students(room)
         self.tell_all(room)
-        return self.send_setup(room) if experiment else 0
+        return self.send_setup(room) if experiment and runs else 0
 
     def stage_config(self, room: Classroom, teacher_only: bool = False) -> ExperimentConfig | None:
         """The config of the run the class watches (or the teacher's), as it trains now."""
@@ -217,7 +224,7 @@ class ClassHub:
         if locks is not None:
             room.locks = frozenset(locks)
         if spotlight != "":
-            room.spotlight = spotlight
+            room.spotlight, room.race = spotlight, None
         if lesson != "":
             room.lesson = lesson
         self.store.save(room)
@@ -327,4 +334,5 @@ def you_message(student: Student) -> dict[str, Any]:
         "name": student.name,
         "run_id": student.run_id,
         "cell": student.cell,
+        "race": student.race,
     }

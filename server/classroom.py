@@ -41,6 +41,7 @@ class Student:
     token_hash: str
     run_id: str | None = None  # the student's own run (hands-on mode)
     cell: dict[str, Any] | None = None  # the class experiment's settings for this student
+    race: str | None = None  # the race their run is a lane of (a class experiment race)
     joined_at: datetime = field(default_factory=now)
     sockets: set[Viewer] = field(default_factory=set)  # class sockets open now
 
@@ -62,6 +63,8 @@ class Classroom:
     spotlight: str | None = None  # a student whose run the class watches instead
     experiment: dict[str, Any] | None = None  # {"settings": {field: [values]}, "epochs": n}
     lesson: str | None = None  # the lesson the teacher started for the class (its id)
+    race: tuple[str, str] | None = None  # a race on the stage: its id and its first lane's run
+    experiment_race: str | None = None  # the class experiment's race (its cells' runs)
     created_at: datetime = field(default_factory=now)
     students: dict[str, Student] = field(default_factory=dict)
     teachers: set[Viewer] = field(default_factory=set)  # the teacher's class sockets
@@ -80,7 +83,10 @@ class Classroom:
 
     @property
     def stage(self) -> tuple[str, str | None] | None:
-        """The run everyone watches and whose it is (None: the teacher's)."""
+        """The run everyone watches and whose it is (None: the teacher's); a race on the
+        stage: its first lane."""
+        if self.race:
+            return self.race[1], None
         spotlit = self.students.get(self.spotlight or "")
         if spotlit and spotlit.run_id:
             return spotlit.run_id, spotlit.name
@@ -98,11 +104,16 @@ class Classroom:
             "teacher": self.teacher,
             "mode": self.mode,
             "locks": sorted(self.locks),
-            "stage": None if stage is None else {"run_id": stage[0], "student": stage[1]},
+            "stage": None if stage is None else self._stage(stage),
             "experiment": self.experiment,
+            "experiment_race": self.experiment_race,
             "lesson": self.lesson,
             "viewers": viewers,
         }
+
+    def _stage(self, stage: tuple[str, str | None]) -> dict[str, Any]:
+        race = self.race[0] if self.race else None
+        return {"run_id": stage[0], "student": stage[1], "race": race}
 
     def roster(self, runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """The ``roster`` message, the teacher's alone: every student, connected or not,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,7 @@ from server.race_schemas import LanePublic, LaneSpec, RaceCreate, RacePublic
 from server.run import ConflictError, Run
 from server.runs import RunManager
 from server.schemas import ForkCreate, RunCreate
-from server.store import RunRecord, new_token, now
+from server.store import RunRecord, hash_token, new_token, now
 
 FORWARD_PASSES = COLUMNS.index("forward_passes")
 SETTLE_SECONDS = 30.0  # how long a control's answer waits for every lane to act on it
@@ -107,7 +108,7 @@ def fresh_plans(body: RaceCreate, budget: int) -> list[LanePlan]:
             raise LaneError([_problem(loc, said)])
     first = configs[0]
     return [
-        LanePlan(_create(body, config, i), None, _same_shape(first, config))
+        LanePlan(_create(body, config, i), None, same_shape(first, config))
         for i, config in enumerate(configs)
     ]
 
@@ -117,7 +118,7 @@ def _create(body: RaceCreate, config: ExperimentConfig, index: int) -> RunCreate
     return RunCreate(config=config, name=name[:200], start=False)
 
 
-def _same_shape(first: ExperimentConfig, other: ExperimentConfig) -> bool:
+def same_shape(first: ExperimentConfig, other: ExperimentConfig) -> bool:
     """The same inputs, layer sizes and initializer: the first lane's weights fit as they are."""
 
     def shape(config: ExperimentConfig) -> tuple[object, ...]:
@@ -172,17 +173,44 @@ class RaceHub:
         return await asyncio.to_thread(fork_plans, record, body, origin), record
 
     def create(
-        self, body: RaceCreate, plans: list[LanePlan], parent: RunRecord | None, client: str
+        self,
+        body: RaceCreate,
+        plans: list[LanePlan],
+        parent: RunRecord | None,
+        client: str,
+        token: str = "",
     ) -> tuple[Race, str]:
-        """The race's lanes, made on one worker (all or none), and its control token."""
+        """The race's lanes, made on one worker (all or none), and its control token: a new
+        one, or ``token`` (a class's teacher's: the race is the class's)."""
+        token, token_hash = (token, hash_token(token)) if token else new_token()
+        clients = [client] * len(plans)
+        race = self.make(
+            body.lanes, plans, clients, token_hash, name=body.name, unit=body.unit, parent=parent
+        )
+        if body.start:
+            self.control(race, "play")
+        return race, token
+
+    def make(
+        self,
+        specs: Sequence[LaneSpec],
+        plans: Sequence[LanePlan],
+        clients: Sequence[str],
+        token_hash: str,
+        *,
+        name: str | None = None,
+        unit: str = "epochs",
+        parent: RunRecord | None = None,
+    ) -> Race:
+        """Lanes (any number: a class experiment's are its students' runs), each made for
+        its client with ``token_hash`` on one worker, all or none; then ``RaceStart``."""
         self._forget_ended()
-        token, token_hash = new_token()
         lanes: list[Lane] = []
         worker: int | None = None
         try:
-            for spec, lane in zip(body.lanes, plans, strict=True):
+            for spec, lane, client in zip(specs, plans, clients, strict=True):
                 run, _ = self.manager.create(
-                    lane.create, client, token=token, origin=lane.origin, worker=worker
+                    lane.create, client, token_hash=token_hash, origin=lane.origin, worker=worker
                 )
                 worker = run.worker
                 lanes.append(Lane(run, spec, lane.same_start))
@@ -191,16 +219,14 @@ class RaceHub:
                 self.manager.remove(made.run, delete=True)
             raise
         assert worker is not None
-        race = Race(secrets.token_urlsafe(12), token_hash, body.name, body.unit, worker, lanes)
+        race = Race(secrets.token_urlsafe(12), token_hash, name, unit, worker, lanes)
         if parent is not None:
             race.parent, race.fork_epoch = parent.id, lanes[0].run.fork_epoch
         self.races[race.id] = race
         ids = tuple(lane.run.id for lane in lanes)
         shared = tuple(lane.run.id for lane in lanes[1:] if lane.same_start and parent is None)
-        self.manager.pool.submit(worker, p.RaceStart(race.id, ids, body.unit, shared))
-        if body.start:
-            self.control(race, "play")
-        return race, token
+        self.manager.pool.submit(worker, p.RaceStart(race.id, ids, unit, shared))
+        return race
 
     def control(self, race: Race, action: str, amount: int = 0) -> None:
         """Play, pause, step or reset every lane at once (409 when every lane has ended)."""

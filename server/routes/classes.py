@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection
 
-from server import protocol as p
+from server.class_races import ClassRaces, ForeignRaceError
 from server.class_schemas import (
     ClassControl,
     ClassCreate,
@@ -53,6 +53,12 @@ async def get_hub(connection: HTTPConnection) -> ClassHub:
 Hub = Annotated[ClassHub, Depends(get_hub)]
 
 
+def races_of(connection: HTTPConnection) -> ClassRaces:
+    """The class's races: the class hub and the race hub together (they hold no state)."""
+    state = connection.app.state
+    return ClassRaces(state.classes, state.races)
+
+
 def bearer(authorization: str | None) -> str:
     """The member's token from ``Bearer <token>`` ("" without one)."""
     return next(iter(bearer_tokens(authorization)), "")
@@ -90,6 +96,7 @@ def shown(room: Classroom, hub: ClassHub, request: Request) -> dict[str, Any]:
         **{key: state[key] for key in ("id", "code", "name", "teacher", "mode", "locks")},
         "stage": state["stage"],
         "experiment": state["experiment"],
+        "experiment_race": state["experiment_race"],
         "lesson": state["lesson"],
         "join_path": f"/join/{room.code}",
         "lan_url": join_url(hub.manager.settings.host, request, room.code),
@@ -136,15 +143,23 @@ async def update_class(
     teacher's), or start a lesson for the class; every member's page follows at once."""
     spotlight = body.spotlight if "spotlight" in body.model_fields_set else ""
     lesson = body.lesson if "lesson" in body.model_fields_set else ""
+    raced = races_of(request)
     try:
         if "experiment" in body.model_fields_set:
             experiment = body.experiment.model_dump() if body.experiment else None
             check_experiment(hub, room, experiment)
+        if "race" in body.model_fields_set:  # told with the rest, below
+            raced.show(room, body.race, tell=False)
         hub.update(room, body.mode, body.locks, spotlight, lesson)
         if "experiment" in body.model_fields_set:
-            hub.set_experiment(room, experiment)
+            if experiment and experiment["race"]:
+                raced.set_experiment(room, experiment)
+            else:
+                hub.set_experiment(room, experiment)
     except KeyError as error:
         raise refuse(404, error) from None
+    except ForeignRaceError as error:
+        raise refuse(403, error) from None
     except ConflictError as error:
         raise refuse(409, error) from None
     except CapacityError as error:  # an experiment's runs: the server is full
@@ -235,24 +250,19 @@ def _culprit(error: ValidationError, cell: dict[str, Any]) -> str:
         **FULL,
     },
 )
-async def control_class(body: ClassControl, room: Teaching, hub: Hub) -> dict[str, int]:
+async def control_class(body: ClassControl, room: Teaching, request: Request) -> dict[str, int]:
     """Pause, play, step (an epoch, or ``batches``) or reset every student's run at once,
     or ``send_setup``: every student gets a new run of the teacher's setup now (hands-on);
     answers how many runs it reached."""
+    raced = races_of(request)
     if body.type == "send_setup":
         try:
-            return {"runs": hub.send_setup(room)}
+            return {"runs": raced.send_setup(room)}
         except ConflictError as error:
             raise refuse(409, error) from None
         except CapacityError as error:
             raise _full(error) from None
-    reached = 0
-    for student in room.students.values():
-        run = hub.manager.runs.get(student.run_id or "")
-        if run is not None and run.live:
-            hub.manager.control(run, _command(body, run.id))
-            reached += 1
-    return {"runs": reached}
+    return {"runs": raced.control_all(room, body)}
 
 
 @router.delete(
@@ -268,13 +278,6 @@ async def remove_student(student_id: str, room: Teaching, hub: Hub) -> Response:
         raise refuse(404, SERVER.say("class.no_student", id=student_id))
     hub.remove_student(room, student)
     return Response(status_code=204)
-
-
-def _command(body: ClassControl, run_id: str) -> p.Command:
-    if body.type == "step":
-        return p.Step(run_id, epochs=int(not body.batches), batches=body.batches or 0)
-    kinds: dict[str, type[p.Command]] = {"play": p.Play, "pause": p.Pause, "reset": p.Reset}
-    return kinds[body.type](run_id)
 
 
 @join_router.get("/{code}", response_model=ClassPublic, responses=NO_CODE)

@@ -171,10 +171,15 @@ export function openClassStream(id, token, handlers) {
 
 export const createReplicates = (config, replicates, speed) =>
   send("POST", "/api/runs", { config, replicates, speed, start: true }, null, "the server did not create the replicates");
-export const fetchMetrics = (id) => send("GET", `/api/runs/${encodeURIComponent(id)}/metrics`, undefined, null, "metrics");
+// since: only the epochs after this one (docs/api.md's ?since_epoch=)
+export const fetchMetrics = (id, since) =>
+  send("GET", `/api/runs/${encodeURIComponent(id)}/metrics${since === undefined ? "" : `?since_epoch=${since}`}`, undefined, null, "metrics");
 // -- races (docs/api.md, "Races") ------------------------------------------------------------
 
 export const createRace = (body) => send("POST", "/api/races", body, null, "the server did not make the race");
+// A race for a class (made with the teacher's token; the class's stage moves to it).
+export const createClassRace = (id, token, body) =>
+  send("POST", `/api/classes/${id}/races`, body, token, "the server did not make the race");
 export const fetchRace = (id) => send("GET", `/api/races/${encodeURIComponent(id)}`, undefined, null, "race");
 export const controlRace = (id, token, action, body) =>
   send("POST", `/api/races/${encodeURIComponent(id)}/${action}`, body, token, "race");

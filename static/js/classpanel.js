@@ -4,7 +4,7 @@
 // code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
 // shown as text, never as HTML.
 import { controlClass, createClass, fetchClass, fetchJoinable, joinClass, removeStudent, updateClass } from "./api.js";
-import { classUrl, forget, remember } from "./classroom.js";
+import { classRaceUrl, classUrl, forget, remember } from "./classroom.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { qrSvg } from "./qr.js";
@@ -165,8 +165,23 @@ export class ClassPanel {
     const links = element("p", {});
     links.append(element("a", { href: `/class/${encodeURIComponent(room.id)}`, target: "_blank" }, t("class.dashboard")));
     parts.push(this.modeSwitch(room, member), this.lockBoxes(room, member), classButtons(room, member, (p) => this.say(p)), links,
-      this.rosterBox);
+      this.raceRow(room, member), this.rosterBox);
     return parts;
+  }
+
+  // A race for the class: set one up (from this page's setup), or, while the class watches
+  // one, open it or take the stage back.
+  raceRow(room, member) {
+    const row = element("p", { class: "class-race" });
+    const race = room.stage?.race;
+    if (race) {
+      row.append(element("span", {}, t("class.race_on_stage")), " ",
+        element("a", { href: classRaceUrl(room.id, race) }, t("class.race_open")),
+        button(t("class.race_stop"), () => updateClass(room.id, member.token, { race: null }).catch((e) => this.say(e.message))));
+    } else {
+      row.append(element("a", { href: `/races/new?class=${encodeURIComponent(room.id)}${location.hash}` }, t("class.race_new")));
+    }
+    return row;
   }
 
   modeSwitch(room, member) {
@@ -253,6 +268,7 @@ export class ClassBanner {
     if (!room) return null;
     const n = room.viewers;
     if (state.member?.role === "teacher") {
+      if (room.stage?.race) return t("banner.teacher_race", { code: room.code, n });
       return room.stage?.student
         ? t("banner.teacher_spotlight", { name: room.stage.student, code: room.code, n })
         : t("banner.teacher", { name: room.name, code: room.code, n });
@@ -261,6 +277,7 @@ export class ClassBanner {
     if (room.stage.student) return t("banner.spotlight", { name: room.stage.student, n });
     if (room.mode === "hands_on" && state.you?.cell) {
       const cell = Object.entries(state.you.cell).map(([name, value]) => `${t(name)} ${value}`).join(", ");
+      if (state.you.race) return t("banner.race_lane", { cell, teacher: room.teacher });
       return `${t("banner.own", { teacher: room.teacher })} · ${t("experiment.your_cell", { cell })}`;
     }
     if (room.mode === "hands_on") {

@@ -42,6 +42,9 @@ export function classUrl(id) {
   return `/?class=${encodeURIComponent(id)}${location.hash}`;
 }
 
+// A race the class watches: its page, in the class.
+export const classRaceUrl = (id, race) => `/races/${encodeURIComponent(race)}?class=${encodeURIComponent(id)}`;
+
 export class ClassSession {
   // page: { watch(runId), own(run), waiting(), makeRun(config) } — main.js's ways to show a run
   constructor(id, member, store, page) {
@@ -96,11 +99,16 @@ export class ClassSession {
     this.store.set({ error: error.message });
   }
 
-  // A student's page shows the stage, or in hands-on mode (no spotlight) their own run.
+  // A student's page shows the stage, or in hands-on mode (no spotlight) their own run; a
+  // race on the stage takes the page to the race's (which comes back when the race ends).
   async follow(room) {
     const stage = room.stage;
     if (this.teacher) {
       await this.followAsTeacher(stage);
+      return;
+    }
+    if (stage?.race) {
+      location.assign(classRaceUrl(this.id, stage.race));
       return;
     }
     const own = room.mode === "hands_on" && stage && !stage.student;
@@ -128,6 +136,10 @@ export class ClassSession {
   // teacher's setup (the same seed: the same data and first weights).
   async ownRun(stageRunId) {
     const token = this.member.token;
+    if (this.you?.race && this.you.run_id) { // a lane of the class's race: the teacher drives it
+      await this.page.watch(this.you.run_id);
+      return;
+    }
     if (this.you?.run_id) {
       const run = await fetchRun(this.you.run_id).catch(() => null);
       if (run && (!ENDED.has(run.status) || run.status === "interrupted")) { // brought back on connecting
@@ -140,6 +152,7 @@ export class ClassSession {
   }
 
   async showOwn(runId) {
+    if (this.you?.race) return this.page.watch(runId);
     this.page.own({ ...(await fetchRun(runId)), control_token: this.member.token });
   }
 

@@ -1,8 +1,10 @@
 // A class experiment on the dashboard: the teacher picks one or two settings and their values
 // (learning rate × batch size, say); every student is given one cell of that grid (the
 // server assigns them and makes their runs); the heatmap fills with each cell's final test
-// loss as the runs finish — the class measures the lesson's result itself.
+// loss as the runs finish — the class measures the lesson's result itself. As a race, the
+// cells' runs are one race's lanes, driven by the teacher, and a race chart overlays them.
 import { updateClass } from "./api.js";
+import { CellRace } from "./cellrace.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -28,7 +30,12 @@ export class ExperimentPanel {
     Object.assign(this, { root, id, token });
     this.form = element("form", { class: "experiment-form", "aria-label": t("experiment.setup") });
     this.grid = element("div", { class: "experiment-grid", role: "group", "aria-label": t("experiment.heatmap") });
-    this.root.replaceChildren(element("h2", {}, t("experiment.title")), this.form, this.grid);
+    this.race = new CellRace();
+    this.project = element("button", { type: "button", class: "wide", hidden: "" });
+    this.project.addEventListener("click", () => this.change({ race: this.shown ? null : this.experimentRace }));
+    const results = element("div", { class: "experiment-results" });
+    results.append(this.grid, this.race.root);
+    this.root.replaceChildren(element("h2", {}, t("experiment.title")), this.form, this.project, results);
     this.buildForm();
   }
 
@@ -46,13 +53,16 @@ export class ExperimentPanel {
     };
     const rows = [pick(1, "learning_rate"), pick(2, "batch_size")];
     const epochs = element("input", { type: "number", min: "1", max: "100000", value: "300", "aria-label": t("experiment.epochs") });
+    const race = element("input", { type: "checkbox" });
+    const raced = element("label", { class: "check compact" });
+    raced.append(race, element("span", {}, t("experiment.race")));
     const start = element("button", { type: "submit", class: "wide dark" }, t("experiment.start"));
     const stop = element("button", { type: "button", class: "wide" }, t("experiment.stop"));
     stop.addEventListener("click", () => this.send(null));
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const settings = Object.fromEntries(rows.filter(([f]) => f.value).map(([f, v]) => [f.value, parse(f.value, v.value)]));
-      this.send({ settings, epochs: Number(epochs.value) });
+      this.send({ settings, epochs: Number(epochs.value), race: race.checked });
     });
     for (const [k, [field, values]] of rows.entries()) {
       const line = element("div", { class: "experiment-row" });
@@ -60,14 +70,18 @@ export class ExperimentPanel {
       this.form.append(line);
     }
     const last = element("div", { class: "experiment-row" });
-    last.append(element("span", {}, t("experiment.epochs")), epochs, start, stop);
+    last.append(element("span", {}, t("experiment.epochs")), epochs, raced, start, stop);
     this.problem = element("p", { class: "class-problem", role: "alert" });
     this.form.append(last, this.problem);
   }
 
-  async send(experiment) {
+  send(experiment) {
+    return this.change({ experiment });
+  }
+
+  async change(update) {
     try {
-      await updateClass(this.id, this.token, { experiment });
+      await updateClass(this.id, this.token, update);
       this.problem.textContent = "";
     } catch (error) {
       this.problem.textContent = error.message;
@@ -76,12 +90,17 @@ export class ExperimentPanel {
 
   update(room) {
     this.experiment = room.experiment;
+    this.experimentRace = room.experiment_race;
+    this.shown = Boolean(room.experiment_race) && room.stage?.race === room.experiment_race;
+    this.project.hidden = !room.experiment_race;
+    this.project.textContent = t(this.shown ? "experiment.race_stop" : "experiment.race_show");
     this.draw();
   }
 
   roster(students) {
     this.students = students;
     this.draw();
+    this.race.update(this.experiment, students).catch((error) => (this.problem.textContent = error.message));
   }
 
   // The grid: rows the first setting's values, columns the second's; each cell the mean

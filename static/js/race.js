@@ -4,8 +4,10 @@
 // carry it) or, with ?fork=RUN&epoch=K, races forks of a run against the run as it was.
 // Who made a race keeps its control token in this browser (localStorage); others watch.
 // In a class (?class=ID), its teacher projects the race: presenter mode shows the lanes and
-// the chart big, and beside them the class's join code.
-import { controlRace, createRace, fetchClass, fetchRace, fetchRun } from "./api.js";
+// the chart big, and beside them the class's join code. A race the teacher makes here is the
+// class's (its token the teacher's) and goes on the class's stage; the students' pages come
+// here to watch it (racestage.js), and go back when the stage is a run again.
+import { controlRace, createClassRace, createRace, fetchClass, fetchRace, fetchRun } from "./api.js";
 import { classFromUrl, memberOf } from "./classroom.js";
 import { applyPalette } from "./colors.js";
 import { paintOnce } from "./dom.js";
@@ -13,6 +15,7 @@ import { languagePicker, onLanguage, t } from "./i18n.js";
 import { Presenter } from "./presenter.js";
 import { RaceChart } from "./racechart.js";
 import { RaceLane } from "./racelane.js";
+import { RaceStage } from "./racestage.js";
 import { describe, RaceSetup } from "./racesetup.js";
 import { configFromHash, difference, hashOf } from "./urlstate.js";
 import { ENDED, OPTIONS } from "./vocabulary.js";
@@ -34,7 +37,9 @@ class RacePage {
 
   async create(body) {
     try {
-      const race = await createRace(body);
+      const id = classFromUrl();
+      const member = id && memberOf(id);
+      const race = member?.role === "teacher" ? await createClassRace(id, member.token, body) : await createRace(body);
       localStorage.setItem(tokenKey(race.id), race.control_token);
       location.assign(`/races/${race.id}${classFromUrl() ? inClass() : ""}`);
     } catch (error) {
@@ -44,13 +49,14 @@ class RacePage {
 
   async show(id) {
     this.race = await fetchRace(id);
-    this.token = localStorage.getItem(tokenKey(id));
+    this.token = localStorage.getItem(tokenKey(id)) ?? this.stage?.token(id) ?? null;
     this.lanes = this.race.lanes.map((lane, k) => new RaceLane(k, lane, this.token, () => this.request()));
     $("#race-lanes").replaceChildren(...this.lanes.map((lane) => lane.root));
     const first = await fetchRun(this.race.lanes[0].run_id);
     $("#race-back").href = `/${classFromUrl() ? inClass() : ""}${hashOf(first.config, OPTIONS.defaults)}`;
     const fork = this.race.parent ? { run: this.race.parent, epoch: this.race.fork_epoch } : null;
     this.setup.show(first.config, fork);
+    $(".race-setup").hidden = this.stage?.member.role === "student"; // a student watches the class's race
     this.request();
   }
 
@@ -101,7 +107,8 @@ class RacePage {
     const start = race.parent
       ? t("race.from_fork", { epoch: race.fork_epoch })
       : race.lanes.every((lane) => lane.same_start) ? t("race.same_start") : t("race.same_seed");
-    $("#race-summary").textContent = `${far} · ${start}${this.token ? "" : ` · ${t("race.watching")}`}`;
+    const watching = this.token ? "" : ` · ${t(this.stage?.room ? "race.class_watching" : "race.watching", { teacher: this.stage?.room?.teacher })}`;
+    $("#race-summary").textContent = `${far} · ${start}${watching}`;
     const note = $("#race-note");
     note.hidden = race.unit !== "forward_passes";
     note.textContent = note.hidden ? "" : t("race.passes_note");
@@ -155,12 +162,16 @@ async function start() {
   languagePicker($("#language"));
   applyPalette();
   const page = new RacePage();
+  const id = location.pathname.split("/").filter(Boolean).at(-1);
+  const classId = classFromUrl();
+  const member = classId && memberOf(classId);
+  if (member && id !== "new") page.stage = new RaceStage(classId, member, id, () => page.request(), (e) => page.problem(e));
   onLanguage(() => {
     page.setup.render();
+    page.stage?.render();
     page.request();
   });
   present().catch((error) => page.problem(error));
-  const id = location.pathname.split("/").filter(Boolean).at(-1);
   if (id === "new") await newRace(page);
   else await page.show(id);
 }

@@ -10,6 +10,10 @@ export const LANE_STYLES = [
   { color: "#d55e00", dash: [7, 4] },
   { color: "#009e73", dash: [2, 3] },
   { color: "#cc79a7", dash: [10, 3, 2, 3] },
+  { color: "#9a6a00", dash: [1, 3] }, // a class experiment's race may have more cells than a race has lanes
+  { color: "#2c7fb8", dash: [12, 4] },
+  { color: "#000000", dash: [4, 2, 1, 2] },
+  { color: "#6a3d9a", dash: [6, 6] },
 ];
 const svg = (tag, attributes) => {
   const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
@@ -19,8 +23,9 @@ const svg = (tag, attributes) => {
 const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
 
 export class RaceChart {
-  constructor(canvas, legend, title) {
-    Object.assign(this, { canvas, legend, title, lanes: [], unit: "epochs" });
+  // titles: the caption's string key for each unit (a class experiment's chart names cells)
+  constructor(canvas, legend, title, titles = { epochs: "race.chart.epochs", forward_passes: "race.chart.passes" }) {
+    Object.assign(this, { canvas, legend, title, titles, lanes: [], unit: "epochs" });
     this.request = paintOnce(() => this.paint());
     this.size = deviceSize(canvas, () => this.request());
   }
@@ -69,7 +74,7 @@ export class RaceChart {
     context.clearRect(0, 0, width, height);
     const lines = this.series();
     const xName = t(this.unit === "forward_passes" ? "race.axis.passes" : "chart.epoch");
-    this.title.textContent = t(this.unit === "forward_passes" ? "race.chart.passes" : "race.chart.epochs");
+    this.title.textContent = t(this.titles[this.unit]);
     this.canvas.setAttribute("aria-label", this.title.textContent);
     this.paintLegend(lines);
     const box = layout(width, height);

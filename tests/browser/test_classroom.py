@@ -16,15 +16,20 @@ STUDENTS = ("Ada", "Bob", "<b>Cy</b>", "Dee", "Eve")
 FOLLOW_MS = 15_000  # generous for a loaded machine: the stage itself moves in well under 1 s
 
 
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+def browsers(browser: Browser, count: int) -> Iterator[list[BrowserContext]]:
+    """``count`` browser contexts, each its own storage (so its own class member), closed after."""
     made = [
         browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-        for _ in range(1 + len(STUDENTS))
+        for _ in range(count)
     ]
     yield made
     for context in made:
         context.close()
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    yield from browsers(browser, 1 + len(STUDENTS))
 
 
 def run_id(page: Page) -> str | None:

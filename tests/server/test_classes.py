@@ -106,7 +106,8 @@ def test_the_stage_follows_the_teachers_new_runs(client: TestClient) -> None:
         assert next_of(ws, "class")["stage"] is None
         assert next_of(ws, "you")["id"] == student["student_id"]
         first = class_run(client, room["id"], room["teacher_token"], start=True)
-        assert next_of(ws, "class")["stage"] == {"run_id": first["id"], "student": None}
+        stage = {"run_id": first["id"], "student": None, "race": None}
+        assert next_of(ws, "class")["stage"] == stage
         second = class_run(client, room["id"], room["teacher_token"], network={"hidden": [4]})
         assert next_of(ws, "class")["stage"]["run_id"] == second["id"]
     assert second["control_token"] == room["teacher_token"]  # the teacher's token controls it
@@ -208,9 +209,17 @@ def test_spotlight_moves_the_stage_to_a_students_run_and_back(client: TestClient
     with class_socket(client, room["id"], ada["student_token"]) as ws:
         next_of(ws, "class")
         patch(client, room, spotlight=ada["student_id"])
-        assert next_of(ws, "class")["stage"] == {"run_id": hers["id"], "student": "Ada"}
+        assert next_of(ws, "class")["stage"] == {
+            "run_id": hers["id"],
+            "student": "Ada",
+            "race": None,
+        }
         patch(client, room, spotlight=None)
-        assert next_of(ws, "class")["stage"] == {"run_id": stage["id"], "student": None}
+        assert next_of(ws, "class")["stage"] == {
+            "run_id": stage["id"],
+            "student": None,
+            "race": None,
+        }
     assert patch(client, room, spotlight="nobody").status_code == 404
 
 
@@ -393,7 +402,11 @@ def test_a_spotlit_students_new_run_moves_the_stage(client: TestClient) -> None:
     with class_socket(client, room["id"], ada["student_token"]) as ws:
         assert next_of(ws, "class")["stage"]["run_id"] == first["id"]
         second = class_run(client, room["id"], ada["student_token"], network={"hidden": [2]})
-        assert next_of(ws, "class")["stage"] == {"run_id": second["id"], "student": "Ada"}
+        assert next_of(ws, "class")["stage"] == {
+            "run_id": second["id"],
+            "student": "Ada",
+            "race": None,
+        }
 
 
 def test_a_server_on_the_network_gives_links_other_machines_open(tmp_path: Any) -> None:

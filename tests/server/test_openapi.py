@@ -51,6 +51,7 @@ ANSWERS: dict[str, set[int]] = {
     "GET /api/classes/{class_id}": {200, 403, 404, 422},
     "PATCH /api/classes/{class_id}": {200, 403, 404, 409, 422, 429, 503},
     "POST /api/classes/{class_id}/runs": {201, 403, 404, 409, 422, 429, 503},
+    "POST /api/classes/{class_id}/races": {201, 403, 404, 422, 429, 503},
     "POST /api/classes/{class_id}/control": {200, 403, 404, 409, 422, 429, 503},
     "GET /api/join/{code}": {200, 404, 422, 429},
     "POST /api/join/{code}": {201, 404, 409, 422, 429},
