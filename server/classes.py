@@ -30,10 +30,10 @@ from server.classroom import (
 from server.classstore import ClassStore
 from server.clients import Bucket
 from server.messages import SERVER
+from server.records import new_id, new_token
 from server.run import ConflictError, Run
 from server.runs import RunManager
 from server.schemas import RunCreate
-from server.store import new_id, new_token
 from server.viewers import Viewer
 from server.wire import clean, dumps
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from engine.config import ExperimentConfig
 from engine.messages import Message
 from server.messages import SERVER
-from server.store import hash_token, now
+from server.records import hash_token, now
 from server.viewers import Viewer
 
 # Easy to read aloud and to type: no 0/O, no 1/I/L.

@@ -11,7 +11,8 @@ import json
 from datetime import datetime
 
 from server.classroom import Classroom, Student
-from server.store import Store, StoreTables, owned
+from server.store import Store, StoreTables
+from server.storefile import owned
 from server.transaction import transaction
 
 SCHEMA = """

@@ -22,7 +22,8 @@ from server import commands, sweep_command
 from server.lan import reachable_host
 from server.schemas import RunStatus
 from server.settings import Settings
-from server.store import Store, StoreError
+from server.store import Store
+from server.storefile import StoreError
 from server.storelock import StoreLock
 
 FORMATS = ("json", "npz", "numpy", "pytorch")

@@ -16,7 +16,8 @@ from engine.export import EXPORTERS
 from engine.model import Model
 from engine.snapshot import capture, to_bytes
 from engine.trainer import DivergedError, Trainer
-from server.store import RunRecord, Store, config_json, new_run_id, new_token, now
+from server.records import RunRecord, config_json, new_run_id, new_token, now
+from server.store import Store
 
 DEFAULT_EPOCHS = 200
 

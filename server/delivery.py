@@ -19,8 +19,9 @@ from engine.config import LiveChanges
 from server import protocol as p
 from server.audience import deliver_frame
 from server.messages import fields
+from server.records import config_json
 from server.run import Run
-from server.store import Store, config_json
+from server.store import Store
 from server.wire import clean, dumps
 
 log = logging.getLogger(__name__)

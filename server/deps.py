@@ -9,8 +9,8 @@ from fastapi import Depends, Header
 from starlette.requests import HTTPConnection
 
 from server.messages import SERVER, refuse
+from server.records import RunRecord, token_matches
 from server.runs import Run, RunManager
-from server.store import RunRecord, token_matches
 
 
 async def get_manager(connection: HTTPConnection) -> RunManager:

@@ -15,9 +15,10 @@ from engine.config import ExperimentConfig, LiveChanges
 from engine.messages import Message
 from engine.snapshot import from_bytes, to_bytes
 from server.messages import SERVER
+from server.records import RunRecord
 from server.schemas import ForkCreate, RunCreate
 from server.states import Kept
-from server.store import RunRecord, Store
+from server.store import Store
 
 NEAREST = 3  # kept epochs an error names, either side of the one asked for
 

@@ -28,10 +28,10 @@ from server import protocol as p
 from server.forks import ForkError, Origin, choose, merged, plan
 from server.messages import SERVER
 from server.race_schemas import LanePublic, LaneSpec, RaceCreate, RacePublic
+from server.records import RunRecord, hash_token, new_token, now
 from server.run import ConflictError, Run
 from server.runs import RunManager
 from server.schemas import ForkCreate, RunCreate
-from server.store import RunRecord, hash_token, new_token, now
 
 FORWARD_PASSES = COLUMNS.index("forward_passes")
 SETTLE_SECONDS = 30.0  # how long a control's answer waits for every lane to act on it

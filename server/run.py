@@ -14,8 +14,8 @@ from typing import Any
 from engine.config import ExperimentConfig
 from server import protocol as p
 from server.messages import said
+from server.records import RunRecord, config_json, now, token_matches
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunStatus
-from server.store import RunRecord, config_json, now, token_matches
 from server.viewers import Viewer
 from server.wire import dumps
 

@@ -29,10 +29,11 @@ from server.hygiene import Janitor
 from server.inspections import Inspections
 from server.messages import SERVER
 from server.pool import WorkerPool, default_workers
+from server.records import RunRecord, hash_token, new_run_id, new_token, now
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
 from server.settings import Settings
-from server.store import RunRecord, Store, hash_token, new_run_id, new_token, now
+from server.store import Store
 from server.viewers import Viewer
 from server.wire import clean, dumps
 from server.workers import Worker

@@ -6,149 +6,30 @@ one transaction. A run's history lives in ``server.curves``, packed and bounded.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
-import json
 import logging
-import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from engine.config import ExperimentConfig
 from engine.model import Model
 from engine.snapshot import from_bytes
 from server.curves import Curves, Row, as_rows, downsample
+from server.records import (
+    RECORD_FIELDS,
+    RunRecord,
+    as_sql,
+    now,
+    record_from_row,
+)
 from server.schemas import LIVE_STATUSES
 from server.states import BUDGET, Kept, States
+from server.storefile import StoreError, check_writable, open_database, owned
 from server.transaction import transaction
 
 log = logging.getLogger(__name__)
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    name TEXT,
-    status TEXT NOT NULL,
-    config TEXT NOT NULL,
-    speed REAL,
-    token_hash TEXT NOT NULL,
-    share_code TEXT,
-    epoch INTEGER NOT NULL DEFAULT 0,
-    step INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    error_code TEXT,
-    stop_reason TEXT,
-    created_at TEXT NOT NULL,
-    started_at TEXT,
-    ended_at TEXT,
-    parent TEXT,
-    fork_epoch INTEGER
-);
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
-CREATE INDEX IF NOT EXISTS runs_by_token ON runs (token_hash);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    state BLOB NOT NULL,
-    saved_at TEXT NOT NULL
-);
-"""
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_id(nbytes: int = 12) -> str:
-    """A random URL-safe id that never starts with "-" or "_": one starting with "-" was read
-    as an option by the command line (``nnplayground export -x…`` said the id was missing)."""
-    while (drawn := secrets.token_urlsafe(nbytes))[0] in "-_":
-        pass
-    return drawn
-
-
-def new_run_id() -> str:
-    return new_id(12)
-
-
-def new_token() -> tuple[str, str]:
-    """A control token and the hash kept of it (the token itself is shown once, never kept)."""
-    token = secrets.token_urlsafe(24)
-    return token, hash_token(token)
-
-
-def token_matches(token: str, token_hash: str) -> bool:
-    return hmac.compare_digest(hash_token(token), token_hash)
-
-
-@dataclass
-class RunRecord:
-    id: str
-    name: str | None
-    status: str
-    config: str  # the ExperimentConfig as JSON
-    speed: float | None
-    token_hash: str
-    share_code: str | None = None  # kept, so that a resumed run's watch links still work
-    epoch: int = 0
-    step: int = 0
-    error: str | None = None
-    error_code: str | None = None  # JSON: the error's code and parameters
-    stop_reason: str | None = None
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    sweep_id: str | None = None  # a sweep's trial (``server.sweeps``)
-    parent: str | None = None  # a fork's: the run it was forked from, …
-    fork_epoch: int | None = None  # … and the epoch it was forked at
-
-
-RECORD_FIELDS = tuple(f.name for f in fields(RunRecord))
-_TIMES = ("created_at", "started_at", "ended_at")
-
-
-def _sql(values: Iterable[Any]) -> list[Any]:
-    """Values as stored: times as ISO 8601 text."""
-    return [v.isoformat() if isinstance(v, datetime) else v for v in values]
-
-
-def _from_row(row: sqlite3.Row) -> RunRecord:
-    values = {name: row[name] for name in RECORD_FIELDS}
-    for name in _TIMES:
-        values[name] = datetime.fromisoformat(values[name]) if values[name] else None
-    return RunRecord(**values)
-
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-def owned(method: Callable[_P, _T]) -> Callable[_P, _T]:
-    """A store method that only its owner thread may call, once it has one (``bind``)."""
-
-    @functools.wraps(method)
-    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        owner = getattr(args[0], "owner", None)
-        if owner is not None and threading.get_ident() != owner:
-            name = method.__name__
-            raise RuntimeError(f"the store belongs to one thread; {name} came from another")
-        return method(*args, **kwargs)
-
-    return guarded
-
-
-class StoreError(Exception):
-    """The store cannot be opened: the message says where, and why."""
 
 
 class Store:
@@ -160,11 +41,11 @@ class Store:
         ``state_budget``: the bytes of kept states per run (``server.states``)."""
         self.path = str(path)
         try:
-            self.db = self._open()
+            self.db = open_database(self.path)
             self.curves = Curves(self.db)
             self.states = States(self.db, state_budget)
             if not read_only:
-                self._check_writable()
+                check_writable(self.db)
         except (OSError, sqlite3.Error) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise StoreError(
@@ -177,39 +58,6 @@ class Store:
         """From now on only the calling thread may use the store (a server's event loop):
         a write from anywhere else is a bug that fails loudly, not a race that corrupts."""
         self.owner = threading.get_ident()
-
-    def _check_writable(self) -> None:
-        """Write the header's user_version (as it is) and roll back: SQLite opens a file it
-        may not write read-only, without a word, and fails at the first write."""
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.execute(f"PRAGMA user_version = {int(version)}")
-        finally:
-            self.db.execute("ROLLBACK")
-
-    def _open(self) -> sqlite3.Connection:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never torn
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 5000")
-        db.executescript(SCHEMA)
-        columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
-        if "share_code" not in columns:  # a store from before share codes were kept
-            db.execute("ALTER TABLE runs ADD COLUMN share_code TEXT")
-        if "sweep_id" not in columns:  # … and from before sweeps
-            db.execute("ALTER TABLE runs ADD COLUMN sweep_id TEXT")
-        db.execute("CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep_id)")
-        if "error_code" not in columns:  # … or before errors were coded
-            db.execute("ALTER TABLE runs ADD COLUMN error_code TEXT")
-        if "parent" not in columns:  # … or before forks
-            db.execute("ALTER TABLE runs ADD COLUMN parent TEXT")
-            db.execute("ALTER TABLE runs ADD COLUMN fork_epoch INTEGER")
-        return db
 
     @owned
     def close(self) -> None:
@@ -224,7 +72,7 @@ class Store:
 
     @owned
     def insert_run(self, record: RunRecord) -> None:
-        values = _sql([getattr(record, name) for name in RECORD_FIELDS])
+        values = as_sql([getattr(record, name) for name in RECORD_FIELDS])
         marks = ", ".join("?" * len(RECORD_FIELDS))
         self._write(f"INSERT INTO runs ({', '.join(RECORD_FIELDS)}) VALUES ({marks})", values)
 
@@ -232,7 +80,7 @@ class Store:
     def update_run(self, run_id: str, **changes: Any) -> None:
         unknown = set(changes) - set(RECORD_FIELDS)
         assert not unknown, unknown
-        values = _sql(changes.values())
+        values = as_sql(changes.values())
         sets = ", ".join(f"{name} = ?" for name in changes)
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id])
 
@@ -240,7 +88,7 @@ class Store:
     def get_run(self, run_id: str) -> RunRecord | None:
         self._catch_up()
         row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return _from_row(row) if row else None
+        return record_from_row(row) if row else None
 
     @owned
     def list_runs(
@@ -270,7 +118,7 @@ class Store:
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        return [_from_row(row) for row in rows], (rows[-1]["rowid"] if more else None)
+        return [record_from_row(row) for row in rows], (rows[-1]["rowid"] if more else None)
 
     @owned
     def count(self) -> int:
@@ -472,7 +320,3 @@ class StoreTables:
 def model_from(config: ExperimentConfig, saved: tuple[int, int, bytes]) -> Model:
     """A model from a checkpoint (epoch, step, state), as ``Store.checkpoint`` gives it."""
     return Model.build(config, from_bytes(saved[2])["params"], saved[0], saved[1])
-
-
-def config_json(config: Any) -> str:
-    return json.dumps(config.model_dump(mode="json"), separators=(",", ":"))

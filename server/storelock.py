@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from server.store import StoreError
+from server.storefile import StoreError
 
 try:
     import fcntl

@@ -23,9 +23,9 @@ from engine.config import ExperimentConfig
 from server import protocol as p
 from server.executors import Executor, LocalExecutor
 from server.messages import SERVER
+from server.records import RunRecord, config_json, new_run_id, new_token, now
 from server.run import shape_of
 from server.runs import RunManager
-from server.store import RunRecord, config_json, new_run_id, new_token, now
 from server.sweep_schemas import SweepCreate
 from server.sweep_space import Trial
 from server.sweepstore import SweepRecord, SweepStore

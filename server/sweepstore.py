@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from server.records import RECORD_FIELDS, RunRecord, as_sql, now
 from server.schemas import LIVE_STATUSES
-from server.store import RECORD_FIELDS, RunRecord, StoreTables, _sql, now, owned
+from server.store import StoreTables
+from server.storefile import owned
 from server.transaction import transaction
 
 SCHEMA = """
@@ -82,8 +84,8 @@ class SweepStore(StoreTables):
     @owned
     def insert(self, sweep: SweepRecord, runs: Sequence[RunRecord], params: list[str]) -> None:
         """The sweep, each trial's run and its place: one transaction."""
-        sweep_values = _sql(getattr(sweep, name) for name in SWEEP_FIELDS)
-        run_values = [_sql(getattr(run, name) for name in RECORD_FIELDS) for run in runs]
+        sweep_values = as_sql(getattr(sweep, name) for name in SWEEP_FIELDS)
+        run_values = [as_sql(getattr(run, name) for name in RECORD_FIELDS) for run in runs]
         with transaction(self.db):
             self.db.execute(
                 f"INSERT INTO sweeps VALUES ({', '.join('?' * len(SWEEP_FIELDS))})", sweep_values
@@ -161,7 +163,7 @@ class SweepStore(StoreTables):
     def set_runs(self, ids: Sequence[str], **changes: Any) -> None:
         """The same change to many trials' runs, one transaction."""
         sets = ", ".join(f"{name} = ?" for name in changes)
-        values = _sql(changes.values())
+        values = as_sql(changes.values())
         with transaction(self.db):
             self.db.executemany(
                 f"UPDATE runs SET {sets} WHERE id = ?", [(*values, run_id) for run_id in ids]

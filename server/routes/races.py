@@ -12,9 +12,9 @@ from server.clients import client_key
 from server.messages import SERVER, refuse
 from server.race_schemas import RaceCreate, RaceCreated, RacePublic, RaceStep
 from server.races import LaneError, Race, RaceHub
+from server.records import token_matches
 from server.routes.runs import FULL, _full, _rate_limit, validated_body
 from server.run import CapacityError, ConflictError
-from server.store import token_matches
 
 router = APIRouter(prefix="/api/races", tags=["races"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no race with that id"}}

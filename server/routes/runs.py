@@ -17,9 +17,9 @@ from server import protocol as p
 from server.clients import client_key
 from server.deps import ControlledRun, Found, FoundRun, Manager
 from server.messages import SERVER, refuse
+from server.records import RunRecord, hash_token
 from server.runs import CapacityError, ClientLimitError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
-from server.store import RunRecord, hash_token
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no run with that id"}}

@@ -20,11 +20,11 @@ from server.deps import FoundRun, Manager
 from server.forks import ForkError, choose, nearest, plan
 from server.heavy import BUSY, HeavyRead
 from server.messages import SERVER
+from server.records import RunRecord
 from server.routes.results import _model_json
 from server.routes.runs import FULL, NOT_FOUND, _full, _rate_limit, public
 from server.runs import CapacityError
 from server.schemas import ForkCreate, RunCreated
-from server.store import RunRecord
 from server.wire import encode_frame
 
 router = APIRouter(prefix="/api/runs", tags=["time travel"])

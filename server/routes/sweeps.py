@@ -15,8 +15,8 @@ from starlette.requests import HTTPConnection
 from engine.history import COLUMNS
 from server.clients import client_key
 from server.messages import SERVER, refuse
+from server.records import token_matches
 from server.routes.runs import validated_body
-from server.store import token_matches
 from server.sweep_schemas import SweepCreate, SweepCreated, SweepPublic, TrialPublic, goal_of
 from server.sweep_space import SpaceError, expand
 from server.sweeps import SweepConflict, SweepManager

@@ -15,8 +15,9 @@ from engine.config import ExperimentConfig
 from engine.trainer import Trainer
 from server.app import create_app
 from server.cli import main
+from server.records import new_run_id
 from server.settings import Settings
-from server.store import Store, new_run_id
+from server.store import Store
 from tests.conftest import free_port
 from tests.server.test_store import read_only_connect, record
 

@@ -15,9 +15,10 @@ from engine.config import ExperimentConfig
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from engine.trainer import Trainer
 from server.app import create_app
+from server.records import RunRecord, new_token, now
 from server.settings import Settings
 from server.states import DENSE, thinned, within
-from server.store import RunRecord, Store, new_token, now
+from server.store import Store
 from tests.server.test_live import wait_for
 
 PACED = {"seed": 7, "training": {"max_epochs": 160, "optimizer": "adam"}}

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from server.curves import INSERT, MAX_ROWS
-from server.store import RunRecord, Store, StoreError, hash_token, now
+from server.records import RunRecord, hash_token, now
+from server.store import Store
+from server.storefile import StoreError
 from server.storelock import StoreLock
 
 
