@@ -13,8 +13,8 @@ from server.clients import client_key
 from server.race_schemas import RaceCreate, RaceCreated
 from server.races import LaneError
 from server.routes.classes import TEACHER, Authorization, Teaching, bearer, races_of
-from server.routes.races import CREATE_BODY, _race_create
-from server.routes.runs import FULL, _full
+from server.routes.common import FULL, full, json_body
+from server.routes.races import _race_create
 from server.run import CapacityError
 
 router = APIRouter(prefix="/api/classes", tags=["classes"])
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/classes", tags=["classes"])
     "/{class_id}/races",
     status_code=201,
     response_model=RaceCreated,
-    openapi_extra=CREATE_BODY,
+    openapi_extra=json_body("RaceCreate"),
     responses={
         **TEACHER,
         422: {"description": "a field is invalid: its path (``lanes[i].changes…``) and why"},
@@ -51,7 +51,7 @@ async def create_class_race(
     except LaneError as error:
         raise RequestValidationError(error.problems) from None
     except CapacityError as error:
-        raise _full(error) from None
+        raise full(error) from None
     response.headers["Location"] = str(request.url_for("read_race", race_id=race.id))
     shown = raced.races.public(race)
     return RaceCreated.model_validate({**dict(shown), "control_token": token})

@@ -25,7 +25,8 @@ from server.classes import ClassHub, LockedError
 from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
 from server.lan import join_url
 from server.messages import SERVER, refuse
-from server.routes.runs import FULL, _full, _run_create, bearer_tokens, public
+from server.routes.common import FULL, full
+from server.routes.runs import _run_create, bearer_tokens, public
 from server.run import CapacityError, ConflictError
 from server.schemas import RunCreate, RunCreated
 
@@ -163,7 +164,7 @@ async def update_class(
     except ConflictError as error:
         raise refuse(409, error) from None
     except CapacityError as error:  # an experiment's runs: the server is full
-        raise _full(error) from None
+        raise full(error) from None
     return detail(room, hub, request)
 
 
@@ -214,7 +215,7 @@ async def create_class_run(
     except ConflictError as error:
         raise refuse(409, error) from None
     except CapacityError as error:
-        raise _full(error) from None
+        raise full(error) from None
     shown_run = public(run.record(), run, hub.manager)
     return RunCreated.model_validate({**dict(shown_run), "control_token": token})
 
@@ -261,7 +262,7 @@ async def control_class(body: ClassControl, room: Teaching, request: Request) ->
         except ConflictError as error:
             raise refuse(409, error) from None
         except CapacityError as error:
-            raise _full(error) from None
+            raise full(error) from None
     return {"runs": raced.control_all(room, body)}
 
 

@@ -12,8 +12,7 @@ from server.clients import client_key
 from server.messages import SERVER, refuse
 from server.race_schemas import RaceCreate, RaceCreated, RacePublic, RaceStep
 from server.races import LaneError, Race, RaceHub
-from server.records import token_matches
-from server.routes.runs import FULL, _full, _rate_limit, validated_body
+from server.routes.common import FULL, bearer_holds, full, json_body, rate_limit, validated_body
 from server.run import CapacityError, ConflictError
 
 router = APIRouter(prefix="/api/races", tags=["races"])
@@ -22,12 +21,6 @@ CONTROL: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     403: {"description": "the race's control token is missing or wrong"},
     409: {"description": "every lane of the race has ended"},
-}
-CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RaceCreate"}}},
-    }
 }
 
 
@@ -55,8 +48,7 @@ async def controlled_race(
         str | None, Header(description="`Bearer <control_token>` from the race's creation")
     ] = None,
 ) -> Race:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token_matches(token.strip(), race.token_hash):
+    if not bearer_holds(authorization, race.token_hash):
         raise refuse(403, SERVER.say("race.needs_token"))
     return race
 
@@ -72,8 +64,8 @@ async def _race_create(request: Request) -> RaceCreate:
     "",
     status_code=201,
     response_model=RaceCreated,
-    dependencies=[Depends(_rate_limit)],
-    openapi_extra=CREATE_BODY,
+    dependencies=[Depends(rate_limit)],
+    openapi_extra=json_body("RaceCreate"),
     responses={
         422: {"description": "a field is invalid: its path (``lanes[i].changes…``) and why"},
         **FULL,
@@ -97,7 +89,7 @@ async def create_race(
     except LaneError as error:
         raise RequestValidationError(error.problems) from None
     except CapacityError as error:
-        raise _full(error) from None
+        raise full(error) from None
     response.headers["Location"] = str(request.url_for("read_race", race_id=race.id))
     shown = hub.public(race)
     return RaceCreated.model_validate({**dict(shown), "control_token": token})

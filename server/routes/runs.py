@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
 
 from engine.config import ExperimentConfig
 from server import protocol as p
@@ -18,7 +16,8 @@ from server.clients import client_key
 from server.deps import ControlledRun, Found, FoundRun, Manager
 from server.messages import SERVER, refuse
 from server.records import RunRecord, hash_token
-from server.runs import CapacityError, ClientLimitError, ConflictError, Run, RunManager
+from server.routes.common import FULL, full, json_body, rate_limit, validated_body
+from server.runs import CapacityError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
@@ -30,21 +29,9 @@ CONTROL: dict[int | str, dict[str, Any]] = {
 }
 # deleting needs the token, whatever the run's status: it never answers 409
 OWNER_ONLY: dict[int | str, dict[str, Any]] = {**NOT_FOUND, 403: CONTROL[403]}
-# bringing an interrupted run back takes a slot, as creating one does
-FULL: dict[int | str, dict[str, Any]] = {
-    429: {"description": "this client has its maximum of runs training or starting"},
-    503: {"description": "the server holds its maximum of runs"},
-}
 
 
 MAX_TOKENS = 100  # tokens one listing may name
-Body = TypeVar("Body", bound=BaseModel)
-CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunCreate"}}},
-    }
-}
 
 
 def public(record: RunRecord, live: Run | None, manager: RunManager) -> RunPublic:
@@ -81,22 +68,6 @@ LEADS_TO: dict[type[p.Command], tuple[str, ...]] = {
 }
 
 
-async def _rate_limit(request: Request) -> None:
-    """Each client may create ``creates_per_minute`` runs a minute: else 429. (Async: on
-    the loop, as every use of the buckets.)"""
-    request.app.state.create_rates.check(request)
-
-
-async def validated_body(request: Request, model: type[Body]) -> Body:
-    """The body, validated on a thread: parsing a user's CSV or points is CPU work."""
-    raw = await request.body()
-    try:
-        return await asyncio.to_thread(model.model_validate_json, raw)
-    except ValidationError as error:
-        problems = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
-        raise RequestValidationError(problems) from None
-
-
 async def _run_create(request: Request) -> RunCreate:
     return await validated_body(request, RunCreate)
 
@@ -105,8 +76,8 @@ async def _run_create(request: Request) -> RunCreate:
     "",
     status_code=201,
     response_model=RunCreated,
-    dependencies=[Depends(_rate_limit)],
-    openapi_extra=CREATE_BODY,
+    dependencies=[Depends(rate_limit)],
+    openapi_extra=json_body("RunCreate"),
     responses={
         422: {"description": "a field of the body is invalid: its path and why"},
         429: {"description": "too many runs created a minute, or too many held by this client"},
@@ -155,7 +126,7 @@ def _create_replicates(body: RunCreate, manager: RunManager, client: str) -> tup
     except CapacityError as error:
         for run in runs:
             manager.remove(run, delete=True)
-        raise _full(error) from None
+        raise full(error) from None
     return runs, token
 
 
@@ -228,12 +199,6 @@ async def delete_run(found: ControlledRun, manager: Manager) -> Response:
     return Response(status_code=204)
 
 
-def _full(error: CapacityError) -> HTTPException:
-    """429 for a client over its own share, 503 for a full server; both say when to retry."""
-    code = 429 if isinstance(error, ClientLimitError) else 503
-    return refuse(code, error, {"Retry-After": "30"})
-
-
 def _not_a_trial(found: Found) -> None:
     if found.record.sweep_id is not None:
         raise refuse(409, SERVER.say("run.is_trial", sweep=found.record.sweep_id))
@@ -278,7 +243,7 @@ async def resume_run(
         except ConflictError as error:
             raise refuse(409, error) from None
         except CapacityError as error:
-            raise _full(error) from None
+            raise full(error) from None
         await run.reaches(("running",) if play else ("paused",), SETTLE_SECONDS)
         return public(run.record(), run, manager)
     if not play and found.live is not None:

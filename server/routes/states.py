@@ -21,8 +21,9 @@ from server.forks import ForkError, choose, nearest, plan
 from server.heavy import BUSY, HeavyRead
 from server.messages import SERVER
 from server.records import RunRecord
+from server.routes.common import FULL, full, rate_limit
 from server.routes.results import _model_json
-from server.routes.runs import FULL, NOT_FOUND, _full, _rate_limit, public
+from server.routes.runs import NOT_FOUND, public
 from server.runs import CapacityError
 from server.schemas import ForkCreate, RunCreated
 from server.wire import encode_frame
@@ -116,7 +117,7 @@ def _frame(record: RunRecord, epoch: int, blob: bytes, resolution: int) -> bytes
     "/{run_id}/fork",
     status_code=201,
     response_model=RunCreated,
-    dependencies=[Depends(_rate_limit)],
+    dependencies=[Depends(rate_limit)],
     responses={**NOT_FOUND, **INVALID, **FULL},
 )
 async def fork_run(
@@ -140,7 +141,7 @@ async def fork_run(
     try:
         run, token = manager.create(create, client_key(request), origin=origin)
     except CapacityError as error:
-        raise _full(error) from None
+        raise full(error) from None
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
     shown = public(run.record(), run, manager)
     return RunCreated.model_validate({**dict(shown), "control_token": token})

@@ -15,8 +15,7 @@ from starlette.requests import HTTPConnection
 from engine.history import COLUMNS
 from server.clients import client_key
 from server.messages import SERVER, refuse
-from server.records import token_matches
-from server.routes.runs import validated_body
+from server.routes.common import bearer_holds, json_body, validated_body
 from server.sweep_schemas import SweepCreate, SweepCreated, SweepPublic, TrialPublic, goal_of
 from server.sweep_space import SpaceError, expand
 from server.sweeps import SweepConflict, SweepManager
@@ -31,12 +30,6 @@ CONTROL: dict[int | str, dict[str, Any]] = {
 }
 BUSY: dict[int | str, dict[str, Any]] = {
     429: {"description": "this client has its maximum of sweeps running"}
-}
-CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SweepCreate"}}},
-    }
 }
 
 
@@ -61,8 +54,7 @@ async def controlled_sweep(
         str | None, Header(description="`Bearer <control_token>` from the sweep's creation")
     ] = None,
 ) -> SweepRecord:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token_matches(token.strip(), record.token_hash):
+    if not bearer_holds(authorization, record.token_hash):
         raise refuse(403, SERVER.say("sweep.needs_token"))
     return record
 
@@ -82,7 +74,7 @@ def _too_many(sweeps: SweepManager, client: str) -> None:
     "",
     status_code=201,
     response_model=SweepCreated,
-    openapi_extra=CREATE_BODY,
+    openapi_extra=json_body("SweepCreate"),
     responses={
         422: {"description": "a field, a swept value or the budget is invalid: its path and why"},
         429: {"description": "too many created a minute, or sweeps running for this client"},
