@@ -16,8 +16,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
-from engine.inspect import Json, activation_stats, gradient_norms, probe
+from engine.inspect import Json, gradient_norms, probe
 from engine.inspect_step import chain_rule, next_update
+from engine.inspect_units import activation_stats
 from engine.trainer import Trainer
 from server import protocol as p
 from server.slot import Slot

@@ -14,8 +14,9 @@ import pytest
 
 from engine.activations import ACTIVATIONS
 from engine.features import feature_matrix
-from engine.inspect import activation_stats, flat_index, gradient_norms, probe
+from engine.inspect import flat_index, gradient_norms, probe
 from engine.inspect_step import chain_rule, next_update
+from engine.inspect_units import activation_stats
 from engine.model import Model
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
