@@ -9,12 +9,19 @@ view is not drawn gets the nearest that is: its resolution without the focus, or
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from server.protocol import DEFAULT_VIEW, MAX_VIEWS, ViewKey, Watch
-from server.run import Run
+from server.clients import Bucket
+from server.messages import SERVER
+from server.protocol import DEFAULT_VIEW, MAX_VIEWS, Command, ViewKey, Watch
+from server.run import CapacityError, Run
+from server.schemas import View
+from server.settings import Settings
+from server.store import Store
 from server.viewers import Viewer
+from server.wire import clean, dumps
 
 # Multiply-adds a run's frame may cost its worker, all views together (about 15-30 ms here):
 # a big network's pictures are drawn coarser, and its viewers share fewer views, so no
@@ -90,3 +97,91 @@ def deliver_frame(run: Run, view: ViewKey, frame: bytes) -> None:
     for viewer in run.viewers:
         if shown_view(viewer.view, run.views) == view:
             viewer.offer_frame(frame)
+
+
+class Audience:
+    """Who watches each run: a viewer joins (registered only once what it is first sent is
+    ready) and leaves, asks for its own view, and the run's worker is told what to draw."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        runs: dict[str, Run],
+        submit: Callable[[Run, Command], None],
+    ) -> None:
+        self.settings, self.store, self._runs, self._submit = settings, store, runs, submit
+
+    def subscribe(self, run: Run, can_control: bool, client: str = "") -> Viewer:
+        """A new viewer of the run, registered only once everything it is first sent (the
+        dataset, the status, the history so far, a frame) is ready: a join that fails leaves
+        nothing behind."""
+        if len(run.viewers) >= self.settings.max_viewers:
+            raise CapacityError(SERVER.say("full.viewers", limit=self.settings.max_viewers))
+        bucket = Bucket(self.settings.message_rate, self.settings.message_burst)
+        viewer = Viewer(can_control, bucket, fps=self.settings.default_fps, client=client)
+        viewer.view = capped(viewer.view, run.parameters)
+        first = [m for m in (run.dataset, run.features) if m]
+        first += [run.status_message(), self._history_message(run)]
+        for message in first:
+            viewer.offer_message(message)
+        frame = latest_frame(run, viewer.view)
+        if frame:
+            viewer.offer_frame(frame)
+        run.viewers.add(viewer)
+        run.watched = True
+        run.last_seen = time.monotonic()
+        self.views_changed(run)
+        return viewer
+
+    def _history_message(self, run: Run, max_points: int = 2000) -> str:
+        """The run's metrics so far (evenly thinned to ``max_points``), for a new viewer."""
+        rows = self.store.metrics(run.id, max_points=max_points)
+        return dumps({"type": "history", "rows": clean([tuple(row) for row in rows])})
+
+    def unsubscribe(self, run: Run, viewer: Viewer) -> None:
+        if viewer not in run.viewers:
+            return
+        run.viewers.discard(viewer)
+        run.last_seen = time.monotonic()
+        if run.id in self._runs:
+            self.views_changed(run)
+
+    def set_view(self, run: Run, viewer: Viewer, view: View) -> None:
+        """One viewer's own frame rate, resolution, focus and dropout sample: nobody else's
+        picture changes."""
+        viewer.fps = view.fps or viewer.fps
+        if view.metrics is not None:
+            viewer.metrics = view.metrics
+        if view.steps is not None:
+            viewer.steps = view.steps
+        focus = viewer.view.focus
+        if view.focus is not None:  # -1: none
+            focus = view.focus if view.focus >= 0 else None
+        sample = viewer.view.dropout_sample if view.dropout_sample is None else view.dropout_sample
+        wanted = ViewKey(view.resolution or viewer.view.resolution, focus, sample)
+        viewer.view = capped(wanted, run.parameters)
+        self.views_changed(run)
+        latest = latest_frame(run, viewer.view)  # the best drawn already; its own comes next
+        if latest:
+            viewer.offer_frame(latest)
+
+    def views_changed(self, run: Run) -> None:
+        """Tell the worker when what it must draw changes (and only then)."""
+        views = choose_views(run.viewers, run.parameters)
+        default = self.settings.default_fps
+        fps = max((viewer.fps for viewer in run.viewers), default=default)
+        pace = max((v.fps for v in run.viewers if v.can_control), default=default)
+        steps = any(viewer.steps for viewer in run.viewers)
+        for viewer in run.viewers:  # the run draws at the fastest rate: slower ones skip
+            viewer.interval = 0.0 if viewer.fps >= fps else 1.0 / viewer.fps
+        if (views, fps, pace, steps) == (run.views, run.fps, run.pace, run.steps):
+            return
+        run.views, run.fps, run.pace, run.steps = views, fps, pace, steps
+        if run.live:  # an ended run draws no more: its last frames stay for its next viewer
+            run.frames = {view: frame for view, frame in run.frames.items() if view in views}
+        self._submit(run, watch_command(run))
+
+    def broadcast(self, run: Run, message: str | bytes) -> None:
+        for viewer in run.viewers:
+            viewer.offer_message(message)

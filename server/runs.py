@@ -1,4 +1,4 @@
-"""The run manager: creates, controls and ends runs, and keeps who watches them.
+"""The run manager: creates, controls and ends runs; who watches them is its ``audience``.
 
 Everything here runs on the event loop, and it is the store's one owner. Training happens
 in workers (``server.pool``), reached by typed commands (``server.protocol``); their results
@@ -20,8 +20,7 @@ from collections.abc import Callable
 from engine import kernels, population_kernel
 from engine.config import ExperimentConfig
 from server import protocol as p
-from server.audience import capped, choose_views, latest_frame, watch_command
-from server.clients import Bucket
+from server.audience import Audience
 from server.control import to_command
 from server.delivery import Delivery, Requests, Weights
 from server.forks import Origin
@@ -31,11 +30,9 @@ from server.messages import SERVER
 from server.pool import WorkerPool, default_workers
 from server.records import RunRecord, hash_token, new_run_id, new_token, now
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
-from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus, View
+from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus
 from server.settings import Settings
 from server.store import Store
-from server.viewers import Viewer
-from server.wire import clean, dumps
 from server.workers import Worker
 
 __all__ = ["CapacityError", "ClientLimitError", "ConflictError", "Run", "RunManager"]
@@ -63,6 +60,7 @@ class RunManager:
             ray=settings.ray_address is not None,
         )
         self.janitor = Janitor(self)
+        self.audience = Audience(settings, self.store, self.runs, self._submit)
         self.worker_listeners: list[Callable[[int], None]] = []  # told when a worker dies
 
     @property
@@ -254,7 +252,7 @@ class RunManager:
         run.last_seen = time.monotonic()
         if isinstance(message, Permissions):
             run.viewers_can_control = message.viewers_can_control
-            self._broadcast(run, run.status_message())
+            self.audience.broadcast(run, run.status_message())
             return
         if not run.live:
             raise ConflictError(SERVER.say("run.ended", status=run.status))
@@ -271,82 +269,6 @@ class RunManager:
             return await asyncio.wait_for(future, timeout)
         finally:
             self.requests.close(request)
-
-    # -- viewers -------------------------------------------------------------------------
-
-    def subscribe(self, run: Run, can_control: bool, client: str = "") -> Viewer:
-        """A new viewer of the run, registered only once everything it is first sent (the
-        dataset, the status, the history so far, a frame) is ready: a join that fails leaves
-        nothing behind."""
-        if len(run.viewers) >= self.settings.max_viewers:
-            raise CapacityError(SERVER.say("full.viewers", limit=self.settings.max_viewers))
-        bucket = Bucket(self.settings.message_rate, self.settings.message_burst)
-        viewer = Viewer(can_control, bucket, fps=self.settings.default_fps, client=client)
-        viewer.view = capped(viewer.view, run.parameters)
-        first = [m for m in (run.dataset, run.features) if m]
-        first += [run.status_message(), self._history_message(run)]
-        for message in first:
-            viewer.offer_message(message)
-        frame = latest_frame(run, viewer.view)
-        if frame:
-            viewer.offer_frame(frame)
-        run.viewers.add(viewer)
-        run.watched = True
-        run.last_seen = time.monotonic()
-        self._views_changed(run)
-        return viewer
-
-    def _history_message(self, run: Run, max_points: int = 2000) -> str:
-        """The run's metrics so far (evenly thinned to ``max_points``), for a new viewer."""
-        rows = self.store.metrics(run.id, max_points=max_points)
-        return dumps({"type": "history", "rows": clean([tuple(row) for row in rows])})
-
-    def unsubscribe(self, run: Run, viewer: Viewer) -> None:
-        if viewer not in run.viewers:
-            return
-        run.viewers.discard(viewer)
-        run.last_seen = time.monotonic()
-        if run.id in self.runs:
-            self._views_changed(run)
-
-    def set_view(self, run: Run, viewer: Viewer, view: View) -> None:
-        """One viewer's own frame rate, resolution, focus and dropout sample: nobody else's
-        picture changes."""
-        viewer.fps = view.fps or viewer.fps
-        if view.metrics is not None:
-            viewer.metrics = view.metrics
-        if view.steps is not None:
-            viewer.steps = view.steps
-        focus = viewer.view.focus
-        if view.focus is not None:  # -1: none
-            focus = view.focus if view.focus >= 0 else None
-        sample = viewer.view.dropout_sample if view.dropout_sample is None else view.dropout_sample
-        wanted = p.ViewKey(view.resolution or viewer.view.resolution, focus, sample)
-        viewer.view = capped(wanted, run.parameters)
-        self._views_changed(run)
-        latest = latest_frame(run, viewer.view)  # the best drawn already; its own comes next
-        if latest:
-            viewer.offer_frame(latest)
-
-    def _views_changed(self, run: Run) -> None:
-        """Tell the worker when what it must draw changes (and only then)."""
-        views = choose_views(run.viewers, run.parameters)
-        default = self.settings.default_fps
-        fps = max((viewer.fps for viewer in run.viewers), default=default)
-        pace = max((v.fps for v in run.viewers if v.can_control), default=default)
-        steps = any(viewer.steps for viewer in run.viewers)
-        for viewer in run.viewers:  # the run draws at the fastest rate: slower ones skip
-            viewer.interval = 0.0 if viewer.fps >= fps else 1.0 / viewer.fps
-        if (views, fps, pace, steps) == (run.views, run.fps, run.pace, run.steps):
-            return
-        run.views, run.fps, run.pace, run.steps = views, fps, pace, steps
-        if run.live:  # an ended run draws no more: its last frames stay for its next viewer
-            run.frames = {view: frame for view, frame in run.frames.items() if view in views}
-        self._submit(run, watch_command(run))
-
-    def _broadcast(self, run: Run, message: str | bytes) -> None:
-        for viewer in run.viewers:
-            viewer.offer_message(message)
 
     # -- what the workers report ---------------------------------------------------------
 

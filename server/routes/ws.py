@@ -55,7 +55,7 @@ async def stream(websocket: WebSocket, run_id: str, manager: Manager) -> None:
         return
     token = websocket.query_params.get("token", "")
     try:
-        viewer = manager.subscribe(run, run.authorizes(token), client_key(websocket))
+        viewer = manager.audience.subscribe(run, run.authorizes(token), client_key(websocket))
     except CapacityError as error:
         await websocket.close(TRY_AGAIN_LATER, close_reason(str(error)))
         return
@@ -70,7 +70,7 @@ async def stream(websocket: WebSocket, run_id: str, manager: Manager) -> None:
             await _receive_loop(websocket, manager, run, viewer)
             tasks.cancel_scope.cancel()
     finally:
-        manager.unsubscribe(run, viewer)
+        manager.audience.unsubscribe(run, viewer)
 
 
 async def send_loop(
@@ -161,7 +161,7 @@ def _viewers_own(
 ) -> Error:
     """A viewer's view, or an inspection, whose answer (or error) comes to it alone."""
     if isinstance(message, View):
-        manager.set_view(run, viewer, message)
+        manager.audience.set_view(run, viewer, message)
         return None
     try:
         manager.inspections.offer(run, viewer, message)

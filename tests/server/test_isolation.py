@@ -58,7 +58,7 @@ def test_a_join_that_fails_leaves_no_viewer_behind(
     def broken(*args: Any, **kwargs: Any) -> str:
         raise ValueError("Out of range float values are not JSON compliant")
 
-    monkeypatch.setattr(manager, "_history_message", broken)
+    monkeypatch.setattr(manager.audience, "_history_message", broken)
     for _ in range(5):
         with connect(client, run) as ws:
             assert ws.receive()["type"] == "websocket.close"
