@@ -76,7 +76,7 @@ def test_the_optimizers_hyper_parameters_are_set_on_the_page(
     open_page(page, live_server)
     setup = page.get_by_role("region", name="Training")
     expect(setup.get_by_role("spinbutton", name="β₁")).to_have_count(0)  # SGD has none
-    page.get_by_label("Optimizer").select_option("adam")
+    page.get_by_label("Optimizer", exact=True).select_option("adam")
     wait_for_new_run(page)
     for name in ("β₁", "β₂", "ε"):
         expect(setup.get_by_role("spinbutton", name=name, exact=True)).to_be_visible()
@@ -90,7 +90,7 @@ def test_the_optimizers_hyper_parameters_are_set_on_the_page(
         "window.nnplayground.store.state.run?.config.training.beta1 === 0.5"
     )  # a new run with it
     wait_for_new_run(page)
-    page.get_by_label("Optimizer").select_option("momentum")
+    page.get_by_label("Optimizer", exact=True).select_option("momentum")
     wait_for_new_run(page)
     momentum = setup.get_by_role("spinbutton", name="Momentum μ")
     run = page.evaluate("window.nnplayground.store.state.run.id")
@@ -98,7 +98,7 @@ def test_the_optimizers_hyper_parameters_are_set_on_the_page(
     momentum.press("Enter")
     expect(momentum).to_have_value("0.9")
     assert page.evaluate("window.nnplayground.store.state.run.id") == run
-    page.get_by_label("Optimizer").select_option("genetic")  # a population's settings
+    page.get_by_label("Optimizer", exact=True).select_option("genetic")  # a population's settings
     wait_for_new_run(page)
     population = setup.get_by_role("spinbutton", name="Population")
     expect(population).to_have_value("64")

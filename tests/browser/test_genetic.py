@@ -10,7 +10,7 @@ from tests.browser.test_setup import EPOCH, open_page, wait_for_new_run
 
 def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server: str) -> None:
     open_page(page, live_server)
-    page.get_by_label("Optimizer").select_option("genetic")
+    page.get_by_label("Optimizer", exact=True).select_option("genetic")
     wait_for_new_run(page)
     expect(page.locator("#epoch-label")).to_have_text("Generation")
     # the default population of 64 keeps 2 elites: 62 new networks over 250 points
@@ -18,7 +18,7 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
         "250 training points · no batches: a generation sends all of them through "
         "62 new networks (15,500 forward passes)"
     )
-    menu = page.get_by_label("Optimizer")
+    menu = page.get_by_label("Optimizer", exact=True)
     assert menu.evaluate("s => s.selectedOptions[0].textContent") == "genetic algorithm"
     tip = page.locator("label.field", has=menu).get_attribute("title")
     assert tip is not None and "genetic algorithm: no gradient" in tip
@@ -29,7 +29,9 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     page.get_by_role("button", name="Pause").click()
     assert float(page.locator("#test-loss").inner_text()) < first_loss / 2
     expect(page.get_by_role("alert")).to_be_hidden()
-    page.get_by_label("Optimizer").select_option("adam")  # back to backprop: epochs again
+    page.get_by_label("Optimizer", exact=True).select_option(
+        "adam"
+    )  # back to backprop: epochs again
     wait_for_new_run(page)
     expect(page.locator("#epoch-label")).to_have_text("Epoch")
     expect(page.locator("#batch-info")).to_have_text("250 training points · 25 batches an epoch")

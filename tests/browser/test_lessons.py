@@ -212,7 +212,7 @@ def test_the_genetic_lesson_trains_with_the_genetic_trainer(
     skip_intro(page)
     page.goto(f"{live_server}/#lesson=genetic")
     wait_for_new_run(page)
-    expect(page.get_by_label("Optimizer")).to_have_value("genetic")
+    expect(page.get_by_label("Optimizer", exact=True)).to_have_value("genetic")
     expect(page.locator("#epoch-label")).to_have_text("Generation")
     panel = page.get_by_role("region", name="Genetic algorithms")
     first_loss = float(page.locator("#test-loss").inner_text())
@@ -230,5 +230,5 @@ def test_the_genetic_lesson_trains_with_the_genetic_trainer(
     ).click()
     panel.get_by_role("button", name="Apply").click()  # the same setup, with the gradient
     wait_for_new_run(page)
-    expect(page.get_by_label("Optimizer")).to_have_value("adam")
+    expect(page.get_by_label("Optimizer", exact=True)).to_have_value("adam")
     expect(page.locator("#epoch-label")).to_have_text("Epoch")

@@ -138,15 +138,15 @@ def test_optimizer_starts_a_new_run_and_regularization_changes_live(
     page: Page, live_server: str
 ) -> None:
     open_page(page, live_server)
-    page.get_by_label("Optimizer").select_option("adam")
+    page.get_by_label("Optimizer", exact=True).select_option("adam")
     wait_for_new_run(page)
     first_loss = float(page.locator("#test-loss").inner_text())
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(f"{EPOCH} >= 5")
-    page.get_by_label("Regularization").select_option("l2")
-    page.get_by_label("Rate λ").select_option("0.01")
-    page.get_by_label("Batch size").fill("25")
-    page.get_by_label("Batch size").press("Enter")
+    page.get_by_label("Regularization", exact=True).select_option("l2")
+    page.get_by_label("Rate λ", exact=True).select_option("0.01")
+    page.get_by_label("Batch size", exact=True).fill("25")
+    page.get_by_label("Batch size", exact=True).press("Enter")
     epoch = page.evaluate(EPOCH)
     page.wait_for_function(f"{EPOCH} >= {epoch + 10}")  # the same run trains on, no reset
     expect(page.get_by_role("alert")).to_be_hidden()
