@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from server import protocol as p
+from server.class_members import you_message
 from server.class_schemas import ClassControl
-from server.classes import ClassHub, you_message
+from server.classes import ClassHub
 from server.classroom import Classroom, Student, with_cell
 from server.messages import SERVER
 from server.race_schemas import LaneSpec, RaceCreate

@@ -16,10 +16,10 @@ from typing import Any
 from engine.config import ExperimentConfig
 from engine.messages import Message
 from server import protocol as p
+from server.class_members import ROSTER_SECONDS, ClassMembers, you_message
 from server.classroom import (
     Classroom,
     Mode,
-    Role,
     Student,
     changed_groups,
     message_groups,
@@ -28,17 +28,14 @@ from server.classroom import (
     with_cell,
 )
 from server.classstore import ClassStore
-from server.clients import Bucket
 from server.messages import SERVER
 from server.records import new_id, new_token
 from server.run import ConflictError, Run
 from server.runs import RunManager
 from server.schemas import RunCreate
-from server.viewers import Viewer
-from server.wire import clean, dumps
+from server.wire import dumps
 
 log = logging.getLogger(__name__)
-ROSTER_SECONDS = 1.0  # how often a teacher's page gets the class's numbers
 REMOVED = 4403  # the class socket's close code for a token that is no member's (any more)
 MAX_SOCKETS = 8  # class sockets one member may hold open (pages, tabs, a dashboard)
 
@@ -47,8 +44,9 @@ class LockedError(PermissionError):
     """A student's change that a lock forbids (403, naming the lock)."""
 
 
-class ClassHub:
+class ClassHub(ClassMembers):
     def __init__(self, manager: RunManager, max_students: int) -> None:
+        super().__init__()
         self.manager = manager
         self.max_students = max_students
         self.store = ClassStore(manager.store)
@@ -56,7 +54,6 @@ class ClassHub:
         self.by_code: dict[str, Classroom] = {}
         # a student's run → its class and student: the run stream holds it to the locks
         self.owners: dict[str, tuple[Classroom, Student]] = {}
-        self._told: dict[str, int] = {}  # class id → the stage's viewers its members know of
         self._task: asyncio.Task[None] | None = None
 
     def load(self) -> None:
@@ -230,25 +227,6 @@ class ClassHub:
         self.store.save(room)
         self.tell_all(room)
 
-    # -- members' sockets -----------------------------------------------------------------
-
-    def connect(self, room: Classroom, role: Role, student: Student | None, client: str) -> Viewer:
-        """A member's class socket: the class now, and for a student who they are."""
-        settings = self.manager.settings
-        bucket = Bucket(settings.message_rate, settings.message_burst)
-        viewer = Viewer(role == "teacher", bucket, client=client)
-        viewer.offer_message(dumps(room.state(self._viewers(room))))
-        if student is not None:
-            viewer.offer_message(dumps(you_message(student)))
-            student.sockets.add(viewer)
-        else:
-            room.teachers.add(viewer)
-        self._roster_changed(room)  # the new teacher's page gets its first roster here
-        return viewer
-
-    def sockets_of(self, room: Classroom, student: Student | None) -> int:
-        return len(student.sockets if student else room.teachers)
-
     def remove_student(self, room: Classroom, student: Student) -> None:
         """The teacher takes a student out of the class (a wrong name, someone who should
         not be there): their token stops working, their run goes, their pages are closed."""
@@ -267,72 +245,3 @@ class ClassHub:
             viewer.close(REMOVED, "the teacher removed you from the class")
         self.tell_all(room)
         self._roster_changed(room)
-
-    def disconnect(self, room: Classroom, viewer: Viewer) -> None:
-        room.teachers.discard(viewer)
-        for student in room.students.values():
-            student.sockets.discard(viewer)
-        self._roster_changed(room)
-
-    def tell_all(self, room: Classroom) -> None:
-        self._told[room.id] = viewers = self._viewers(room)
-        message = dumps(room.state(viewers))
-        for viewer in self._members(room):
-            viewer.offer_message(message)
-
-    def tick(self) -> None:
-        """Every ``ROSTER_SECONDS``: each teacher's page gets the class's numbers, and every
-        member the stage's viewer count when it changed."""
-        for room in self.classes.values():
-            viewers = self._viewers(room)
-            if self._told.get(room.id, viewers) != viewers:
-                self.tell_all(room)
-            self._roster_changed(room)
-
-    def _roster_changed(self, room: Classroom) -> None:
-        if room.teachers:
-            message = dumps(self.roster(room))
-            for viewer in room.teachers:
-                viewer.offer_message(message)
-
-    def roster(self, room: Classroom) -> dict[str, Any]:
-        runs = {}
-        for student in room.students.values():
-            run = self.manager.runs.get(student.run_id or "")
-            if run is not None:
-                runs[run.id] = self._numbers(run)
-        return room.roster(runs)
-
-    def _numbers(self, run: Run) -> dict[str, Any]:
-        latest = run.latest
-        numbers: dict[str, Any] = clean(
-            {
-                "id": run.id,
-                "status": run.status,
-                "epoch": run.epoch,
-                "train_loss": latest[2] if latest else None,
-                "test_loss": latest[3] if latest else None,
-            }
-        )
-        return numbers
-
-    def _viewers(self, room: Classroom) -> int:
-        stage = room.stage
-        run = self.manager.runs.get(stage[0]) if stage else None
-        return len(run.viewers) if run else 0
-
-    @staticmethod
-    def _members(room: Classroom) -> list[Viewer]:
-        return [*room.teachers, *(v for s in room.students.values() for v in s.sockets)]
-
-
-def you_message(student: Student) -> dict[str, Any]:
-    """A student's ``you`` message: who they are, their run and their experiment cell."""
-    return {
-        "type": "you",
-        "id": student.id,
-        "name": student.name,
-        "run_id": student.run_id,
-        "cell": student.cell,
-        "race": student.race,
-    }
