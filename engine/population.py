@@ -82,6 +82,19 @@ class Objective:
         x32[:, :points] = self.x
         return x32, np.ascontiguousarray(self.t.T, np.float32)
 
+    @cached_property
+    def compiled(self) -> tuple[Array, Array, Array, float] | None:
+        """Where the compiled pass gives J whole (a squared error, no weight penalty): its
+        plan, x and t in float32 (``data32``) and the loss's scale; else None."""
+        scale = None if self.head.fused else SQUARED_ERRORS.get(self.head.loss.name)
+        if self.plan is None or scale is None or self.penalised:
+            return None
+        return (self.plan, *self.data32, scale)
+
+    @property
+    def penalised(self) -> bool:
+        return self.rate > 0 and self.regularizer.name != "none"
+
 
 OBJECTIVE_FIELDS = ("network", "head", "x", "t", "regularizer", "rate")
 
@@ -96,7 +109,7 @@ def population_objective(objective: Objective, population: Array) -> Array:
             losses = _compiled(objective, population, plan)
         else:
             losses = _stacked(objective, population)
-        if objective.rate > 0 and objective.regularizer.name != "none":
+        if objective.penalised:
             weights = population[:, network.weight_mask]
             losses += objective.rate * objective.regularizer.penalty(weights)
     return np.where(np.isnan(losses), np.inf, losses)

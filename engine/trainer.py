@@ -256,7 +256,7 @@ class Trainer:
     def _generation(self, genetic: Genetic) -> None:
         """The genetic trainer's step and epoch: one generation, scored on the whole training
         set; the network then holds the best member (``engine.genetic``)."""
-        scored = genetic.generation(self.population_objective)
+        scored = genetic.generation(self.population_objective, self._population_objective())
         self.network.params[:] = genetic.population[genetic.best]
         self.step += 1
         self.forward_passes += scored * len(self.data.train_t)
@@ -267,6 +267,10 @@ class Trainer:
     def population_objective(self, population: np.ndarray) -> np.ndarray:
         """J (``objective``) of each of many parameter vectors (M, params) on the training
         set, without dropout, stacked (``engine.population``) -> (M,)."""
+        return population_objective(self._population_objective(), population)
+
+    def _population_objective(self) -> Objective:
+        """What a member is scored on now: the last one, with its caches, if it still holds."""
         objective = Objective(
             self.network,
             self.head,
@@ -275,10 +279,10 @@ class Trainer:
             self.regularizer,
             self.regularization_rate,
         )
-        kept = self._objective  # the last one, with its caches, if it still holds
+        kept = self._objective
         if kept is None or not objective.same_as(kept):
             kept = self._objective = objective
-        return population_objective(kept, population)
+        return kept
 
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
