@@ -13,6 +13,7 @@ forward pass. Each member's J is within ``FAST_TOLERANCE`` (relative) of what
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -62,9 +63,10 @@ class Objective:
     regularizer: Regularizer
     rate: float
 
-    def same_as(self, other: Objective) -> bool:
-        """Whether ``other`` is made of the same objects (so what is cached here holds)."""
-        return all(getattr(self, name) is getattr(other, name) for name in OBJECTIVE_FIELDS)
+    def made_of(self, parts: tuple[object, ...]) -> bool:
+        """Whether ``parts`` (the fields, in order) are the objects this is made of (so what
+        is cached here holds)."""
+        return all(map(operator.is_, parts, (getattr(self, name) for name in OBJECTIVE_FIELDS)))
 
     @cached_property
     def plan(self) -> Array | None:
