@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from engine.kernels import _jit
-from engine.population_kernel import LANES, plan_for, population_pass, squared_errors
+from engine.population_kernel import LANES, mark_overflowed, plan_for, squared_errors
 
 Array = np.ndarray
 GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment and its two multipliers
@@ -142,29 +142,24 @@ def generation_pass(  # noqa: PLR0917
     units: Array,
     elites: int,
     scoring: tuple[Array, Array, Array, float],
-    work: tuple[Array, Array],
+    work: Array,
     bred: Array,
     scores: Array,
 ) -> int:
     """``breed`` into ``bred`` from the stream started at ``seed``, then ``scores`` (M,): the
     elites' ``fitness`` and each child's squared-error loss by the float32 pass (``scoring``:
     its plan, x (inputs + 1, padded) and t (outputs, points) in float32, the loss's scale;
-    inf for a child that overflows; ``work``: room for the children in float32 (C, params)
-    and their outputs (C, outputs, padded)). Returns the best member (the first of equals)."""
+    inf for a child that overflows; ``work``: room for the children in float32 (C,
+    params)). Returns the best member (the first of equals)."""
     plan, x32, t32, scale = scoring
     keep = np.argsort(fitness, kind="mergesort")[:elites]  # stable: the first of equals
     state = np.full(1, seed, np.uint64)
     breed(population, fitness, keep, state, hyper, units, np.empty(units[-1] + 1, np.bool_), bred)
     for e in range(elites):
         scores[e] = fitness[keep[e]]
-    children, out = work
-    children[:] = bred[elites:]
-    count, padded = children.shape[0], x32.shape[1]
-    population_pass(children, plan, x32.reshape(-1), out.reshape(count, -1), padded)
-    squared_errors(out, t32, children, scale, scores[elites:])
-    for m in range(elites, scores.size):
-        if np.isnan(scores[m]):
-            scores[m] = np.inf
+    work[:] = bred[elites:]  # the children in float32
+    squared_errors(work, plan, x32.reshape(-1), t32, scale, scores[elites:])
+    mark_overflowed(work, scores[elites:])
     return int(np.argmin(scores))
 
 
@@ -194,7 +189,7 @@ def warm() -> None:
     hyper, units = np.array([2.0, 0.5, 0.5, 0.1]), np.zeros(2, np.intp)
     x32, t32 = np.ones((2, LANES), np.float32), np.ones((1, LANES), np.float32)
     scoring = (plan, x32, t32, 0.5)
-    work = (np.empty((3, 2), np.float32), np.empty((3, 1, LANES), np.float32))
+    work = np.empty((3, 2), np.float32)
     for dtype in (np.float64, np.float32):
         population, bred, scores = np.ones((4, 2), dtype), np.empty((4, 2), dtype), np.empty(4)
         generation_pass(population, np.ones(4), 1, hyper, units, 1, scoring, work, bred, scores)

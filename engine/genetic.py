@@ -63,7 +63,7 @@ class Genetic(Optimizer):
         self.best = 0  # the member the run's network holds
         self.units = np.zeros(size, np.intp)
         self._spare: tuple[Array, Array | None] | None = None  # see ``_buffers``
-        self._scratch: tuple[Array, Array] | None = None  # see ``_work``
+        self._scratch: Array | None = None  # see ``_work``
         self.rng = np.random.default_rng(0)  # ``start`` gives the run's own
         # what the compiled breeding reads: tournament, crossover, mutation rate and scale
         self.draws = np.array(
@@ -96,13 +96,11 @@ class Genetic(Optimizer):
             return np.empty_like(self.population), np.empty(len(self.population))
         return spare[0], spare[1]
 
-    def _work(self, outputs: int, padded: int) -> tuple[Array, Array]:
-        """The compiled scoring's room: the children in float32 and their outputs."""
-        count = len(self.population) - self.hyper.elites
-        shape = (count, outputs, padded)
-        if self._scratch is None or self._scratch[1].shape != shape:
-            params = self.population.shape[1]
-            self._scratch = (np.empty((count, params), np.float32), np.empty(shape, np.float32))
+    def _work(self) -> Array:
+        """The compiled scoring's room: the children in float32 (C, params)."""
+        shape = (len(self.population) - self.hyper.elites, self.population.shape[1])
+        if self._scratch is None or self._scratch.shape != shape:
+            self._scratch = np.empty(shape, np.float32)
         return self._scratch
 
     def step(self, params: Array, grads: Array, lr: Rate) -> None:
@@ -131,7 +129,7 @@ class Genetic(Optimizer):
             scores[:] = np.concatenate([self.fitness[keep], evaluate(bred[len(keep) :])])
             self.best = int(np.argmin(scores))
         else:
-            work = self._work(scoring[2].shape[0], scoring[1].shape[1])
+            work = self._work()
             self.best = generation_pass(
                 self.population, self.fitness, seed, self.draws, self.units,
                 self.hyper.elites, scoring, work, bred, scores,

@@ -23,7 +23,13 @@ import numpy as np
 from engine.activations import Activation
 from engine.heads import Head
 from engine.network import Network
-from engine.population_kernel import LANES, plan_for, population_pass, squared_errors
+from engine.population_kernel import (
+    LANES,
+    mark_overflowed,
+    plan_for,
+    population_pass,
+    squared_errors,
+)
 from engine.regularizers import Regularizer
 
 Array = np.ndarray
@@ -124,16 +130,16 @@ def _compiled(objective: Objective, population: Array, plan: Array) -> Array:
     head, (x32, t32) = objective.head, objective.data32
     (outputs, points), padded = t32.shape, x32.shape[1]
     members = population.astype(np.float32)
-    out = np.empty((len(members), outputs, padded), np.float32)
-    population_pass(members, plan, x32.ravel(), out.reshape(len(members), -1), padded)
     losses = np.empty(len(members))
     scale = None if head.fused else SQUARED_ERRORS.get(head.loss.name)
     if scale is not None:
-        squared_errors(out, t32, members, scale, losses)
-        return losses
-    values = out[:, :, :points].transpose(0, 2, 1)  # (M, B, outputs)
-    losses[:] = head.loss_values(values, values, t32.T)
-    losses[~np.isfinite(members).all(axis=1)] = np.inf  # the pass assumes no inf
+        squared_errors(members, plan, x32.ravel(), t32, scale, losses)
+    else:
+        out = np.empty((len(members), outputs, padded), np.float32)
+        population_pass(members, plan, x32.ravel(), out.reshape(len(members), -1), padded)
+        values = out[:, :, :points].transpose(0, 2, 1)  # (M, B, outputs)
+        losses[:] = head.loss_values(values, values, t32.T)
+    mark_overflowed(members, losses)  # the pass assumes no inf
     return losses
 
 
