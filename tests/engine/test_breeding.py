@@ -1,15 +1,18 @@
 """The genetic trainer's compiled generation (``engine.generation_kernel``): its breeding
 replayed draw by draw, its mutations' rate and noise, the same children compiled and as
-plain Python, and one compiled call breeding and scoring as breeding then scoring does."""
+plain Python, one compiled call breeding and scoring as breeding then scoring does, and the
+best member taken and checked as the epoch's end would."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import pytest
 
-from engine.generation_kernel import _mutate, breed, next_bits, uniform
+from engine.generation_kernel import _mutate, breed, next_bits, take_member, uniform
 from engine.genetic import Genetic, units_of
+from engine.health import MAX_WEIGHT, DivergedError, exploded
 from engine.optimizers import Hyper
 from tests.engine.helpers import make_trainer
 
@@ -113,3 +116,28 @@ def test_one_compiled_call_breeds_and_scores_as_breeding_then_scoring() -> None:
         np.testing.assert_array_equal(fused.population, apart.population)
         np.testing.assert_array_equal(fused.fitness, apart.fitness)  # type: ignore[arg-type]
         assert fused.best == apart.best
+
+
+def test_taking_the_best_member_checks_it_as_the_epoch_end_would() -> None:
+    """``take_member`` copies the best member into the network's weights and says what
+    ``engine.health.exploded`` and ``np.array_equal`` with the measured weights would."""
+    population = np.array([[1.0, -2.0], [3.0, 4.0], [np.nan, 0.0], [-np.inf, 0.0], [2e8, 0.0]])
+    params, measured = np.zeros(2), np.array([3.0, 4.0])
+    for best in range(len(population)):
+        taken = take_member(population, best, params, measured, MAX_WEIGHT)
+        np.testing.assert_array_equal(params, population[best])
+        assert taken == (exploded(params), np.array_equal(params, measured))
+    assert take_member(population, 1, params, measured, MAX_WEIGHT) == (False, True)
+    assert take_member(population, 4, params, measured, MAX_WEIGHT) == (True, False)
+
+
+def test_a_best_member_past_the_weight_limit_ends_the_run_as_diverged() -> None:
+    trainer = make_trainer(2, training={**GENETIC, "population": 8})
+    trainer.fit(2)
+    sane, ga = trainer.network.params.copy(), trainer.optimizer
+    assert isinstance(ga, Genetic) and ga.fitness is not None
+    ga.population[:, 0] = 5e8  # every member, elites too: the best is past the limit
+    with pytest.raises(DivergedError):
+        trainer.train_epoch()
+    np.testing.assert_array_equal(trainer.network.params, sane)  # back to the last sane ones
+    assert trainer.diverged
