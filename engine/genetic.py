@@ -6,9 +6,9 @@ they are, and fills the rest with children. A child's two parents each win a tou
 fittest of ``tournament`` members drawn at random, with replacement, as DEAP's selTournament);
 with probability ``crossover_rate`` the child takes each unit (a neuron's incoming weights and
 its bias, kept together) from either parent at random, else it copies the first; then each of
-its weights, with probability ``mutation_rate`` (the gaps between mutated weights drawn as
-geometric), gets Gaussian noise of deviation
+its weights, with probability ``mutation_rate``, gets Gaussian noise of deviation
 ``mutation_scale`` (Holland 1975; Montana & Davis 1989 evolved network weights this way).
+The draws and the breeding are compiled (``engine.generation_kernel``).
 
 With ``elites`` ≥ 1 the best loss never rises: the elites carry their scores over unchanged,
 so a generation's best is at most the last one's. The run's network always holds the best
@@ -24,9 +24,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from engine.generation_kernel import breed, generation_pass
 from engine.network import InitializerFn, Network, init_network
 from engine.optimizers import Hyper, Optimizer, Rate
-from engine.population_kernel import breed
+from engine.population import Objective
 
 Array = np.ndarray
 Evaluate = Callable[[Array], Array]  # members (M, params) -> their losses (M,)
@@ -61,7 +62,13 @@ class Genetic(Optimizer):
         self.fitness: Array | None = None  # (P,) J of each member; None: to be scored
         self.best = 0  # the member the run's network holds
         self.units = np.zeros(size, np.intp)
+        self._spare: tuple[Array, Array | None] | None = None  # see ``_buffers``
+        self._scratch: Array | None = None  # see ``_work``
         self.rng = np.random.default_rng(0)  # ``start`` gives the run's own
+        # what the compiled breeding reads: tournament, crossover, mutation rate and scale
+        self.draws = np.array(
+            [hyper.tournament, hyper.crossover_rate, hyper.mutation_rate, hyper.mutation_scale]
+        )
 
     def start(
         self,
@@ -80,6 +87,22 @@ class Genetic(Optimizer):
             member[:] = scratch.params
         self.fitness, self.best, self.t = None, 0, 0
 
+    def _buffers(self) -> tuple[Array, Array]:
+        """Room for the next generation (M, params) and its scores (M,): the last but one's
+        arrays (a snapshot copies what it keeps), or new ones."""
+        spare = self._spare
+        self._spare = None
+        if spare is None or spare[0].shape != self.population.shape or spare[1] is None:
+            return np.empty_like(self.population), np.empty(len(self.population))
+        return spare[0], spare[1]
+
+    def _work(self) -> Array:
+        """The compiled scoring's room: the children in float32 (C, params)."""
+        shape = (len(self.population) - self.hyper.elites, self.population.shape[1])
+        if self._scratch is None or self._scratch.shape != shape:
+            self._scratch = np.empty(shape, np.float32)
+        return self._scratch
+
     def step(self, params: Array, grads: Array, lr: Rate) -> None:
         raise TypeError("the genetic trainer takes no gradient step: it breeds generations")
 
@@ -89,48 +112,29 @@ class Genetic(Optimizer):
         self.population[self.best] = params
         self.fitness = None
 
-    def generation(self, evaluate: Evaluate) -> int:
-        """Breed one generation; returns how many members ``evaluate`` scored."""
+    def generation(self, evaluate: Evaluate, objective: Objective | None = None) -> int:
+        """Breed one generation; returns how many members it scored, by ``evaluate``, or
+        where ``objective`` is scored by compiled code (``Objective.compiled``), breeding
+        and scoring in one compiled call (``generation_kernel``: the same numbers)."""
         scored = 0
         if self.fitness is None:
             self.fitness = evaluate(self.population)
             scored += len(self.population)
-        keep = np.argsort(self.fitness, kind="stable")[: self.hyper.elites]
-        children = self.children(len(self.population) - len(keep))
-        scores = evaluate(children)
-        self.population = np.concatenate([self.population[keep], children])
-        self.fitness = np.concatenate([self.fitness[keep], scores])
-        self.best = int(np.argmin(self.fitness))
+        (bred, scores), seed = self._buffers(), self.rng.bit_generator.random_raw() >> 1
+        scoring = None if objective is None else objective.compiled
+        if scoring is None:
+            keep = np.argsort(self.fitness, kind="stable")[: self.hyper.elites]
+            state, swap = np.full(1, seed, np.uint64), np.empty(self.units[-1] + 1, np.bool_)
+            breed(self.population, self.fitness, keep, state, self.draws, self.units, swap, bred)
+            scores[:] = np.concatenate([self.fitness[keep], evaluate(bred[len(keep) :])])
+            self.best = int(np.argmin(scores))
+        else:
+            work = self._work()
+            self.best = generation_pass(
+                self.population, self.fitness, seed, self.draws, self.units,
+                self.hyper.elites, scoring, work, bred, scores,
+            )  # fmt: skip
+        self._spare = (self.population, self.fitness)  # the next generation's room
+        self.population, self.fitness = bred, scores
         self.t += 1
-        return scored + len(children)
-
-    def children(self, count: int) -> Array:
-        """``count`` children of the scored population (see the module's docstring): the
-        draws here, the breeding compiled (``population_kernel.breed``)."""
-        h, rng, fitness = self.hyper, self.rng, self.fitness
-        assert fitness is not None
-        size, params = self.population.shape
-        contenders = rng.integers(size, size=(count, 2, h.tournament))  # (child, parent, draw)
-        # the coin flips in float32: half the cost of float64's, and 2⁻²⁴ is fine enough
-        crossed = rng.random(count, np.float32) < h.crossover_rate
-        swap = rng.random((count, int(self.units[-1]) + 1), np.float32) < 0.5  # (count, units)
-        sites = mutation_sites(rng, count * params, h.mutation_rate)
-        noise = rng.normal(0.0, h.mutation_scale, len(sites)).astype(self.dtype)
-        child = np.empty((count, params), self.dtype)
-        breed(self.population, fitness, contenders, crossed, swap, self.units, sites, noise, child)
-        return child
-
-
-def mutation_sites(rng: np.random.Generator, size: int, rate: float) -> Array:
-    """The indices (ascending) of ``size`` weights that mutate, each with probability
-    ``rate``: the gaps between them drawn from the geometric distribution, as many as a
-    weight-by-weight draw would pick, for ~rate × size draws instead of size."""
-    if rate <= 0.0 or size == 0:
-        return np.empty(0, np.intp)
-    expected = size * rate
-    draws = int(expected + 6.0 * np.sqrt(expected)) + 16  # almost always enough at once
-    sites = np.cumsum(rng.geometric(rate, draws)) - 1
-    while sites[-1] < size:  # not yet past the last weight: more gaps
-        sites = np.concatenate([sites, sites[-1] + np.cumsum(rng.geometric(rate, draws))])
-    found: Array = sites[: np.searchsorted(sites, size)]
-    return found
+        return scored + len(bred) - self.hyper.elites

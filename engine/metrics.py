@@ -42,6 +42,15 @@ class Metrics:
 FIELDS = tuple(f.name for f in fields(Metrics))
 
 
+def redated(metrics: Metrics, epoch: int, step: int, forward_passes: int) -> Metrics:
+    """``metrics`` at a later epoch, step and count: what ``dataclasses.replace`` makes,
+    without its field-by-field ``__init__`` (a generation that keeps its best member redates
+    the last metrics: ~1 µs, not ~4)."""
+    later = object.__new__(Metrics)
+    vars(later).update(vars(metrics), epoch=epoch, step=step, forward_passes=forward_passes)
+    return later
+
+
 def _layer_norms(matrices: list[Array]) -> tuple[float, ...]:
     """Frobenius norm of each matrix."""
     return tuple(np.sqrt([float(np.vdot(m, m)) for m in matrices]).tolist())

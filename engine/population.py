@@ -13,6 +13,7 @@ forward pass. Each member's J is within ``FAST_TOLERANCE`` (relative) of what
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +23,13 @@ import numpy as np
 from engine.activations import Activation
 from engine.heads import Head
 from engine.network import Network
-from engine.population_kernel import LANES, plan_for, population_pass, squared_errors
+from engine.population_kernel import (
+    LANES,
+    mark_overflowed,
+    plan_for,
+    population_pass,
+    squared_errors,
+)
 from engine.regularizers import Regularizer
 
 Array = np.ndarray
@@ -62,9 +69,10 @@ class Objective:
     regularizer: Regularizer
     rate: float
 
-    def same_as(self, other: Objective) -> bool:
-        """Whether ``other`` is made of the same objects (so what is cached here holds)."""
-        return all(getattr(self, name) is getattr(other, name) for name in OBJECTIVE_FIELDS)
+    def made_of(self, parts: tuple[object, ...]) -> bool:
+        """Whether ``parts`` (the fields, in order) are the objects this is made of (so what
+        is cached here holds)."""
+        return all(map(operator.is_, parts, (getattr(self, name) for name in OBJECTIVE_FIELDS)))
 
     @cached_property
     def plan(self) -> Array | None:
@@ -82,6 +90,19 @@ class Objective:
         x32[:, :points] = self.x
         return x32, np.ascontiguousarray(self.t.T, np.float32)
 
+    @cached_property
+    def compiled(self) -> tuple[Array, Array, Array, float] | None:
+        """Where the compiled pass gives J whole (a squared error, no weight penalty): its
+        plan, x and t in float32 (``data32``) and the loss's scale; else None."""
+        scale = None if self.head.fused else SQUARED_ERRORS.get(self.head.loss.name)
+        if self.plan is None or scale is None or self.penalised:
+            return None
+        return (self.plan, *self.data32, scale)
+
+    @property
+    def penalised(self) -> bool:
+        return self.rate > 0 and self.regularizer.name != "none"
+
 
 OBJECTIVE_FIELDS = ("network", "head", "x", "t", "regularizer", "rate")
 
@@ -96,7 +117,7 @@ def population_objective(objective: Objective, population: Array) -> Array:
             losses = _compiled(objective, population, plan)
         else:
             losses = _stacked(objective, population)
-        if objective.rate > 0 and objective.regularizer.name != "none":
+        if objective.penalised:
             weights = population[:, network.weight_mask]
             losses += objective.rate * objective.regularizer.penalty(weights)
     return np.where(np.isnan(losses), np.inf, losses)
@@ -109,16 +130,16 @@ def _compiled(objective: Objective, population: Array, plan: Array) -> Array:
     head, (x32, t32) = objective.head, objective.data32
     (outputs, points), padded = t32.shape, x32.shape[1]
     members = population.astype(np.float32)
-    out = np.empty((len(members), outputs, padded), np.float32)
-    population_pass(members, plan, x32.ravel(), out.reshape(len(members), -1), padded)
     losses = np.empty(len(members))
     scale = None if head.fused else SQUARED_ERRORS.get(head.loss.name)
     if scale is not None:
-        squared_errors(out, t32, members, scale, losses)
-        return losses
-    values = out[:, :, :points].transpose(0, 2, 1)  # (M, B, outputs)
-    losses[:] = head.loss_values(values, values, t32.T)
-    losses[~np.isfinite(members).all(axis=1)] = np.inf  # the pass assumes no inf
+        squared_errors(members, plan, x32.ravel(), t32, scale, losses)
+    else:
+        out = np.empty((len(members), outputs, padded), np.float32)
+        population_pass(members, plan, x32.ravel(), out.reshape(len(members), -1), padded)
+        values = out[:, :, :points].transpose(0, 2, 1)  # (M, B, outputs)
+        losses[:] = head.loss_values(values, values, t32.T)
+    mark_overflowed(members, losses)  # the pass assumes no inf
     return losses
 
 

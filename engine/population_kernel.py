@@ -6,8 +6,8 @@ matrix product and one activation pass a layer over all members at once; each pa
 (members × units × points) values through memory, and its exact float64 tanh costs a few ns
 a value. Here one loop takes a member and a block of points through every layer, four units
 at a time (``kernels.layer_block``, the picture pass's loop), so a layer's inputs stay in the
-first-level cache and LLVM vectorises them; a squared-error loss is summed by compiled code
-too (``squared_errors``): nothing of a member leaves but its outputs and its loss.
+first-level cache and LLVM vectorises them; a squared-error loss is summed as each member
+is evaluated (``squared_errors``): nothing of a member leaves but its loss.
 
 These numbers only rank members (the user sees the best one through the engine's exact
 forward pass), so they are float32 with ``kernels.tanh_approx``, a rational tanh within
@@ -15,8 +15,6 @@ forward pass), so they are float32 with ``kernels.tanh_approx``, a rational tanh
 one (tests check it). The tanh-based activations are written as ``engine.activations``
 writes them. A network with an activation that has no code here (ELU, SELU, softplus, sine)
 takes NumPy's stacked pass; so does everything without numba (``kernels.AVAILABLE`` false).
-``breed`` makes a generation's children from the draws ``engine.genetic`` takes (without
-numba it runs as Python: the same children, slowly).
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ import numpy as np
 from engine.activations import GELU_C, LEAKY_SLOPE
 from engine.kernels import (
     AVAILABLE,
+    FAN_IN,
     FROM_GRID,
     ONE,
     SOURCE,
@@ -96,6 +95,45 @@ def _activate(acc: Array, out: Array, n: int, code: int) -> None:
             out[i] = acc[i]
 
 
+@_jit(inline="always")
+def _room(plan: Array) -> tuple[Array, tuple[Array, Array, Array, Array]]:
+    """The pass's work rows (every hidden layer of a block) and its four accumulators."""
+    hidden = 0
+    for layer in range(plan.shape[0] - 1):
+        hidden += plan[layer, UNITS]
+    accumulators = (
+        np.empty(BLOCK, np.float32),
+        np.empty(BLOCK, np.float32),
+        np.empty(BLOCK, np.float32),
+        np.empty(BLOCK, np.float32),
+    )
+    return np.empty(max(hidden, 1) * BLOCK, np.float32), accumulators
+
+
+@_jit(inline="always")
+def _member_pass(  # noqa: PLR0917
+    w: Array,
+    plan: Array,
+    x: Array,
+    dest: Array,
+    points: int,
+    work: Array,
+    accumulators: tuple[Array, Array, Array, Array],
+) -> None:
+    """One member ``w`` through the layers of ``plan`` into ``dest`` (outputs × points)."""
+    for start in range(0, points, BLOCK):
+        n = min(BLOCK, points - start)
+        for layer in range(plan.shape[0]):
+            spec = plan[layer]
+            first = spec[SOURCE] == FROM_GRID
+            src = x if first else work[spec[SOURCE] * BLOCK :]
+            at, stride = (start, points) if first else (0, BLOCK)
+            last = spec[TARGET] == TO_OUTPUT
+            dst = dest if last else work[spec[TARGET] * BLOCK :]
+            base, step = (start, points) if last else (0, BLOCK)
+            layer_block(accumulators, w, src, spec, at, n, stride, dst, base, step, _activate)
+
+
 # 'ninf' (no inf, so a division may be a reciprocal estimate and a refining step): the
 # caller gives only finite weights, and tanh_approx clamps what it divides
 @_jit(fastmath_extra=("ninf",))
@@ -104,87 +142,46 @@ def population_pass(population: Array, plan: Array, x: Array, out: Array, points
     ``points`` points (a multiple of ``LANES``): ``x`` flat (inputs + 1, points),
     feature-major; ``out`` (M, outputs × points) gets each member's last layer,
     feature-major, after its ``plan`` activation. All float32; every weight finite."""
-    hidden = 0
-    for layer in range(plan.shape[0] - 1):
-        hidden += plan[layer, UNITS]
-    work = np.empty(max(hidden, 1) * BLOCK, np.float32)
-    accumulators = (
-        np.empty(BLOCK, np.float32),
-        np.empty(BLOCK, np.float32),
-        np.empty(BLOCK, np.float32),
-        np.empty(BLOCK, np.float32),
-    )
+    work, accumulators = _room(plan)
     for m in range(population.shape[0]):
-        w, dest = population[m], out[m]
-        for start in range(0, points, BLOCK):
-            n = min(BLOCK, points - start)
-            for layer in range(plan.shape[0]):
-                spec = plan[layer]
-                first = spec[SOURCE] == FROM_GRID
-                src = x if first else work[spec[SOURCE] * BLOCK :]
-                at, stride = (start, points) if first else (0, BLOCK)
-                last = spec[TARGET] == TO_OUTPUT
-                dst = dest if last else work[spec[TARGET] * BLOCK :]
-                base, step = (start, points) if last else (0, BLOCK)
-                layer_block(accumulators, w, src, spec, at, n, stride, dst, base, step, _activate)
+        _member_pass(population[m], plan, x, out[m], points, work, accumulators)
 
 
-@_jit()
-def squared_errors(out: Array, t: Array, members: Array, scale: float, losses: Array) -> None:
-    """losses[m] = scale · Σ (out[m] − t)² / points: ``out`` (M, outputs, padded) from
-    ``population_pass``, ``t`` (outputs, points); inf for a member with a weight that is not
-    finite (the pass assumes none: what it gives for such a member means nothing)."""
-    points = t.shape[1]
-    for m in range(out.shape[0]):
+@_jit(fastmath_extra=("ninf",))
+def squared_errors(  # noqa: PLR0917
+    population: Array, plan: Array, x: Array, t: Array, scale: float, losses: Array
+) -> None:
+    """losses[m] = scale · Σ (out − t)² / points, ``out`` member m's outputs by the pass over
+    ``x`` (flat (inputs + 1, padded)), ``t`` (outputs, points): each member's outputs stay in
+    the first-level cache, only its loss leaves. For finite weights (``mark_overflowed``
+    gives the others inf)."""
+    outputs, points = t.shape
+    padded = x.size // (plan[0, FAN_IN] + 1)
+    work, accumulators = _room(plan)
+    out = np.empty(outputs * padded, np.float32)
+    for m in range(population.shape[0]):
+        _member_pass(population[m], plan, x, out, padded, work, accumulators)
         total = 0.0  # float64
-        for o in range(t.shape[0]):
-            row, target = out[m, o], t[o]
+        for o in range(outputs):
+            row, target = out[o * padded : o * padded + points], t[o]
             part = ZERO  # float32 in the compiled code
             for i in range(points):
                 d = row[i] - target[i]
                 part += d * d
             total += float(part)
         losses[m] = scale * total / points
-        for w in members[m]:
-            if not np.isfinite(w):
-                losses[m] = np.inf
-
-
-@_jit(inline="always")
-def _fittest(fitness: Array, drawn: Array) -> int:
-    """The member of ``drawn`` with the lowest ``fitness``, the first of equals."""
-    best: int = drawn[0]
-    for k in drawn[1:]:
-        if fitness[k] < fitness[best]:
-            best = k
-    return best
 
 
 @_jit()
-def breed(  # noqa: PLR0917 - a compiled kernel takes flat arguments
-    population: Array,
-    fitness: Array,
-    contenders: Array,
-    crossed: Array,
-    swap: Array,
-    units: Array,
-    sites: Array,
-    noise: Array,
-    children: Array,
-) -> None:
-    """``children`` (C, params) bred from ``population`` (M, params) by its ``fitness``
-    (M,): child c's parents are the fittest of ``contenders[c, 0]`` and of
-    ``contenders[c, 1]`` (C, 2, draws; the first of equals); it copies the first, and if
-    ``crossed[c]`` takes unit u (``units``: the unit of each parameter) from the second where
-    ``swap[c, u]``; then ``noise`` is added at ``sites``, flat indices into ``children``."""
-    for c in range(children.shape[0]):
-        first = population[_fittest(fitness, contenders[c, 0])]
-        second, child = population[_fittest(fitness, contenders[c, 1])], children[c]
-        for i in range(child.size):
-            child[i] = second[i] if crossed[c] and swap[c, units[i]] else first[i]
-    flat = children.reshape(-1)
-    for k in range(sites.size):
-        flat[sites[k]] += noise[k]
+def mark_overflowed(members: Array, losses: Array) -> None:
+    """inf for a member with a weight that is not finite (the pass assumes none: what it
+    gives for such a member means nothing) and for a loss that is NaN."""
+    for m in range(members.shape[0]):
+        if np.isnan(losses[m]):
+            losses[m] = np.inf
+        for w in members[m]:
+            if not np.isfinite(w):
+                losses[m] = np.inf
 
 
 def plan_for(sizes: Sequence[int], activations: Sequence[str], output: str) -> Array | None:
@@ -211,6 +208,8 @@ def warm() -> None:
         return
     plan = plan_for([1, 1, 1], ["tanh"], "linear")
     assert plan is not None
-    members, out = np.ones((1, 4), np.float32), np.ones((1, 1, LANES), np.float32)
-    population_pass(members, plan, np.ones(2 * LANES, np.float32), out[:, 0], LANES)
-    squared_errors(out, np.ones((1, 1), np.float32), members, 0.5, np.empty(1))
+    members, out = np.ones((1, 4), np.float32), np.ones((1, LANES), np.float32)
+    x, losses = np.ones(2 * LANES, np.float32), np.empty(1)
+    population_pass(members, plan, x, out, LANES)
+    squared_errors(members, plan, x, np.ones((1, LANES), np.float32), 0.5, losses)
+    mark_overflowed(members, losses)

@@ -11,7 +11,6 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,13 +19,22 @@ from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
 from engine.features import FEATURES
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
+from engine.generation_kernel import take_member
 from engine.genetic import Genetic
 from engine.heads import Head
-from engine.health import MAX_LOSS, DataError, DivergedError, check_data, divergence, exploded
+from engine.health import (
+    MAX_LOSS,
+    MAX_WEIGHT,
+    DataError,
+    DivergedError,
+    check_data,
+    divergence,
+    exploded,
+)
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
 from engine.messages import ENGINE
-from engine.metrics import Metrics, evaluate, with_norms
+from engine.metrics import Metrics, evaluate, redated, with_norms
 from engine.model import build_head, build_network
 from engine.network import InitializerFn, init_network
 from engine.optimizers import HYPER_FIELDS, OPTIMIZERS, Hyper, Optimizer
@@ -256,18 +264,23 @@ class Trainer:
     def _generation(self, genetic: Genetic) -> None:
         """The genetic trainer's step and epoch: one generation, scored on the whole training
         set; the network then holds the best member (``engine.genetic``)."""
-        scored = genetic.generation(self.population_objective)
-        self.network.params[:] = genetic.population[genetic.best]
+        scored = genetic.generation(self.population_objective, self._population_objective())
+        params, measured = self.network.params, self._measured[2]
+        taken = take_member(genetic.population, genetic.best, params, measured, MAX_WEIGHT)
         self.step += 1
         self.forward_passes += scored * len(self.data.train_t)
-        self._end_epoch()
+        self._end_epoch(taken)
         if self.keep_batch_losses:
             self.batch_losses.append((self.step, self.latest.train_loss))
 
     def population_objective(self, population: np.ndarray) -> np.ndarray:
         """J (``objective``) of each of many parameter vectors (M, params) on the training
         set, without dropout, stacked (``engine.population``) -> (M,)."""
-        objective = Objective(
+        return population_objective(self._population_objective(), population)
+
+    def _population_objective(self) -> Objective:
+        """What a member is scored on now: the last one, with its caches, if it still holds."""
+        parts = (
             self.network,
             self.head,
             self.train_x_aug,
@@ -275,10 +288,10 @@ class Trainer:
             self.regularizer,
             self.regularization_rate,
         )
-        kept = self._objective  # the last one, with its caches, if it still holds
-        if kept is None or not objective.same_as(kept):
-            kept = self._objective = objective
-        return population_objective(kept, population)
+        kept = self._objective
+        if kept is None or not kept.made_of(parts):
+            kept = self._objective = Objective(*parts)
+        return kept
 
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
@@ -352,10 +365,11 @@ class Trainer:
         if self._any_dead:
             params[self.dead] = 0.0
 
-    def _check_weights(self) -> None:
-        """Diverged if a weight is NaN, infinite or past MAX_WEIGHT: back to the last sane ones."""
+    def _check_weights(self, exploded_: bool | None = None) -> None:
+        """Diverged if a weight is NaN, infinite or past MAX_WEIGHT (``exploded_``: already
+        known): back to the last sane ones."""
         params = self.network.params
-        if exploded(params):
+        if exploded(params) if exploded_ is None else exploded_:
             params[:] = self._sane
             self.latest = self.metrics()
             self._diverge("weights")
@@ -366,10 +380,13 @@ class Trainer:
         self.diverged = str(said)
         raise DivergedError(said)
 
-    def _end_epoch(self) -> None:
+    def _end_epoch(self, taken: tuple[bool, bool] | None = None) -> None:
+        """The epoch's checks, metrics, history and stopping rules; ``taken``: whether the
+        weights exploded and whether they are the last measured ones, where already known
+        (``take_member``)."""
         self.epoch += 1
-        self._check_weights()
-        self.latest = self._epoch_metrics()
+        self._check_weights(None if taken is None else taken[0])
+        self.latest = self._epoch_metrics(None if taken is None else taken[1])
         if not self.latest.train_loss <= MAX_LOSS:  # NaN fails the test too
             self.network.params[:] = self._sane
             self.latest = self.metrics()
@@ -382,7 +399,7 @@ class Trainer:
             self.network.params[:] = best
             self.latest = self.metrics()
 
-    def _epoch_metrics(self) -> Metrics:
+    def _epoch_metrics(self, same: bool | None = None) -> Metrics:
         """The epoch's losses and accuracies: the last epoch's, re-dated, where the network,
         its data and its head are what they were then (a generation that kept its best
         member: the engine is deterministic), else evaluated anew."""
@@ -391,11 +408,9 @@ class Trainer:
             last.epoch == self.epoch - 1
             and data is self.data
             and head is self.head
-            and np.array_equal(self.network.params, params)
+            and (np.array_equal(self.network.params, params) if same is None else same)
         ):
-            return replace(
-                last, epoch=self.epoch, step=self.step, forward_passes=self.forward_passes
-            )
+            return redated(last, self.epoch, self.step, self.forward_passes)
         self._measured = (self.data, self.head, self.network.params.copy())
         return self.metrics(detail=False)
 

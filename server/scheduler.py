@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Protocol
 
-from engine import kernels, population_kernel
+from engine import generation_kernel, kernels, population_kernel
 from engine.batch import batch_key, train_epochs
 from server import protocol as p
 from server.handlers import Handlers
@@ -58,6 +58,7 @@ class Scheduler(Handlers):
         """Serve commands and train until the ``Stop`` command."""
         kernels.warm()  # compiled or loaded before the first frame, not during it
         population_kernel.warm()  # and before a genetic run's first generation
+        generation_kernel.warm()
         gc.freeze()  # what the imports made lives as long as the process: no GC pass scans it
         while True:
             batch = self._take(self._idle_time())

@@ -25,7 +25,9 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     assert "Slower than backprop" in tip
     first_loss = float(page.locator("#test-loss").inner_text())
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function(f"{EPOCH} >= 40")
+    # seed 1's run (the breeding stream of engine.generation_kernel) halves its test loss
+    # by generation 55
+    page.wait_for_function(f"{EPOCH} >= 60")
     page.get_by_role("button", name="Pause").click()
     assert float(page.locator("#test-loss").inner_text()) < first_loss / 2
     expect(page.get_by_role("alert")).to_be_hidden()

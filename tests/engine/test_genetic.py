@@ -13,10 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from engine import ExperimentConfig, Trainer
-from engine.genetic import Genetic, mutation_sites, units_of
-from engine.optimizers import Hyper
+from engine.genetic import Genetic
 from engine.population import FAST_TOLERANCE
-from engine.population_kernel import breed
 from engine.snapshot import capture, from_bytes, restore, to_bytes
 from tests.engine.helpers import make_config, make_trainer
 
@@ -94,73 +92,6 @@ def test_a_gradient_run_counts_each_batch_forward() -> None:
     assert trainer.forward_passes == 32
     trainer.train_epoch()
     assert trainer.forward_passes == n and trainer.latest.forward_passes == n
-
-
-# -- breeding, worked by hand ----------------------------------------------------------------
-
-
-class Scripted:
-    """A generator whose draws are given: each method returns its next array in turn."""
-
-    def __init__(self, **draws: list[Any]) -> None:
-        self.draws = {name: list(values) for name, values in draws.items()}
-
-    def _next(self, name: str, size: Any) -> np.ndarray:
-        value = np.asarray(self.draws[name].pop(0))
-        assert value.shape == (size if isinstance(size, tuple) else (size,)), name
-        return value
-
-    def integers(self, high: int, size: Any) -> np.ndarray:
-        return self._next("integers", size)
-
-    def random(self, size: Any, dtype: type = np.float64) -> np.ndarray:
-        return self._next("random", size).astype(dtype)
-
-    def geometric(self, p: float, size: int) -> np.ndarray:
-        """The scripted gaps, then gaps of 1 up to ``size`` draws."""
-        gaps = np.asarray(self.draws["geometric"].pop(0), np.int64)
-        return np.concatenate([gaps, np.ones(size - len(gaps), np.int64)])
-
-    def normal(self, loc: float, scale: float, size: Any) -> np.ndarray:
-        return loc + scale * self._next("normal", size)
-
-
-def test_one_generation_worked_by_hand() -> None:
-    """A 1-2-1 network (7 parameters, 3 units: two hidden, one output) and 4 members with
-    losses [0.4, 0.1, 0.3, 0.2]; 1 elite, tournaments of 2, σ = 0.5."""
-    trainer = make_trainer(1, network={"hidden": [2]}, data={"features": ["x1"]}, training=GENETIC)
-    assert units_of(trainer.network).tolist() == [0, 1, 0, 1, 2, 2, 2]
-    ga = Genetic(7, Hyper(population=4, tournament=2, elites=1, mutation_scale=0.5))
-    ga.population = np.arange(28.0).reshape(4, 7)  # member k: 7k … 7k + 6
-    ga.units, ga.fitness = units_of(trainer.network), np.array([0.4, 0.1, 0.3, 0.2])
-    ga.rng = Scripted(  # type: ignore[assignment]
-        # child 0's parents: the best of {0, 2} (2) and of {3, 1} (1); child 1's: 0 and 3;
-        # child 2's: 3 and 2
-        integers=[[[[0, 2], [3, 1]], [[0, 0], [3, 0]], [[3, 2], [2, 2]]]],
-        # crossover for children 0 and 2 (draws under 0.5), and which units come from the
-        # second parent: child 0 takes unit 1, child 2 units 0 and 2
-        random=[
-            [0.1, 0.9, 0.2],
-            [[0.7, 0.3, 0.6], [0.1, 0.1, 0.1], [0.2, 0.8, 0.4]],
-        ],
-        # mutate parameter k + 2 of child k: flat sites 2, 10 and 18 (gaps 3, 8, 8), then one
-        # past the last of the 21 parameters (gap 5)
-        geometric=[[3, 8, 8, 5]],
-        normal=[np.full(3, 2.0)],  # for the 3 mutated parameters: noise 0.5·2 = 1
-    )
-    scores = np.array([0.05, 0.5, 0.25])
-    assert ga.generation(lambda members: scores) == 3
-    elite, child0, child1, child2 = (ga.population[k].tolist() for k in range(4))
-    assert elite == [7, 8, 9, 10, 11, 12, 13]  # member 1, as it was
-    # child 0: member 2 [14 … 20], unit 1 (parameters 1 and 3) from member 1; parameter 2 + 1
-    assert child0 == [14, 8, 17, 10, 18, 19, 20]
-    # child 1: member 0, no crossover; parameter 3 + 1
-    assert child1 == [0, 1, 2, 4, 4, 5, 6]
-    # child 2: member 3 [21 … 27], units 0 and 2 (parameters 0, 2, 4, 5, 6) from member 2;
-    # parameter 4 + 1
-    assert child2 == [14, 22, 16, 24, 19, 19, 20]
-    assert ga.fitness.tolist() == [0.1, 0.05, 0.5, 0.25]
-    assert ga.best == 1 and ga.t == 1
 
 
 def test_a_refit_puts_the_network_back_and_scores_every_member_again() -> None:
@@ -242,22 +173,6 @@ def test_a_live_dropout_is_refused_with_the_rest_of_its_changes() -> None:
     assert trainer.learning_rate == 0.3 and trainer.network.dropout == [0.0, 0.0]
 
 
-def test_mutation_sites_pick_each_weight_with_the_rate() -> None:
-    rng = np.random.default_rng(0)
-    sites = mutation_sites(rng, 200_000, 0.1)
-    assert np.all(np.diff(sites) > 0) and sites[0] >= 0 and sites[-1] < 200_000
-    assert abs(len(sites) - 20_000) < 5 * np.sqrt(200_000 * 0.1 * 0.9)  # binomial: 5σ
-    halves = np.histogram(sites, bins=2, range=(0, 200_000))[0]
-    assert abs(halves[0] - halves[1]) < 5 * np.sqrt(20_000)  # spread evenly
-    assert len(mutation_sites(rng, 50, 0.0)) == 0
-    assert mutation_sites(rng, 50, 1.0).tolist() == list(range(50))
-
-
-def test_mutation_sites_draw_more_gaps_until_past_the_last_weight() -> None:
-    ones = Scripted(geometric=[[], [], [], [], [], []])  # every gap 1: 23 sites a draw
-    assert mutation_sites(ones, 100, 0.01).tolist() == list(range(100))  # type: ignore[arg-type]
-
-
 def test_a_generation_that_keeps_its_best_member_reports_that_members_metrics() -> None:
     """Its epoch's metrics are the last ones re-dated: the same as evaluating anew; after
     new data, evaluated anew (no mutation: the best member is soon kept for good)."""
@@ -273,22 +188,3 @@ def test_a_generation_that_keeps_its_best_member_reports_that_members_metrics() 
         assert trainer.latest == trainer.metrics(detail=False)
         assert trainer.latest.epoch == epoch and trainer.history.as_lists()["epoch"][-1] == epoch
     assert kept >= 20
-
-
-def test_compiled_breeding_makes_the_children_python_makes() -> None:
-    """``breed`` as numba compiles it and as plain Python (an install without numba)."""
-    rng = np.random.default_rng(0)
-    population, fitness = rng.normal(size=(10, 7)), rng.random(10)
-    contenders = rng.integers(10, size=(6, 2, 3))
-    crossed, swap = rng.random(6) < 0.5, rng.random((6, 3)) < 0.5
-    units, sites = np.array([0, 1, 0, 1, 2, 2, 2]), np.array([3, 9, 40])
-    draws = (population, fitness, contenders, crossed, swap, units, sites, np.ones(3))
-    compiled, python = np.empty((6, 7)), np.empty((6, 7))
-    breed(*draws, compiled)
-    getattr(breed, "py_func", breed)(*draws, python)
-    np.testing.assert_array_equal(compiled, python)
-    mutated = np.zeros(compiled.size, bool)
-    mutated[sites] = True
-    for flat, value in enumerate(compiled.ravel()):  # each weight is a parent's (plus noise)
-        column = population[:, flat % 7] + (1.0 if mutated[flat] else 0.0)
-        assert value in column
