@@ -17,8 +17,6 @@ import numpy as np
 
 from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
-from engine.features import FEATURES
-from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
 from engine.generation_kernel import take_member
 from engine.genetic import Genetic
 from engine.heads import Head
@@ -34,19 +32,21 @@ from engine.health import (
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
 from engine.messages import ENGINE
-from engine.metrics import Metrics, evaluate, redated, with_norms
+from engine.metrics import Metrics, redated
 from engine.model import build_head, build_network
 from engine.network import InitializerFn, init_network
 from engine.optimizers import HYPER_FIELDS, OPTIMIZERS, Hyper, Optimizer
-from engine.population import Objective, population_objective
+from engine.population import Objective
 from engine.regularizers import REGULARIZERS
 from engine.stopping import Stopper
+from engine.trainer_objective import TrainerObjective
+from engine.trainer_views import TrainerViews
 
 __all__ = ["DataError", "DivergedError", "Trainer"]
 MAX_BATCH_LOSSES = 256  # the newest mini-batch losses kept for the per-step loss chart
 
 
-class Trainer:
+class Trainer(TrainerObjective, TrainerViews):
     """One run's data, network, optimizer and progress."""
 
     def __init__(self, config: ExperimentConfig) -> None:
@@ -273,26 +273,6 @@ class Trainer:
         if self.keep_batch_losses:
             self.batch_losses.append((self.step, self.latest.train_loss))
 
-    def population_objective(self, population: np.ndarray) -> np.ndarray:
-        """J (``objective``) of each of many parameter vectors (M, params) on the training
-        set, without dropout, stacked (``engine.population``) -> (M,)."""
-        return population_objective(self._population_objective(), population)
-
-    def _population_objective(self) -> Objective:
-        """What a member is scored on now: the last one, with its caches, if it still holds."""
-        parts = (
-            self.network,
-            self.head,
-            self.train_x_aug,
-            self.data.train_t,
-            self.regularizer,
-            self.regularization_rate,
-        )
-        kept = self._objective
-        if kept is None or not kept.made_of(parts):
-            kept = self._objective = Objective(*parts)
-        return kept
-
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
         for _ in range(epochs):
@@ -301,50 +281,6 @@ class Trainer:
             self.train_epoch()
         self.latest = self.metrics()
         return self.latest
-
-    def objective(
-        self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator | None = None
-    ) -> float:
-        """J = data loss + λ·R(weights) on a batch: x (B, features), t (B, outputs).
-        ``rng`` turns dropout on (the same generator state draws the same masks)."""
-        z = self.network.forward(x, rng).output
-        loss = self.head.loss_value(z, self.head.activate(z), t)
-        weights = self.network.params[self.network.weight_mask]
-        return loss + self.regularization_rate * float(self.regularizer.penalty(weights))
-
-    def data_gradient(
-        self,
-        x: np.ndarray,
-        t: np.ndarray,
-        rng: np.random.Generator | None = None,
-        augmented: bool = False,
-    ) -> None:
-        """Fill ``network.grads`` with the data loss's gradient on a batch: what the optimizer
-        steps on (the penalty takes its own step, see ``engine.regularizers``); and, while
-        ``keep_batch_losses``, ``batch_loss`` with the data loss there."""
-        trace = self.network.forward(x, rng, augmented)
-        z = trace.output
-        if self.keep_batch_losses:
-            self.batch_loss = self.head.loss_value(z, self.head.activate(z), t)
-        self.network.backward(trace, self.head.loss_grad(z, t))
-
-    def gradient(
-        self,
-        x: np.ndarray,
-        t: np.ndarray,
-        rng: np.random.Generator | None = None,
-        augmented: bool = False,
-    ) -> None:
-        """Fill ``network.grads`` with dJ/dparams on a batch (see ``objective``)."""
-        self.data_gradient(x, t, rng, augmented)
-        if self._penalised:
-            weights = self._weights
-            penalty = self.regularizer.derivative(self.network.params[weights])
-            self.network.grads[weights] += self.regularization_rate * penalty
-
-    @property
-    def _penalised(self) -> bool:
-        return self.regularization_rate > 0 and self.regularizer.name != "none"
 
     def _update(self) -> None:
         """The optimizer's step on the data gradient, then the penalty's own step with L1's
@@ -413,89 +349,3 @@ class Trainer:
             return redated(last, self.epoch, self.step, self.forward_passes)
         self._measured = (self.data, self.head, self.network.params.copy())
         return self.metrics(detail=False)
-
-    # -- what the outside sees ---------------------------------------------------------
-
-    def metrics(self, detail: bool = True) -> Metrics:
-        """Every metric now; ``detail=False``: just losses and accuracies (cheaper)."""
-        return evaluate(
-            self.data,
-            self.network,
-            self.head,
-            self.epoch,
-            self.step,
-            detail=detail,
-            forward_passes=self.forward_passes,
-        )
-
-    def frame(
-        self,
-        resolution: int = 100,
-        thumbnail: int = 20,
-        focus: int | None = None,
-        dropout_sample: bool = False,
-    ) -> Frame:
-        """The output and every hidden neuron over the [-6, 6]² grid, with the latest metrics;
-        ``focus``: one hidden neuron (in layer order) at the output's resolution too;
-        ``dropout_sample`` (a network with dropout): ``dropout_output`` too, the output of the
-        training-mode network through a fresh mask (``sampled_output``), drawn from a
-        generator of its own: training's random numbers are the same with or without it."""
-        if self.latest.step != self.step:  # mid-epoch, after single batches
-            self.latest = self.metrics()
-        elif not self.latest.weight_norms:  # an epoch's record: add the norms for the picture
-            self.latest = with_norms(self.latest, self.network)
-        key = (resolution, thumbnail)
-        if key not in self._grids:
-            if len(self._grids) >= 4:  # a few views of one run at once: keep theirs
-                self._grids.clear()
-            self._grids[key] = grid_inputs(self.network, self.config.data.features, *key)
-        frame = render_frame(
-            self.network,
-            self.head,
-            self._grids[key],
-            self.latest,
-            resolution=resolution,
-            thumbnail=thumbnail,
-            value_range=self._value_range(),
-            focus=focus,
-        )
-        if dropout_sample and any(self.network.dropout):
-            sampled_output(
-                frame,
-                self.network,
-                self.head,
-                self._grids[key],
-                self._sample_rng,
-                resolution=resolution,
-                value_range=self._value_range(),
-            )
-        return frame
-
-    def feature_maps(self, thumbnail: int = 20) -> Frame:
-        """Every registered input feature's picture, in registry order (used or not: the page
-        shows them all as tiles to switch on). They never change during a run."""
-        return feature_maps(list(FEATURES), thumbnail)
-
-    def set_weight(self, layer: int, source: int | None, target: int, value: float) -> None:
-        """Set one weight (from ``source`` in ``layer`` to ``target`` in the next) or, with
-        ``source`` None, the bias of ``target``: what a student does by clicking a link."""
-        sizes = self.network.sizes
-        if not 0 <= layer < len(sizes) - 1:
-            raise ValueError(ENGINE.say("weight.layer", last=len(sizes) - 2))
-        fan_in, fan_out = sizes[layer], sizes[layer + 1]
-        if not 0 <= target < fan_out or (source is not None and not 0 <= source < fan_in):
-            raise ValueError(ENGINE.say("weight.unit", layer=layer, inputs=fan_in, units=fan_out))
-        if not math.isfinite(value):
-            raise ValueError(ENGINE.say("weight.not_finite"))
-        row = fan_in if source is None else source
-        self.network.layers[layer][row, target] = value
-        self.network.views(self.dead)[layer][row, target] = False  # an edited weight lives
-        np.copyto(self._sane, self.network.params)
-        self.optimizer.refit(self.network.params)
-        self.latest = self.metrics()
-
-    def _value_range(self) -> tuple[float, float]:
-        if self.head.task != "regression":
-            return (-1.0, 1.0)
-        top = max(1.0, float(np.abs(self.points.y).max()))
-        return (-top, top)
