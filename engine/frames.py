@@ -21,6 +21,7 @@ from engine.heads import Head
 from engine.metrics import Metrics
 from engine.network import Network
 from engine.shading import picture_form
+from engine.weightspace import project
 
 Array = np.ndarray
 UNIT_RANGE = (-1.0, 1.0)
@@ -33,7 +34,9 @@ class Frame:
     """Metrics plus named arrays. ``output`` (R, R): the prediction, or for multi-class the
     predicted class, with ``confidence`` (R, R) its probability and ``probabilities``
     (K, R, R) every class's, in whole percent; ``neurons`` (N, T, T), every
-    hidden neuron in layer order; ``weights.k`` (fan_in, fan_out) and ``biases.k`` (fan_out,).
+    hidden neuron in layer order; ``weights.k`` (fan_in, fan_out) and ``biases.k`` (fan_out,);
+    ``weight_space`` (2,): where the network is in ``engine.weightspace``'s window, and for
+    the genetic trainer ``population_space`` (M, 2): where each member is.
     ``ranges`` gives the value range of each quantised array."""
 
     metrics: Metrics
@@ -113,6 +116,7 @@ def render_frame(
     for k, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         frame.arrays[f"weights.{k}"] = w.astype(np.float32)
         frame.arrays[f"biases.{k}"] = b.astype(np.float32)
+    frame.arrays["weight_space"] = project(network.params, network.sizes).astype(np.float32)
     return frame
 
 

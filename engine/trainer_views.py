@@ -13,11 +13,13 @@ from engine.data import Prepared
 from engine.datasets import Dataset
 from engine.features import FEATURES
 from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
+from engine.genetic import Genetic
 from engine.heads import Head
 from engine.messages import ENGINE
 from engine.metrics import Metrics, evaluate, with_norms
 from engine.network import Network
 from engine.optimizers import Optimizer
+from engine.weightspace import project
 
 
 class TrainerViews:
@@ -81,6 +83,9 @@ class TrainerViews:
             value_range=self._value_range(),
             focus=focus,
         )
+        if isinstance(self.optimizer, Genetic):  # the population, seen as the network is
+            members = project(self.optimizer.population, self.network.sizes)
+            frame.arrays["population_space"] = members.astype(np.float32)
         if dropout_sample and any(self.network.dropout):
             sampled_output(
                 frame,

@@ -17,6 +17,7 @@ import { RaceChart } from "./racechart.js";
 import { RaceLane } from "./racelane.js";
 import { RaceStage } from "./racestage.js";
 import { describe, RaceSetup } from "./racesetup.js";
+import { RaceSpace } from "./racespace.js";
 import { configFromHash, difference, hashOf } from "./urlstate.js";
 import { ENDED, OPTIONS } from "./vocabulary.js";
 
@@ -29,6 +30,7 @@ class RacePage {
     this.lanes = [];
     this.request = paintOnce(() => this.paint());
     this.chart = new RaceChart($("#race-chart"), $("#race-legend"), $("#race-chart-title"));
+    this.space = new RaceSpace($("#race-space"), $("#race-space-title"), $("#race-space-note"));
     this.setup = new RaceSetup($("#race-presets"), $("#race-lanes-form"), (body) => this.create(body));
     $("#race-play").addEventListener("click", () => this.control(this.playing ? "pause" : "play"));
     $("#race-step").addEventListener("click", () => this.control("step", {}));
@@ -83,6 +85,8 @@ class RacePage {
     const labels = this.labels();
     this.lanes.forEach((lane, k) => lane.paint(labels[k], this.race.lanes[k].same_start ? "" : t("race.other_shape")));
     this.chart.update(this.lanes.map((lane, k) => ({ label: labels[k], history: lane.history })), this.race.unit);
+    const shown = (k) => k === 0 || this.race.lanes[k].same_start; // lane 1's shape: its window
+    this.space.update(this.lanes.map((lane, k) => ({ label: labels[k], path: lane.path, shown: shown(k) })));
     this.paintTransport();
     this.paintSummary();
   }

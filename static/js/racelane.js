@@ -6,6 +6,7 @@ import { element } from "./dom.js";
 import { Heatmap } from "./heatmap.js";
 import { t } from "./i18n.js";
 import { LANE_STYLES } from "./racechart.js";
+import { LanePath } from "./racespace.js";
 import { HISTORY_COLUMNS } from "./vocabulary.js";
 
 const KEPT = ["epoch", "forward_passes", "test_loss", "train_loss", "test_accuracy"];
@@ -38,8 +39,12 @@ export class RaceLane {
     const picture = plot();
     this.root.append(this.title, picture, this.readout);
     this.heatmap = new Heatmap(picture, element("span"));
+    this.path = new LanePath(); // where its weights went, for the weight-space view
     this.stream = openStream({ id: lane.run_id, control_token: token }, {
-      onFrame: (frame) => this.set({ frame }),
+      onFrame: (frame) => {
+        this.path.add(frame);
+        this.set({ frame });
+      },
       onMessage: (message) => this.onMessage(message),
     });
     this.stream.send({ type: "view", resolution: RESOLUTION });
@@ -53,7 +58,10 @@ export class RaceLane {
   }
 
   addRows(rows, reset) {
-    if (reset) this.history = empty();
+    if (reset) {
+      this.history = empty();
+      this.path.clear();
+    }
     const at = KEPT.map((key) => HISTORY_COLUMNS.indexOf(key));
     for (const row of rows) KEPT.forEach((key, k) => this.history[key].push(row[at[k]] ?? null));
     this.history = { ...this.history };

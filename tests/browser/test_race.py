@@ -5,6 +5,7 @@ and a race of forks set up from the playground's "Race from here"."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -61,6 +62,10 @@ def test_an_optimizer_race_from_identical_weights(
     step = int(_lane_values(page, "epoch")[0]) + 1
     page.get_by_role("button", name="Step one epoch").click()
     _all(page, f"Number(l.dataset.epoch) === {step}")
+    space = page.locator("#race-space")  # four paths from one start, no population
+    expect(space).to_have_attribute("data-population", "0")
+    paths = [int(n) for n in (space.get_attribute("data-paths") or "").split()]
+    assert len(paths) == 4 and min(paths) >= 2, paths  # a point for each epoch drawn
     page.locator("main.race").screenshot(path=artifacts / "race-optimizers.png")
 
 
@@ -74,6 +79,13 @@ def test_genetic_against_adam_on_the_forward_passes_axis(
     passes = [int(value) for value in _lane_values(page, "passes")]
     tick = (64 - 2) * 250  # one generation's forward passes: the race's indivisible step
     assert max(passes) - min(passes) < 2 * tick, passes
+    # where the weights went: both lanes' paths in one window, and the population (64) now
+    space = page.locator("#race-space")
+    expect(space).to_have_attribute("data-population", "64")
+    paths = [int(n) for n in (space.get_attribute("data-paths") or "").split()]
+    assert len(paths) == 2 and min(paths) >= 2, paths
+    expect(space).to_have_attribute("aria-label", re.compile(r"Lane 2: .* from the start"))
+    expect(page.locator("#race-space-note")).to_contain_text("genetic trainer's population")
     page.locator("main.race").screenshot(path=artifacts / "race-genetic-vs-adam.png")
 
 
@@ -87,9 +99,10 @@ def test_a_fork_races_the_run_it_came_from(page: Page, live_server: str) -> None
     expect(page.locator(LANES)).to_have_count(3)  # the original (batch 10), 1 and full
     expect(page.locator("#race-summary")).to_contain_text("forked from the same kept state")
     expect(page.locator(LANES).first).to_contain_text("the original")
+    _all(page, "l.dataset.drawn === 'true'")
+    [start] = set(_lane_values(page, "epoch"))  # every lane at the fork's epoch
     page.get_by_role("button", name="Step one epoch").click()
-    _all(page, "Number(l.dataset.epoch) === Number(l.parentNode.firstChild.dataset.epoch)")
-    assert len(set(_lane_values(page, "epoch"))) == 1
+    _all(page, f"Number(l.dataset.epoch) === {int(start) + 1}")  # one epoch on, all of them
 
 
 def test_a_teacher_projects_a_race_beside_the_join_code(
