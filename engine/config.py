@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
@@ -26,24 +22,22 @@ from pydantic import (
 )
 
 from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS, Dataset
-from engine.features import FEATURES
+from engine.config_base import STORED, Strict, member_of, stored
+from engine.data_config import DataConfig
 from engine.heads import OUTPUT_ALIASES, resolve_pair
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.messages import ENGINE
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
-from engine.userdata import infer_task, n_classes, parse_csv, points_to_dataset
+from engine.userdata import n_classes
 
 LEARNING_RATE_CHOICES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REGULARIZATION_RATE_CHOICES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-USER_DATASETS = ("points", "csv")
 OUTPUT_ACTIVATIONS = ("auto", "none", "linear", "tanh", "sigmoid", "relu", "softplus", "softmax")
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 MAX_POPULATION = 1024
-MAX_SAMPLES = 10_000  # a generated dataset's points (a user's own: userdata.MAX_POINTS)
 # a batch as big as the largest training set: this size is full batch for any data
 MAX_BATCH_SIZE = 10_000
 # A genetic run holds ~4 copies of its population, and trains a generation at a time (a
@@ -52,32 +46,12 @@ GENETIC_MAX_WEIGHTS = 1_000_000  # population × parameters
 GENETIC_MAX_WORK = 10**9  # population × parameters × training points, ~0.2 s a generation
 # The validation context of a config this program stored itself (a run's, read back): its
 # user data was checked when the run was made, so it is parsed when first needed, not now.
-STORED = {"stored": True}
-
-
-def _stored(info: ValidationInfo) -> bool:
-    return bool(info.context and info.context.get("stored"))
-
-
-def _in(registry: Mapping[str, object], *extra: str) -> AfterValidator:
-    def check(name: str) -> str:
-        if name not in extra:
-            registry[name]  # raises, listing the valid names
-        return name
-
-    return AfterValidator(check)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
-
-
 Dropout = Annotated[float, Field(ge=0.0, le=0.9)]
 
 
-class LayerConfig(_Strict):
+class LayerConfig(Strict):
     units: int = Field(ge=1, le=MAX_UNITS)
-    activation: Annotated[str, _in(ACTIVATIONS)] | None = Field(
+    activation: Annotated[str, member_of(ACTIVATIONS)] | None = Field(
         None, description="default: the network's"
     )
     dropout: Dropout | None = Field(
@@ -98,110 +72,16 @@ HiddenLayer = Annotated[
 ]
 
 
-class DataConfig(_Strict):
-    dataset: Annotated[str, _in(DATASETS, *USER_DATASETS)] = "circle"
-    n_samples: int | None = Field(
-        None, ge=4, le=MAX_SAMPLES, description="default: 500, or 1200 for regression"
-    )
-    noise: float = Field(0.0, ge=0.0, le=0.5, description="TF Playground's noise slider / 100")
-    train_ratio: float = Field(0.5, ge=0.1, le=0.9, description="share of points used to train")
-    validation_ratio: float = Field(
-        0.0, ge=0.0, le=0.5, description="share of the training points held out to validate"
-    )
-    features: list[Annotated[str, _in(FEATURES)]] = Field(
-        default_factory=lambda: ["x1", "x2"], min_length=1, max_length=len(FEATURES)
-    )
-    classes: int = Field(3, ge=3, le=8, description="classes of a multi-class dataset")
-    points: list[list[float]] | None = Field(
-        None, description='[[x1, x2, label], ...] for "points"'
-    )
-    csv: str | None = Field(None, description='CSV text (x1,x2,label) for "csv"')
-    _user: Dataset | None = PrivateAttr(None)  # the parsed points or CSV
-    # pydantic re-runs after-validators on an instance passed to another model (a run's
-    # config into its response): one that passed once is not checked, or parsed, again
-    _checked: bool = PrivateAttr(False)
-
-    @field_validator("features")
-    @classmethod
-    def _unique(cls, names: list[str]) -> list[str]:
-        if len(set(names)) != len(names):
-            raise ValueError(ENGINE.say("config.feature_twice"))
-        return names
-
-    @model_validator(mode="after")
-    def _user_data(self, info: ValidationInfo) -> DataConfig:
-        needs = {"points": self.points, "csv": self.csv}
-        for name, value in needs.items():
-            if self.dataset == name and value is None:
-                raise ValueError(ENGINE.say("config.needs_field", name=name))
-            if self.dataset != name and value is not None:
-                raise ValueError(ENGINE.say("config.field_unread", name=name))
-        if self._checked:
-            return self
-        self._checked = True  # a config that fails is dropped, whatever this says
-        if _stored(info):
-            return self
-        n = self.n_points()
-        n_train = int(n * self.train_ratio)
-        if not 1 <= n_train < n:
-            said = ENGINE.say(
-                "config.train_ratio",
-                ratio=self.train_ratio,
-                count=n,
-                train=n_train,
-                test=n - n_train,
-            )
-            raise ValueError(said)
-        n_val = int(n_train * self.validation_ratio)
-        if self.validation_ratio > 0 and not 1 <= n_val < n_train:
-            said = ENGINE.say(
-                "config.validation_ratio",
-                ratio=self.validation_ratio,
-                count=n_train,
-                validation=n_val,
-                train=n_train - n_val,
-            )
-            raise ValueError(said)
-        return self
-
-    def user_dataset(self) -> Dataset | None:
-        """The user's points or CSV, parsed once: when the config was validated, or (a stored
-        config) when first asked for."""
-        if self._user is None:
-            if self.points is not None:
-                self._user = points_to_dataset(self.points)
-            elif self.csv is not None:
-                self._user = parse_csv(self.csv)
-        return self._user
-
-    def n_points(self) -> int:
-        """How many points the data has: the user's, or the dataset's sample size."""
-        user = self.user_dataset()
-        if user is not None:
-            return len(user)
-        return self.n_samples or DATASETS[self.dataset].default_samples
-
-    def training_points(self) -> int:
-        """How many points the network trains on (the training share less the validation
-        set's)."""
-        n_train = int(self.n_points() * self.train_ratio)
-        return n_train - int(n_train * self.validation_ratio)
-
-    def task(self) -> str:
-        user = self.user_dataset()
-        return infer_task(user.y) if user is not None else DATASETS[self.dataset].task
-
-
-class NetworkConfig(_Strict):
+class NetworkConfig(Strict):
     hidden: list[HiddenLayer] = Field(
         default_factory=lambda: list[int | LayerConfig]([4, 2]),
         max_length=MAX_HIDDEN_LAYERS,
         description="an int is a layer of that many units; an object sets that layer",
     )
-    activation: Annotated[str, _in(ACTIVATIONS)] = "tanh"
+    activation: Annotated[str, member_of(ACTIVATIONS)] = "tanh"
     dropout: Dropout = Field(0.0, description="default dropout of every hidden layer")
     output_activation: Literal[OUTPUT_ACTIVATIONS] = "auto"  # type: ignore[valid-type]
-    init: Annotated[str, _in(INITIALIZERS, "auto")] = "auto"
+    init: Annotated[str, member_of(INITIALIZERS, "auto")] = "auto"
 
     def layers(self) -> list[LayerConfig]:
         """Every hidden layer spelled out, with the network's defaults filled in."""
@@ -218,7 +98,7 @@ class NetworkConfig(_Strict):
         return out
 
 
-class EarlyStopping(_Strict):
+class EarlyStopping(Strict):
     patience: int = Field(20, ge=1, le=100_000, description="epochs without improvement")
     min_delta: float = Field(
         0.0, ge=0.0, description="smallest drop of the watched loss (validation, else test)"
@@ -226,14 +106,14 @@ class EarlyStopping(_Strict):
     restore_best: bool = Field(True, description="go back to the best epoch's weights")
 
 
-class TrainingConfig(_Strict):
-    loss: Annotated[str, _in(LOSSES, "auto")] = "auto"
-    optimizer: Annotated[str, _in(OPTIMIZERS)] = "sgd"
+class TrainingConfig(Strict):
+    loss: Annotated[str, member_of(LOSSES, "auto")] = "auto"
+    optimizer: Annotated[str, member_of(OPTIMIZERS)] = "sgd"
     learning_rate: float = Field(0.03, gt=0.0, le=10.0, description="step size η")
     batch_size: int = Field(
         10, ge=1, le=MAX_BATCH_SIZE, description="1 = SGD; ≥ n_train = full batch"
     )
-    regularization: Annotated[str, _in(REGULARIZERS)] = "none"
+    regularization: Annotated[str, member_of(REGULARIZERS)] = "none"
     regularization_rate: float = Field(0.0, ge=0.0, le=10.0, description="λ")
     momentum: float = Field(0.9, ge=0.0, lt=1.0)
     beta1: float = Field(0.9, ge=0.0, lt=1.0)
@@ -286,7 +166,7 @@ def _random_seed() -> int:
     return secrets.randbelow(2**31)
 
 
-class ExperimentConfig(_Strict):
+class ExperimentConfig(Strict):
     seed: int = Field(default_factory=_random_seed, ge=0, lt=2**63)
     data: DataConfig = Field(default_factory=DataConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
@@ -296,7 +176,7 @@ class ExperimentConfig(_Strict):
 
     @model_validator(mode="after")
     def _head_fits_task(self, info: ValidationInfo) -> ExperimentConfig:
-        if not (self._checked or _stored(info)):
+        if not (self._checked or stored(info)):
             self.head()  # raises with the allowed pairs
             if OPTIMIZERS[self.training.optimizer].gradient_free:
                 self._genetic_fits()
@@ -373,11 +253,11 @@ class ExperimentConfig(_Strict):
         return (task, *resolve_pair(task, output, self.training.loss))
 
 
-class LiveChanges(_Strict):
+class LiveChanges(Strict):
     """Settings that change mid-training, without a reset (the websocket's ``set``)."""
 
     learning_rate: float | None = Field(None, gt=0.0, le=10.0)
     batch_size: int | None = Field(None, ge=1, le=MAX_BATCH_SIZE)
-    regularization: Annotated[str, _in(REGULARIZERS)] | None = None
+    regularization: Annotated[str, member_of(REGULARIZERS)] | None = None
     regularization_rate: float | None = Field(None, ge=0.0, le=10.0)
     dropout: Dropout | list[Dropout] | None = Field(None, description="one rate, or one per layer")

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from engine.config import DataConfig
+from engine.data_config import DataConfig
 from engine.datasets import DATASETS, Dataset, Split, split
 from engine.features import feature_matrix
 from engine.heads import Head

@@ -17,9 +17,9 @@ from engine.config import (
     MAX_UNITS,
     OUTPUT_ACTIVATIONS,
     REGULARIZATION_RATE_CHOICES,
-    USER_DATASETS,
     ExperimentConfig,
 )
+from engine.data_config import USER_DATASETS
 from engine.datasets import DATASETS, DOMAIN
 from engine.features import FEATURES
 from engine.frames import SHADES

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from engine import ExperimentConfig, Trainer
-from engine import config as config_module
+from engine import data_config as config_module
 from engine.userdata import (
     MAX_CSV_LINES,
     MAX_LABEL,

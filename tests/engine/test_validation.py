@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from engine.batch import train_epochs
-from engine.config import DataConfig
+from engine.data_config import DataConfig
 from engine.history import COLUMNS
 from engine.trainer import Trainer
 from tests.engine.helpers import make_trainer

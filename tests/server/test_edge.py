@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 from starlette.websockets import WebSocketDisconnect
 
-from engine import config as config_module
+from engine import data_config as config_module
 from engine import model as model_module
 from engine.config import ExperimentConfig
 from engine.features import feature_matrix

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from engine.config import MAX_BATCH_SIZE, MAX_SAMPLES, DataConfig
+from engine.config import MAX_BATCH_SIZE
+from engine.data_config import MAX_SAMPLES, DataConfig
 from engine.userdata import MAX_POINTS
 from tests.server.test_ws import connect, create, next_of
 

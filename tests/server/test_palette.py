@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.config import DataConfig
+from engine.data_config import DataConfig
 from engine.userdata import MAX_CLASSES
 from server.picture import NEGATIVE, PALETTE, POSITIVE, ZERO
 
