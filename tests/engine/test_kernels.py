@@ -11,7 +11,7 @@ import pytest
 from engine import kernels, shading
 from engine.activations import ACTIVATIONS
 from engine.frames import grid_inputs
-from engine.network import PictureTrace
+from engine.network_buffers import PictureTrace
 from engine.trainer import Trainer
 from tests.engine.helpers import make_trainer
 
