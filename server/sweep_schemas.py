@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 SweepStatus = Literal["running", "finished", "cancelled", "interrupted"]
 Metric = Literal[
@@ -14,6 +14,8 @@ Metric = Literal[
 Executor = Literal["local", "ray"]
 MAX_VALUES = 100  # values of one grid field, choices of one random field
 MAX_SEEDS = 1000
+MAX_TRIALS = 100_000  # no sweep is bigger, whatever the server allows (it is checked first)
+MAX_SEED = 2**63  # a run's seeds are below it, as a config takes them
 
 
 class _Strict(BaseModel):
@@ -57,7 +59,10 @@ class SweepCreate(_Strict):
         max_length=8,
     )
     samples: int | None = Field(
-        None, ge=1, description="random draws (with ``random``; default: as the budget allows)"
+        None,
+        ge=1,
+        le=MAX_TRIALS,
+        description="random draws (with ``random``; default: as the budget allows)",
     )
     seeds: int | list[int] | None = Field(
         None,
@@ -65,7 +70,10 @@ class SweepCreate(_Strict):
         "default: the base config's seed",
     )
     trials: int | None = Field(
-        None, ge=1, description="the trial budget: a space with more trials is refused"
+        None,
+        ge=1,
+        le=MAX_TRIALS,
+        description="the trial budget: a space with more trials is refused",
     )
     metric: Metric = Field("test_loss", description="what ranks the trials (losses: lowest)")
     executor: Executor | None = Field(
@@ -73,6 +81,18 @@ class SweepCreate(_Strict):
     )
     name: str | None = Field(None, max_length=200)
     sample_seed: int = Field(0, ge=0, lt=2**63, description="the random draws' seed")
+
+    @field_validator("seeds")
+    @classmethod
+    def _bounded(cls, seeds: int | list[int] | None) -> int | list[int] | None:
+        """Checked before any is made: a count of a billion would be a billion-item list."""
+        if seeds is None:
+            return None
+        count = seeds if isinstance(seeds, int) else len(seeds)
+        ranged = isinstance(seeds, int) or all(0 <= seed < MAX_SEED for seed in seeds)
+        if not (1 <= count <= MAX_SEEDS and ranged):
+            raise ValueError(f"1 to {MAX_SEEDS} different seeds, each from 0 to 2^63 - 1")
+        return seeds
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -67,7 +67,7 @@ def _seeds(body: SweepCreate, base_seed: int) -> list[int]:
     if body.seeds is None:
         return [base_seed]
     seeds = list(range(body.seeds)) if isinstance(body.seeds, int) else body.seeds
-    if not 1 <= len(seeds) <= 1000 or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+    if len(set(seeds)) != len(seeds):  # the schema bounds their count and each seed
         raise SpaceError([_problem(("seeds",), "1 to 1000 different seeds, each ≥ 0")])
     return seeds
 
@@ -82,9 +82,9 @@ def _draw(spec: Range | list[Any], rng: np.random.Generator) -> Any:
     return round(value) if spec.integer else float(f"{value:.6g}")
 
 
-def settings(body: SweepCreate, budget: int) -> list[dict[str, Any]]:
-    """Every trial's swept values (without the seed), in order; checks the fields and the
-    budget (``budget``: the trials the seeds leave room for)."""
+def settings(body: SweepCreate, budget: int, seeds: int = 1) -> list[dict[str, Any]]:
+    """Every trial's swept values (without the seed), in order; checks the fields and that
+    the settings times ``seeds`` fit the ``budget`` of trials."""
     problems = [
         _problem((part, path), why)
         for part, space in (("grid", body.grid), ("random", body.random))
@@ -103,12 +103,16 @@ def settings(body: SweepCreate, budget: int) -> list[dict[str, Any]]:
     ]
     if problems:
         raise SpaceError(problems)
+    settings_count = math.prod(len(values) for values in body.grid.values())
+    room = max(1, budget // seeds // settings_count)
+    samples = (body.samples or room) if body.random else 1
+    if settings_count * samples * seeds > budget:  # counted before one is made: it may be huge
+        raise _too_big(settings_count * samples, seeds, budget, body)
     combos = [
         dict(zip(body.grid, values, strict=True))
         for values in itertools.product(*body.grid.values())
     ]
     if body.random:
-        samples = body.samples or max(1, budget // len(combos))
         rng = np.random.default_rng(body.sample_seed)
         draws = [
             {path: _draw(spec, rng) for path, spec in body.random.items()} for _ in range(samples)
@@ -122,13 +126,7 @@ def expand(body: SweepCreate, max_trials: int, max_parameters: int) -> list[Tria
     base = _validated(body.config, {}, body)
     seeds = _seeds(body, base.seed)
     budget = min(body.trials or max_trials, max_trials)
-    combos = settings(body, budget // len(seeds))
-    count = len(combos) * len(seeds)
-    if count > budget:
-        where = f"{len(combos)} settings × {len(seeds)} seeds"
-        allowed = "the budget" if budget == body.trials else "NNPG_MAX_SWEEP_TRIALS"
-        msg = f"the space has {count} trials ({where}); {allowed} is {budget}"
-        raise SpaceError([_problem(("trials",), msg)])
+    combos = settings(body, budget, len(seeds))
     trials: list[Trial] = []
     for combo in combos:
         raw = copy.deepcopy(body.config)
@@ -141,6 +139,13 @@ def expand(body: SweepCreate, max_trials: int, max_parameters: int) -> list[Tria
             for seed in seeds
         ]
     return trials
+
+
+def _too_big(settings: int, seeds: int, budget: int, body: SweepCreate) -> SpaceError:
+    where = f"{settings} settings × {seeds} seeds"
+    allowed = "the budget" if budget == body.trials else "NNPG_MAX_SWEEP_TRIALS"
+    msg = f"the space has {settings * seeds} trials ({where}); {allowed} is {budget}"
+    return SpaceError([_problem(("trials",), msg)])
 
 
 def _set(raw: dict[str, Any], path: str, value: Any) -> None:

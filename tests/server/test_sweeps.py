@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from engine.config import ExperimentConfig
 from engine.trainer import Trainer
+from server import sweep_space
 from server.app import create_app
 from server.settings import Settings
+from server.sweep_schemas import SweepCreate
 
 BASE = {
     "data": {"dataset": "spiral", "n_samples": 200},
@@ -104,6 +106,14 @@ REFUSALS = [
     ({"grid": {"network.hidden": [[8], [256, 256, 256]]}}, ["body", "grid", "network.hidden"]),
     ({"executor": "ray"}, ["body", "executor"]),
     ({"grid": {"seed": [1, 2]}}, ["body", "grid", "seed"]),
+    # hostile sizes: refused before anything of their size is made (a billion seeds was a
+    # billion-item list, a 10**12 samples a list of draws, and a seed past 2**63 a 500)
+    ({"seeds": 10**9}, ["body", "seeds"]),
+    ({"seeds": [3, 10**30]}, ["body", "seeds"]),
+    ({"seeds": [-1]}, ["body", "seeds"]),
+    ({"seeds": []}, ["body", "seeds"]),
+    ({"random": {LR: {"low": 0.001, "high": 0.1}}, "samples": 10**12}, ["body", "samples"]),
+    ({"trials": 10**12}, ["body", "trials"]),
 ]
 
 
@@ -186,3 +196,20 @@ def test_a_client_may_run_only_so_many_sweeps_at_once(tmp_path: Path) -> None:
         auth = {"Authorization": f"Bearer {first['control_token']}"}
         client.post(f"/api/sweeps/{first['id']}/cancel", headers=auth)
         assert client.post("/api/sweeps", json={"config": BASE}).status_code == 201
+
+
+def test_a_huge_grid_is_counted_not_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight fields of 100 values are 10**16 settings: refused by their count, before one
+    combination is made (making them filled the memory)."""
+
+    def product(*_: object) -> None:
+        raise AssertionError("the combinations were made before they were counted")
+
+    monkeypatch.setattr(sweep_space.itertools, "product", product)
+    fields = ["learning_rate", "momentum", "beta1", "beta2", "rho", "weight_decay", "epsilon"]
+    grid = {f"training.{name}": [0.001 * (k + 1) for k in range(100)] for name in fields}
+    grid["data.noise"] = [0.004 * k for k in range(100)]
+    body = SweepCreate.model_validate({"config": BASE, "grid": grid})
+    with pytest.raises(sweep_space.SpaceError) as refused:
+        sweep_space.expand(body, max_trials=1000, max_parameters=10**6)
+    assert "10000000000000000 trials" in str(refused.value.problems)
