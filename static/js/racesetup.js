@@ -5,6 +5,7 @@
 // it was (unchanged, it continues exactly as the run did).
 import { element, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { OPTIONS } from "./vocabulary.js";
 
 export const FIELDS = ["optimizer", "learning_rate", "batch_size", "activation", "dropout"];
 const SECTION = { optimizer: "training", learning_rate: "training", batch_size: "training", activation: "network", dropout: "network" };
@@ -12,7 +13,15 @@ const TEXT_FIELDS = new Set(["optimizer", "activation"]);
 
 const change = (field, value) => ({ [SECTION[field]]: { [field]: value } });
 const lanesOver = (field, values) => values.map((value) => ({ changes: change(field, value) }));
-const trainingSize = (config) => Math.max(1, Math.round(config.data.n_samples * config.data.train_ratio));
+// The training points of a setup, as the server splits them: its sample count (the dataset's
+// own when unset), the user's points, or a CSV's lines (a header counted too: a batch past the
+// training set is the whole set), less the test and validation shares.
+function trainingSize({ data }) {
+  const lines = data.csv ? data.csv.split(/\r\n|\r|\n/).filter((line) => line.trim()).length : null;
+  const count = data.n_samples ?? data.points?.length ?? lines ?? OPTIONS.datasets[data.dataset]?.samples ?? 500;
+  const train = Math.floor(count * data.train_ratio);
+  return Math.max(1, train - Math.floor(train * (data.validation_ratio ?? 0)));
+}
 
 export const PRESETS = {
   optimizers: () => ({ unit: "epochs", lanes: lanesOver("optimizer", ["sgd", "momentum", "rmsprop", "adam"]) }),

@@ -97,6 +97,9 @@ def test_a_fork_races_the_run_it_came_from(page: Page, live_server: str) -> None
     page.get_by_role("button", name="Batch 1 vs 10 vs full").click()
     page.wait_for_url("**/races/*")
     expect(page.locator(LANES)).to_have_count(3)  # the original (batch 10), 1 and full
+    race = page.request.get(f"{live_server}/api/races/{page.url.split('/')[-1]}").json()
+    sizes = [lane["changes"].get("training", {}).get("batch_size") for lane in race["lanes"]]
+    assert sizes == [None, 1, 250], sizes  # full: circle's 500 points, half of them to train
     expect(page.locator("#race-summary")).to_contain_text("forked from the same kept state")
     expect(page.locator(LANES).first).to_contain_text("the original")
     _all(page, "l.dataset.drawn === 'true'")
