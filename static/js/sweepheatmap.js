@@ -56,7 +56,8 @@ export class SweepHeatmap {
     const { xs, ys, mean } = cells(sweep, xField, yField || xField);
     const values = xs.flatMap((x) => ys.map((y) => mean(x, y)?.value)).filter(Number.isFinite);
     const low = Math.min(...values), high = Math.max(...values);
-    const grid = element("div", { class: "heat-grid", style: `grid-template-columns: auto repeat(${xs.length}, 1fr)` });
+    const grid = element("div", { class: "heat-grid" });
+    grid.style.gridTemplateColumns = `auto repeat(${xs.length}, 1fr)`; // the CSSOM: the page's policy forbids style attributes
     grid.append(element("span", { class: "heat-corner", role: "columnheader" }, `${yField} ↓ · ${xField} →`));
     for (const x of xs) grid.append(element("span", { class: "heat-label", role: "columnheader" }, JSON.parse(x).toString()));
     for (const y of ys) {

@@ -41,6 +41,8 @@ def test_the_sweep_page_shows_the_heatmap_table_and_lines(
     heatmap = page.get_by_role("table", name="The metric over two swept fields")
     expect(heatmap.get_by_role("cell")).to_have_count(9)  # 3 rates × 3 batch sizes
     expect(heatmap.get_by_role("columnheader").nth(1)).to_have_text("0.001")
+    columns = page.eval_on_selector(".heat-grid", "(g) => getComputedStyle(g).gridTemplateColumns")
+    assert len(columns.split()) == 4, columns  # the rows' labels, then a column a rate
     expect(page.locator("#parallel polyline")).to_have_count(18)
     trials = page.get_by_role("table", name="Trials")
     expect(trials.locator("tbody tr")).to_have_count(18)
