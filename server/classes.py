@@ -176,12 +176,25 @@ class ClassHub(ClassMembers):
     ) -> int:
         """Start a class experiment (every student gets a cell, and a run of it unless
         ``runs`` is false) or end one; answers how many runs were made."""
-        room.experiment, room.experiment_race = experiment, None
+        ended, room.experiment, room.experiment_race = room.experiment_race, experiment, None
+        if ended:
+            self._leave_race(room, ended)
         room.assign_cells()
         self.store.save(room)
         self.store.save_students(room)
         self.tell_all(room)
         return self.send_setup(room) if experiment and runs else 0
+
+    def _leave_race(self, room: Classroom, race: str) -> None:
+        """The students whose runs were lanes of ``race`` (an experiment that ended) have no
+        run now: their pages make their own, as in hands-on. The lanes stay the race's."""
+        for student in room.students.values():
+            if student.race == race:
+                self.owners.pop(student.run_id or "", None)
+                student.run_id, student.race = None, None
+                self.store.save_student(room, student)
+                for viewer in student.sockets:
+                    viewer.offer_message(dumps(you_message(student)))
 
     def stage_config(self, room: Classroom, teacher_only: bool = False) -> ExperimentConfig | None:
         """The config of the run the class watches (or the teacher's), as it trains now."""

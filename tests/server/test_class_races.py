@@ -130,6 +130,13 @@ def test_a_race_experiment_races_the_cells_from_the_teachers_weights(client: Tes
     assert mine.status_code == 409 and "lane" in mine.text
     with class_socket(client, room["id"], token) as ws:
         assert next_of(ws, "you")["race"] == race["id"]
+    # the experiment ends: each student is out of the race, and may train a run of their own
+    assert patch_class(client, room, experiment=None).status_code == 200
+    with class_socket(client, room["id"], token) as ws:
+        you = next_of(ws, "you")
+        assert you["race"] is None and you["run_id"] is None
+    mine = client.post(f"/api/classes/{room['id']}/runs", json=own, headers=bearer(token))
+    assert mine.status_code == 201, mine.text
 
 
 def test_a_spotlight_takes_the_stage_back_from_a_race(client: TestClient) -> None:
