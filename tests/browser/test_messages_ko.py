@@ -135,7 +135,7 @@ def _names(options: object) -> list[str]:
 
 # Each Korean word of a caption on one line: for every word, its characters' boxes share one
 # top (a caption "한 배치 진행" broke as "한 배치 진" / "행").
-WORDS_WHOLE = """() => [...document.querySelectorAll(".transport .caption")].flatMap((caption) => {
+WORDS_WHOLE = """(selector) => [...document.querySelectorAll(selector)].flatMap((caption) => {
   const node = caption.firstChild, text = node.textContent, broken = [];
   let start = 0;
   for (const word of text.split(" ")) {
@@ -158,4 +158,14 @@ def test_korean_captions_break_between_words(page: Page, live_server: str) -> No
     page.goto(f"{live_server}/?lang=ko")
     wait_for_new_run(page)
     expect(page.locator("#step-batch .caption")).to_have_text("한 배치 진행")
-    assert page.evaluate(WORDS_WHOLE) == []
+    assert page.evaluate(WORDS_WHOLE, ".transport .caption") == []
+
+
+def test_a_korean_paragraph_breaks_between_words(page: Page, live_server: str) -> None:
+    """The race page's note on the forward-passes clock, a long paragraph ("에포크만/큼")."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/races/new?lang=ko#seed=3")
+    page.locator("#race-presets button").nth(3).click()  # the genetic trainer against Adam
+    page.wait_for_url("**/races/*")
+    expect(page.locator("#race-note")).to_contain_text("순전파")
+    assert page.evaluate(WORDS_WHOLE, "#race-note") == []
