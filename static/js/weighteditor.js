@@ -3,6 +3,18 @@
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 
+export const WEIGHT_LIMIT = 100; // what the server takes (a weight past it is refused)
+
+// The value typed in `input`, brought within ±WEIGHT_LIMIT (the field shows what was taken),
+// or null when there is none.
+export function weightValue(input) {
+  const typed = Number(input.value);
+  if (input.value === "" || !Number.isFinite(typed)) return null;
+  const value = Math.max(-WEIGHT_LIMIT, Math.min(WEIGHT_LIMIT, typed));
+  if (value !== typed) input.value = String(value);
+  return value;
+}
+
 export class WeightEditor {
   constructor(send) {
     this.send = send;
@@ -13,8 +25,8 @@ export class WeightEditor {
     this.form.append(this.input, element("button", { type: "submit", class: "wide" }, "OK"));
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const value = Number(this.input.value);
-      if (this.input.value !== "" && Number.isFinite(value)) this.send({ type: "weight", ...this.where, value });
+      const value = weightValue(this.input);
+      if (value !== null) this.send({ type: "weight", ...this.where, value });
       this.close(true);
     });
     this.input.addEventListener("keydown", (event) => event.key === "Escape" && this.close(true));

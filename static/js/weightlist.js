@@ -4,6 +4,7 @@
 // closes the list and gives the focus back to the unit.
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
+import { weightValue } from "./weighteditor.js";
 
 export class WeightList {
   constructor(send) {
@@ -42,8 +43,8 @@ export class WeightList {
     input.value = now.toFixed(3);
     input.readOnly = !editable;
     input.addEventListener("change", () => {
-      const value = Number(input.value);
-      if (editable && input.value !== "" && Number.isFinite(value)) this.send({ type: "weight", ...where, value });
+      const value = editable ? weightValue(input) : null;
+      if (value !== null) this.send({ type: "weight", ...where, value });
     });
     const wrapper = element("label", { class: "field" });
     wrapper.append(element("span", {}, label), input);

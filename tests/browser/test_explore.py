@@ -36,6 +36,16 @@ def test_hovering_a_neuron_shows_its_picture_and_a_link_can_be_set(
     )
     link.hover()
     expect(page.get_by_role("tooltip")).to_contain_text("3.500")
+    link.click()  # past what a weight may be: the most it may be, and no "invalid message"
+    page.get_by_label("New value").fill("99999")
+    page.get_by_label("New value").press("Enter")
+    page.wait_for_function(  # its frame has come: x1 → layer 1, neuron 1 is weights.0[0, 0]
+        "window.nnplayground.store.state.frame.arrays['weights.0'].data[0] === 100"
+    )
+    page.mouse.move(5, 5)
+    link.hover()
+    expect(page.get_by_role("tooltip")).to_contain_text("100.000")
+    expect(page.locator("#status")).not_to_contain_text("invalid")
 
 
 def test_switching_to_korean_translates_the_page_and_stays(page: Page, live_server: str) -> None:
