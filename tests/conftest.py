@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -79,6 +81,24 @@ def ray_cluster() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    """A real server for the browser tests."""
+    """A real server for the browser tests, its workers warm."""
     with serve_in_thread(Settings()) as url:
+        warm(url)
         yield url
+
+
+def warm(url: str, within: float = 300.0) -> None:
+    """Each worker trains a one-epoch run to its end: its compiled kernels are loaded (or
+    compiled) before the first test's page waits for its first frame. On a saturated machine
+    that took longer than a page's 15 s (the first browser tests failed)."""
+    with httpx.Client(base_url=url, timeout=60) as http:
+        workers = http.get("/api/health").json()["workers"]
+        body = {"config": {"training": {"max_epochs": 1}}}
+        runs = [http.post("/api/runs", json=body).json() for _ in range(workers)]
+        deadline = time.monotonic() + within
+        for run in runs:
+            while http.get(f"/api/runs/{run['id']}").json()["status"] != "succeeded":
+                assert time.monotonic() < deadline, "the server's workers did not warm up"
+                time.sleep(0.05)
+            bearer = {"Authorization": f"Bearer {run['control_token']}"}
+            http.delete(f"/api/runs/{run['id']}", headers=bearer).raise_for_status()

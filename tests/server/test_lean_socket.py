@@ -6,11 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
+from collections.abc import Coroutine
+from typing import Any
 
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from bench.lean_ws import LeanSocket, _frame
+
+
+def run(scenario: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run`` on a thread of its own: the browser tests leave this thread's event
+    loop running (Playwright's), and asyncio.run refuses to start beside it."""
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(scenario)
+        except BaseException as error:  # re-raised on the test's thread
+            failed.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if failed:
+        raise failed[0]
 
 
 class Wire(asyncio.Transport):
@@ -82,7 +103,7 @@ def test_whole_messages_however_the_bytes_arrive() -> None:
             [pong] = parse_client(bytes(wire.written[len(b"GET / HTTP/1.1\r\n\r\n") :]))
             assert (pong.opcode.name, pong.data) == ("PONG", b"are you there")
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_its_frames_are_masked_text_a_server_reads() -> None:
@@ -103,4 +124,4 @@ def test_a_refused_handshake_fails_the_opening() -> None:
         else:
             raise AssertionError("a 403 opened the socket")
 
-    asyncio.run(scenario())
+    run(scenario())
