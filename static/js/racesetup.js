@@ -5,11 +5,13 @@
 // it was (unchanged, it continues exactly as the run did).
 import { element, select } from "./dom.js";
 import { t } from "./i18n.js";
+import { nameOf } from "./names.js";
 import { OPTIONS } from "./vocabulary.js";
 
 export const FIELDS = ["optimizer", "learning_rate", "batch_size", "activation", "dropout"];
 const SECTION = { optimizer: "training", learning_rate: "training", batch_size: "training", activation: "network", dropout: "network" };
 const TEXT_FIELDS = new Set(["optimizer", "activation"]);
+const NAMED = TEXT_FIELDS; // said by their display names ("Adam", "ReLU"), not the wire's
 
 const change = (field, value) => ({ [SECTION[field]]: { [field]: value } });
 const lanesOver = (field, values) => values.map((value) => ({ changes: change(field, value) }));
@@ -35,7 +37,7 @@ export function describe(changes) {
   const parts = [];
   const walk = (value, key) => {
     if (value && typeof value === "object" && !Array.isArray(value)) Object.entries(value).forEach(([k, v]) => walk(v, k));
-    else parts.push(`${t(key)}: ${Array.isArray(value) ? value.join(", ") : value}`);
+    else parts.push(`${t(key)}: ${Array.isArray(value) ? value.join(", ") : NAMED.has(key) ? nameOf(key, value) : value}`);
   };
   walk(changes ?? {}, "");
   return parts.join(" · ") || t("race.lane.base");

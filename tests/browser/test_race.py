@@ -27,6 +27,7 @@ def _all(page: Page, condition: str) -> None:
 
 def _start(page: Page, live_server: str, preset: str, lanes: int, seed: int = 3) -> str:
     page.goto(f"{live_server}/races/new#seed={seed}")
+    expect(page.locator("#race-step")).to_have_text("Step one epoch")  # named before a race
     page.get_by_role("button", name=preset).click()
     page.wait_for_url("**/races/*")
     expect(page.locator(LANES)).to_have_count(lanes)
@@ -54,7 +55,7 @@ def test_an_optimizer_race_from_identical_weights(
     expect(page.locator("#race-summary")).to_contain_text("same weights, bit for bit")
     legend = page.locator("#race-legend li")
     expect(legend).to_have_count(4)
-    expect(legend.nth(3)).to_contain_text("Optimizer: adam")
+    expect(legend.nth(3)).to_contain_text("Optimizer: Adam")  # its display name
     _play_then_pause(page, "Number(l.dataset.epoch) >= 40")
     epochs = set(_lane_values(page, "epoch"))
     assert len(epochs) == 1, epochs  # paused in lockstep
