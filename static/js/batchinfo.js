@@ -21,7 +21,11 @@ export function batchFields(editor, { min, max }, field) {
     editor.live({ batch_size: size });
   };
   input.addEventListener("change", () => {
-    const size = Math.max(min, Math.min(max, Math.round(Number(input.value) || min)));
+    if (input.value.trim() === "" || !Number.isFinite(Number(input.value))) {
+      input.value = String(training.batch_size); // an emptied box keeps the size it had
+      return;
+    }
+    const size = Math.max(min, Math.min(max, Math.round(Number(input.value)) || min));
     input.value = String(size);
     set(size);
   });

@@ -51,9 +51,17 @@ export class Presenter {
     code.append(element("span", {}, t("class.code")), element("strong", {}, room.code));
     this.root.replaceChildren(
       code,
-      element("p", { class: "presenter-link" }, link),
+      linkLine(link),
       qrSvg(link, { size: 280, label: t("class.qr", { link }) }),
       element("p", { class: "presenter-viewers" }, t("presenter.viewers", { n: room.viewers })),
     );
   }
+}
+
+// The join link, broken (if it must be) after its last "/": the code stays whole.
+function linkLine(link) {
+  const cut = link.lastIndexOf("/") + 1;
+  const line = element("p", { class: "presenter-link" }, link.slice(0, cut));
+  line.append(document.createElement("wbr"), element("span", { class: "presenter-link-code" }, link.slice(cut)));
+  return line;
 }

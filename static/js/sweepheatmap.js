@@ -56,21 +56,40 @@ export class SweepHeatmap {
     const { xs, ys, mean } = cells(sweep, xField, yField || xField);
     const values = xs.flatMap((x) => ys.map((y) => mean(x, y)?.value)).filter(Number.isFinite);
     const low = Math.min(...values), high = Math.max(...values);
-    const grid = element("div", { class: "heat-grid" });
-    grid.style.gridTemplateColumns = `auto repeat(${xs.length}, 1fr)`; // the CSSOM: the page's policy forbids style attributes
-    grid.append(element("span", { class: "heat-corner", role: "columnheader" }, `${yField} ↓ · ${xField} →`));
-    for (const x of xs) grid.append(element("span", { class: "heat-label", role: "columnheader" }, JSON.parse(x).toString()));
+    // a real table (rows of header and data cells): what a screen reader walks as a grid
+    const table = element("table", { class: "heat-table" });
+    const head = element("tr");
+    head.append(element("th", { class: "heat-corner", scope: "col" }, `${yField} ↓ · ${xField} →`));
+    for (const x of xs) head.append(element("th", { class: "heat-label", scope: "col" }, JSON.parse(x).toString()));
+    const body = element("tbody");
     for (const y of ys) {
-      grid.append(element("span", { class: "heat-label", role: "rowheader" }, JSON.parse(y).toString()));
+      const row = element("tr");
+      row.append(element("th", { class: "heat-label", scope: "row" }, JSON.parse(y).toString()));
       for (const x of xs) {
         const cell = mean(x, y);
         const text = cell ? cell.value.toPrecision(3) : "—";
         const title = cell ? t("sweep.mean_of", { n: cell.n }) : "";
-        const span = element("span", { class: "heat-cell", role: "cell", title }, text);
-        span.style.background = scoreColor(cell?.value, low, high, sweep.goal);
-        grid.append(span);
+        const td = element("td", { class: "heat-cell", title }, text);
+        const shade = scoreColor(cell?.value, low, high, sweep.goal);
+        td.style.background = shade; // the CSSOM: the page's policy refuses style attributes
+        td.classList.toggle("dark", isDark(shade));
+        row.append(td);
       }
+      body.append(row);
     }
-    this.root.replaceChildren(grid);
+    table.append(element("thead"), body);
+    table.tHead.append(head);
+    this.root.replaceChildren(table);
   }
+}
+
+// Whether a cell's shade needs light text: white reads better than black on it (the WCAG
+// contrast of each, from the shade's relative luminance; the two meet at L ≈ 0.18, where both
+// are above 4.5:1).
+function isDark(color) {
+  const [r, g, b] = (color.match(/\d+/g) ?? ["255", "255", "255"]).map((c) => {
+    const v = Number(c) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.179;
 }

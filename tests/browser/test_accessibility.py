@@ -52,6 +52,9 @@ def test_the_page_has_no_serious_violation_in_any_state(page: Page, live_server:
     page.get_by_role("button", name="Present").click()
     expect(page.get_by_role("button", name="Present")).to_have_attribute("aria-pressed", "true")
     assert_accessible(page, "presenting")
+    expect(page.locator("#presenter")).to_be_hidden()  # no class: no join code, no dark strip
+    right = page.eval_on_selector(".columns", "(c) => c.getBoundingClientRect().right")
+    assert right > 1200, right  # and the columns take the room it would have taken
 
 
 def test_a_big_network_and_the_weight_editors_have_none(page: Page, live_server: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.test_setup import open_page, wait_for_new_run
+from tests.browser.test_sweep_page import finished_sweep
 
 GOOD = b"x1,x2,label\n" + b"".join(
     b"%d,%d,%d\n" % (x, y, x > 0) for x in (-4, 4) for y in (-2, 0, 2)
@@ -41,6 +42,22 @@ def test_the_page_plays_under_its_content_security_policy(
     assert thumbnail.evaluate("img => img.naturalWidth") == 64
     _upload(page, GOOD)
     wait_for_new_run(page)
+    assert refused == []
+
+
+def test_the_sweep_and_race_pages_keep_their_policy_too(
+    strict_page: tuple[Page, list[str]], live_server: str
+) -> None:
+    """Their widgets draw through the CSSOM (a style attribute is refused: the sweep's
+    heatmap was one column), whatever the other tests' pages, which bypass it, show."""
+    page, refused = strict_page
+    sweep = finished_sweep(live_server)
+    page.goto(f"{live_server}/sweeps/{sweep['id']}?lang=en")
+    expect(page.locator(".heat-table td")).to_have_count(9)
+    page.goto(f"{live_server}/races/new#seed=3")
+    page.get_by_role("button", name="SGD vs momentum vs RMSProp vs Adam").click()
+    expect(page.locator("#race-lanes figure.race-lane")).to_have_count(4)
+    expect(page.locator("#race-legend li")).to_have_count(4)
     assert refused == []
 
 

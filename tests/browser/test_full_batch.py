@@ -36,3 +36,7 @@ def test_full_batch_trains_on_two_thousand_points_in_one_step(
     expect(note).to_have_text("1000 training points · 100 batches an epoch")
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("#step-count")).to_have_text("101")
+    batch.fill("")  # an emptied box keeps the size it had (it quietly became 1)
+    batch.press("Enter")
+    expect(batch).to_have_value("10")
+    expect(note).to_have_text("1000 training points · 100 batches an epoch")

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.browser.a11y import assert_accessible
+
 SPEC = {
     "config": {
         "data": {"dataset": "spiral", "n_samples": 200},
@@ -38,11 +40,11 @@ def test_the_sweep_page_shows_the_heatmap_table_and_lines(
     sweep = finished_sweep(live_server)
     page.goto(f"{live_server}/sweeps/{sweep['id']}?lang=en")
     expect(page.locator("#sweep-summary")).to_contain_text("18 of 18 trials ended")
-    heatmap = page.get_by_role("table", name="The metric over two swept fields")
+    heatmap = page.get_by_role("group", name="The metric over two swept fields")
     expect(heatmap.get_by_role("cell")).to_have_count(9)  # 3 rates × 3 batch sizes
     expect(heatmap.get_by_role("columnheader").nth(1)).to_have_text("0.001")
-    columns = page.eval_on_selector(".heat-grid", "(g) => getComputedStyle(g).gridTemplateColumns")
-    assert len(columns.split()) == 4, columns  # the rows' labels, then a column a rate
+    expect(heatmap.get_by_role("row")).to_have_count(4)  # the rates' header, then a row a size
+    assert_accessible(page, "the sweep page")  # here too, not only where the test ends
     expect(page.locator("#parallel polyline")).to_have_count(18)
     trials = page.get_by_role("table", name="Trials")
     expect(trials.locator("tbody tr")).to_have_count(18)
@@ -56,6 +58,9 @@ def test_the_sweep_page_shows_the_heatmap_table_and_lines(
     expect(trials.locator("tbody tr").first.locator("td").nth(2)).to_have_text("10")
     page.get_by_role("button", name="Sort by training.batch_size").click()
     expect(trials.locator("tbody tr").first.locator("td").nth(2)).to_have_text("100")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the page fits its width
+    page.wait_for_function("document.documentElement.scrollWidth <= 390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Open trial 0 in the playground").click()
     page.wait_for_url(f"{live_server}/#seed=0*")
     expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.001")
