@@ -6,16 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.exceptions import RequestValidationError
 
 from server.class_races import ClassRaces
 from server.clients import client_key
 from server.race_schemas import RaceCreate, RaceCreated
-from server.races import LaneError
 from server.routes.classes import TEACHER, Authorization, Teaching, bearer, races_of
-from server.routes.common import FULL, full, json_body
-from server.routes.races import _race_create
-from server.run import CapacityError
+from server.routes.common import json_body
+from server.routes.races import CREATE_REFUSALS, _race_create, created, lane_refusals
 
 router = APIRouter(prefix="/api/classes", tags=["classes"])
 
@@ -25,11 +22,7 @@ router = APIRouter(prefix="/api/classes", tags=["classes"])
     status_code=201,
     response_model=RaceCreated,
     openapi_extra=json_body("RaceCreate"),
-    responses={
-        **TEACHER,
-        422: {"description": "a field is invalid: its path (``lanes[i].changes…``) and why"},
-        **FULL,
-    },
+    responses={**TEACHER, **CREATE_REFUSALS},
 )
 async def create_class_race(
     body: Annotated[RaceCreate, Depends(_race_create)],
@@ -46,12 +39,6 @@ async def create_class_race(
     for _ in body.lanes:  # a race's lanes are runs: each counts
         rates.check_key(f"member:{room.id}:teacher")
     token = bearer(authorization)
-    try:
+    with lane_refusals():
         race = await raced.create(room, body, token, client_key(request))
-    except LaneError as error:
-        raise RequestValidationError(error.problems) from None
-    except CapacityError as error:
-        raise full(error) from None
-    response.headers["Location"] = str(request.url_for("read_race", race_id=race.id))
-    shown = raced.races.public(race)
-    return RaceCreated.model_validate({**dict(shown), "control_token": token})
+    return created(race, token, raced.races, request, response)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -60,16 +62,39 @@ async def _race_create(request: Request) -> RaceCreate:
     return await validated_body(request, RaceCreate)
 
 
+# what making a race may answer besides 201 (``POST /api/races`` and a class's)
+CREATE_REFUSALS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "a field is invalid: its path (``lanes[i].changes…``) and why"},
+    **FULL,
+}
+
+
+@contextlib.contextmanager
+def lane_refusals() -> Iterator[None]:
+    """A lane the hub cannot make is a 422 at its path; a full server a 429/503."""
+    try:
+        yield
+    except LaneError as error:
+        raise RequestValidationError(error.problems) from None
+    except CapacityError as error:
+        raise full(error) from None
+
+
+def created(
+    race: Race, token: str, hub: RaceHub, request: Request, response: Response
+) -> RaceCreated:
+    """The new race as its maker sees it (its control token, once), and where it lives."""
+    response.headers["Location"] = str(request.url_for("read_race", race_id=race.id))
+    return RaceCreated.model_validate({**dict(hub.public(race)), "control_token": token})
+
+
 @router.post(
     "",
     status_code=201,
     response_model=RaceCreated,
     dependencies=[Depends(rate_limit)],
     openapi_extra=json_body("RaceCreate"),
-    responses={
-        422: {"description": "a field is invalid: its path (``lanes[i].changes…``) and why"},
-        **FULL,
-    },
+    responses=CREATE_REFUSALS,
 )
 async def create_race(
     body: Annotated[RaceCreate, Depends(_race_create)],
@@ -83,16 +108,10 @@ async def create_race(
     rates = request.app.state.create_rates
     for _ in body.lanes[1:]:  # a race's lanes are runs: each counts (the first did already)
         rates.check(request)
-    try:
+    with lane_refusals():
         plans, parent = await hub.plans(body)
         race, token = hub.create(body, plans, parent, client_key(request))
-    except LaneError as error:
-        raise RequestValidationError(error.problems) from None
-    except CapacityError as error:
-        raise full(error) from None
-    response.headers["Location"] = str(request.url_for("read_race", race_id=race.id))
-    shown = hub.public(race)
-    return RaceCreated.model_validate({**dict(shown), "control_token": token})
+    return created(race, token, hub, request, response)
 
 
 @router.get("/{race_id}", response_model=RacePublic, responses=NOT_FOUND)
