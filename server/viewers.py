@@ -105,6 +105,9 @@ class Viewer:
                     self._last_frame = time.monotonic()
                     return frame
             self._ready.clear()
+            if wait is None:  # nothing to time: no timeout to arm and disarm
+                await self._ready.wait()
+                continue
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):  # cheaper than wait_for: no task
                     await self._ready.wait()
