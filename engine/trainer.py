@@ -17,37 +17,27 @@ import numpy as np
 
 from engine.config import ExperimentConfig, LiveChanges
 from engine.data import Prepared, load_points, prepare
-from engine.generation_kernel import take_member
 from engine.genetic import Genetic
 from engine.heads import Head
-from engine.health import (
-    MAX_LOSS,
-    MAX_WEIGHT,
-    DataError,
-    DivergedError,
-    check_data,
-    divergence,
-    exploded,
-)
+from engine.health import DataError, DivergedError, check_data
 from engine.history import History
 from engine.initializers import AUTO_INIT, INITIALIZERS
 from engine.messages import ENGINE
-from engine.metrics import Metrics, redated
+from engine.metrics import Metrics
 from engine.model import build_head, build_network
 from engine.network import InitializerFn, init_network
 from engine.optimizers import HYPER_FIELDS, OPTIMIZERS, Hyper, Optimizer
 from engine.population import Objective
 from engine.regularizers import REGULARIZERS
 from engine.stopping import Stopper
-from engine.trainer_objective import TrainerObjective
-from engine.trainer_views import TrainerViews
+from engine.trainer_step import TrainerStep
 
 __all__ = ["DataError", "DivergedError", "Trainer"]
 MAX_BATCH_LOSSES = 256  # the newest mini-batch losses kept for the per-step loss chart
 
 
-class Trainer(TrainerObjective, TrainerViews):
-    """One run's data, network, optimizer and progress."""
+class Trainer(TrainerStep):
+    """One run's data, network, optimizer and progress; what one step does is ``TrainerStep``'s."""
 
     def __init__(self, config: ExperimentConfig) -> None:
         self.config = config
@@ -181,30 +171,6 @@ class Trainer(TrainerObjective, TrainerViews):
             if self._cursor != 0:  # mid-epoch: check now (an epoch's end checks itself)
                 self._check_weights()
 
-    def _step(self) -> None:
-        if self.stopper.reason or self.diverged:
-            return
-        if isinstance(self.optimizer, Genetic):
-            self._generation(self.optimizer)
-            return
-        n_train = len(self.data.train_t)
-        if self._cursor == 0:  # a new epoch: reshuffle once, then batches are plain slices
-            order = self.rng.permutation(n_train)
-            self._epoch_x = self.train_x_aug[:, order]  # (features + 1, n), feature-major
-            self._epoch_t = self.data.train_t[order]
-        end = min(self._cursor + self.batch_size, n_train)
-        batch = slice(self._cursor, end)
-        self.data_gradient(self._epoch_x[:, batch], self._epoch_t[batch], self.rng, True)
-        self._update()
-        self.step += 1
-        self.forward_passes += end - self._cursor
-        if self.keep_batch_losses:
-            self.batch_losses.append((self.step, self.batch_loss))
-        self._cursor = end
-        if self._cursor >= n_train:  # a short last batch is its own step
-            self._cursor = 0
-            self._end_epoch()
-
     def train_epoch(self) -> None:
         """Steps until the epoch counter moves (the rest of the epoch if one is under way)."""
         epoch = self.epoch
@@ -261,18 +227,6 @@ class Trainer(TrainerObjective, TrainerViews):
         with np.errstate(over="ignore", invalid="ignore"):
             self._end_epoch()
 
-    def _generation(self, genetic: Genetic) -> None:
-        """The genetic trainer's step and epoch: one generation, scored on the whole training
-        set; the network then holds the best member (``engine.genetic``)."""
-        scored = genetic.generation(self.population_objective, self._population_objective())
-        params, measured = self.network.params, self._measured[2]
-        taken = take_member(genetic.population, genetic.best, params, measured, MAX_WEIGHT)
-        self.step += 1
-        self.forward_passes += scored * len(self.data.train_t)
-        self._end_epoch(taken)
-        if self.keep_batch_losses:
-            self.batch_losses.append((self.step, self.latest.train_loss))
-
     def fit(self, epochs: int) -> Metrics:
         """Up to ``epochs`` more epochs, fewer if a stopping rule ends the run first."""
         for _ in range(epochs):
@@ -281,71 +235,3 @@ class Trainer(TrainerObjective, TrainerViews):
             self.train_epoch()
         self.latest = self.metrics()
         return self.latest
-
-    def _update(self) -> None:
-        """The optimizer's step on the data gradient, then the penalty's own step with L1's
-        dead-link rule (``engine.regularizers``). Divergence is checked at epoch ends."""
-        params, grads, weights = self.network.params, self.network.grads, self._weights
-        penalised = self._penalised
-        if penalised:  # R′ at the weights before the data step, as TF Playground
-            shrink = self.regularizer.derivative(params[weights])
-            shrink *= self.learning_rate * self.regularization_rate
-        if self._any_dead:
-            grads[self.dead] = 0.0
-        self.optimizer.step(params, grads, self.learning_rate)
-        if penalised:
-            params[weights], crossed = self.regularizer.decay(params[weights], shrink)
-            if crossed is not None and crossed.any():  # dead for good, until a reset
-                self.dead[weights[crossed]] = True
-                self._any_dead = True
-        if self._any_dead:
-            params[self.dead] = 0.0
-
-    def _check_weights(self, exploded_: bool | None = None) -> None:
-        """Diverged if a weight is NaN, infinite or past MAX_WEIGHT (``exploded_``: already
-        known): back to the last sane ones."""
-        params = self.network.params
-        if exploded(params) if exploded_ is None else exploded_:
-            params[:] = self._sane
-            self.latest = self.metrics()
-            self._diverge("weights")
-
-    def _diverge(self, part: str) -> None:
-        """Stop for good, keeping the last sane weights, and say why."""
-        said = divergence(part, self.learning_rate, self.epoch, self.step)
-        self.diverged = str(said)
-        raise DivergedError(said)
-
-    def _end_epoch(self, taken: tuple[bool, bool] | None = None) -> None:
-        """The epoch's checks, metrics, history and stopping rules; ``taken``: whether the
-        weights exploded and whether they are the last measured ones, where already known
-        (``take_member``)."""
-        self.epoch += 1
-        self._check_weights(None if taken is None else taken[0])
-        self.latest = self._epoch_metrics(None if taken is None else taken[1])
-        if not self.latest.train_loss <= MAX_LOSS:  # NaN fails the test too
-            self.network.params[:] = self._sane
-            self.latest = self.metrics()
-            self._diverge("loss")
-        check_data(self.latest, self.data.split)
-        np.copyto(self._sane, self.network.params)
-        self.history.append(self.latest)
-        best = self.stopper.update(self.latest, self.network.params)
-        if best is not None:  # early stopping with restore_best
-            self.network.params[:] = best
-            self.latest = self.metrics()
-
-    def _epoch_metrics(self, same: bool | None = None) -> Metrics:
-        """The epoch's losses and accuracies: the last epoch's, re-dated, where the network,
-        its data and its head are what they were then (a generation that kept its best
-        member: the engine is deterministic), else evaluated anew."""
-        last, (data, head, params) = self.latest, self._measured
-        if (
-            last.epoch == self.epoch - 1
-            and data is self.data
-            and head is self.head
-            and (np.array_equal(self.network.params, params) if same is None else same)
-        ):
-            return redated(last, self.epoch, self.step, self.forward_passes)
-        self._measured = (self.data, self.head, self.network.params.copy())
-        return self.metrics(detail=False)

@@ -27,6 +27,7 @@ from server.records import (
 from server.schemas import LIVE_STATUSES
 from server.states import BUDGET, Kept, States
 from server.storefile import StoreError, check_writable, open_database, owned
+from server.storequeue import WriteQueue
 from server.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Store:
             raise StoreError(
                 f"cannot open the run store at {self.path} (set NNPG_DATABASE or --db): {reason}"
             ) from error
-        self._checkpoints: dict[str, tuple[int, int, bytes, str]] = {}  # not written yet
+        self.queue = WriteQueue(self.db, self.curves, self.states)
         self.owner: int | None = None
 
     def bind(self) -> None:
@@ -127,9 +128,7 @@ class Store:
     @owned
     def delete_run(self, run_id: str) -> bool:
         self.flush()
-        self.curves.forget(run_id)
-        self._checkpoints.pop(run_id, None)
-        self.states.forget(run_id)
+        self.queue.forget(run_id)
         return self._write("DELETE FROM runs WHERE id = ?", (run_id,)) > 0
 
     @owned
@@ -152,67 +151,8 @@ class Store:
 
     @owned
     def flush(self) -> None:
-        """Write the queued rows and checkpoints, and update each run's epoch and step: one
-        transaction for all runs. If that fails over one run (deleted meanwhile, say by a
-        command or another connection), each run is written on its own: the others' rows
-        stay, and what a deleted run had queued is dropped rather than retried forever."""
-        if not (self.curves.dirty or self._checkpoints or self.states.queue):
-            return
-        try:
-            with transaction(self.db):
-                self._write_queued(self.curves.flush(), self._checkpoints)
-        except sqlite3.IntegrityError:  # a run deleted meanwhile, say
-            self.curves.rolled_back()
-            self.states.rolled_back()
-            self._flush_each()
-            return
-        except sqlite3.Error:  # rolled back: everything stays queued for the next flush
-            self.curves.rolled_back()
-            self.states.rolled_back()
-            raise
-        self.curves.committed()
-        self._checkpoints = {}
-        self.states.done(list(self.states.queue))
-
-    def _write_queued(
-        self, last: dict[str, Row], checkpoints: dict[str, tuple[int, int, bytes, str]]
-    ) -> None:
-        self.db.executemany(
-            "UPDATE runs SET epoch = ?, step = ? WHERE id = ?",
-            [(row[0], row[1], run_id) for run_id, row in last.items()],
-        )
-        self.db.executemany(
-            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
-            [(run_id, *saved) for run_id, saved in checkpoints.items()],
-        )
-        self.states.write(checkpoints)
-
-    def _flush_each(self) -> None:
-        """One transaction per run. A run that is gone loses its queue; one that fails for
-        another reason keeps it for the next flush, and the first such error is raised once
-        the others are written."""
-        failed: sqlite3.Error | None = None
-        for run_id in [*dict.fromkeys([*self.curves.queued(), *self._checkpoints])]:
-            if self.db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-                log.warning("run %s was deleted: dropping what it had queued", run_id)
-                self.curves.forget(run_id)
-                self._checkpoints.pop(run_id, None)
-                self.states.forget(run_id)
-                continue
-            checkpoint = {run_id: self._checkpoints[run_id]} if run_id in self._checkpoints else {}
-            try:
-                with transaction(self.db):
-                    self._write_queued(self.curves.flush_one(run_id), checkpoint)
-            except sqlite3.Error as error:
-                self.curves.rolled_back()
-                self.states.rolled_back()
-                failed = failed or error
-                continue
-            self.curves.committed_one(run_id)
-            self._checkpoints.pop(run_id, None)
-            self.states.done([run_id])
-        if failed is not None:
-            raise failed
+        """Write what is queued, one transaction for every run (``WriteQueue.flush``)."""
+        self.queue.flush()
 
     def _catch_up(self) -> None:
         """Before a read: write what is queued. If that fails (a full disk, say), the rows stay
@@ -254,9 +194,7 @@ class Store:
         """Queue the run's latest state (replacing an unwritten older one): the next ``flush``
         writes it with everything else. A hundred runs checkpointing every few seconds cost
         one transaction, not a hundred stalls of the event loop."""
-        self._checkpoints[run_id] = (epoch, step, state, now().isoformat())
-        if keep:  # a checkpoint between epochs is a kept state too
-            self.states.add(run_id, epoch, step, state)
+        self.queue.add_checkpoint(run_id, epoch, step, state, keep)
 
     @owned
     def copy_past(self, source: str, target: str, epoch: int) -> None:

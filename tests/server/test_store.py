@@ -260,7 +260,7 @@ def test_a_run_deleted_elsewhere_does_not_stop_the_others_being_written(tmp_path
     mine.append_metrics("kept", [(1, 5, 0.25, 0.25, None, None)])
     mine.flush()  # and the flushes after it go on
     assert [row[0] for row in other.metrics("kept")] == [0, 1]
-    assert not mine.curves.dirty and not mine._checkpoints
+    assert not mine.curves.dirty and not mine.queue.checkpoints
 
 
 def test_one_server_per_store(tmp_path: Path) -> None:
