@@ -8,13 +8,13 @@ a diverged network gives NaN or ±inf, never an exception, and the server turns 
   histogram, dead and saturated units with a verdict code;
 - ``gradient_norms``: per layer, the norm of the loss part and of the penalty part of ∂J/∂w.
 
-``engine.inspect_step`` has the step's arithmetic for one weight: ``next_update`` and
-``chain_rule``. Layers are numbered as ``Trainer.set_weight`` numbers them: weight layer k
-connects the ``sizes[k]`` units below to the ``sizes[k + 1]`` units it feeds, and "layer k's
-units" are the units it feeds (the last is the output layer). Everything here runs a
-float64 pass of its own without dropout (evaluation mode), except where a docstring says it
-follows the next training step. Call them from the thread that trains the run: the batch
-gradients use the network's work buffers (and restore ``network.grads``).
+One weight's arithmetic is beside it: ``next_update`` in ``engine.inspect_step`` and
+``chain_rule`` in ``engine.inspect_chain``. Layers are numbered as ``Trainer.set_weight``
+numbers them: weight layer k connects the ``sizes[k]`` units below to the ``sizes[k + 1]``
+units it feeds, and "layer k's units" are the units it feeds (the last is the output layer).
+Everything here runs a float64 pass of its own without dropout (evaluation mode), except where
+a docstring says it follows the next training step. Call them from the thread that trains the
+run: the batch gradients use the network's work buffers (and restore ``network.grads``).
 """
 
 from __future__ import annotations

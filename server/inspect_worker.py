@@ -1,6 +1,7 @@
 """Inspections in the worker: the teaching views' numbers (``engine.inspect``,
-``engine.inspect_step``) computed on the thread that trains the run, since they use the
-trainer's work buffers and nudge a weight for finite differences.
+``engine.inspect_units``, ``engine.inspect_step``, ``engine.inspect_chain``) computed on the
+thread that trains the run, since they use the trainer's work buffers and nudge a weight for
+finite differences.
 
 ``Scheduler`` works through the waiting ones after each turn's frames, for at most
 ``INSPECT_SLICE`` seconds (at least one a turn): however many viewers ask, their pictures
@@ -17,7 +18,8 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from engine.inspect import Json, gradient_norms, probe
-from engine.inspect_step import chain_rule, next_update
+from engine.inspect_chain import chain_rule
+from engine.inspect_step import next_update
 from engine.inspect_units import activation_stats
 from engine.trainer import Trainer
 from server import protocol as p

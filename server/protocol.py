@@ -131,7 +131,7 @@ class Snapshot(Command):
 
 @dataclass(frozen=True)
 class Inspect(Command):
-    """A teaching view's numbers (``engine.inspect``, ``engine.inspect_step``) for the run as
+    """A teaching view's numbers (``engine.inspect`` and its neighbours) for the run as
     it stands, answered with ``Inspected`` carrying the same ``request``. ``what`` is the kind
     (``server.inspection.KINDS``), ``params`` the engine function's keyword arguments. The
     worker answers inspections after its turn's frames, a few milliseconds' worth a turn."""

@@ -1,7 +1,8 @@
-"""The teaching numbers (``engine.inspect``, ``engine.inspect_step``) against hand computations,
-finite differences and the trainer's own steps. The chain rule and the next update are checked
-over the registries (``tests.engine.matrix``): a newly registered activation, head, optimizer
-or penalty is covered the moment it exists; ``--full-matrix`` checks every combination."""
+"""The teaching numbers (``engine.inspect``, ``engine.inspect_step``, ``engine.inspect_chain``)
+against hand computations, finite differences and the trainer's own steps. The chain rule and
+the next update are checked over the registries (``tests.engine.matrix``): a newly registered
+activation, head, optimizer or penalty is covered the moment it exists; ``--full-matrix``
+checks every combination."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from engine.activations import ACTIVATIONS
 from engine.features import feature_matrix
 from engine.inspect import flat_index, gradient_norms, probe
-from engine.inspect_step import chain_rule, next_update
+from engine.inspect_chain import chain_rule
+from engine.inspect_step import next_update
 from engine.inspect_units import activation_stats
 from engine.model import Model
 from engine.optimizers import OPTIMIZERS
