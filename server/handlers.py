@@ -1,7 +1,7 @@
-"""What a worker does with each command, and how it reports: one handler per command class.
+"""What a worker does with each command: one handler per command class.
 
-``Scheduler`` (``server.scheduler``) adds the loop and the clock. Everything reported goes to
-``outbox`` as ``server.protocol`` results and leaves once per turn.
+How it reports the runs (rows, checkpoints, frames, statuses) is its base class's,
+``server.reporting.Reporter``; ``Scheduler`` (``server.scheduler``) adds the loop and the clock.
 """
 
 from __future__ import annotations
@@ -12,29 +12,24 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from engine.messages import Message
-from engine.snapshot import capture, from_bytes, restore, to_bytes
-from engine.trainer import DataError, DivergedError, Trainer
+from engine.snapshot import from_bytes, restore
+from engine.trainer import Trainer
 from server import protocol as p
 from server.inspect_worker import Inspector
 from server.messages import SERVER, coded
 from server.race_worker import RaceHost
-from server.schemas import RunStatus
+from server.reporting import CHECKPOINT_EVERY, SHIP_EVERY, Reporter
 from server.slot import Slot
 from server.trials import TrialHost
-from server.wire import dataset_message, encode_features, encode_frame
+from server.wire import dataset_message, encode_features
 
 log = logging.getLogger(__name__)
-SHIP_EVERY = 0.25  # seconds between batches of metrics rows
-CHECKPOINT_EVERY = 1.0  # seconds between checkpoints (kept states too) of a training run …
-CHECKPOINT_SHARE = 0.01  # … or longer: a big network's checkpoints take at most this of its time
-CHECKPOINTS_PER_SECOND = 10.0  # … or longer: a worker's playing runs checkpoint at most this often
 MAX_STEP_SECONDS = 10.0  # a step asked for more work than this is cut short, and says so
 _JITTER = random.Random()  # timing only: training has its own seeded generators
 Handler = Callable[[str, Slot, Any], None]
 
 
-class Handlers:
+class Handlers(Reporter):
     def __init__(self, default_fps: float) -> None:
         self.slots: dict[str, Slot] = {}
         self.outbox: list[p.Result] = []
@@ -137,10 +132,6 @@ class Handlers:
         self.status(run_id, slot, "paused")
         self.checkpoint(run_id, slot)
 
-    def _hold(self, slot: Slot) -> None:
-        slot.playing = False
-        slot.owed_epochs = slot.owed_batches = 0
-
     def _on_cancel(self, run_id: str, slot: Slot, command: p.Cancel) -> None:
         self.end(run_id, slot, "cancelled", None)
 
@@ -214,8 +205,6 @@ class Handlers:
         slot.owed_batches += command.batches
         slot.next_epoch = now
 
-    # -- training and reporting ----------------------------------------------------------
-
     def step_progress(self, run_id: str, slot: Slot, now: float) -> None:
         """After a slice of a step: done, or past its time, it pauses with its rows out."""
         if slot.playing or not (slot.owed_epochs or slot.owed_batches):
@@ -235,99 +224,3 @@ class Handlers:
                 "run.step_capped", seconds=MAX_STEP_SECONDS, epoch=slot.trainer.epoch
             )
             self.outbox.append(p.Notice(run_id, message, error=False))
-
-    def housekeep(self, run_id: str, slot: Slot, now: float, playing: int = 1) -> None:
-        """A playing run ships its new rows every ``SHIP_EVERY`` and checkpoints every
-        ``CHECKPOINT_EVERY`` seconds; less often when that would cost it over
-        ``CHECKPOINT_SHARE`` of its time, or when this worker's ``playing`` runs together
-        would checkpoint more than ``CHECKPOINTS_PER_SECOND`` times a second (each is a
-        state the store writes: a full worker's are spread, not multiplied)."""
-        if now >= slot.next_ship:
-            self.ship(run_id, slot)
-            slot.next_ship = now + SHIP_EVERY
-        if now >= slot.next_checkpoint:
-            cost = self.checkpoint(run_id, slot)
-            spread = playing / CHECKPOINTS_PER_SECOND
-            slot.next_checkpoint = now + max(CHECKPOINT_EVERY, cost / CHECKPOINT_SHARE, spread)
-
-    def settle(self, run_id: str, slot: Slot, error: Exception | None) -> bool:
-        """After training: end the run on an error or a met stop rule; whether it goes on."""
-        slot.dirty = True
-        if isinstance(error, DivergedError):
-            self.end(run_id, slot, "diverged", coded(error))  # with the last sane weights
-            return False
-        if isinstance(error, DataError):
-            self.end(run_id, slot, "failed", coded(error))
-            return False
-        if error is not None:
-            log.error("run %s failed", run_id, exc_info=error)
-            self.end(run_id, slot, "failed", f"{type(error).__name__}: {error}")
-            return False
-        if slot.trainer.stop_reason:
-            self.end(run_id, slot, "succeeded", None, slot.trainer.stop_reason)
-            return False
-        return True
-
-    def end(
-        self,
-        run_id: str,
-        slot: Slot,
-        status: RunStatus,
-        error: str | Message | None,
-        reason: str | None = None,
-    ) -> None:
-        self._hold(slot)
-        self.checkpoint(run_id, slot)
-        self.status(run_id, slot, status, error, reason)  # after the last rows and frame
-        del self.slots[run_id]
-
-    def status(
-        self,
-        run_id: str,
-        slot: Slot,
-        status: RunStatus,
-        error: str | Message | None = None,
-        reason: str | None = None,
-    ) -> None:
-        """Report a status, after the rows and (when something changed) the frames that
-        show where the run stands: a page never shows a paused run behind its real epoch."""
-        trainer = slot.trainer
-        self.ship(run_id, slot)
-        if slot.due_views:
-            self.send_frames(run_id, slot)
-        best = trainer.stopper.best_epoch if trainer.stopper.early else None
-        self.outbox.append(
-            p.Status(run_id, status, trainer.epoch, trainer.step, error, reason, best)
-        )
-
-    def ship(self, run_id: str, slot: Slot, reset: bool = False) -> None:
-        """Send the history rows not sent yet (``reset``: the history starts over)."""
-        rows = slot.trainer.history.rows_after(slot.shipped)
-        batches = slot.trainer.batch_losses_after(slot.shipped_step)
-        if rows or reset or batches:
-            slot.shipped = int(rows[-1][0] or 0) if rows else slot.shipped  # its epoch
-            slot.shipped_step = batches[-1][0] if batches else slot.shipped_step
-            short = [(step, float(f"{loss:.4g}")) for step, loss in batches]  # 4 digits do
-            self.outbox.append(p.Rows(run_id, rows, reset, short))
-
-    def checkpoint(self, run_id: str, slot: Slot) -> float:
-        """Send the run's state to store (and keep, ``server.states``); returns the seconds
-        that took."""
-        started, trainer = time.perf_counter(), slot.trainer
-        state = to_bytes(capture(trainer))
-        kept = trainer.between_epochs  # a half-done epoch would resume with a new shuffle
-        self.outbox.append(p.Saved(run_id, trainer.epoch, trainer.step, state, kept))
-        return time.perf_counter() - started
-
-    def send_frames(self, run_id: str, slot: Slot) -> None:
-        """One frame per view that needs one: every view when the run changed, else the new
-        ones (a viewer joining or hovering never redraws anybody else's picture)."""
-        views = slot.due_views
-        slot.dirty, slot.undrawn = False, set()
-        for view in views:
-            frame = slot.trainer.frame(
-                view.resolution, focus=view.focus, dropout_sample=view.dropout_sample
-            )
-            metrics = frame.metrics
-            data = encode_frame(run_id, frame)
-            self.outbox.append(p.Frame(run_id, metrics.epoch, metrics.step, view, data))

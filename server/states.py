@@ -1,6 +1,6 @@
 """Kept states for time travel: a run's whole training state at past epochs, thinned with age.
 
-Every checkpoint a worker sends between epochs (``server.handlers``: each pause, each step's
+Every checkpoint a worker sends between epochs (``server.reporting``: each pause, each step's
 end, every ``CHECKPOINT_EVERY`` seconds of play, the end) is also kept here, one row per
 epoch; one taken with an epoch half done is not (restored, it would start that epoch over
 with a new shuffle: not the run it was). Recent

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from engine.config import ExperimentConfig
-from server import handlers
+from server import handlers, reporting
 from server import protocol as p
 from server.scheduler import Scheduler, _coalesced
 
@@ -168,7 +168,7 @@ def test_a_full_workers_checkpoints_are_spread_not_multiplied() -> None:
     saved = of(scheduler.outbox, p.Saved)
     assert len(saved) == len(many)
     waits = [slot.next_checkpoint - now for slot in scheduler.slots.values()]
-    assert min(waits) >= len(many) / handlers.CHECKPOINTS_PER_SECOND
+    assert min(waits) >= len(many) / reporting.CHECKPOINTS_PER_SECOND
 
     alone = new_scheduler()
     turn(alone, [create("a"), p.Play("a")])
