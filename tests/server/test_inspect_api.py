@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,7 +34,13 @@ REQUESTS: dict[str, dict[str, Any]] = {
 
 
 def inspect(client: TestClient, run: dict[str, Any], body: dict[str, Any]) -> Any:
+    """The answer, asked again as a client should while the server says its worker is busy
+    (503 with Retry-After: a worker still starting on a saturated machine, say)."""
+    deadline = time.monotonic() + 120
     response = client.post(f"/api/runs/{run['id']}/inspect", json=body)
+    while response.status_code == 503 and time.monotonic() < deadline:
+        assert response.headers["Retry-After"]
+        response = client.post(f"/api/runs/{run['id']}/inspect", json=body)
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["kind"] == body["kind"]
