@@ -10,7 +10,7 @@ import { said } from "./said.js";
 import { memberOf } from "./classroom.js";
 import { element } from "./dom.js";
 import { paintOutput } from "./heatmap.js";
-import { languagePicker, onLanguage, t } from "./i18n.js";
+import { language, languagePicker, onLanguage, t } from "./i18n.js";
 import { ExperimentPanel } from "./experiment.js";
 import { ENDED } from "./vocabulary.js";
 
@@ -31,6 +31,20 @@ export function alertsOf(status, samples, gap) {
   }
   if (last.test !== null && last.train !== null && last.test - last.train > gap) alerts.push("overfitting");
   return alerts;
+}
+
+// The mosaic's order: names as a person reads them ("Student 2" before "Student 10", case and
+// accents aside, in the page's language); by test loss, lowest first, a run with none yet (or
+// a diverged one) last, and equal losses by name.
+export function tileOrder(byLoss, locale = language()) {
+  const names = new Intl.Collator(locale, { numeric: true, sensitivity: "base" });
+  const byName = (a, b) => names.compare(a.name, b.name);
+  if (!byLoss) return byName;
+  const rank = (loss) => (Number.isFinite(loss) ? loss : Infinity);
+  return (a, b) => {
+    const [x, y] = [rank(a.loss), rank(b.loss)];
+    return x === y ? byName(a, b) : x - y;
+  };
 }
 
 class Tile {
@@ -141,7 +155,9 @@ class Dashboard {
     const tiles = [...this.tiles.values()];
     tiles.forEach((tile) => tile.render(gap));
     const byLoss = $("#sort").value === "loss";
-    tiles.sort(byLoss ? (a, b) => a.testLoss - b.testLoss : (a, b) => a.student.name.localeCompare(b.student.name));
+    const order = tileOrder(byLoss);
+    const keyed = new Map(tiles.map((tile) => [tile, { name: tile.student.name, loss: tile.testLoss }]));
+    tiles.sort((a, b) => order(keyed.get(a), keyed.get(b)));
     const mosaic = $("#mosaic");
     if (tiles.some((tile, k) => mosaic.children[k] !== tile.root) || mosaic.children.length !== tiles.length) {
       mosaic.replaceChildren(...tiles.map((tile) => tile.root));

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -146,3 +147,31 @@ def test_a_class_and_its_students_outlive_a_restart(
         student.get_by_role("button", name="Class").click()
         expect(student.locator("#class")).to_contain_text("as Ada")
         assert teacher.locator(".join-code strong").inner_text() == code
+
+
+ORDER_RULES = """async () => {
+    const { tileOrder } = await import('/static/js/dashboard.js');
+    const tiles = [{ name: 'Eve', loss: 0.2 }, { name: 'Bo', loss: null },
+                   { name: 'Al', loss: 0.2 }, { name: 'Cy', loss: Infinity },
+                   { name: 'Di', loss: 0.05 }];
+    return tiles.sort(tileOrder(true, 'en')).map((tile) => tile.name);
+}"""
+
+
+def test_the_mosaic_orders_names_as_people_read_them(
+    contexts: list[BrowserContext], live_server: str
+) -> None:
+    """Names: "Student 2" before "Student 10", whatever the case; by loss, a student with no loss
+    yet last and equal losses by name."""
+    teacher = contexts[0].new_page()
+    code = start_class(teacher, live_server)
+    names = ["Student 10", "student 9", "Student 2", "Émile", "Ada", "Student 1"]
+    with httpx.Client(base_url=live_server) as http:
+        for name in names:
+            http.post(f"/api/join/{code}", json={"name": name}).raise_for_status()
+    dashboard = contexts[0].new_page()
+    dashboard.goto(f"{live_server}/class/{class_of(teacher)}")
+    tiles = dashboard.locator("#mosaic button.tile .tile-name")
+    readers = ["Ada", "Émile", "Student 1", "Student 2", "student 9", "Student 10"]
+    expect(tiles).to_have_text(readers)
+    assert dashboard.evaluate(ORDER_RULES) == ["Di", "Al", "Eve", "Bo", "Cy"]
