@@ -428,6 +428,8 @@ export default {
   "class.default_name": "My class",
   "class.teacher": "Teacher",
   "class.start_button": "Start the class",
+  "class.start_instead": "Teaching? Start a class instead",
+  "class.join_instead": "Joining? Join a class instead",
   "class.unknown_code": "No class has the code {code}. Check it with your teacher.",
   "class.gone": "This class is not on this server any more.",
   "class.not_member": "This browser has not joined this class: join it with its code.",

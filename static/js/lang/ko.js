@@ -420,6 +420,8 @@ export default {
   "class.default_name": "우리 수업",
   "class.teacher": "선생님",
   "class.start_button": "수업 시작",
+  "class.start_instead": "가르치시나요? 수업 열기",
+  "class.join_instead": "참여하시나요? 수업 참여",
   "class.unknown_code": "{code} 코드의 수업이 없습니다. 선생님께 코드를 확인하세요.",
   "class.gone": "이 수업은 이제 이 서버에 없습니다.",
   "class.not_member": "이 브라우저는 이 수업에 참여하지 않았습니다: 참여 코드로 참여하세요.",
