@@ -568,6 +568,8 @@ export default {
   "race.lane.base": "as set up",
   "race.lane.original": "the original",
   "race.lane": "Lane {k}: {label}",
+  "field.lanes": "Lane {n}",
+  "field.hidden_layers": "Hidden layer {n}",
   "race.other_shape": "another network shape: the same seed, not the same weights",
   "race.boundary": "Decision boundary of {lane}",
   "race.readout": "epoch {epoch} · test loss {loss}",

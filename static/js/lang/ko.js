@@ -697,6 +697,8 @@ export default {
   "race.lane.base": "설정한 그대로",
   "race.lane.original": "원래 실행",
   "race.lane": "레인 {k}: {label}",
+  "field.lanes": "레인 {n}",
+  "field.hidden_layers": "은닉층 {n}",
   "race.other_shape": "네트워크 모양이 달라 같은 시드에서 시작하지만 가중치는 다릅니다",
   "race.boundary": "{lane}의 결정 경계",
   "race.readout": "에포크 {epoch} · 테스트 손실 {loss}",
