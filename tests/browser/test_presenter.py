@@ -56,18 +56,21 @@ def apart(a: dict[str, float], b: dict[str, float]) -> bool:
     )
 
 
-@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize(
+    ("width", "height", "language"), [(1280, 720, "en"), (1920, 1080, "en"), (1280, 720, "ko")]
+)
 def test_presenter_mode_fits_the_projector(
-    browser: Browser, live_server: str, artifacts: Path, width: int, height: int
+    browser: Browser, live_server: str, artifacts: Path, width: int, height: int, language: str
 ) -> None:
     context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
     page = context.new_page()
     start_class(page, live_server)
     expect(page.locator("#test-loss")).not_to_have_text("—")
-    page.get_by_role("button", name="Present").click()
+    page.locator("#language").select_option(language)  # Korean labels are longer
+    page.locator("#present-toggle").click()
     expect(page.locator("body")).to_have_class("presenter")
     expect(page.locator("#presenter svg")).to_be_visible()
-    page.screenshot(path=artifacts / f"presenter-{width}x{height}.png")
+    page.screenshot(path=artifacts / f"presenter-{width}x{height}-{language}.png")
     boxes = page.evaluate(BOXES)
     for one, other in [("plot", "tile"), ("plot", "readout"), ("tile", "readout")]:
         assert apart(boxes[one], boxes[other]), (one, other, boxes)
