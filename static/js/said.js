@@ -51,24 +51,28 @@ export function fieldErrors(errors) {
     .join("; ");
 }
 
-// A setting's label as its control shows it (the string tables' entry under its wire name),
-// or undefined: an entry with a placeholder ("Noise {value}") is a control's, not a name.
+// A setting's label as its control shows it (the string tables' entry under its wire name,
+// or a field's or a hyper-parameter's own), or undefined: an entry with a placeholder
+// ("Noise {value}") is a control's, not a name.
 function label(part) {
-  const text = lookup(part) ?? en[part];
-  return typeof text === "string" && !text.includes("{") ? text : undefined;
+  for (const key of [`field.${part}`, part, `hyper.${part}`]) {
+    const text = lookup(key) ?? en[key];
+    if (typeof text === "string" && !text.includes("{")) return text;
+  }
+  return undefined;
 }
 
-// A field's path in words: a numbered item of a list the page names ("field.lanes": Lane 2),
-// then the field's own label; a field no table names is said as it is sent, after the
-// nearest section the page names ("Data · spread"), so that nothing is lost.
+// A field's path in words: a numbered item of a list the page names ("field.lanes.item":
+// Lane 2), then the field's own label; a field no table names is said as it is sent, after
+// the nearest section the page names ("Data · spread"), so that nothing is lost.
 export function fieldName(path) {
   const words = [];
   const listed = new Set();
   path.forEach((part, i) => {
-    const list = path[i - 1];
-    if (typeof part === "number" && typeof list === "string" && (lookup(`field.${list}`) ?? en[`field.${list}`])) {
-      words.push(t(`field.${list}`, { n: part + 1 }));
-      listed.add(list);
+    const item = typeof part === "number" && typeof path[i - 1] === "string" ? `field.${path[i - 1]}.item` : null;
+    if (item && (lookup(item) ?? en[item])) {
+      words.push(t(item, { n: part + 1 }));
+      listed.add(path[i - 1]);
     }
   });
   const names = path.filter((part) => typeof part === "string");

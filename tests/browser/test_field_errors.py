@@ -45,11 +45,13 @@ def test_an_unknown_field_is_said_as_it_is_sent(page: Page, live_server: str) ->
           return fieldErrors([
             { loc: ["body", "config", "training", "batch_size"], msg: "too big", type: "x" },
             { loc: ["body", "config", "data", "spread_out"], msg: "no such field", type: "y" },
-            { loc: ["body", "config", "network", "hidden_layers", 0], msg: "too many", type: "z" },
+            { loc: ["body", "config", "network", "hidden", 0], msg: "too many", type: "z" },
+            { loc: ["body", "config", "training", "momentum"], msg: "below 0", type: "v" },
             { loc: ["body"], msg: "not JSON", type: "w" },
           ]);
         }"""
     )
     assert said == (
-        "Batch size: too big; Data · spread out: no such field; Hidden layer 1: too many; not JSON"
+        "Batch size: too big; Data · spread out: no such field; Hidden layer 1: too many; "
+        "Momentum μ: below 0; not JSON"
     )

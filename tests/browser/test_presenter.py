@@ -56,12 +56,11 @@ def apart(a: dict[str, float], b: dict[str, float]) -> bool:
     )
 
 
-@pytest.mark.parametrize(
-    ("width", "height", "language"), [(1280, 720, "en"), (1920, 1080, "en"), (1280, 720, "ko")]
-)
+@pytest.mark.parametrize("screen", [(1280, 720, "en"), (1920, 1080, "en"), (1280, 720, "ko")])
 def test_presenter_mode_fits_the_projector(
-    browser: Browser, live_server: str, artifacts: Path, width: int, height: int, language: str
+    browser: Browser, live_server: str, artifacts: Path, screen: tuple[int, int, str]
 ) -> None:
+    width, height, language = screen
     context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
     page = context.new_page()
     start_class(page, live_server)
