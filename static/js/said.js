@@ -62,6 +62,10 @@ function label(part) {
   return undefined;
 }
 
+// Paths that name a whole request, or a whole lane's changes: a check of the whole (a batch
+// larger than the data) needs no name, or only its lane's.
+const WHOLE = new Set(["config", "changes"]);
+
 // A field's path in words: a numbered item of a list the page names ("field.lanes.item":
 // Lane 2), then the field's own label; a field no table names is said as it is sent, after
 // the nearest section the page names ("Data · spread"), so that nothing is lost.
@@ -77,7 +81,7 @@ export function fieldName(path) {
   });
   const names = path.filter((part) => typeof part === "string");
   const last = names.at(-1);
-  if (last === undefined || listed.has(last)) return words.join(" · ");
+  if (last === undefined || listed.has(last) || WHOLE.has(last)) return words.join(" · ");
   const section = names.slice(0, -1).map(label).filter(Boolean).at(-1);
   words.push(label(last) ?? [section, last.replaceAll("_", " ")].filter(Boolean).join(" · "));
   return words.join(" · ");

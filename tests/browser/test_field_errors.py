@@ -37,7 +37,7 @@ def test_a_race_names_the_refused_lane_and_setting(
     expect(problem).not_to_contain_text("lanes.1")
 
 
-def test_an_unknown_field_is_said_as_it_is_sent(page: Page, live_server: str) -> None:
+def test_field_paths_in_words_and_an_unknown_one_as_sent(page: Page, live_server: str) -> None:
     page.goto(live_server)
     said = page.evaluate(
         """async () => {
@@ -47,11 +47,13 @@ def test_an_unknown_field_is_said_as_it_is_sent(page: Page, live_server: str) ->
             { loc: ["body", "config", "data", "spread_out"], msg: "no such field", type: "y" },
             { loc: ["body", "config", "network", "hidden", 0], msg: "too many", type: "z" },
             { loc: ["body", "config", "training", "momentum"], msg: "below 0", type: "v" },
+            { loc: ["body", "config"], msg: "a batch larger than the data", type: "u" },
+            { loc: ["body", "lanes", 2, "changes"], msg: "nothing changed", type: "t" },
             { loc: ["body"], msg: "not JSON", type: "w" },
           ]);
         }"""
     )
     assert said == (
         "Batch size: too big; Data · spread out: no such field; Hidden layer 1: too many; "
-        "Momentum μ: below 0; not JSON"
+        "Momentum μ: below 0; a batch larger than the data; Lane 3: nothing changed; not JSON"
     )
