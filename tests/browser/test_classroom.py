@@ -190,6 +190,7 @@ def test_a_student_joining_is_not_offered_to_start_a_class(
     page.get_by_role("button", name="Class").click()
     expect(panel.get_by_role("form", name="Join a class")).to_be_visible()
     expect(panel.get_by_role("form", name="Start a class")).to_have_count(0)
+    panel.screenshot(path=artifacts / "class-panel-landing.png")
     panel.get_by_role("button", name="Teaching? Start a class instead").click()
     expect(panel.get_by_role("form", name="Join a class")).to_have_count(0)
     expect(panel.get_by_label("Class name")).to_be_focused()
