@@ -67,14 +67,10 @@ def points_to_dataset(
         said = ENGINE.say("points.count", low=MIN_POINTS, high=MAX_POINTS, count=len(rows))
         raise UserDataError(said)
     numbers = row_numbers or range(1, len(rows) + 1)
-    for number, row in zip(numbers, rows, strict=True):
-        if len(row) != 3:
-            raise UserDataError(ENGINE.say("points.width", row=number, count=len(row)))
     table = _table(rows)
     bad = np.flatnonzero(~_in_range(table)).tolist() if table is not None else range(len(rows))
-    for k in bad:  # the slow path, only on a problem: it names the row and column
-        for column, value in enumerate(rows[k], start=1):
-            _cell(value, numbers[k], column)
+    for k in bad:  # the slow path, only on a problem: the first in file order, row and column
+        _check_row(rows[k], numbers[k])
     assert table is not None
     labels = table[:, 2]
     if infer_task(labels) == "binary":
@@ -82,9 +78,17 @@ def points_to_dataset(
     return Dataset(table[:, :2].copy(), labels.copy())
 
 
+def _check_row(row: Sequence[object], number: int) -> None:
+    """One row, checked whole: three values first, then each value in its column."""
+    if len(row) != 3:
+        raise UserDataError(ENGINE.say("points.width", row=number, count=len(row)))
+    for column, value in enumerate(row, start=1):
+        _cell(value, number, column)
+
+
 def _table(rows: Sequence[Sequence[object]]) -> np.ndarray | None:
     """The rows as an (n, 3) float array in one vectorised step (NumPy reads a string as
-    ``float`` does); None if a value is not a number."""
+    ``float`` does); None if a value is not a number or a row not three values."""
     try:
         table: np.ndarray = np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
     except (TypeError, ValueError, OverflowError):

@@ -45,9 +45,13 @@ export function formatNumber(v, exact = false) {
 }
 
 // The plot's frame in device pixels: room for the legend above, tick labels left and below.
-export function layout(width, height) {
-  const d = devicePixelRatio;
-  return { left: 46 * d, right: width - 48 * d, top: 20 * d, bottom: height - 20 * d, width, height };
+// The text is the canvas's CSS font size (app.css: 11 px; 24 px on a projector), its margins
+// grow with it: `d`, device pixels per CSS pixel of a FONT-sized chart.
+export function layout(canvas) {
+  const { width, height } = canvas;
+  const font = parseFloat(getComputedStyle(canvas).fontSize) || FONT;
+  const d = (devicePixelRatio * font) / FONT;
+  return { left: 46 * d, right: width - 48 * d, top: 20 * d, bottom: height - 20 * d, width, height, d };
 }
 
 function text(context, value, x, y, align, baseline, color = MUTED) {
@@ -59,7 +63,7 @@ function text(context, value, x, y, align, baseline, color = MUTED) {
 
 // Axes, grid lines and tick labels; `scale.x` and `scale.ty` map ticks to pixels.
 export function paintAxes(context, box, scale, ticks, labels) {
-  const d = devicePixelRatio;
+  const d = box.d;
   context.font = canvasFont(FONT * d);
   context.lineWidth = 1;
   context.strokeStyle = "#e3e6e8";
@@ -88,7 +92,7 @@ export function paintAxes(context, box, scale, ticks, labels) {
 // The x axis's name: right of the last tick's label when it fits there, else in the right
 // margin just above the axis (a long tick label such as 1000 would touch it).
 function paintXName(context, box, scale, ticks, name) {
-  const d = devicePixelRatio;
+  const d = box.d;
   const last = ticks.at(-1);
   const tickEnd = last === undefined ? box.right : scale.x(last) + context.measureText(String(last)).width / 2;
   const x = Math.max(box.right, tickEnd) + 6 * d;
@@ -140,7 +144,7 @@ export function paintBand(context, band, scale) {
 
 // The legend, a short sample of each line and its name, right-aligned above the plot.
 export function paintLegend(context, box, series) {
-  const d = devicePixelRatio;
+  const d = box.d;
   context.save();
   context.font = canvasFont(FONT * d);
   let x = box.width - 4 * d;
@@ -187,7 +191,7 @@ export function paintMarks(context, box, scale, marks, early) {
   }
   if (early) {
     vertical(context, box, scale.x(early.best), EARLY_COLOR, [4, 3]);
-    text(context, t("chart.best"), scale.x(early.best) + 3 * d, box.top + 2 * d, "left", "top", EARLY_COLOR);
+    text(context, t("chart.best"), scale.x(early.best) + 3 * box.d, box.top + 2 * box.d, "left", "top", EARLY_COLOR);
     if (early.stopped !== null) vertical(context, box, scale.x(early.stopped), EARLY_COLOR, []);
   }
   context.restore();

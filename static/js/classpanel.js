@@ -1,5 +1,5 @@
-// The class panel and banner. Without a class: start one, or join one by its code (a join
-// link /join/CODE opens this with the code filled in). A student sees their class and may
+// The class panel and banner. Without a class: join one by its code (a join link /join/CODE
+// opens this with the code filled in, and offers nothing else), or, a teacher, start one. A student sees their class and may
 // leave it; the teacher sees the join code, the link other machines can open (and its QR
 // code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
 // shown as text, never as HTML.
@@ -76,7 +76,22 @@ export class ClassPanel {
 
   // -- not in a class -------------------------------------------------------------------
 
+  // A join link (/join/CODE) is a student's: only the join form. Elsewhere the join form, and
+  // a teacher's way to the start form (and back): a student never meets "start" on the way.
   outside() {
+    const note = element("p", { class: "class-problem", role: "alert" }, this.problem ?? "");
+    note.hidden = !this.problem;
+    if (this.code) return [note, this.joinForm()];
+    const starting = this.starting === true;
+    const other = button(t(starting ? "class.join_instead" : "class.start_instead"), () => {
+      this.starting = !starting;
+      this.render();
+      this.root.querySelector("form input")?.focus();
+    }, { class: "wide class-switch" });
+    return [note, starting ? this.startForm() : this.joinForm(), other];
+  }
+
+  joinForm() {
     const code = element("input", { type: "text", maxlength: "6", autocomplete: "off", spellcheck: "false", value: this.code ?? "" });
     const name = element("input", { type: "text", maxlength: "32", autocomplete: "nickname" });
     const join = element("form", { class: "class-form", "aria-label": t("class.join") });
@@ -89,18 +104,20 @@ export class ClassPanel {
       this.join(code.value.trim(), name.value);
     });
     if (this.code && !this.checked) this.check(this.code);
+    return join;
+  }
+
+  startForm() {
     const title = element("input", { type: "text", maxlength: "32", value: t("class.default_name") });
     const teacher = element("input", { type: "text", maxlength: "32" });
     const start = element("form", { class: "class-form", "aria-label": t("class.start") });
     start.append(element("h2", {}, t("class.start")), field(t("class.name"), title), field(t("class.your_name"), teacher),
-      element("button", { type: "submit", class: "wide" }, t("class.start_button")));
+      element("button", { type: "submit", class: "wide dark" }, t("class.start_button")));
     start.addEventListener("submit", (event) => {
       event.preventDefault();
       this.start(title.value, teacher.value);
     });
-    const note = element("p", { class: "class-problem", role: "alert" }, this.problem ?? "");
-    note.hidden = !this.problem;
-    return [note, join, start];
+    return start;
   }
 
   async check(code) {

@@ -129,8 +129,8 @@ export class LossChart {
     [lo, hi, x1] = [lo - margin, hi + margin, Math.max(x1, x0 + 1)];
     const x = (v) => box.left + ((v - x0) / (x1 - x0)) * (box.right - box.left);
     const ty = (u) => box.bottom - ((u - lo) / (hi - lo)) * (box.bottom - box.top);
-    const rows = Math.max(2, Math.floor((box.bottom - box.top) / (28 * devicePixelRatio)));
-    const columns = Math.max(2, Math.floor((box.right - box.left) / (60 * devicePixelRatio)));
+    const rows = Math.max(2, Math.floor((box.bottom - box.top) / (28 * box.d)));
+    const columns = Math.max(2, Math.floor((box.right - box.left) / (60 * box.d)));
     const ticks = { x: niceTicks(x0, x1, columns, true), y: this.log ? logTicks(lo, hi, rows) : niceTicks(lo, hi, rows) };
     const invert = (px) => x0 + ((px - box.left) / (box.right - box.left)) * (x1 - x0);
     return { x, ty, y: (v) => ty(s(v)), ticks, invert };
@@ -148,7 +148,7 @@ export class LossChart {
     const context = this.canvas.getContext("2d");
     context.clearRect(0, 0, width, height);
     const view = (this.lastView = this.view());
-    const box = layout(width, height);
+    const box = layout(this.canvas);
     const scale = (this.lastScale = this.scale(view, box));
     this.describe(view, scale);
     if (!scale) return;

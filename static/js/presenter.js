@@ -58,10 +58,14 @@ export class Presenter {
   }
 }
 
-// The join link, broken (if it must be) after its last "/": the code stays whole.
+// The join link, broken (if it must be) after its "://", its host and port, and its last
+// "/": the address and the code stay whole.
 function linkLine(link) {
-  const cut = link.lastIndexOf("/") + 1;
-  const line = element("p", { class: "presenter-link" }, link.slice(0, cut));
-  line.append(document.createElement("wbr"), element("span", { class: "presenter-link-code" }, link.slice(cut)));
+  const cuts = [link.indexOf("://") + 3, link.indexOf("/", link.indexOf("://") + 3) + 1, link.lastIndexOf("/") + 1];
+  const line = element("p", { class: "presenter-link" }, link.slice(0, cuts[0]));
+  for (const [k, at] of cuts.entries()) {
+    const part = link.slice(at, cuts[k + 1] ?? link.length);
+    if (part) line.append(document.createElement("wbr"), k === 2 ? element("span", { class: "presenter-link-code" }, part) : part);
+  }
   return line;
 }

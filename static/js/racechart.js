@@ -61,8 +61,8 @@ export class RaceChart {
     [lo, hi, x1] = [Math.max(0, lo - margin), hi + margin, Math.max(x1, x0 + 1)];
     const x = (v) => box.left + ((v - x0) / (x1 - x0)) * (box.right - box.left);
     const ty = (v) => box.bottom - ((v - lo) / (hi - lo)) * (box.bottom - box.top);
-    const rows = Math.max(2, Math.floor((box.bottom - box.top) / (28 * devicePixelRatio)));
-    const columns = Math.max(2, Math.floor((box.right - box.left) / (70 * devicePixelRatio)));
+    const rows = Math.max(2, Math.floor((box.bottom - box.top) / (28 * box.d)));
+    const columns = Math.max(2, Math.floor((box.right - box.left) / (70 * box.d)));
     return { x, ty, y: ty, ticks: { x: niceTicks(x0, x1, columns), y: niceTicks(lo, hi, rows) } };
   }
 
@@ -77,7 +77,7 @@ export class RaceChart {
     this.title.textContent = t(this.titles[this.unit]);
     this.canvas.setAttribute("aria-label", this.title.textContent);
     this.paintLegend(lines);
-    const box = layout(width, height);
+    const box = layout(this.canvas);
     const scale = this.scale(lines, box);
     if (!scale) return;
     const labels = { x: xName, y: t("test_loss"), yTick: (v) => formatNumber(v) };

@@ -55,6 +55,7 @@ def wait_for_another_run(page: Page, old: str) -> None:
 def start_class(page: Page, url: str) -> str:
     page.goto(url)
     page.get_by_role("button", name="Class").click()
+    page.get_by_role("button", name="Teaching? Start a class instead").click()
     form = page.get_by_role("form", name="Start a class")
     form.get_by_label("Class name").fill("Period 3")
     form.get_by_label("Your name").fill("Ms Kim")
@@ -169,6 +170,32 @@ def test_an_unknown_join_code_says_so_and_starts_nothing(page: Page, live_server
     ).to_be_visible()
     assert run_id(page) is None
     assert page.evaluate("window.nnplayground.store.state.status") == "waiting"
+
+
+def test_a_student_joining_is_not_offered_to_start_a_class(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    """A join link shows the join form alone; the landing page's Class panel opens on the join
+    form, and a teacher reaches the start form by one button (and back)."""
+    code = start_class(page, live_server)
+    page.context.clear_cookies()
+    page.evaluate("localStorage.clear()")
+    page.goto(f"{live_server}/join/{code}")
+    panel = page.get_by_role("region", name="Class")
+    expect(panel.get_by_role("form", name="Join a class")).to_contain_text("Join Period 3")
+    expect(panel.get_by_role("form")).to_have_count(1)
+    expect(panel.get_by_text("Start a class")).to_have_count(0)
+    page.screenshot(path=artifacts / "class-join-link.png")
+    page.goto(live_server)
+    page.get_by_role("button", name="Class").click()
+    expect(panel.get_by_role("form", name="Join a class")).to_be_visible()
+    expect(panel.get_by_role("form", name="Start a class")).to_have_count(0)
+    panel.screenshot(path=artifacts / "class-panel-landing.png")
+    panel.get_by_role("button", name="Teaching? Start a class instead").click()
+    expect(panel.get_by_role("form", name="Join a class")).to_have_count(0)
+    expect(panel.get_by_label("Class name")).to_be_focused()
+    panel.get_by_role("button", name="Joining? Join a class instead").click()
+    expect(panel.get_by_role("form", name="Join a class")).to_be_visible()
 
 
 def setup_link(url: str, seed: int, **changes: object) -> str:

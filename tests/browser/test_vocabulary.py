@@ -100,6 +100,7 @@ def test_the_pages_buttons_answer_as_soon_as_it_has_loaded(page: Page, live_serv
     page.route("**/api/options", lambda route: held.append(route))  # noqa: PLW0108 (a bound builtin is refused)
     page.goto(live_server)
     page.get_by_role("button", name="Class").click()
+    page.get_by_role("button", name="Teaching? Start a class instead").click()
     expect(page.get_by_role("form", name="Start a class")).to_be_visible()
     assert not held, "the page asked for /api/options"
     expect(page.locator("#test-loss")).not_to_have_text("—")

@@ -66,6 +66,16 @@ def test_bad_csv_says_where(text: str, where: str) -> None:
         parse_csv(text)
 
 
+def test_the_first_problem_in_file_order_is_the_one_reported() -> None:
+    """Row 3 holds a word and row 7 a short row: row 3 is the first a reader meets."""
+    text = "x1,x2,label\n1,2,1\nabc,1,1\n1,1,1\n2,2,1\n-1,-1,-1\n1,2\n0,0,1\n"
+    with pytest.raises(UserDataError, match=r"row 3, column 1 \(x1\): 'abc' is not a number"):
+        parse_csv(text)
+    points = [[1, 2, 1], [1, 9, 1], [1, 1, 1], [2, 2]]
+    with pytest.raises(UserDataError, match=r"row 2, column 2 \(x2\): 9.0 lies outside"):
+        points_to_dataset(points)
+
+
 def test_too_many_points_are_refused() -> None:
     with pytest.raises(UserDataError, match="need 4 to"):
         points_to_dataset([[0, 0, 1]] * (MAX_POINTS + 1))
