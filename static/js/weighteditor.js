@@ -30,11 +30,17 @@ export class WeightEditor {
       this.close(true);
     });
     this.input.addEventListener("keydown", (event) => event.key === "Escape" && this.close(true));
-    this.input.addEventListener("blur", () => setTimeout(() => this.close(false), 150));
+    // Leaving the field closes the form a moment later (a click on OK blurs the field first);
+    // opening it again meanwhile cancels that.
+    this.input.addEventListener("blur", () => {
+      clearTimeout(this.leaving);
+      this.leaving = setTimeout(() => this.close(false), 150);
+    });
     document.body.append(this.root);
   }
 
   open(event, where, value) {
+    clearTimeout(this.leaving);
     this.where = where;
     this.opener = event.currentTarget instanceof HTMLElement ? event.currentTarget : null;
     this.input.value = value.toFixed(3);
