@@ -25,7 +25,7 @@ import { ProbabilityReadout } from "./probabilities.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
 import { Presenter } from "./presenter.js";
 import { Replicates } from "./replicates.js";
-import { said } from "./said.js";
+import { handleMessage } from "./runmessages.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { TimeTravel } from "./timetravel.js";
@@ -44,47 +44,8 @@ const UNKNOWN_RUN = 4404; // the server does not hold the run in memory (it rest
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
 const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
-// A live change the run took (from this page or another controller): the controls show it,
-// and the owner's link holds it (reopened, the run starts with it).
-function applySettings(editor, changes) {
-  const { dropout, ...training } = changes;
-  Object.assign(editor.config.training, training);
-  if (dropout !== undefined) {
-    const rates = Array.isArray(dropout) ? dropout : editor.config.network.hidden.map(() => dropout);
-    rates.forEach((rate, k) => (editor.layer(k).dropout = rate));
-  }
-  editor.render();
-  if (store.state.owner) writeHash(editor.config, defaults);
-}
-
 function onMessage(message, editor) {
-  if (message.type === "inspection" || (message.type === "error" && message.id !== undefined)) {
-    inspector?.answer(message); // an inspection's answer, to this viewer alone
-    return;
-  }
-  if (message.type === "settings") {
-    applySettings(editor, message.changes);
-    store.markChange(message.changes); // the loss chart marks where a live change happened
-    return;
-  }
-  if (message.type === "status") {
-    store.set({
-      status: message.status, error: said({ message: message.error, ...message.error_code }), stopReason: message.stop_reason,
-      bestEpoch: message.best_epoch, stoppedEpoch: message.epoch,
-      viewersCanControl: message.viewers_can_control,
-      canControl: store.state.owner || message.viewers_can_control,
-    });
-  } else if (message.type === "history") {
-    store.addRows(message.rows, true);
-  } else if (message.type === "metrics") {
-    store.addRows(message.rows, message.reset, message.batches);
-  } else if (message.type === "dataset") {
-    store.set({ dataset: { ...message, showTest: showTestFor() } });
-  } else if (message.type === "error") {
-    store.set({ error: t("server_error", { message: said(message) }) });
-  } else if (message.type === "notice") {
-    store.set({ error: said(message) }); // why something stopped: shown where errors are
-  }
+  handleMessage(message, { store, editor, inspector, defaults, showTest: showTestFor });
 }
 
 // Every mini-batch's loss costs the run a little each step: it keeps them while the loss
@@ -152,14 +113,13 @@ async function startRun(config, editor) {
 }
 
 // The server refused a change to a run this page trains: that run goes on (its socket is
-// still open), its setup back in the controls, and one sentence says what was refused (the
-// config's own words, without the path of the whole config).
-const VALIDATOR_NOISE = /(^|; )config: /g;
+// still open), its setup back in the controls, and one sentence says what was refused (in
+// the controls' words: api.js).
 function keepRun(before, editor, error) {
   const { run, dataset, features } = before;
   const status = store.state.status === "connecting" ? before.status : store.state.status;
   store.set({ run, dataset, features, frame: store.state.frame ?? before.frame, status, stopReason: before.stopReason,
-    error: t("change_refused", { error: error.message.replace(VALIDATOR_NOISE, "$1") }) });
+    error: t("change_refused", { error: error.message }) });
   editor.config = structuredClone(run.config);
   editor.render();
 }
