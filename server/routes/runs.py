@@ -190,12 +190,14 @@ async def read_run(found: FoundRun, manager: Manager) -> RunPublic:
 
 
 @router.delete("/{run_id}", status_code=204, responses=OWNER_ONLY)
-async def delete_run(found: ControlledRun, manager: Manager) -> Response:
-    """Remove a run and everything stored about it."""
+async def delete_run(found: ControlledRun, manager: Manager, request: Request) -> Response:
+    """Remove a run and everything stored about it (a class it is the stage of, or a
+    student's run in, forgets it)."""
     if found.live:
         manager.remove(found.live, delete=True)
     else:
         manager.store.delete_run(found.record.id)
+    request.app.state.classes.run_deleted(found.record.id)
     return Response(status_code=204)
 
 
