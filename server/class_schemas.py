@@ -21,6 +21,7 @@ from server.schemas import RunStatus, _Strict
 MAX_NAME = 32
 # Letters that draw nothing (Hangul fillers, the blank Braille pattern): a name of only these
 # (and spaces or marks) looks empty on the teacher's roster, like a name of spaces.
+MAX_MARKS = 4  # combining marks on one letter
 INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 LockGroup = Literal["data", "features", "network", "activation", "training", "own_data"]
 ClassMode = Literal["watch", "hands_on"]
@@ -35,7 +36,19 @@ def _display_name(value: str) -> str:
         raise ValueError(SERVER.say("name.too_long", limit=MAX_NAME, count=len(value)))
     if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in value):
         raise ValueError(SERVER.say("name.control"))
+    if _stacked_marks(unicodedata.normalize("NFC", value)) > MAX_MARKS:
+        raise ValueError(SERVER.say("name.marks", limit=MAX_MARKS))
     return value
+
+
+def _stacked_marks(value: str) -> int:
+    """The most marks drawn on one letter (Zalgo text draws dozens, over the roster's other
+    names and the projector's banner; a real name needs a few: Vietnamese two, Tibetan three)."""
+    most = run = 0
+    for c in value:
+        run = run + 1 if unicodedata.category(c) in ("Mn", "Me") else 0
+        most = max(most, run)
+    return most
 
 
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(_display_name)]

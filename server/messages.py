@@ -82,6 +82,7 @@ SERVER = Catalog(
         "name.blank": "a name needs at least one character that is not a space",
         "name.too_long": "a name has at most {limit} characters ({count} given)",
         "name.control": "a name may not hold control or formatting characters",
+        "name.marks": "a name may stack at most {limit} marks on one letter",
         "experiment.values": "{name}: give 1 to 8 different values",
         "experiment.cells": "{count} cells; at most {limit}",
         "sweep.unknown": "no sweep with id '{id}'",

@@ -74,6 +74,20 @@ def test_a_name_that_draws_nothing_is_blank(client: TestClient, name: str) -> No
     assert join(client, room["code"], "\u3164Ada")["student_id"]  # a filler beside a name
 
 
+def test_a_name_stacks_a_few_marks_on_a_letter_not_dozens(client: TestClient) -> None:
+    """Zalgo text (a letter under dozens of combining marks) draws over the roster's other
+    names and the projector's banner; a real name's few marks are welcome."""
+    room = new_class(client)
+    zalgo = "Z" + "\u0351\u0352\u0353\u0354\u0355" * 4 + "algo"
+    answer = client.post(f"/api/join/{room['code']}", json={"name": zalgo})
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["body", "name"] and problem["type"] == "name.marks"
+    assert problem["params"] == {"limit": 4}
+    for name in ("Nguye\u0302\u0303n", "\u0f56\u0f66\u0f92\u0fb2\u0f74\u0f56\u0f66"):
+        assert join(client, room["code"], name)["student_id"]  # decomposed Vietnamese, Tibetan
+
+
 @pytest.mark.parametrize(
     ("grid", "where"),
     [

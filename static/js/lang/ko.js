@@ -632,6 +632,7 @@ export default {
   "msg.name.blank": "이름에는 공백이 아닌 글자가 하나 이상 있어야 합니다",
   "msg.name.too_long": "이름은 {limit}자까지입니다({count}자 입력)",
   "msg.name.control": "이름에 제어 문자나 서식 문자를 쓸 수 없습니다",
+  "msg.name.marks": "이름의 한 글자에는 부호를 {limit}개까지만 붙일 수 있습니다",
   "msg.experiment.values": "{name}: 서로 다른 값을 1~8개 주세요",
   "msg.experiment.cells": "칸이 {count}개입니다. {limit}개까지 됩니다",
   "msg.dataset.circle": "주황색 고리 안의 파란 원판",
