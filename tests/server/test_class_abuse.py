@@ -106,6 +106,22 @@ def test_an_experiment_refuses_true_and_a_value_given_twice(
     assert patch(client, room).json()["experiment"] is None
 
 
+def test_a_class_run_keeps_to_the_servers_network_budget(client: TestClient) -> None:
+    """The class's run route made networks over ``max_parameters`` (118,161 weights, where
+    ``POST /api/runs`` refuses them): a student in hands-on could hog the workers."""
+    room = new_class(client)
+    teacher = class_run(client, room["id"], room["teacher_token"])
+    ada = join(client, room["code"], "Ada")
+    assert patch(client, room, mode="hands_on").status_code == 200
+    big = {**teacher["config"], "network": {"hidden": [256, 256, 200]}}
+    for token in (ada["student_token"], room["teacher_token"]):
+        answer = own_run(client, room, token, big)
+        assert answer.status_code == 422, answer.text
+        [problem] = answer.json()["detail"]
+        assert problem["loc"] == ["body", "config", "network", "hidden"]
+        assert "118,161 parameters" in problem["msg"]
+
+
 def test_a_spotlit_student_who_deletes_their_run_leaves_no_class_watching_nothing(
     client: TestClient,
 ) -> None:
