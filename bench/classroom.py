@@ -286,6 +286,7 @@ def main() -> None:
         settings = {
             **RAISED_LIMITS,
             "NNPG_MAX_STUDENTS": str(HIGH),
+            "NNPG_STUDENTS_PER_CLIENT": str(HIGH),  # every bench student is 127.0.0.1
             "NNPG_DATABASE": str(Path(folder) / "runs.db"),
         }
         server = start_server(port, args.workers, settings)

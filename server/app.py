@@ -27,7 +27,19 @@ from server.messages import SERVER, field_errors, refusal_response
 from server.race_schemas import RaceCreate
 from server.races import RaceHub
 from server.routes import class_races as class_race_routes
-from server.routes import class_ws, inspect, meta, pages, races, results, runs, states, sweeps, ws
+from server.routes import (
+    class_ws,
+    inspect,
+    joins,
+    meta,
+    pages,
+    races,
+    results,
+    runs,
+    states,
+    sweeps,
+    ws,
+)
 from server.routes import classes as classes_routes
 from server.runs import RunManager, default_workers
 from server.schemas import RunCreate, error_loc
@@ -90,7 +102,7 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     routers = (
         *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
         *(inspect.router, sweeps.router, states.router, races.router),
-        *(classes_routes.router, classes_routes.join_router, class_ws.router),
+        *(classes_routes.router, joins.join_router, class_ws.router),
         class_race_routes.router,
     )
     for router in routers:

@@ -5,12 +5,24 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from server.messages import SERVER
 from server.schemas import RunStatus, _Strict
 
 MAX_NAME = 32
+# Letters that draw nothing (Hangul fillers, the blank Braille pattern): a name of only these
+# (and spaces or marks) looks empty on the teacher's roster, like a name of spaces.
+MAX_MARKS = 4  # combining marks on one letter
+INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 LockGroup = Literal["data", "features", "network", "activation", "training", "own_data"]
 ClassMode = Literal["watch", "hands_on"]
 
@@ -18,13 +30,25 @@ ClassMode = Literal["watch", "hands_on"]
 def _display_name(value: str) -> str:
     """Trimmed, 1 to 32 characters, no control characters (shown escaped everywhere)."""
     value = " ".join(value.split())
-    if not value:
+    if not any(c not in INVISIBLE and unicodedata.category(c)[0] in "LNPS" for c in value):
         raise ValueError(SERVER.say("name.blank"))
     if len(value) > MAX_NAME:
         raise ValueError(SERVER.say("name.too_long", limit=MAX_NAME, count=len(value)))
     if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in value):
         raise ValueError(SERVER.say("name.control"))
+    if _stacked_marks(unicodedata.normalize("NFC", value)) > MAX_MARKS:
+        raise ValueError(SERVER.say("name.marks", limit=MAX_MARKS))
     return value
+
+
+def _stacked_marks(value: str) -> int:
+    """The most marks drawn on one letter (Zalgo text draws dozens, over the roster's other
+    names and the projector's banner; a real name needs a few: Vietnamese two, Tibetan three)."""
+    most = run = 0
+    for c in value:
+        run = run + 1 if unicodedata.category(c) in ("Mn", "Me") else 0
+        most = max(most, run)
+    return most
 
 
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(_display_name)]
@@ -45,7 +69,10 @@ class Experiment(_Strict):
     """A class experiment: one or two settings and their values; each student trains one
     cell of the grid for ``epochs`` epochs."""
 
-    settings: dict[ExperimentField, list[int | float | str]] = Field(min_length=1, max_length=2)
+    # strict: ``true`` is no setting's value (lax, it would be taken for 1)
+    settings: dict[ExperimentField, list[StrictInt | StrictFloat | StrictStr]] = Field(
+        min_length=1, max_length=2
+    )
     epochs: int = Field(300, ge=1, le=100_000)
     race: bool = Field(
         False,
@@ -56,7 +83,8 @@ class Experiment(_Strict):
     @model_validator(mode="after")
     def _values(self) -> Experiment:
         for name, values in self.settings.items():
-            if not 1 <= len(values) <= 8 or len(set(map(str, values))) != len(values):
+            distinct = min(len(set(values)), len(set(map(str, values))))  # 1 and 1.0 are one
+            if not 1 <= len(values) <= 8 or distinct != len(values):
                 raise ValueError(SERVER.say("experiment.values", name=name))
         cells = 1
         for values in self.settings.values():

@@ -30,13 +30,14 @@ from server.classroom import (
 from server.classstore import ClassStore
 from server.messages import SERVER
 from server.records import new_id, new_token
-from server.run import ConflictError, Run
+from server.run import ClientLimitError, ConflictError, Run
 from server.runs import RunManager
 from server.schemas import RunCreate
 from server.wire import dumps
 
 log = logging.getLogger(__name__)
 REMOVED = 4403  # the class socket's close code for a token that is no member's (any more)
+GONE = 4404  # … and for a class the server does not hold (any more)
 MAX_SOCKETS = 8  # class sockets one member may hold open (pages, tabs, a dashboard)
 
 
@@ -94,11 +95,16 @@ class ClassHub(ClassMembers):
         self._hold(room)
         return room, token
 
-    def join(self, room: Classroom, name: str) -> tuple[Student, str]:
+    def join(self, room: Classroom, name: str, client: str = "") -> tuple[Student, str]:
+        """A new student of the class, joined by ``client``: one client may join at most
+        ``students_per_client`` (a script's flood of fake students cannot fill the class)."""
         if len(room.students) >= self.max_students:
             raise ConflictError(SERVER.say("class.full", limit=self.max_students))
+        cap = self.manager.settings.students_per_client
+        if client and sum(s.client == client for s in room.students.values()) >= cap:
+            raise ClientLimitError(SERVER.say("class.client_full", limit=cap))
         token, token_hash = new_token()
-        student = Student(new_id(9), name, token_hash, cell=room.next_cell())
+        student = Student(new_id(9), name, token_hash, cell=room.next_cell(), client=client)
         room.students[student.id] = student
         self.store.save_student(room, student)
         self._roster_changed(room)
@@ -243,12 +249,7 @@ class ClassHub(ClassMembers):
     def remove_student(self, room: Classroom, student: Student) -> None:
         """The teacher takes a student out of the class (a wrong name, someone who should
         not be there): their token stops working, their run goes, their pages are closed."""
-        run = self.manager.runs.get(student.run_id or "")
-        if run is not None:
-            self.owners.pop(run.id, None)
-            self.manager.remove(run, delete=True)
-        elif student.run_id:
-            self.manager.store.delete_run(student.run_id)
+        self._delete_run(student)
         if room.spotlight == student.id:
             room.spotlight = None
         del room.students[student.id]
@@ -258,3 +259,43 @@ class ClassHub(ClassMembers):
             viewer.close(REMOVED, "the teacher removed you from the class")
         self.tell_all(room)
         self._roster_changed(room)
+
+    def _delete_run(self, student: Student) -> None:
+        run = self.manager.runs.get(student.run_id or "")
+        if run is not None:
+            self.owners.pop(run.id, None)
+            self.manager.remove(run, delete=True)
+        elif student.run_id:
+            self.manager.store.delete_run(student.run_id)
+
+    def delete(self, room: Classroom) -> None:
+        """The teacher deletes the class: its students' runs go with it (the teacher's runs
+        stay the teacher's), its code no longer joins, and every member's page is told (its
+        class socket closes with 4404, as for a class the server does not hold)."""
+        for student in room.students.values():
+            self._delete_run(student)
+        self.store.delete(room)  # its students with it
+        del self.classes[room.id], self.by_code[room.code]
+        self._told.pop(room.id, None)
+        for viewer in self._members(room):
+            viewer.close(GONE, "the teacher deleted the class")
+
+    def run_deleted(self, run_id: str) -> None:
+        """A class's run was deleted by its owner (``DELETE /api/runs/{id}``): the class
+        forgets it, so no page is left watching a run that is gone (a spotlight on it shows
+        the teacher's run again, as does a student's page; a deleted teacher run empties the
+        stage)."""
+        room, student = self.owners.pop(run_id, (None, None))
+        if room is not None and student is not None:
+            student.run_id, student.race = None, None
+            self.store.save_student(room, student)
+            for viewer in student.sockets:
+                viewer.offer_message(dumps(you_message(student)))
+            if room.spotlight == student.id:
+                self.tell_all(room)
+            self._roster_changed(room)
+        for room in self.classes.values():
+            if room.teacher_run == run_id:
+                room.teacher_run = None
+                self.store.save(room)
+                self.tell_all(room)

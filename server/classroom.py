@@ -42,6 +42,7 @@ class Student:
     run_id: str | None = None  # the student's own run (hands-on mode)
     cell: dict[str, Any] | None = None  # the class experiment's settings for this student
     race: str | None = None  # the race their run is a lane of (a class experiment race)
+    client: str = ""  # who joined them (``server.clients.client_key``): a per-client cap
     joined_at: datetime = field(default_factory=now)
     sockets: set[Viewer] = field(default_factory=set)  # class sockets open now
 

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS students (
     token_hash TEXT NOT NULL,
     run_id TEXT,
     joined_at TEXT NOT NULL,
-    cell TEXT
+    cell TEXT,
+    client TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS students_by_class ON students (class_id);
 """
@@ -53,6 +54,12 @@ SAVE_CLASS = (
     f"ON CONFLICT (id) DO UPDATE SET {_SETS}"
 )
 
+STUDENT_FIELDS = ("id", "class_id", "name", "token_hash", "run_id", "joined_at", "cell", "client")
+SAVE_STUDENT = (
+    f"INSERT OR REPLACE INTO students ({', '.join(STUDENT_FIELDS)}) "
+    f"VALUES ({', '.join('?' * len(STUDENT_FIELDS))})"
+)
+
 
 class ClassStore(StoreTables):
     """Reads and writes classes through a ``Store``'s connection."""
@@ -64,6 +71,9 @@ class ClassStore(StoreTables):
         columns = {row["name"] for row in store.db.execute("PRAGMA table_info(classes)")}
         if "lesson" not in columns:  # a store from before lessons were shared
             store.db.execute("ALTER TABLE classes ADD COLUMN lesson TEXT")
+        columns = {row["name"] for row in store.db.execute("PRAGMA table_info(students)")}
+        if "client" not in columns:  # a store from before joins were counted per client
+            store.db.execute("ALTER TABLE students ADD COLUMN client TEXT NOT NULL DEFAULT ''")
 
     @owned
     def save(self, room: Classroom) -> None:
@@ -94,9 +104,10 @@ class ClassStore(StoreTables):
             student.run_id,
             student.joined_at.isoformat(),
             None if student.cell is None else json.dumps(student.cell),
+            student.client,
         )
         with transaction(self.db):
-            self.db.execute("INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+            self.db.execute(SAVE_STUDENT, values)
 
     @owned
     def save_students(self, room: Classroom) -> None:
@@ -139,6 +150,7 @@ class ClassStore(StoreTables):
                     run_id=row["run_id"],
                     joined_at=datetime.fromisoformat(row["joined_at"]),
                     cell=json.loads(row["cell"]) if row["cell"] else None,
+                    client=row["client"],
                 )
         return list(rooms.values())
 

@@ -16,10 +16,7 @@ from server.class_schemas import (
     ClassCreate,
     ClassCreated,
     ClassDetail,
-    ClassPublic,
     ClassUpdate,
-    JoinBody,
-    Joined,
 )
 from server.classes import ClassHub, LockedError
 from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
@@ -31,15 +28,10 @@ from server.run import CapacityError, ConflictError
 from server.schemas import RunCreate, RunCreated
 
 router = APIRouter(prefix="/api/classes", tags=["classes"])
-join_router = APIRouter(prefix="/api/join", tags=["classes"])
 NO_CLASS: dict[int | str, dict[str, Any]] = {404: {"description": "no class with that id"}}
 TEACHER: dict[int | str, dict[str, Any]] = {
     **NO_CLASS,
     403: {"description": "the teacher token is missing or wrong"},
-}
-NO_CODE: dict[int | str, dict[str, Any]] = {
-    404: {"description": "no class has that join code"},
-    429: {"description": "too many join codes looked up"},
 }
 Authorization = Annotated[
     str | None, Header(description="`Bearer <token>`: the teacher's or a student's token")
@@ -266,6 +258,14 @@ async def control_class(body: ClassControl, room: Teaching, request: Request) ->
     return {"runs": raced.control_all(room, body)}
 
 
+@router.delete("/{class_id}", status_code=204, responses=TEACHER)
+async def delete_class(room: Teaching, hub: Hub) -> Response:
+    """Delete the class: its students' runs go with it, its join code stops working, and
+    every member's page is told (the class socket closes with 4404)."""
+    hub.delete(room)
+    return Response(status_code=204)
+
+
 @router.delete(
     "/{class_id}/students/{student_id}",
     status_code=204,
@@ -279,47 +279,3 @@ async def remove_student(student_id: str, room: Teaching, hub: Hub) -> Response:
         raise refuse(404, SERVER.say("class.no_student", id=student_id))
     hub.remove_student(room, student)
     return Response(status_code=204)
-
-
-@join_router.get("/{code}", response_model=ClassPublic, responses=NO_CODE)
-async def read_joinable(code: str, hub: Hub, request: Request) -> ClassPublic:
-    """The class behind a join code (any case), before joining it: its name and teacher."""
-    return ClassPublic.model_validate(shown(_by_code(code, hub, request), hub, request))
-
-
-@join_router.post(
-    "/{code}",
-    status_code=201,
-    response_model=Joined,
-    responses={
-        **NO_CODE,
-        409: {"description": "the class has its maximum of students"},
-        429: {"description": "too many codes missed, or too many joins a minute"},
-    },
-)
-async def join_class(code: str, body: JoinBody, hub: Hub, request: Request) -> Joined:
-    """Join as a student with a display name: the student's token (shown only here) brings
-    the same student back after a reload."""
-    room = _by_code(code, hub, request)
-    request.app.state.create_rates.check(request)  # joins, runs and classes share a budget
-    try:
-        student, token = hub.join(room, body.name)
-    except ConflictError as error:
-        raise refuse(409, error) from None
-    return Joined(
-        classroom=ClassPublic.model_validate(shown(room, hub, request)),
-        student_id=student.id,
-        student_token=token,
-    )
-
-
-def _by_code(code: str, hub: ClassHub, request: Request) -> Classroom:
-    """Codes are short enough to guess: each client may miss ``share_lookups_per_minute``
-    a minute. A code that is found costs nothing (a class behind one address joins at once)."""
-    rates = request.app.state.share_rates
-    rates.check(request, spend=False)
-    room = hub.by_code.get(code.strip().upper())
-    if room is None:
-        rates.check(request)
-        raise refuse(404, SERVER.say("class.no_code", code=code))
-    return room

@@ -69,7 +69,21 @@ LEADS_TO: dict[type[p.Command], tuple[str, ...]] = {
 
 
 async def _run_create(request: Request) -> RunCreate:
-    return await validated_body(request, RunCreate)
+    """The body, validated, its network within ``max_parameters`` (every route that makes a
+    run from a body reads it here: a class's run routes too)."""
+    body = await validated_body(request, RunCreate)
+    size, budget = body.config.n_parameters(), request.app.state.settings.max_parameters
+    if size > budget:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "config", "network", "hidden"),
+                    "type": "value_error",
+                    "msg": f"the network has {size:,} parameters; the limit is {budget:,}",
+                }
+            ]
+        )
+    return body
 
 
 @router.post(
@@ -93,17 +107,6 @@ async def create_run(
     """Create a run; it trains in the background when ``start`` is true. With
     ``training.max_epochs`` or a stop rule it ends ``succeeded``; nobody watching, it
     trains as fast as it goes (or at ``speed`` epochs per second)."""
-    size, budget = body.config.n_parameters(), manager.settings.max_parameters
-    if size > budget:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("body", "config", "network", "hidden"),
-                    "type": "value_error",
-                    "msg": f"the network has {size:,} parameters; the limit is {budget:,}",
-                }
-            ]
-        )
     runs, token = _create_replicates(body, manager, client_key(request))
     run = runs[0]
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
@@ -190,12 +193,14 @@ async def read_run(found: FoundRun, manager: Manager) -> RunPublic:
 
 
 @router.delete("/{run_id}", status_code=204, responses=OWNER_ONLY)
-async def delete_run(found: ControlledRun, manager: Manager) -> Response:
-    """Remove a run and everything stored about it."""
+async def delete_run(found: ControlledRun, manager: Manager, request: Request) -> Response:
+    """Remove a run and everything stored about it (a class it is the stage of, or a
+    student's run in, forgets it)."""
     if found.live:
         manager.remove(found.live, delete=True)
     else:
         manager.store.delete_run(found.record.id)
+    request.app.state.classes.run_deleted(found.record.id)
     return Response(status_code=204)
 
 

@@ -55,6 +55,7 @@ ANSWERS: dict[str, set[int]] = {
     "POST /api/classes/{class_id}/control": {200, 403, 404, 409, 422, 429, 503},
     "GET /api/join/{code}": {200, 404, 422, 429},
     "POST /api/join/{code}": {201, 404, 409, 422, 429},
+    "DELETE /api/classes/{class_id}": {204, 403, 404, 422},
     "DELETE /api/classes/{class_id}/students/{student_id}": {204, 403, 404, 422},
     "POST /api/sweeps": {201, 422, 429},
     "GET /api/sweeps/{sweep_id}": {200, 404, 422},
