@@ -61,7 +61,9 @@ SERVER = Catalog(
         "class.needs_member": "this needs the class's teacher token or a student's token",
         "class.needs_teacher": "this needs the class's teacher token",
         "class.full": "the class has its maximum of {limit} students",
-        "class.client_full": "{limit} students of this class joined from this address already",
+        "class.client_full": (
+            "{limit} students of this class joined from this address already: ask your teacher"
+        ),
         "class.watching": "the class is watching the teacher; own runs are for hands-on",
         "class.no_teacher_run": "the teacher has no run to send yet",
         "class.no_student": "no student '{id}' in this class",

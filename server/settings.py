@@ -29,10 +29,11 @@ class Settings(BaseSettings):
     max_viewers: int = Field(200, ge=1, description="viewers of one run")
     max_students: int = Field(200, ge=1, description="students of one class")
     students_per_client: int = Field(
-        10,
+        40,
         ge=1,
-        description="students one client (one address) may join to one class: a script "
-        "cannot fill a class; a class behind one NAT address needs it raised to its size",
+        description="students one client (one address) may join to one class: a whole class "
+        "behind one school NAT joins, a script cannot fill a class (a bigger class behind "
+        "one address raises it)",
     )
     max_parameters: int = Field(100_000, ge=10, description="parameter budget of one network")
     max_message_bytes: int = Field(4096, ge=64, description="largest websocket message accepted")

@@ -256,11 +256,9 @@ def test_a_class_outlives_a_restart(settings: Settings) -> None:
 
 def test_a_whole_class_joins_from_one_address(tmp_path: Any) -> None:
     """Students behind one school NAT are one client: a code that is found costs nothing,
-    only misses (guesses) count against the lookup budget (a burst of 10). (Such a class
-    raises ``students_per_client`` to its size: by default one address joins 10.)"""
-    settings = Settings(
-        database=str(tmp_path / "runs.db"), share_lookups_per_minute=1, students_per_client=30
-    )
+    only misses (guesses) count against the lookup budget (a burst of 10), and a class of
+    30 fits in the seats one address may take by default (``students_per_client``)."""
+    settings = Settings(database=str(tmp_path / "runs.db"), share_lookups_per_minute=1)
     with TestClient(create_app(settings)) as client:
         room = new_class(client)
         run = class_run(client, room["id"], room["teacher_token"])
