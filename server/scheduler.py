@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[list[p.Result]], None]
 SLICE = 0.02  # seconds of training the flat-out runs share per turn
 PACED_SLICE = 0.01  # at most this per turn for a paced run or a step (they stop when done)
+PACED_TOTAL = 0.02  # … and the paced runs share this when many are behind at once
+PACED_FLOOR = 0.002  # the least a paced run gets a turn, however many there are
+COSTLY_FRAME = 0.01  # seconds: a run whose frames take longer draws at most one a turn
 MAX_DRAIN = 512  # commands taken per turn: a flood cannot starve training
 GRID_SLACK = 1e-6  # in periods
 TRIAL_SLICE = 0.02  # seconds a turn for sweeps' trials, after the live runs' work and frames
@@ -109,19 +112,34 @@ class Scheduler(Handlers):
         due = [(run_id, slot) for run_id, slot in self.slots.items() if slot.wants_work(now)]
         flat_out = sum(slot.playing and slot.pace is None for _, slot in due)
         share = SLICE / max(1, flat_out)
+        paced_share = max(PACED_FLOOR, min(PACED_SLICE, PACED_TOTAL / max(1, len(due) - flat_out)))
         stacked = self._train_together(now)
         for run_id, slot in due:
             if run_id not in stacked and run_id in self.slots:
                 paced = not slot.playing or slot.pace is not None
-                self._work(run_id, slot, now, PACED_SLICE if paced else share)
+                self._work(run_id, slot, now, paced_share if paced else share)
         playing = sum(slot.playing for slot in self.slots.values())
         for run_id, slot in list(self.slots.items()):
             if slot.playing:
                 self.housekeep(run_id, slot, now, playing)
-            if slot.due_views and slot.next_frame <= now:
-                self.send_frames(run_id, slot)
-                moment = slot.next_frame + 1.0 / slot.fps
-                slot.next_frame = next_on_grid(moment, now, slot.fps, self.phase)
+        self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        """The frames due: every run's whose frames are quick, and of the costly ones (a big
+        network's pictures) only the one waiting longest: several big runs on a worker take
+        turns at their pictures instead of stretching every turn, so their neighbours' frames
+        keep coming (and a costly run alone still draws every turn)."""
+        due = [(r, s) for r, s in self.slots.items() if s.due_views and s.next_frame <= now]
+        costly = [slot for _, slot in due if slot.frame_cost > COSTLY_FRAME]
+        chosen = min(costly, key=lambda slot: slot.next_frame, default=None)
+        for run_id, slot in due:
+            if slot.frame_cost > COSTLY_FRAME and slot is not chosen:
+                continue  # due still: it waits its turn
+            started = time.perf_counter()
+            self.send_frames(run_id, slot)
+            slot.frame_cost = time.perf_counter() - started
+            moment = slot.next_frame + 1.0 / slot.fps
+            slot.next_frame = next_on_grid(moment, now, slot.fps, self.phase)
 
     def _train_together(self, now: float) -> set[str]:
         """Paced runs due for an epoch that share a small shape train it stacked: one set of

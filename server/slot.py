@@ -29,6 +29,7 @@ class Slot:
     owed_epochs: int = 0  # still to train: a paced run's due epochs, or a step's
     owed_batches: int = 0  # a step of single mini-batches
     step_deadline: float = 0.0  # a step still owed past this is cut short
+    frame_cost: float = 0.0  # seconds its last frames took to draw (the scheduler's estimate)
 
     @property
     def pace(self) -> float | None:

@@ -17,7 +17,7 @@ import pytest
 from engine.config import ExperimentConfig
 from server import handlers, reporting
 from server import protocol as p
-from server.scheduler import Scheduler, _coalesced
+from server.scheduler import COSTLY_FRAME, Scheduler, _coalesced
 
 BIG = {
     "seed": 1,
@@ -175,3 +175,23 @@ def test_a_full_workers_checkpoints_are_spread_not_multiplied() -> None:
     alone.slots["a"].next_checkpoint = 0.0
     alone._tick(now)
     assert alone.slots["a"].next_checkpoint - now < min(waits)  # a second, or its 1 % rule
+
+
+def test_costly_pictures_take_turns_and_a_quick_neighbour_draws_every_turn() -> None:
+    """Five big networks on a worker drew five slow pictures a turn: every turn stretched,
+    and the quick run beside them (the class's stage) fell from 20 to 8 frames a second."""
+    scheduler = new_scheduler()
+    runs = ["quick", "big0", "big1", "big2"]
+    turn(scheduler, [*(create(run, seed=k) for k, run in enumerate(runs))])
+    turn(scheduler, [p.Watch(run, (p.ViewKey(),), 20.0) for run in runs])
+    slots = scheduler.slots
+    for k in range(3):  # drawn long ago, as slow pictures: the first waited longest
+        slots[f"big{k}"].next_frame = -3.0 + k
+    for k in range(3):
+        for run in runs:
+            slots[run].dirty = True  # each has trained: every one is due a picture
+            if run != "quick":
+                slots[run].frame_cost = 10 * COSTLY_FRAME
+        slots["quick"].next_frame = 0.0
+        drawn = {frame.run_id for frame in of(turn(scheduler, []), p.Frame)}
+        assert drawn == {"quick", f"big{k}"}  # one costly picture a turn, the oldest first
