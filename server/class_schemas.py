@@ -12,6 +12,8 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -183,6 +185,14 @@ class ClassUpdate(_Strict):
         description="a lesson's id (the page's Lessons menu): every student's page opens it; "
         "null: none",
     )
+
+    @field_validator("race")
+    @classmethod
+    def _one_stage(cls, race: str | None, info: ValidationInfo) -> str | None:
+        """A race and a spotlight both choose what the class watches: one at a time."""
+        if race is not None and info.data.get("spotlight") is not None:
+            raise ValueError(SERVER.say("class.race_and_spotlight"))
+        return race
 
 
 class ClassControl(_Strict):

@@ -87,6 +87,8 @@ SERVER = Catalog(
         "name.marks": "a name may stack at most {limit} marks on one letter",
         "experiment.values": "{name}: give 1 to 8 different values",
         "experiment.cells": "{count} cells; at most {limit}",
+        "class.race_and_spotlight": "a race and a spotlight both choose what the class watches: "
+        "give one",
         "sweep.unknown": "no sweep with id '{id}'",
         "sweep.needs_token": "this needs the sweep's control token: Authorization: Bearer …",
         "sweep.ended": "the sweep has ended ({status})",

@@ -149,3 +149,22 @@ def test_a_spotlight_takes_the_stage_back_from_a_race(client: TestClient) -> Non
     assert patch_class(client, room).json()["stage"]["race"] == race["id"]
     stage = patch_class(client, room, spotlight=ada["student_id"]).json()["stage"]
     assert stage == {"run_id": hers["id"], "student": "Ada", "race": None}
+
+
+def test_a_race_and_a_spotlight_at_once_is_a_422_naming_the_race(client: TestClient) -> None:
+    """Both choose what the class watches: one PATCH with both kept the spotlight alone,
+    silently; it is refused, and the stage stays as it was."""
+    room = new_class(client)
+    class_run(client, room["id"], room["teacher_token"])
+    ada = join(client, room["code"])
+    assert patch_class(client, room, mode="hands_on").status_code == 200
+    class_run(client, room["id"], ada["student_token"])
+    race = class_race(client, room, room["teacher_token"]).json()
+    before = patch_class(client, room).json()["stage"]
+    both = patch_class(client, room, race=race["id"], spotlight=ada["student_id"])
+    assert both.status_code == 422
+    [error] = both.json()["detail"]
+    assert error["loc"] == ["body", "race"] and "spotlight" in error["msg"]
+    assert patch_class(client, room).json()["stage"] == before
+    one_off = patch_class(client, room, race=None, spotlight=ada["student_id"])  # null: none
+    assert one_off.status_code == 200 and one_off.json()["stage"]["student"] == "Ada"

@@ -637,6 +637,7 @@ export default {
   "msg.name.marks": "이름의 한 글자에는 부호를 {limit}개까지만 붙일 수 있습니다",
   "msg.experiment.values": "{name}: 서로 다른 값을 1~8개 주세요",
   "msg.experiment.cells": "칸이 {count}개입니다. {limit}개까지 됩니다",
+  "msg.class.race_and_spotlight": "경주와 스포트라이트는 둘 다 수업이 볼 것을 정합니다. 하나만 주세요",
   "msg.dataset.circle": "주황색 고리 안의 파란 원판",
   "msg.dataset.xor": "네 사분면, 마주 보는 것끼리 같은 색",
   "msg.dataset.gauss": "가우스 구름 두 개",
