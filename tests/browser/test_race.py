@@ -109,18 +109,24 @@ def test_a_fork_races_the_run_it_came_from(page: Page, live_server: str) -> None
     _all(page, f"Number(l.dataset.epoch) === {int(start) + 1}")  # one epoch on, all of them
 
 
-def test_a_teacher_projects_a_race_beside_the_join_code(
-    page: Page, live_server: str, artifacts: Path
-) -> None:
+def class_race(page: Page, live_server: str, preset: str) -> dict[str, str]:
+    """A class's teacher races ``preset`` on the race page (its lanes drawn); the class."""
     made = page.request.post(f"{live_server}/api/classes", data={"name": "P3", "teacher": "Kim"})
-    room = made.json()
+    room: dict[str, str] = made.json()
     page.goto(f"{live_server}/?class={room['id']}")
     member = {"role": "teacher", "token": room["teacher_token"], "name": "Kim"}
     page.evaluate(f"localStorage.setItem('nnpg.class.{room['id']}', JSON.stringify({member}))")
     page.goto(f"{live_server}/races/new?class={room['id']}#seed=3")
-    page.get_by_role("button", name="Without and with dropout").click()
+    page.get_by_role("button", name=preset).click()
     page.wait_for_url(f"**/races/*?class={room['id']}")
     _all(page, "l.dataset.drawn === 'true'")
+    return room
+
+
+def test_a_teacher_projects_a_race_beside_the_join_code(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    room = class_race(page, live_server, "Without and with dropout")
     page.get_by_role("button", name="Present").click()
     expect(page.locator("#presenter")).to_contain_text(room["code"])
     expect(page.locator(".race-setup")).to_be_hidden()
@@ -128,7 +134,7 @@ def test_a_teacher_projects_a_race_beside_the_join_code(
     page.get_by_role("button", name="Play", exact=True).click()
     _all(page, "Number(l.dataset.epoch) >= 20")
     page.screenshot(path=artifacts / "race-presented.png")
-    href = page.get_by_role("link", name="Back to the playground").get_attribute("href") or ""
+    href = page.locator("#race-back").get_attribute("href") or ""  # hidden while presenting
     assert href.startswith(f"/?class={room['id']}#seed=3")
 
 
