@@ -155,3 +155,20 @@ def test_a_fork_races_against_its_original(page: Page, live_server: str) -> None
     assert race["parent"] == parent and race["fork_epoch"] >= 12
     page.get_by_role("button", name="Step one epoch").click()
     _all(page, f"Number(l.dataset.epoch) === {race['fork_epoch'] + 1}")
+
+
+def test_a_deleted_lane_leaves_the_race_page(page: Page, live_server: str, artifacts: Path) -> None:
+    race_id = _start(page, live_server, "SGD vs momentum vs RMSProp vs Adam", 4)
+    lanes = page.request.get(f"{live_server}/api/races/{race_id}").json()["lanes"]
+    token = page.evaluate(f"localStorage.getItem('nnplayground.race.{race_id}')")
+    gone = page.request.delete(
+        f"{live_server}/api/runs/{lanes[1]['run_id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert gone.status == 204
+    expect(page.locator(LANES)).to_have_count(3)  # the others keep their numbers and colours
+    titles = page.locator(f"{LANES} figcaption")
+    expect(titles).to_have_text([re.compile(f"^Lane {k}: ") for k in (1, 3, 4)])
+    expect(page.locator("#race-legend li")).to_have_count(3)
+    page.get_by_role("button", name="Step one epoch").click()  # the race goes on without it
+    _all(page, "Number(l.dataset.epoch) === 1")
+    page.locator("main.race").screenshot(path=artifacts / "race-lane-deleted.png")
