@@ -65,6 +65,11 @@ class Race:
     fork_epoch: int | None = None
     created_at: datetime = field(default_factory=now)
 
+    @property
+    def present(self) -> list[Lane]:
+        """Its lanes, less those whose run was deleted (they are no longer the race's)."""
+        return [lane for lane in self.lanes if not lane.run.deleted]
+
 
 @dataclass(frozen=True)
 class LanePlan:
@@ -230,24 +235,24 @@ class RaceHub:
 
     def control(self, race: Race, action: str, amount: int = 0) -> None:
         """Play, pause, step or reset every lane at once (409 when every lane has ended)."""
-        if not any(lane.run.live for lane in race.lanes):
+        if not any(lane.run.live for lane in race.present):
             raise ConflictError(SERVER.say("race.ended"))
-        for lane in race.lanes:
+        for lane in race.present:
             lane.run.last_seen = time.monotonic()
         self.manager.pool.submit(race.worker, p.RaceControl(race.id, action, amount))
 
     async def settled(self, race: Race, statuses: tuple[str, ...]) -> None:
         """Wait until every live lane's status is one of ``statuses`` (or it ended)."""
-        waits = [lane.run.reaches(statuses, SETTLE_SECONDS) for lane in race.lanes]
+        waits = [lane.run.reaches(statuses, SETTLE_SECONDS) for lane in race.present]
         await asyncio.gather(*waits)
 
     def public(self, race: Race) -> RacePublic:
-        lanes = [self._lane(lane) for lane in race.lanes]
+        lanes = [self._lane(lane) for lane in race.present]
         return RacePublic(
             id=race.id,
             name=race.name,
             unit=race.unit,
-            playing=any(lane.run.status == "running" for lane in race.lanes),
+            playing=any(lane.run.status == "running" for lane in race.present),
             parent=race.parent,
             fork_epoch=race.fork_epoch,
             created_at=race.created_at,

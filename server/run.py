@@ -67,6 +67,7 @@ class Run:
     latest: tuple[Any, ...] | None = None  # the newest metrics row (``engine.history``'s columns)
     dataset: str | None = None
     examples: int | None = None  # in the training set, once the worker has built it
+    deleted: bool = False  # removed with everything stored about it (a race lists it no more)
     _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 
     @functools.cached_property

@@ -238,6 +238,7 @@ class RunManager:
         The store goes first: if it cannot be written, the run is left as it was."""
         if delete:
             self.store.delete_run(run.id)
+            run.deleted = True
         self.runs.pop(run.id, None)
         self.by_code.pop(run.share_code, None)
         for viewer in run.viewers:

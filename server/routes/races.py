@@ -36,7 +36,7 @@ Hub = Annotated[RaceHub, Depends(get_hub)]
 
 async def find_race(race_id: str, hub: Hub) -> Race:
     race = hub.races.get(race_id)
-    if race is None:
+    if race is None or not race.present:  # every lane deleted: no race left
         raise refuse(404, SERVER.say("race.unknown", id=race_id))
     return race
 

@@ -261,6 +261,9 @@ export class ClassPanel {
   }
 }
 
+// A class this page is no longer in: deleted by the teacher, or the student taken out of it.
+const LEFT = new Set(["class.gone", "class.removed"]);
+
 // One line under the top bar: whose run this page shows, and how many watch it.
 export class ClassBanner {
   constructor(root) {
@@ -273,10 +276,13 @@ export class ClassBanner {
 
   update(state) {
     const text = this.say(state);
-    if (text === this.text) return;
-    this.text = text;
+    const away = LEFT.has(state.classError) && state.member?.role === "student";
+    if (text === this.text && away === this.away) return;
+    Object.assign(this, { text, away });
     this.root.textContent = text ?? "";
     this.root.hidden = !text;
+    // the class (and the run it showed) is gone for this student: the way on is their own playground
+    if (away) this.root.append(" ", element("a", { href: `/${location.hash}`, class: "class-away" }, t("class.on_your_own")));
   }
 
   say(state) {

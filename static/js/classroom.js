@@ -46,7 +46,7 @@ export function classUrl(id) {
 export const classRaceUrl = (id, race) => `/races/${encodeURIComponent(race)}?class=${encodeURIComponent(id)}`;
 
 export class ClassSession {
-  // page: { watch(runId), own(run), waiting(), makeRun(config) } — main.js's ways to show a run
+  // page: { watch(runId), own(run), waiting(), locks(groups), left() } — main.js's ways to show a run
   constructor(id, member, store, page) {
     Object.assign(this, { id, member, store, page });
     this.you = null;
@@ -69,6 +69,7 @@ export class ClassSession {
     if (event.code === 4403 || event.code === 4404) {
       const removed = /removed/.test(event.reason);
       if (removed) forget(this.id);
+      if (!this.teacher) this.page.left(); // the run it showed went with the class (the teacher's stay)
       this.store.set({ classError: event.code === 4404 ? "class.gone" : removed ? "class.removed" : "class.not_member" });
       return;
     }

@@ -169,17 +169,26 @@ function watch(run, editor) {
   document.body.classList.add("watching");
 }
 
+// The page stops following its run (and its setup can no longer be changed).
+function letGo(editor) {
+  stream?.close();
+  stream = null;
+  editor.canControl = false;
+  editor.render();
+}
+
 // The class decides what a student's page shows (classroom.js): the stage, or their own run.
 function joinClass(id, member, editor) {
   session = new ClassSession(id, member, store, {
     watch: async (runId) => watch(await fetchRun(runId), editor),
     own: (run) => own(run, editor),
     waiting: () => {
-      stream?.close();
-      stream = null;
-      editor.canControl = false;
-      editor.render();
+      letGo(editor);
       store.set({ run: null, frame: null, dataset: null, status: "waiting", error: null });
+    },
+    left: () => { // the class is gone: its picture stays, nothing offers to play it
+      letGo(editor);
+      store.set({ owner: false, canControl: false });
     },
     locks: (locks) => {
       const key = [...locks].sort().join();

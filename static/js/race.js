@@ -52,13 +52,25 @@ class RacePage {
   async show(id) {
     this.race = await fetchRace(id);
     this.token = localStorage.getItem(tokenKey(id)) ?? this.stage?.token(id) ?? null;
-    this.lanes = this.race.lanes.map((lane, k) => new RaceLane(k, lane, this.token, () => this.request()));
+    this.lanes = this.race.lanes.map((lane, k) => new RaceLane(k, lane, this.token, () => this.request(), () => this.reread()));
     $("#race-lanes").replaceChildren(...this.lanes.map((lane) => lane.root));
     const first = await fetchRun(this.race.lanes[0].run_id);
     $("#race-back").href = `/${classFromUrl() ? inClass() : ""}${hashOf(first.config, OPTIONS.defaults)}`;
     const fork = this.race.parent ? { run: this.race.parent, epoch: this.race.fork_epoch } : null;
     this.setup.show(first.config, fork);
     $(".race-setup").hidden = this.stage?.member.role === "student"; // a student watches the class's race
+    this.request();
+  }
+
+  // A lane's stream closed: a lane whose run was deleted is no longer the race's (docs/api.md),
+  // and leaves the page; the others keep their colours and numbers.
+  async reread() {
+    const race = await fetchRace(this.race.id).catch(() => null);
+    if (!race) return;
+    const kept = new Set(race.lanes.map((lane) => lane.run_id));
+    this.lanes.filter((lane) => !kept.has(lane.lane.run_id)).forEach((lane) => lane.root.remove());
+    this.lanes = this.lanes.filter((lane) => kept.has(lane.lane.run_id));
+    this.race = race;
     this.request();
   }
 
@@ -77,16 +89,16 @@ class RacePage {
 
   labels() {
     const shown = this.race.lanes.map((lane) => lane.label || describe(lane.changes));
-    return shown.map((label, k) => t("race.lane", { k: k + 1, label }));
+    return shown.map((label, k) => t("race.lane", { k: this.lanes[k].index + 1, label }));
   }
 
   paint() {
     if (!this.race) return;
     const labels = this.labels();
     this.lanes.forEach((lane, k) => lane.paint(labels[k], this.race.lanes[k].same_start ? "" : t("race.other_shape")));
-    this.chart.update(this.lanes.map((lane, k) => ({ label: labels[k], history: lane.history })), this.race.unit);
+    this.chart.update(this.lanes.map((lane, k) => ({ label: labels[k], history: lane.history, index: lane.index })), this.race.unit);
     const shown = (k) => k === 0 || this.race.lanes[k].same_start; // lane 1's shape: its window
-    this.space.update(this.lanes.map((lane, k) => ({ label: labels[k], path: lane.path, shown: shown(k) })));
+    this.space.update(this.lanes.map((lane, k) => ({ label: labels[k], path: lane.path, shown: shown(k), index: lane.index })));
     this.paintTransport();
     this.paintSummary();
   }

@@ -40,7 +40,7 @@ export class RaceChart {
   series() {
     const perPass = this.unit === "forward_passes";
     return this.lanes.map((lane, k) => ({
-      ...LANE_STYLES[k % LANE_STYLES.length],
+      ...LANE_STYLES[(lane.index ?? k) % LANE_STYLES.length], // a lane keeps its colour when another leaves
       width: 2,
       label: lane.label,
       x: perPass ? lane.history.forward_passes.map((v) => (v ?? 0) / 1000) : lane.history.epoch,

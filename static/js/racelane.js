@@ -28,8 +28,9 @@ function plot() {
 }
 
 export class RaceLane {
-  // changed(): something this lane shows has changed (the page repaints at the next frame).
-  constructor(index, lane, token, changed) {
+  // changed(): something this lane shows has changed (the page repaints at the next frame);
+  // closed(): its stream closed (its run deleted, say: the page asks the race what is left).
+  constructor(index, lane, token, changed, closed) {
     Object.assign(this, { index, lane, changed, status: lane.status, history: empty(), frame: null, dataset: null });
     const style = LANE_STYLES[index % LANE_STYLES.length];
     this.root = element("figure", { class: "race-lane" });
@@ -46,6 +47,7 @@ export class RaceLane {
         this.set({ frame });
       },
       onMessage: (message) => this.onMessage(message),
+      onClose: (event) => event.code !== 1000 && closed(),
     });
     this.stream.send({ type: "view", resolution: RESOLUTION });
   }

@@ -65,7 +65,7 @@ export class RaceSpace {
   }
 
   paint() {
-    const shown = this.lanes.map((lane, k) => ({ ...lane, style: LANE_STYLES[k % LANE_STYLES.length] })).filter((lane) => lane.shown);
+    const shown = this.lanes.map((lane, k) => ({ ...lane, style: LANE_STYLES[(lane.index ?? k) % LANE_STYLES.length] })).filter((lane) => lane.shown);
     const genetic = shown.some((lane) => lane.path.population);
     this.caption.textContent = t("race.space");
     const hidden = this.lanes.length - shown.length;

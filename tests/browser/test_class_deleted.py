@@ -20,6 +20,7 @@ from tests.browser.test_classroom import (
 )
 
 GONE = "This class is not on this server any more."
+ORANGE = "rgb(230, 81, 0)"  # the Play disc of a run this page can play (app.css)
 
 
 @pytest.fixture
@@ -43,5 +44,15 @@ def test_a_student_watching_is_told_the_class_was_deleted(
     )
     assert answer.status_code == 204, answer.text
     for page in (student, teacher):
-        expect(page.locator("#class-banner")).to_have_text(GONE, timeout=FOLLOW_MS)
+        expect(page.locator("#class-banner")).to_contain_text(GONE, timeout=FOLLOW_MS)
+    expect(teacher.locator("#class-banner")).to_have_text(GONE)  # the teacher's runs stay
     student.screenshot(path=artifacts / "class-deleted-student.png")
+    # the run the student watched went with the class: nothing offers to play it (the Play
+    # button is not the orange call to action), and the way on is a playground of their own
+    play = student.get_by_role("button", name="Play", exact=True)
+    expect(play).to_be_disabled()
+    disc = play.locator(".disc").evaluate("node => getComputedStyle(node).backgroundColor")
+    assert disc != ORANGE, "a disabled Play button still looks like one to press"
+    student.get_by_role("link", name="Open the playground on your own").click()
+    expect(student.locator("#class-banner")).to_be_hidden()
+    expect(play).to_be_enabled()

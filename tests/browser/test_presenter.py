@@ -37,9 +37,15 @@ OUTSIDE = """() => {
   return out.slice(0, 5);
 }"""
 
+
 # The tick labels' size on screen, in CSS pixels: the chart's canvas font (in its own
 # pixels) times the canvas's shown size over its pixel size (a whole number of pixels: to
 # a tenth of a pixel).
+def tick_text(canvas: str) -> str:
+    """The JS of the chart ``canvas``'s tick labels' size on screen, in CSS pixels."""
+    return TICK_TEXT.replace("loss-chart", canvas)
+
+
 TICK_TEXT = """() => {
   const canvas = document.getElementById("loss-chart");
   const size = parseFloat(canvas.getContext("2d").font.match(/([\\d.]+)px/)[1]);

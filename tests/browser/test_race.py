@@ -109,18 +109,24 @@ def test_a_fork_races_the_run_it_came_from(page: Page, live_server: str) -> None
     _all(page, f"Number(l.dataset.epoch) === {int(start) + 1}")  # one epoch on, all of them
 
 
-def test_a_teacher_projects_a_race_beside_the_join_code(
-    page: Page, live_server: str, artifacts: Path
-) -> None:
+def class_race(page: Page, live_server: str, preset: str) -> dict[str, str]:
+    """A class's teacher races ``preset`` on the race page (its lanes drawn); the class."""
     made = page.request.post(f"{live_server}/api/classes", data={"name": "P3", "teacher": "Kim"})
-    room = made.json()
+    room: dict[str, str] = made.json()
     page.goto(f"{live_server}/?class={room['id']}")
     member = {"role": "teacher", "token": room["teacher_token"], "name": "Kim"}
     page.evaluate(f"localStorage.setItem('nnpg.class.{room['id']}', JSON.stringify({member}))")
     page.goto(f"{live_server}/races/new?class={room['id']}#seed=3")
-    page.get_by_role("button", name="Without and with dropout").click()
+    page.get_by_role("button", name=preset).click()
     page.wait_for_url(f"**/races/*?class={room['id']}")
     _all(page, "l.dataset.drawn === 'true'")
+    return room
+
+
+def test_a_teacher_projects_a_race_beside_the_join_code(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    room = class_race(page, live_server, "Without and with dropout")
     page.get_by_role("button", name="Present").click()
     expect(page.locator("#presenter")).to_contain_text(room["code"])
     expect(page.locator(".race-setup")).to_be_hidden()
@@ -128,7 +134,7 @@ def test_a_teacher_projects_a_race_beside_the_join_code(
     page.get_by_role("button", name="Play", exact=True).click()
     _all(page, "Number(l.dataset.epoch) >= 20")
     page.screenshot(path=artifacts / "race-presented.png")
-    href = page.get_by_role("link", name="Back to the playground").get_attribute("href") or ""
+    href = page.locator("#race-back").get_attribute("href") or ""  # hidden while presenting
     assert href.startswith(f"/?class={room['id']}#seed=3")
 
 
@@ -149,3 +155,20 @@ def test_a_fork_races_against_its_original(page: Page, live_server: str) -> None
     assert race["parent"] == parent and race["fork_epoch"] >= 12
     page.get_by_role("button", name="Step one epoch").click()
     _all(page, f"Number(l.dataset.epoch) === {race['fork_epoch'] + 1}")
+
+
+def test_a_deleted_lane_leaves_the_race_page(page: Page, live_server: str, artifacts: Path) -> None:
+    race_id = _start(page, live_server, "SGD vs momentum vs RMSProp vs Adam", 4)
+    lanes = page.request.get(f"{live_server}/api/races/{race_id}").json()["lanes"]
+    token = page.evaluate(f"localStorage.getItem('nnplayground.race.{race_id}')")
+    gone = page.request.delete(
+        f"{live_server}/api/runs/{lanes[1]['run_id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert gone.status == 204
+    expect(page.locator(LANES)).to_have_count(3)  # the others keep their numbers and colours
+    titles = page.locator(f"{LANES} figcaption")
+    expect(titles).to_have_text([re.compile(f"^Lane {k}: ") for k in (1, 3, 4)])
+    expect(page.locator("#race-legend li")).to_have_count(3)
+    page.get_by_role("button", name="Step one epoch").click()  # the race goes on without it
+    _all(page, "Number(l.dataset.epoch) === 1")
+    page.locator("main.race").screenshot(path=artifacts / "race-lane-deleted.png")

@@ -174,3 +174,22 @@ def test_a_fork_races_its_original_from_the_same_state(client: TestClient) -> No
     assert same == original  # the unchanged lane continues exactly as the original did
     assert changed["train_loss"][: k + 1] == original["train_loss"][: k + 1]
     assert changed["train_loss"][-1] != original["train_loss"][-1]
+
+
+def test_a_deleted_lane_is_no_longer_one_of_the_race(client: TestClient) -> None:
+    race, token = _optimizer_race(client)
+    url = f"/api/races/{race['id']}"
+    ids = [lane["run_id"] for lane in race["lanes"]]
+    assert client.delete(f"/api/runs/{ids[1]}", headers=token).status_code == 204
+    listed = client.get(url).json()["lanes"]
+    assert [lane["run_id"] for lane in listed] == [ids[0], *ids[2:]]
+    assert [lane["label"] for lane in listed] == ["SGD", *OPTIMIZERS[1:]]
+    # the lanes left race on (and pause together, not waiting on the deleted one)
+    assert client.post(f"{url}/play", headers=token).status_code == 200
+    wait_for(lambda: min(lane["epoch"] for lane in client.get(url).json()["lanes"]) >= 3)
+    paused = client.post(f"{url}/pause", headers=token)
+    assert paused.status_code == 200 and not paused.json()["playing"], paused.text
+    assert {lane["status"] for lane in paused.json()["lanes"]} == {"paused"}
+    for run_id in (ids[0], *ids[2:]):
+        assert client.delete(f"/api/runs/{run_id}", headers=token).status_code == 204
+    assert client.get(url).status_code == 404  # no lane left: no race

@@ -432,6 +432,7 @@ export default {
   "class.join_instead": "Joining? Join a class instead",
   "class.unknown_code": "No class has the code {code}. Check it with your teacher.",
   "class.gone": "This class is not on this server any more.",
+  "class.on_your_own": "Open the playground on your own",
   "class.not_member": "This browser has not joined this class: join it with its code.",
   "class.connecting": "Connecting to the class…",
   "class.you_are_in": "You are in {name} ({teacher}) as {you}.",

@@ -424,6 +424,7 @@ export default {
   "class.join_instead": "참여하시나요? 수업 참여",
   "class.unknown_code": "{code} 코드의 수업이 없습니다. 선생님께 코드를 확인하세요.",
   "class.gone": "이 수업은 이제 이 서버에 없습니다.",
+  "class.on_your_own": "혼자서 플레이그라운드 열기",
   "class.not_member": "이 브라우저는 이 수업에 참여하지 않았습니다: 참여 코드로 참여하세요.",
   "class.connecting": "수업에 연결하는 중…",
   "class.you_are_in": "{you}(으)로 {name} ({teacher}) 수업에 있습니다.",
