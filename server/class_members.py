@@ -40,6 +40,13 @@ class ClassMembers:
         self._roster_changed(room)  # the new teacher's page gets its first roster here
         return viewer
 
+    @staticmethod
+    def tell_student(student: Student) -> None:
+        """Each of the student's pages gets who they are now (a ``you`` message)."""
+        message = dumps(you_message(student))
+        for viewer in student.sockets:
+            viewer.offer_message(message)
+
     def sockets_of(self, room: Classroom, student: Student | None) -> int:
         return len(student.sockets if student else room.teachers)
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from server import protocol as p
-from server.class_members import you_message
 from server.class_schemas import ClassControl
 from server.classes import ClassHub
 from server.classroom import Classroom, Student, with_cell
@@ -22,7 +21,6 @@ from server.race_schemas import LaneSpec, RaceCreate
 from server.races import LanePlan, Race, RaceHub, same_shape
 from server.run import ConflictError
 from server.schemas import RunCreate
-from server.wire import dumps
 
 
 class ForeignRaceError(PermissionError):
@@ -103,8 +101,7 @@ class ClassRaces:
         """Each lane is its student's run; their pages are told, then switch to hands-on."""
         for student, lane in zip(students, race.lanes, strict=True):
             self.classes.adopt(room, student, lane.run, race=race.id)
-            for viewer in student.sockets:
-                viewer.offer_message(dumps(you_message(student)))
+            self.classes.tell_student(student)
         if room.mode != "hands_on":
             self.classes.update(room, mode="hands_on")
         else:

@@ -16,7 +16,7 @@ from typing import Any
 from engine.config import ExperimentConfig
 from engine.messages import Message
 from server import protocol as p
-from server.class_members import ROSTER_SECONDS, ClassMembers, you_message
+from server.class_members import ROSTER_SECONDS, ClassMembers
 from server.classroom import (
     Classroom,
     Mode,
@@ -33,7 +33,6 @@ from server.records import new_id, new_token
 from server.run import ClientLimitError, ConflictError, Run
 from server.runs import RunManager
 from server.schemas import RunCreate
-from server.wire import dumps
 
 log = logging.getLogger(__name__)
 REMOVED = 4403  # the class socket's close code for a token that is no member's (any more)
@@ -171,8 +170,7 @@ class ClassHub(ClassMembers):
         for student in room.students.values():
             body = RunCreate(config=with_cell(base, student.cell, epochs), start=False)
             self._give_run(room, student, body)
-            for viewer in student.sockets:  # before the mode: a page then finds its run made
-                viewer.offer_message(dumps(you_message(student)))
+            self.tell_student(student)  # before the mode: a page then finds its run made
         if room.mode != "hands_on":
             self.update(room, mode="hands_on")
         return len(room.students)
@@ -197,10 +195,13 @@ class ClassHub(ClassMembers):
         for student in room.students.values():
             if student.race == race:
                 self.owners.pop(student.run_id or "", None)
-                student.run_id, student.race = None, None
-                self.store.save_student(room, student)
-                for viewer in student.sockets:
-                    viewer.offer_message(dumps(you_message(student)))
+                self._without_run(room, student)
+
+    def _without_run(self, room: Classroom, student: Student) -> None:
+        """The student has no run now (stored, and their pages told)."""
+        student.run_id, student.race = None, None
+        self.store.save_student(room, student)
+        self.tell_student(student)
 
     def stage_config(self, room: Classroom, teacher_only: bool = False) -> ExperimentConfig | None:
         """The config of the run the class watches (or the teacher's), as it trains now."""
@@ -287,10 +288,7 @@ class ClassHub(ClassMembers):
         stage)."""
         room, student = self.owners.pop(run_id, (None, None))
         if room is not None and student is not None:
-            student.run_id, student.race = None, None
-            self.store.save_student(room, student)
-            for viewer in student.sockets:
-                viewer.offer_message(dumps(you_message(student)))
+            self._without_run(room, student)
             if room.spotlight == student.id:
                 self.tell_all(room)
             self._roster_changed(room)
