@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.engine import avx2_env  # noqa: E402
-from bench.lean_ws import LeanSocket, connect_lean  # noqa: E402
+from bench.lean_ws import LeanSocket, connect_lean, run_clients  # noqa: E402
 from engine import ExperimentConfig, Trainer  # noqa: E402
 from engine.batch import batch_key, train_epochs  # noqa: E402
 from server.wire import encode_frame  # noqa: E402
@@ -376,7 +376,9 @@ def frame_sizes() -> tuple[int, int]:
 
 async def find_knee(port: int, levels: list[int], seconds: float) -> list[dict[str, float]]:
     """Levels up to the first one past 100 not sustained, then bisection between the most
-    runs sustained and the fewest above them not, to within 4 % (at least 2 runs)."""
+    runs sustained and the fewest above them not, down to one run: the knee is the most runs
+    sustained where one more was not (a coarser stop would report its interval's low end,
+    a bias of up to its width against the server)."""
     rows: list[dict[str, float]] = []
 
     async def probe(n: int) -> bool:
@@ -395,7 +397,7 @@ async def find_knee(port: int, levels: list[int], seconds: float) -> list[dict[s
     held = max((r["n"] for r in rows if sustained(r)), default=0)
     above = [r["n"] for r in rows if r["n"] > held and not sustained(r)]
     failed = min(above, default=None)
-    while failed is not None and failed - held > max(2, held // 25):
+    while failed is not None and failed - held > 1:
         middle = (held + failed) // 2
         held, failed = (middle, failed) if await probe(int(middle)) else (held, middle)
     return rows
@@ -431,7 +433,7 @@ def run_bench(args: argparse.Namespace, *, full: bool = True) -> dict[str, Any]:
     server = start_server(port, args.workers)
     try:
         print(f"server: {args.workers} worker processes, port {port}", flush=True)
-        return asyncio.run(bench_server(port, server.pid, levels, args.workers, seconds, full=full))
+        return run_clients(bench_server(port, server.pid, levels, args.workers, seconds, full=full))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(15)

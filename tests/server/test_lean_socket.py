@@ -10,10 +10,11 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from bench.lean_ws import LeanSocket, _frame
+from bench.lean_ws import LeanSocket, _frame, connect_lean, run_clients
 
 
 def run(scenario: Coroutine[Any, Any, None]) -> None:
@@ -125,3 +126,32 @@ def test_a_refused_handshake_fails_the_opening() -> None:
             raise AssertionError("a 403 opened the socket")
 
     run(scenario())
+
+
+def test_on_uvloop_it_talks_to_a_real_server() -> None:
+    """The benches run their clients on uvloop (``run_clients``), whose transports are not
+    asyncio's classes: a real handshake, a message each way and a close, over loopback."""
+
+    async def echo(connection: ServerConnection) -> None:
+        async for message in connection:
+            await connection.send(f"got {message}")
+
+    async def scenario() -> list[str | bytes]:
+        got: list[str | bytes] = []
+        async with serve(echo, "127.0.0.1", 0) as server:
+            port = next(iter(server.sockets)).getsockname()[1]
+            socket = await asyncio.wait_for(connect_lean(f"ws://127.0.0.1:{port}/"), 10)
+            socket.on_message = got.append
+            await socket.send("hello")
+            for _ in range(1000):  # states, not time: until the answer is in
+                if got:
+                    break
+                await asyncio.sleep(0.01)
+            await socket.close()
+        return got
+
+    answers: list[list[str | bytes]] = []
+    thread = threading.Thread(target=lambda: answers.append(run_clients(scenario())))
+    thread.start()
+    thread.join(60)
+    assert answers == [["got hello"]]
