@@ -40,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.lean_ws import connect_lean  # noqa: E402
+from bench.lean_ws import connect_lean, run_clients  # noqa: E402
 from bench.serve import (  # noqa: E402
     RAISED_LIMITS,
     WARM_UP,
@@ -292,7 +292,7 @@ def main() -> None:
         server = start_server(port, args.workers, settings)
         try:
             print(f"server: {workers} worker processes, port {port}", flush=True)
-            results = asyncio.run(bench(port, args, workers, server.pid))
+            results = run_clients(bench(port, args, workers, server.pid))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(15)
