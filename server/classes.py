@@ -85,11 +85,16 @@ class ClassHub(ClassMembers):
 
     # -- making and joining ---------------------------------------------------------------
 
-    def create(self, name: str, teacher: str) -> tuple[Classroom, str]:
-        """A new class and its teacher token (shown once)."""
+    def create(self, name: str, teacher: str, client: str = "") -> tuple[Classroom, str]:
+        """A new class and its teacher token (shown once), made by ``client``: one client
+        holds at most ``classes_per_client`` classes (a script cannot fill the server's
+        memory and store with classes; deleting one frees its place)."""
+        cap = self.manager.settings.classes_per_client
+        if client and sum(r.client == client for r in self.classes.values()) >= cap:
+            raise ClientLimitError(SERVER.say("class.client_classes", limit=cap))
         token, token_hash = new_token()
         code = new_join_code(self.by_code)
-        room = Classroom(new_id(9), code, name, teacher, token_hash)
+        room = Classroom(new_id(9), code, name, teacher, token_hash, client=client)
         self.store.save(room)
         self._hold(room)
         return room, token

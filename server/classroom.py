@@ -67,6 +67,7 @@ class Classroom:
     race: tuple[str, str] | None = None  # a race on the stage: its id and its first lane's run
     experiment_race: str | None = None  # the class experiment's race (its cells' runs)
     created_at: datetime = field(default_factory=now)
+    client: str = ""  # who made it (``server.clients.client_key``): a per-client cap
     students: dict[str, Student] = field(default_factory=dict)
     teachers: set[Viewer] = field(default_factory=set)  # the teacher's class sockets
 

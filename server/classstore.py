@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS classes (
     spotlight TEXT,
     created_at TEXT NOT NULL,
     experiment TEXT,
-    lesson TEXT
+    lesson TEXT,
+    client TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS students (
     id TEXT PRIMARY KEY,
@@ -44,7 +45,7 @@ CREATE INDEX IF NOT EXISTS students_by_class ON students (class_id);
 """
 CLASS_FIELDS = (
     *("id", "code", "name", "teacher", "teacher_hash", "mode", "locks"),
-    *("teacher_run", "spotlight", "created_at", "experiment", "lesson"),
+    *("teacher_run", "spotlight", "created_at", "experiment", "lesson", "client"),
 )
 # an upsert, not INSERT OR REPLACE: a replaced row would take its students with it (CASCADE)
 _MARKS = ", ".join("?" * len(CLASS_FIELDS))
@@ -71,6 +72,8 @@ class ClassStore(StoreTables):
         columns = {row["name"] for row in store.db.execute("PRAGMA table_info(classes)")}
         if "lesson" not in columns:  # a store from before lessons were shared
             store.db.execute("ALTER TABLE classes ADD COLUMN lesson TEXT")
+        if "client" not in columns:  # a store from before classes were counted per client
+            store.db.execute("ALTER TABLE classes ADD COLUMN client TEXT NOT NULL DEFAULT ''")
         columns = {row["name"] for row in store.db.execute("PRAGMA table_info(students)")}
         if "client" not in columns:  # a store from before joins were counted per client
             store.db.execute("ALTER TABLE students ADD COLUMN client TEXT NOT NULL DEFAULT ''")
@@ -90,6 +93,7 @@ class ClassStore(StoreTables):
             room.created_at.isoformat(),
             None if room.experiment is None else json.dumps(room.experiment),
             room.lesson,
+            room.client,
         )
         with transaction(self.db):
             self.db.execute(SAVE_CLASS, values)
@@ -139,6 +143,7 @@ class ClassStore(StoreTables):
                 created_at=datetime.fromisoformat(row["created_at"]),
                 experiment=json.loads(row["experiment"]) if row["experiment"] else None,
                 lesson=row["lesson"],
+                client=row["client"],
             )
         for row in self.db.execute("SELECT * FROM students ORDER BY joined_at"):
             room = rooms.get(row["class_id"])

@@ -64,6 +64,9 @@ SERVER = Catalog(
         "class.client_full": (
             "{limit} students of this class joined from this address already: ask your teacher"
         ),
+        "class.client_classes": (
+            "this address holds {limit} classes already: delete one you no longer teach"
+        ),
         "class.watching": "the class is watching the teacher; own runs are for hands-on",
         "class.no_teacher_run": "the teacher has no run to send yet",
         "class.no_student": "no student '{id}' in this class",

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         "behind one school NAT joins, a script cannot fill a class (a bigger class behind "
         "one address raises it)",
     )
+    classes_per_client: int = Field(
+        20,
+        ge=1,
+        description="classes one client (one address) may hold at once: a script cannot make "
+        "classes without end; the teachers of a school behind one NAT address share it",
+    )
     max_parameters: int = Field(100_000, ge=10, description="parameter budget of one network")
     max_message_bytes: int = Field(4096, ge=64, description="largest websocket message accepted")
     message_rate: float = Field(30.0, gt=0, description="websocket messages a second, sustained")

@@ -20,6 +20,7 @@ from server.class_schemas import (
 )
 from server.classes import ClassHub, LockedError
 from server.classroom import Classroom, Role, Student, experiment_cells, with_cell
+from server.clients import client_key
 from server.lan import join_url
 from server.messages import SERVER, refuse
 from server.routes.common import FULL, full
@@ -105,12 +106,20 @@ def detail(room: Classroom, hub: ClassHub, request: Request) -> ClassDetail:
     "",
     status_code=201,
     response_model=ClassCreated,
-    responses={429: {"description": "too many runs or classes created a minute"}},
+    responses={
+        429: {
+            "description": "too many runs or classes created a minute, or this client holds "
+            "its maximum of classes"
+        }
+    },
 )
 async def create_class(body: ClassCreate, hub: Hub, request: Request) -> ClassCreated:
     """A new class: its join code, and the teacher token (shown only here)."""
     request.app.state.create_rates.check(request)
-    room, token = hub.create(body.name, body.teacher)
+    try:
+        room, token = hub.create(body.name, body.teacher, client_key(request))
+    except CapacityError as error:  # this client holds its share of classes
+        raise full(error) from None
     return ClassCreated.model_validate({**dict(detail(room, hub, request)), "teacher_token": token})
 
 

@@ -62,6 +62,25 @@ def test_one_client_cannot_fill_a_class_with_fake_students(tmp_path: Any) -> Non
         assert again.status_code == 429, again.text
 
 
+def test_one_client_cannot_make_classes_without_end(tmp_path: Any) -> None:
+    """A script makes at most ``classes_per_client`` classes (each client its own share);
+    deleting one frees its place; the count holds across a restart."""
+    settings = Settings(database=str(tmp_path / "runs.db"), classes_per_client=2)
+    with TestClient(create_app(settings)) as client:
+        rooms = [new_class(client, name=f"Flood {k}") for k in range(2)]
+        refused = client.post("/api/classes", json={"name": "Flood 2"})
+        assert refused.status_code == 429 and refused.json()["code"] == "class.client_classes"
+        assert refused.json()["params"] == {"limit": 2}
+        new_class(from_address(client, "10.0.0.7"), name="Period 4")  # another school
+        gone = rooms[0]
+        deleted = client.delete(f"/api/classes/{gone['id']}", headers=bearer(gone["teacher_token"]))
+        assert deleted.status_code == 204
+        new_class(client, name="Flood 2")  # the place the deleted class freed
+    with TestClient(create_app(settings)) as client:  # a restart remembers who made what
+        again = client.post("/api/classes", json={"name": "Flood 3"})
+        assert again.status_code == 429, again.text
+
+
 @pytest.mark.parametrize("name", ["\u3164", "\u2800 \u3164", "\uffa0\u115f\u1160", " \u0301 "])
 def test_a_name_that_draws_nothing_is_blank(client: TestClient, name: str) -> None:
     """Hangul fillers, the blank Braille pattern or a lone mark look like an empty name on
