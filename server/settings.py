@@ -80,7 +80,9 @@ class Settings(BaseSettings):
         "started on this machine); none: this machine's worker processes only",
     )
     # hygiene
-    send_deadline: float = Field(5.0, gt=0, description="seconds before a stuck viewer is dropped")
+    send_deadline: float = Field(
+        5.0, gt=0, description="seconds a send may hang before its viewer is dropped (within 1.5×)"
+    )
     pause_after: float = Field(15.0, ge=0, description="seconds a watched run plays unwatched")
     idle_ttl: float = Field(1800.0, gt=0, description="seconds an idle run is kept")
     unwatched_limit: float = Field(
