@@ -41,14 +41,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.lean_ws import connect_lean, run_clients  # noqa: E402
-from bench.serve import (  # noqa: E402
+from bench.serve import measure_broadcast  # noqa: E402
+from bench.serve_kit import (  # noqa: E402
     RAISED_LIMITS,
     WARM_UP,
     Watcher,
     cpu_split,
     free_port,
     measure_bare,
-    measure_broadcast,
     start_server,
     watch,
     ws_url,

@@ -42,11 +42,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serve import (  # noqa: E402
+from bench.serve import find_knee, knee_of  # noqa: E402
+from bench.serve_kit import (  # noqa: E402
     RAISED_LIMITS,
-    find_knee,
     free_port,
-    knee_of,
     measure_runs,
     start_server,
 )
