@@ -442,7 +442,7 @@ export default {
   "class.end_no": "Cancel",
   "class.leave": "Leave the class",
   "class.join_at": "Students join at {link}",
-  "class.lan_hint": "This server answers this computer only, so students' laptops cannot open it. Serve the class with scripts/serve.sh --host 0.0.0.0 (and list the page's address in NNPG_ALLOWED_ORIGINS if students reach it by another name).",
+  "class.lan_hint": "This server answers this computer only, so students' laptops cannot open it. Serve the class with scripts/serve.sh --host 0.0.0.0 (and list the server's name in NNPG_ALLOWED_HOSTS if students reach it by a name rather than its address).",
   "class.qr": "QR code of the join link {link}",
   "class.mode": "What the class does",
   "class.mode.watch": "Watch me",

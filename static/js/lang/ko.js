@@ -434,7 +434,7 @@ export default {
   "class.end_no": "취소",
   "class.leave": "수업 나가기",
   "class.join_at": "학생은 {link} 에서 참여합니다",
-  "class.lan_hint": "이 서버는 이 컴퓨터에서만 열리므로 학생의 노트북에서는 열 수 없습니다. scripts/serve.sh --host 0.0.0.0 으로 수업을 여세요 (학생이 다른 이름으로 접속한다면 그 주소를 NNPG_ALLOWED_ORIGINS 에 적으세요).",
+  "class.lan_hint": "이 서버는 이 컴퓨터에서만 열리므로 학생의 노트북에서는 열 수 없습니다. scripts/serve.sh --host 0.0.0.0 으로 수업을 여세요 (학생이 주소 대신 이름으로 접속한다면 그 이름을 NNPG_ALLOWED_HOSTS 에 적으세요).",
   "class.qr": "참여 링크 {link} 의 QR 코드",
   "class.mode": "수업 방식",
   "class.mode.watch": "저를 보세요",
