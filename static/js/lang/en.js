@@ -199,6 +199,7 @@ export default {
   "value_of_new_points": "Value of new points: {value}",
   "train_on_my_points": "Train on my points",
   "clear_points": "Clear points",
+  "choose_csv": "Choose a CSV file…",
   "upload_csv": "Upload a CSV",
   "points_drawn": "{n} points drawn",
   "point_drawn": "1 point drawn",

@@ -196,6 +196,7 @@ export default {
   "value_of_new_points": "새 점의 값: {value}",
   "train_on_my_points": "내 점으로 학습",
   "clear_points": "점 지우기",
+  "choose_csv": "CSV 파일 고르기…",
   "upload_csv": "CSV 올리기",
   "points_drawn": "점 {n}개 그림",
   "point_drawn": "점 1개 그림",
