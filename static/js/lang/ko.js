@@ -590,6 +590,7 @@ export default {
   "msg.rate.creates": "실행 만들기",
   "msg.rate.share_lookups": "공유 코드 조회",
   "msg.rate.heavy": "그림·모델·내보내기",
+  "msg.body.too_large": "데이터가 한도인 {limit}바이트를 넘습니다. 파일이 너무 큽니다",
   "msg.rate.too_many": "{what} 요청이 너무 많습니다. {seconds}초 뒤에 다시 해 보세요",
   "msg.busy.heavy": "서버가 그림, 모델, 내보내기 {count}개를 계산하고 있습니다. 잠시 뒤에 다시 해 보세요",
   "msg.full.client": "한 사용자는 학습하거나 시작하는 실행을 {limit}개까지 가질 수 있습니다. 하나를 멈추거나 끝내세요",
