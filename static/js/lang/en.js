@@ -200,6 +200,7 @@ export default {
   "train_on_my_points": "Train on my points",
   "clear_points": "Clear points",
   "choose_csv": "Choose a CSV file…",
+  "no_gradient.tip": "The genetic algorithm takes no gradient step: it has no learning rate and no mini-batches (each generation scores every member on the whole training set).",
   "upload_csv": "Upload a CSV",
   "points_drawn": "{n} points drawn",
   "point_drawn": "1 point drawn",

@@ -197,6 +197,7 @@ export default {
   "train_on_my_points": "내 점으로 학습",
   "clear_points": "점 지우기",
   "choose_csv": "CSV 파일 고르기…",
+  "no_gradient.tip": "유전 알고리즘은 경사 하강 단계를 밟지 않으므로 학습률도 미니배치도 없습니다 (세대마다 모든 개체를 학습 데이터 전체로 평가합니다).",
   "upload_csv": "CSV 올리기",
   "points_drawn": "점 {n}개 그림",
   "point_drawn": "점 1개 그림",
