@@ -460,7 +460,7 @@ export default {
   "lock.training": "학습 설정",
   "lock.own_data": "내 데이터",
   "locked": "선생님이 잠갔습니다 ({what})",
-  "banner.teacher": "{name} 수업 중 · 참여 코드 {code} · {n}명 시청",
+  "banner.teacher": "{name} 진행 중 · 참여 코드 {code} · {n}명 시청",
   "banner.teacher_spotlight": "스포트라이트: {name}의 실행 · 참여 코드 {code} · {n}명 시청",
   "banner.waiting": "{teacher}이(가) 실행을 시작하기를 기다리는 중",
   "banner.watching": "{teacher}의 실행을 보는 중 · {n}명 시청",
