@@ -58,3 +58,6 @@ def test_a_batch_size_that_changes_nothing_is_not_a_change(page: Page, live_serv
     expect(page.locator(".loss-readout")).not_to_contain_text("→ 1 · Batch size → 1")
     marks = page.evaluate("window.nnplayground.store.state.marks.map((m) => m.changes)")
     assert marks == [{"batch_size": 1}, {"batch_size": 3}], marks
+    page.get_by_label("Full batch", exact=True).check()  # the largest batch reads as what it is
+    expect(page.locator(".loss-readout")).to_contain_text("Batch size → 3 · Full batch")
+    expect(page.locator(".loss-readout")).not_to_contain_text("10000")
