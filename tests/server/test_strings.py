@@ -3,6 +3,7 @@ only names keys that exist."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -53,4 +54,4 @@ def test_the_korean_teachers_banner_names_the_default_class_once() -> None:
     table = dict(re.findall(r'^\s*"([^"]+)": "(.*)",$', text, flags=re.M))
     banner = table["banner.teacher"].replace("{name}", table["class.default_name"])
     words = banner.split()
-    assert all(a != b for a, b in zip(words, words[1:], strict=False)), banner
+    assert all(a != b for a, b in itertools.pairwise(words)), banner
