@@ -63,14 +63,16 @@ def points_to_dataset(
 ) -> Dataset:
     """Rows of (x1, x2, label) -> a Dataset; labels keep the task's convention (±1 for
     binary). ``row_numbers`` name the rows in messages (default: 1, 2, …)."""
-    if not MIN_POINTS <= len(rows) <= MAX_POINTS:
-        said = ENGINE.say("points.count", low=MIN_POINTS, high=MAX_POINTS, count=len(rows))
-        raise UserDataError(said)
+    count = ENGINE.say("points.count", low=MIN_POINTS, high=MAX_POINTS, count=len(rows))
+    if len(rows) > MAX_POINTS:
+        raise UserDataError(count)
     numbers = row_numbers or range(1, len(rows) + 1)
     table = _table(rows)
     bad = np.flatnonzero(~_in_range(table)).tolist() if table is not None else range(len(rows))
     for k in bad:  # the slow path, only on a problem: the first in file order, row and column
         _check_row(rows[k], numbers[k])
+    if len(rows) < MIN_POINTS:  # after the rows: a wrong row says more than their count
+        raise UserDataError(count)
     assert table is not None
     labels = table[:, 2]
     if infer_task(labels) == "binary":

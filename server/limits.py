@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.messages import SERVER
+
 
 class BodyTooLarge(Exception):
     pass
@@ -49,9 +51,8 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"the request body is over the limit of {self.max_bytes:,} bytes"}
-        ).encode()
+        said = SERVER.say("body.too_large", limit=self.max_bytes)
+        body = json.dumps({"detail": str(said), **said.wire()}).encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

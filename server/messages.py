@@ -50,6 +50,7 @@ SERVER = Catalog(
         "run.step_capped": "the step stopped after {seconds:g} s, at epoch {epoch}",
         "inspect.not_live": "the run must be live to inspect it ({status})",
         "inspect.no_answer": "the run's worker did not answer in time; try again",
+        "body.too_large": "the request body is over the limit of {limit:,} bytes",
         "socket.too_many": "too many messages; slow down",
         "socket.binary": "binary messages are not accepted; send JSON text",
         "socket.too_long": "message too long (over {limit} bytes)",

@@ -151,6 +151,7 @@ export const createClass = (name, teacher) => send("POST", "/api/classes", { nam
 export const fetchClass = (id, token) => send("GET", `/api/classes/${id}`, undefined, token, "class");
 export const updateClass = (id, token, change) => send("PATCH", `/api/classes/${id}`, change, token, "class");
 export const controlClass = (id, token, control) => send("POST", `/api/classes/${id}/control`, control, token, "class");
+export const deleteClass = (id, token) => send("DELETE", `/api/classes/${id}`, undefined, token, "class");
 export const removeStudent = (id, token, student) =>
   send("DELETE", `/api/classes/${id}/students/${encodeURIComponent(student)}`, undefined, token, "class");
 export const fetchJoinable = (code) => send("GET", `/api/join/${encodeURIComponent(code)}`, undefined, null, "join code");

@@ -27,7 +27,7 @@ export function batchFields(editor, { min, max }, field) {
     }
     const size = Math.max(min, Math.min(max, Math.round(Number(input.value)) || min));
     input.value = String(size);
-    set(size);
+    if (size !== training.batch_size) set(size); // -5 and then 0 are both 1: the second is no change
   });
   full.addEventListener("change", () => {
     if (full.checked) editor.partialBatch = training.batch_size;

@@ -3,7 +3,7 @@
 // leave it; the teacher sees the join code, the link other machines can open (and its QR
 // code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
 // shown as text, never as HTML.
-import { controlClass, createClass, fetchClass, fetchJoinable, joinClass, removeStudent, updateClass } from "./api.js";
+import { controlClass, createClass, deleteClass, fetchClass, fetchJoinable, joinClass, removeStudent, updateClass } from "./api.js";
 import { classRaceUrl, classUrl, forget, remember } from "./classroom.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
@@ -182,8 +182,31 @@ export class ClassPanel {
     const links = element("p", {});
     links.append(element("a", { href: `/class/${encodeURIComponent(room.id)}`, target: "_blank" }, t("class.dashboard")));
     parts.push(this.modeSwitch(room, member), this.lockBoxes(room, member), classButtons(room, member, (p) => this.say(p)), links,
-      this.raceRow(room, member), this.rosterBox);
+      this.raceRow(room, member), this.rosterBox, this.ending(room, member));
     return parts;
+  }
+
+  // Ending the class deletes it and its students' runs: the button asks first, in the page.
+  ending(room, member) {
+    const box = element("p", { class: "class-end" });
+    const ask = button(t("class.end"), () => {
+      box.replaceChildren(element("span", {}, t("class.end_sure")), " ",
+        button(t("class.end_yes"), () => this.end(room.id, member.token), { class: "wide danger" }),
+        button(t("class.end_no"), () => box.replaceChildren(ask)));
+      box.querySelector("button").focus();
+    });
+    box.append(ask);
+    return box;
+  }
+
+  async end(id, token) {
+    try {
+      await deleteClass(id, token);
+    } catch (error) {
+      if (error.code !== "class.unknown") return this.say(error.message); // already gone: leave it too
+    }
+    forget(id);
+    location.assign(`/${location.hash}`);
   }
 
   // A race for the class: set one up (from this page's setup), or, while the class watches

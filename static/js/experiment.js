@@ -57,8 +57,9 @@ export class ExperimentPanel {
     const raced = element("label", { class: "check compact" });
     raced.append(race, element("span", {}, t("experiment.race")));
     const start = element("button", { type: "submit", class: "wide dark" }, t("experiment.start"));
-    const stop = element("button", { type: "button", class: "wide" }, t("experiment.stop"));
+    const stop = element("button", { type: "button", class: "wide", hidden: "" }, t("experiment.stop"));
     stop.addEventListener("click", () => this.send(null));
+    this.stop = stop; // only while there is an experiment to end
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const settings = Object.fromEntries(rows.filter(([f]) => f.value).map(([f, v]) => [f.value, parse(f.value, v.value)]));
@@ -90,6 +91,7 @@ export class ExperimentPanel {
 
   update(room) {
     this.experiment = room.experiment;
+    this.stop.hidden = !room.experiment;
     this.experimentRace = room.experiment_race;
     this.shown = Boolean(room.experiment_race) && room.stage?.race === room.experiment_race;
     this.project.hidden = !room.experiment_race;

@@ -5,6 +5,7 @@
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { fmt, line, math, number, table } from "./inspectviews.js";
+import { nameOf } from "./names.js";
 
 // The optimizer's quantities (engine/inspect_step.py's next_update), each by its symbol.
 const SYMBOLS = {
@@ -30,7 +31,7 @@ function batchNote(batch) {
 export function updateView(data) {
   const g = data.gradient;
   const formula = element("p", { class: "formula" });
-  formula.append(element("span", { class: "words" }, data.optimizer), math(data.formula));
+  formula.append(element("span", { class: "words" }, nameOf("optimizer", data.optimizer)), math(data.formula));
   const rows = [
     line("w", data.weight, "weight", t("inspect.now")),
     line("∂L/∂w", g.loss, "loss", t("inspect.loss_part")),

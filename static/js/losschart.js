@@ -5,6 +5,11 @@ import { SEEDS, SERIES, STEP_SERIES, formatNumber, layout, logTicks, niceTicks }
 import { paintAxes, paintBand, paintCursor, paintLegend, paintLine, paintMarks } from "./chartpaint.js";
 import { canvasFont, deviceSize, needFont, onFontsLoaded } from "./dom.js";
 import { t } from "./i18n.js";
+import { OPTIONS } from "./vocabulary.js";
+
+// A live change as the readout says it: the largest batch is every training point, "Full batch".
+const readChange = ([key, value]) =>
+  key === "batch_size" && value >= OPTIONS.choices.batch_size.max ? t("full_batch") : `${t(key)} → ${value}`;
 
 const FLOOR = 1e-8; // the log axis's floor
 const MOVES = { ArrowLeft: -1, ArrowRight: 1, PageDown: -10, PageUp: 10, Home: -Infinity, End: Infinity };
@@ -200,7 +205,7 @@ export class LossChart {
     const point = this.point(view);
     const where = view.perStep ? `${t("chart.step")} ${point?.x} (${t("chart.epoch")} ${point?.epoch})` : `${t("chart.epoch")} ${point?.x}`;
     const parts = point ? point.values.map((v) => `${t(v.label)} ${formatNumber(v.value, true)}`) : [];
-    const changed = (point?.changes ?? []).flatMap((c) => Object.entries(c).map(([k, v]) => `${t(k)} → ${v}`));
+    const changed = (point?.changes ?? []).flatMap((c) => Object.entries(c).map(readChange));
     const text = point ? [where, ...parts, ...changed].join(" · ") : t("chart.empty");
     this.readout.textContent = text;
     const data = this.canvas.dataset;

@@ -9,6 +9,7 @@ import { applyPalette } from "./colors.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./datapanel.js";
 import { Diagram } from "./diagram.js";
+import { closeOnEscape } from "./dom.js";
 import { fitHead, taskOf } from "./heads.js";
 import { Heatmap } from "./heatmap.js";
 import { Inspector } from "./inspector.js";
@@ -294,6 +295,7 @@ async function start() {
   lessons.render();
   if (lesson) lessons.open(lesson, false);
   toggles();
+  closeOnEscape(document.querySelectorAll(".corner button[aria-controls][aria-expanded]"));
   new FocusTips(document.body, $("#focus-tip"));
   for (const radio of document.querySelectorAll("input[name=loss-x]")) {
     radio.addEventListener("change", () => stream?.send({ type: "view", steps: plotsSteps() }));

@@ -53,8 +53,12 @@ export class OwnData {
       if (file) this.onData({ csv: await file.text() });
       upload.value = "";
     });
+    // the browser's own file control speaks the browser's language: it lies unseen over a
+    // button in the page's words, and is what a click or the keyboard reaches
+    const picker = element("span", { class: "file-picker" });
+    picker.append(element("span", { class: "file-face", "aria-hidden": "true" }, t("choose_csv")), upload);
     const uploadLabel = element("label", { class: "field" });
-    uploadLabel.append(element("span", {}, t("csv_help")), upload);
+    uploadLabel.append(element("span", {}, t("csv_help")), picker);
     this.drawingTools = element("div", { class: "drawing" });
     this.drawingTools.append(labelled(t("draw_kind"), kind), this.labels, this.count, this.train, this.clear);
     this.upload = upload;

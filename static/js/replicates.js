@@ -48,6 +48,11 @@ export class Replicates {
   update(state) {
     this.state = state;
     this.button.disabled = this.busy || !state.run;
+    // the caption is the band's: once the page shows another run (another setup), both go
+    if (!this.busy && this.said && state.band?.runId !== state.run?.id) {
+      this.said = null;
+      this.render();
+    }
   }
 
   say(key, params) {

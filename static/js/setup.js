@@ -117,6 +117,18 @@ export class TrainingSetup {
       })),
     ];
     this.root.replaceChildren(...fields);
+    if (this.options.optimizers[training.optimizer]?.gradient_free) this.idle(["learning_rate", "batch_size", "full_batch"]);
+  }
+
+  // Settings the chosen optimizer does not use (the genetic one takes no gradient step):
+  // shown disabled, their tooltip saying why.
+  idle(names) {
+    for (const name of names) {
+      const control = this.root.querySelector(`[name=${name}]`);
+      control.disabled = true;
+      const label = control.closest("label");
+      label.title = [label.title, t("no_gradient.tip")].filter(Boolean).join("\n");
+    }
   }
 
   // The chosen optimizer's hyper-parameters (GET /api/options' optimizers[name].hypers), each

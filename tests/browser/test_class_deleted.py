@@ -56,3 +56,27 @@ def test_a_student_watching_is_told_the_class_was_deleted(
     student.get_by_role("link", name="Open the playground on your own").click()
     expect(student.locator("#class-banner")).to_be_hidden()
     expect(play).to_be_enabled()
+
+
+def test_the_teacher_ends_the_class_from_the_page(
+    contexts: list[BrowserContext], live_server: str, artifacts: Path
+) -> None:
+    """The class panel ends the class (it was only `DELETE /api/classes/ID` with the token:
+    a teacher at the page had no way out of a class). It asks first; then every student's
+    page is told, and the teacher's page is a playground again."""
+    teacher, student = [context.new_page() for context in contexts]
+    code = start_class(teacher, live_server)
+    join(student, live_server, code, "Ada")
+    room = teacher.evaluate("window.nnplayground.store.state.classroom.id")
+    teacher.get_by_role("button", name="End the class…").click()
+    teacher.get_by_role("button", name="Cancel", exact=True).click()  # a slip is undone
+    teacher.get_by_role("button", name="End the class…").click()
+    expect(teacher.get_by_text("students' runs are deleted")).to_be_visible()
+    teacher.screenshot(path=artifacts / "class-end-ask.png")
+    teacher.get_by_role("button", name="End it for everyone").click()
+    expect(student.locator("#class-banner")).to_contain_text(GONE, timeout=FOLLOW_MS)
+    expect(teacher.locator("#class-banner")).to_be_hidden()
+    expect(teacher).not_to_have_url(f"{live_server}/?class={room}", timeout=FOLLOW_MS)
+    assert teacher.evaluate(f"localStorage.getItem('nnpg.class.{room}')") is None
+    assert httpx.get(f"{live_server}/api/classes/{room}").status_code == 404
+    expect(teacher.get_by_role("button", name="Play", exact=True)).to_be_enabled()

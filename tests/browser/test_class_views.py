@@ -115,7 +115,10 @@ def test_a_class_experiment_fills_its_heatmap(
     form.get_by_label("Values of setting 1").fill("0.03, 0.3")
     form.get_by_label("Setting 2", exact=True).select_option("")
     form.get_by_label("Epochs").fill("20")
+    end = form.get_by_role("button", name="End the experiment")
+    expect(end).to_be_hidden()  # no experiment to end yet
     form.get_by_role("button", name="Give every student a cell").click()
+    expect(end).to_be_visible()
     for page, rate in zip(students, ("0.03", "0.3"), strict=True):
         expect(page.locator("#class-banner")).to_contain_text(f"Learning rate {rate}")
         expect(page.get_by_label("Learning rate", exact=True)).to_have_value(rate)

@@ -40,3 +40,24 @@ def test_full_batch_trains_on_two_thousand_points_in_one_step(
     batch.press("Enter")
     expect(batch).to_have_value("10")
     expect(note).to_have_text("1000 training points · 100 batches an epoch")
+
+
+def test_a_batch_size_that_changes_nothing_is_not_a_change(page: Page, live_server: str) -> None:
+    """-5 and then 0 are both the smallest batch, 1: the second changes nothing, and the loss
+    chart marked it as a change all the same ("Batch size → 1 · Batch size → 1")."""
+    open_page(page, live_server)
+    size = page.get_by_label("Batch size", exact=True)
+    for typed in ("-5", "0"):
+        size.fill(typed)
+        size.press("Enter")
+        expect(size).to_have_value("1")
+    expect(page.locator(".loss-readout")).to_contain_text("Batch size → 1")
+    size.fill("3")  # a real change after them: once it is marked, the one before was too
+    size.press("Enter")
+    expect(page.locator(".loss-readout")).to_contain_text("Batch size → 3")
+    expect(page.locator(".loss-readout")).not_to_contain_text("→ 1 · Batch size → 1")
+    marks = page.evaluate("window.nnplayground.store.state.marks.map((m) => m.changes)")
+    assert marks == [{"batch_size": 1}, {"batch_size": 3}], marks
+    page.get_by_label("Full batch", exact=True).check()  # the largest batch reads as what it is
+    expect(page.locator(".loss-readout")).to_contain_text("Batch size → 3 · Full batch")
+    expect(page.locator(".loss-readout")).not_to_contain_text("10000")

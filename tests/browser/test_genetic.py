@@ -23,6 +23,12 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     tip = page.locator("label.field", has=menu).get_attribute("title")
     assert tip is not None and "genetic algorithm: no gradient" in tip
     assert "Slower than backprop" in tip
+    # it takes no gradient step: the learning rate and the batch size do nothing, and say so
+    for unused in ("Learning rate", "Batch size", "Full batch"):
+        expect(page.get_by_label(unused, exact=True)).to_be_disabled()
+    rate = page.get_by_label("Learning rate", exact=True)
+    rate_tip = page.locator("label.field", has=rate).get_attribute("title") or ""
+    assert "no learning rate and no mini-batches" in rate_tip, rate_tip
     first_loss = float(page.locator("#test-loss").inner_text())
     page.get_by_role("button", name="Play").click()
     # seed 1's run (the breeding stream of engine.generation_kernel) halves its test loss
@@ -37,3 +43,5 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     wait_for_new_run(page)
     expect(page.locator("#epoch-label")).to_have_text("Epoch")
     expect(page.locator("#batch-info")).to_have_text("250 training points · 25 batches an epoch")
+    for used in ("Learning rate", "Batch size", "Full batch"):
+        expect(page.get_by_label(used, exact=True)).to_be_enabled()

@@ -260,3 +260,16 @@ def test_three_classes_by_touch_on_a_narrow_screen(
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_the_next_step_names_its_optimizer_in_the_pages_language(
+    page: Page, live_server: str
+) -> None:
+    """The update's formula is headed by the optimizer's name as the page says it (it was its
+    wire name: "momentum" on a Korean page, "sgd" for SGD)."""
+    open_run(page, live_server, {"training": {"optimizer": "momentum"}}, lang="ko")
+    panel = page.get_by_role("region", name="신경망 들여다보기")
+    page.get_by_role("button", name="들여다보기", exact=True).click()
+    update = panel.get_by_role("region", name="경사 하강법, 한 걸음씩")
+    expect(update.locator("table[data-name=update]")).to_be_visible()
+    expect(update.locator(".formula .words").first).to_have_text("모멘텀")

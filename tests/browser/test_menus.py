@@ -141,3 +141,23 @@ def test_the_run_a_change_leaves_behind_is_paused(page: Page, live_server: str) 
     _pick(page, "Loss", "auto")
     wait_for_new_run(page)
     assert page.evaluate(SETTLED, left) == "paused"
+
+
+def test_escape_closes_the_panel_it_is_pressed_in(page: Page, live_server: str) -> None:
+    """Escape in an open panel of the top bar closes it and gives its button the focus back,
+    as the Inspect panel and the Lessons menu did; Class, My runs, Share and Export stayed."""
+    open_page(page, live_server)
+    for name, panel in (
+        ("Class", "#class"),
+        ("My runs", "#my-runs"),
+        ("Share", "#share"),
+        ("Export", "#export"),
+    ):
+        toggle = page.get_by_role("button", name=name, exact=True)
+        toggle.click()
+        expect(page.locator(panel)).to_be_visible()
+        page.locator(panel).locator("a, button, input").first.focus()
+        page.keyboard.press("Escape")
+        expect(page.locator(panel)).to_be_hidden()
+        expect(toggle).to_be_focused()
+        expect(toggle).to_have_attribute("aria-expanded", "false")

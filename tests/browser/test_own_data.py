@@ -66,3 +66,25 @@ def test_a_bad_csv_says_which_row_and_column(page: Page, live_server: str) -> No
     )
     wait_for_new_run(page)
     expect(alert).to_be_hidden()
+
+
+def test_the_upload_control_speaks_the_pages_language(page: Page, live_server: str) -> None:
+    """The CSV upload is a button in the page's words: the browser's own file control said
+    "Choose File · No file chosen" in English on a Korean page. It still opens from the
+    keyboard and takes a file."""
+    page.goto(f"{live_server}/?lang=ko")
+    expect(page.locator("#play")).to_be_enabled()
+    face = page.get_by_text("CSV 파일 고르기…")
+    expect(face).to_be_visible()
+    upload = page.get_by_label("CSV 올리기")
+    assert upload.evaluate("(input) => getComputedStyle(input).opacity") == "0"
+    face_box, input_box = face.bounding_box(), upload.bounding_box()
+    assert face_box and input_box and input_box["width"] >= face_box["width"] - 1
+    before = page.evaluate("window.nnplayground.store.state.run.id")
+    upload.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    rows = b"".join(f"{x},{y},{1 if x > 0 else 0}\n".encode() for x in (-4, 4) for y in (-2, 2))
+    chooser.value.set_files(files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": rows}])
+    page.wait_for_function("old => window.nnplayground.store.state.run?.id !== old", arg=before)
+    expect(page.get_by_role("alert")).to_be_hidden()

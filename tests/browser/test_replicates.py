@@ -38,3 +38,19 @@ def test_running_the_setup_over_seeds_draws_their_band(
     expect(chart).to_have_attribute("data-band", "")
     page.get_by_label("Per epoch").check()
     expect(chart).to_have_attribute("data-band", "4")
+
+
+def test_the_bands_caption_goes_with_the_setup_it_was_made_for(
+    page: Page, live_server: str
+) -> None:
+    """Another dataset is another run: its chart has no band, and the caption saying there is
+    one goes too (it stayed, under a chart without a band)."""
+    open_page(page, live_server, seed=5)
+    chart, status = page.locator("#loss-chart"), page.locator("#replicates-status")
+    page.get_by_label("Seeds", exact=True).fill("2")
+    page.get_by_role("button", name="Run over seeds").click()
+    expect(chart).to_have_attribute("data-band", "2", timeout=90_000)
+    expect(status).to_contain_text("The band: 2 seeds'")
+    page.get_by_role("radio", name="XOR", exact=True).click()
+    expect(chart).to_have_attribute("data-band", "")
+    expect(status).to_have_text("")

@@ -225,3 +225,33 @@ def test_the_top_bar_keeps_to_one_row_at_1280(page: Page, live_server: str) -> N
     expect(page.locator("#play")).to_be_enabled()
     corner, play = box(page, ".corner"), box(page, "#play")
     assert corner[1] < play[1] + play[3], f"the top bar's corner {corner} under Play {play}"
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])
+def test_a_deep_network_scrolls_in_its_column(
+    page: Page, live_server: str, artifacts: Path, viewport: tuple[int, int]
+) -> None:
+    """Ten hidden layers are wider than the network's column: the diagram scrolls sideways in
+    it. It spread over the output plot (and the page scrolled sideways) from six layers on."""
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    add = page.get_by_role("button", name="Add a hidden layer")
+    for _ in range(8):
+        add.click()
+    expect(page.get_by_text("10 hidden layers")).to_be_visible()
+    expect(add).to_be_disabled()
+    page.screenshot(path=artifacts / f"deep-network-{viewport[0]}.png")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (
+        "the page scrolls sideways"
+    )
+    column = box(page, ".column.network")
+    plot = box(page, "#output")
+    last = page.get_by_role("button", name="Add a neuron to layer 10")
+    if viewport[0] > 700:  # side by side: nothing of the network is drawn over the plot
+        assert column[0] + column[2] <= plot[0], f"the network {column} reaches the plot {plot}"
+    last.scroll_into_view_if_needed()
+    x, _, width, _ = last.evaluate(BOX)
+    assert column[0] <= x and x + width <= column[0] + column[2], "layer 10 is out of reach"
+    last.click()
+    expect(page.get_by_text("3 neurons")).to_be_visible()

@@ -57,6 +57,10 @@ def test_csv_with_a_header_and_blank_lines() -> None:
         ("1,2,1\n1,2,nan\n1,1,1\n2,2,1", "row 2, column 3 (label): 'nan' is not finite"),
         ("1,2,1\n9,2,1\n1,1,1\n2,2,1", "row 2, column 1 (x1): 9.0 lies outside [-6, 6]"),
         ("1,2,1\n", "need 4 to"),
+        # too few rows, and wrong ones: the wrong row says more than the count (a file of
+        # words was "need 4 to 10,000 points, got 2")
+        ("a,b,c\nx,y,z\nfoo,bar,baz\n", "row 2, column 1 (x1): 'x' is not a number"),
+        ("1,2\n3,4\n", "row 1: expected 3 values"),
     ],
 )
 def test_bad_csv_says_where(text: str, where: str) -> None:

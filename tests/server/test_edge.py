@@ -4,8 +4,10 @@ headers, per-client and server-wide limits on heavy reads, user data, a failing 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -104,6 +106,28 @@ def test_only_the_hosts_the_server_goes_by_are_answered(
     assert (response.status_code == 200) is answered, response.text
     if not answered:
         assert response.status_code == 400 and "NNPG_ALLOWED_HOSTS" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_class_panels_advice_on_serving_a_name_works(
+    monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """The class and share panels tell a teacher whose students reach the server by a name
+    which setting to list it in: following that advice, the page and its socket answer. (It
+    named NNPG_ALLOWED_ORIGINS, with which the name was still refused.)"""
+    table = (Path(__file__).resolve().parents[2] / "static/js/lang" / f"{language}.js").read_text()
+    hint = re.search(r'"class.lan_hint": "(.*)",', table)
+    assert hint
+    (setting,) = re.findall(r"NNPG_[A-Z_]+", hint.group(1))
+    monkeypatch.setenv(setting, "teacher.local")
+    name = {"Host": "teacher.local:8000"}
+    with TestClient(create_app(Settings(database=":memory:", host="0.0.0.0"))) as client:
+        assert client.get("/", headers=name).status_code == 200
+        run = client.post("/api/runs", json={"start": False}, headers=name).json()
+        origin = {**name, "Origin": "http://teacher.local:8000"}
+        url = f"/api/runs/{run['id']}/stream"
+        with client.websocket_connect(url, headers=origin) as socket:
+            assert socket.receive_json()["type"] in {"dataset", "status", "history"}
 
 
 def test_a_websocket_under_a_foreign_host_is_refused(client: TestClient) -> None:

@@ -218,3 +218,6 @@ def test_an_oversized_body_gets_413(client: TestClient) -> None:
     big = b'{"config": {}, "name": "' + b"x" * 3_000_000 + b'"}'
     response = client.post("/api/runs", content=big, headers={"Content-Type": "application/json"})
     assert response.status_code == 413 and "limit" in response.json()["detail"]
+    # as a code, so that the page says it in its language (a Korean page showed the English)
+    assert response.json()["code"] == "body.too_large"
+    assert response.json()["params"] == {"limit": 2_000_000}

@@ -3,6 +3,7 @@ only names keys that exist."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -45,3 +46,12 @@ def test_the_vendored_korean_font_draws_every_syllable_the_page_uses() -> None:
     used = set(re.findall(HANGUL, text))
     drawn = {chr(code) for code in TTFont(FONT).getBestCmap()}
     assert used and not used - drawn, "".join(sorted(used - drawn)) + ": run scripts/korean_font.py"
+
+
+def test_the_korean_teachers_banner_names_the_default_class_once() -> None:
+    """A class started with the default name: its teacher's banner read "우리 수업 수업 중"."""
+    text = (STATIC / "js" / "lang" / "ko.js").read_text()
+    table = dict(re.findall(r'^\s*"([^"]+)": "(.*)",$', text, flags=re.M))
+    banner = table["banner.teacher"].replace("{name}", table["class.default_name"])
+    words = banner.split()
+    assert all(a != b for a, b in itertools.pairwise(words)), banner
