@@ -213,19 +213,18 @@ class RunManager:
         return code
 
     def _make_room(self, client: str) -> None:
-        """Refuse a client over its share of the runs that hold a slot (training or about
+        """Refuse a client over its share of the runs that hold a slot (training, or about
         to: an idle run can always be evicted); when the server is full, evict the oldest
         run nobody watches or trains and nobody touched lately, or refuse."""
         settings = self.settings
+        settled = time.monotonic() - settings.evict_grace
         if client:
-            holding = ("created", "running")
-            held = sum(run.client == client and run.status in holding for run in self.runs.values())
+            held = sum(run.client == client and _holds(run, settled) for run in self.runs.values())
             if held >= settings.max_runs_per_client:
                 limit = settings.max_runs_per_client
                 raise ClientLimitError(SERVER.say("full.client", limit=limit))
         if len(self.runs) < settings.max_runs:
             return
-        settled = time.monotonic() - settings.evict_grace
         for run in self.runs.values():
             if not run.viewers and run.status != "running" and run.last_seen < settled:
                 self.remove(run)
@@ -303,3 +302,13 @@ def place(loads: list[int], alike: list[int], slack: float = 0.1) -> int:
     least = min(loads)
     close = [k for k, load in enumerate(loads) if load <= least * (1.0 + slack)]
     return max(close, key=lambda k: (alike[k], -loads[k]))
+
+
+def _holds(run: Run, settled: float) -> bool:
+    """Whether ``run`` holds one of its client's slots: it trains, or it is about to (made,
+    and watched or touched since ``settled``). A run whose page closed before it ever played
+    holds none: behind one school NAT address, every reload would otherwise keep one for
+    ``idle_ttl`` and lock the class out of new runs."""
+    if run.status == "running":
+        return True
+    return run.status == "created" and (bool(run.viewers) or run.last_seen >= settled)

@@ -82,10 +82,9 @@ def ray_cluster() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """A real server for the browser tests, its workers warm. The whole suite is one client
-    (127.0.0.1), and each closed page leaves its never-played run "created" for
-    ``idle_ttl``: past ~145 tests that was the per-client cap of 100, and the last tests'
-    pages were refused a run. The cap has tests of its own (tests/server)."""
-    with serve_in_thread(Settings(max_runs_per_client=10_000)) as url:
+    (127.0.0.1), as a class behind one school NAT address is: each closed page's run stops
+    holding one of its slots once left alone (``server.runs._holds``)."""
+    with serve_in_thread(Settings()) as url:
         warm(url)
         yield url
 

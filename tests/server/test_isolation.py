@@ -170,6 +170,24 @@ def test_one_client_cannot_take_every_run_slot() -> None:
         assert "2 runs" in refused.json()["detail"]
 
 
+def test_a_run_whose_page_left_before_it_played_frees_its_slot() -> None:
+    """Behind one school NAT address, each page opened and closed left a never-played run
+    that held one of the address's slots for ``idle_ttl`` (30 minutes): a class reloading
+    its pages was soon refused new runs. A made run holds a slot while it is watched or
+    touched lately; one left alone past ``evict_grace`` does not."""
+    with make_client(max_runs_per_client=2) as client:
+        manager = client.app.state.manager  # type: ignore[attr-defined]
+        left, watched = (client.post("/api/runs", json={"start": False}).json() for _ in range(2))
+        assert client.post("/api/runs", json={"start": False}).status_code == 429
+        with connect(client, watched) as ws:
+            next_of(ws, "frame")
+            for run in (left, watched):  # neither touched for longer than the grace
+                manager.runs[run["id"]].last_seen -= manager.settings.evict_grace + 1
+            assert client.post("/api/runs", json={"start": False}).status_code == 201
+            refused = client.post("/api/runs", json={"start": False})  # the watched one holds
+            assert refused.status_code == 429, refused.text
+
+
 def test_a_scripts_endless_run_nobody_looks_at_is_paused() -> None:
     with make_client(unwatched_limit=1.0) as client:
         manager = client.app.state.manager  # type: ignore[attr-defined]
