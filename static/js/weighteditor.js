@@ -23,10 +23,13 @@ export class WeightEditor {
     this.root.append(this.form);
     this.input = element("input", { type: "number", step: "0.1", min: "-100", max: "100", required: "" });
     this.form.append(this.input, element("button", { type: "submit", class: "wide" }, "OK"));
+    this.problem = element("p", { class: "weight-problem", role: "alert", hidden: "" });
+    this.root.append(this.problem);
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const value = weightValue(this.input);
-      if (value !== null) this.send({ type: "weight", ...this.where, value });
+      if (value === null) return this.refuse(); // nothing the field could read: say so, stay open
+      this.send({ type: "weight", ...this.where, value });
       this.close(true);
     });
     this.input.addEventListener("keydown", (event) => event.key === "Escape" && this.close(true));
@@ -39,8 +42,20 @@ export class WeightEditor {
     document.body.append(this.root);
   }
 
+  // What was typed is no number the field can read (a word, or 1e309: past what a number can
+  // be): the form stays open and says what it takes, rather than closing with nothing done.
+  refuse() {
+    this.problem.textContent = t("edit_weight.invalid", { limit: WEIGHT_LIMIT });
+    this.problem.hidden = false;
+    this.input.setAttribute("aria-invalid", "true");
+    this.input.focus();
+    this.input.select();
+  }
+
   open(event, where, value) {
     clearTimeout(this.leaving);
+    this.problem.hidden = true;
+    this.input.removeAttribute("aria-invalid");
     this.where = where;
     this.opener = event.currentTarget instanceof HTMLElement ? event.currentTarget : null;
     this.input.value = value.toFixed(3);

@@ -184,6 +184,29 @@ def test_a_history_that_goes_back_keeps_every_row_after_the_turn(
     assert epochs == [5, 6, 7]
 
 
+def test_a_weight_no_number_can_hold_is_refused_in_words(page: Page, live_server: str) -> None:
+    """1e309 (past what a number can be) or a word emptied the field and closed the form
+    with nothing done and nothing said; now the form stays open and says what it takes."""
+    open_page(page, live_server)
+    link = page.locator("#diagram svg.links path").first  # x1 → layer 1, neuron 1
+    link.click()
+    editor = page.get_by_label("New value")
+    editor.press_sequentially("1e309")
+    editor.press("Enter")
+    dialog = page.get_by_role("dialog", name="Change a weight")
+    expect(dialog.get_by_role("alert")).to_have_text("Type a number from −100 to 100")
+    expect(editor).to_be_focused()
+    expect(editor).to_have_attribute("aria-invalid", "true")
+    editor.fill("-2.5")
+    editor.press("Enter")
+    expect(dialog).to_be_hidden()
+    page.wait_for_function(
+        "window.nnplayground.store.state.frame.arrays['weights.0'].data[0] === -2.5"
+    )
+    link.click()  # opened again: the old complaint is gone
+    expect(dialog.get_by_role("alert")).to_be_hidden()
+
+
 REOPENED = """async () => {
     const { WeightEditor } = await import('/static/js/weighteditor.js');
     const editor = new WeightEditor(() => {});

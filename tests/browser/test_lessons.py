@@ -31,9 +31,12 @@ def merged(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def wait_for_new_run(page: Page) -> None:
+    """Until the new run's first numbers are in. With both cores busy (the suite beside a
+    load) the lessons' runs that just played still fill the workers' turns, and those numbers
+    once took longer than the 15 s an expectation waits by default."""
     expect(page.locator("#epoch")).to_have_text("000,000")
     expect(page.get_by_role("button", name="Play")).to_be_enabled()
-    expect(page.locator("#test-loss")).not_to_have_text("—")
+    expect(page.locator("#test-loss")).not_to_have_text("—", timeout=60_000)
 
 
 def skip_intro(page: Page) -> None:

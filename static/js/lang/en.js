@@ -242,6 +242,7 @@ export default {
   "weight_from": "From {name}",
   "close": "Close",
   "edit_weight.title": "Change a weight",
+  "edit_weight.invalid": "Type a number from −{limit} to {limit}",
   "export": "Export",
   "export.tip": "The network as it is now, as a file: its weights (JSON or NumPy arrays), or Python code that rebuilds it (NumPy or PyTorch).",
   "export.now": "The network as it is at the moment you click:",

@@ -238,6 +238,7 @@ export default {
   "weight_from": "{name}에서",
   "close": "닫기",
   "edit_weight.title": "가중치 바꾸기",
+  "edit_weight.invalid": "−{limit}에서 {limit} 사이의 수를 입력하세요",
   "export": "내보내기",
   "export.tip": "지금의 신경망을 파일로: 가중치(JSON 또는 NumPy 배열), 또는 신경망을 다시 만드는 Python 코드(NumPy 또는 PyTorch).",
   "export.now": "클릭하는 순간의 신경망입니다:",
