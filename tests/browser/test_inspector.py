@@ -252,6 +252,11 @@ def test_three_classes_by_touch_on_a_narrow_screen(
         update.get_by_label("Layer", exact=True).select_option(label="Layer 2 → Output")
         update.get_by_label("To", exact=True).select_option(label="Output 1")
         chain = panel.get_by_role("region", name="Backprop inspector")
+        chosen = [update.get_by_label(n, exact=True).input_value() for n in ("Layer", "From", "To")]
+        # the answer about the weight chosen last: one about the weight before (the layer
+        # chosen, the output not yet) was read between two paints on a loaded machine
+        factors = chain.locator("table[data-name=factors]")
+        expect(factors).to_have_attribute("data-weight", ",".join(chosen))
         expect(chain.locator("table[data-name=terms] tbody tr")).to_have_count(3)  # softmax's k
         expect(chain.locator("[data-name=short-form]")).to_be_visible()  # with cross-entropy
         product, difference = value(chain, "chain_product"), value(chain, "finite_difference")
