@@ -257,7 +257,19 @@ class RunManager:
         if not run.live:
             raise ConflictError(SERVER.say("run.ended", status=run.status))
         command = message if isinstance(message, p.Command) else to_command(message, run.id)
+        if isinstance(command, p.Play | p.Step) and run.status != "running":
+            self._may_start(run)
         self._submit(run, command)
+
+    def _may_start(self, run: Run) -> None:
+        """A run that starts training takes one of its client's slots: refused (a conflict:
+        the socket stays open) when the client's other runs hold them all. Else a made run
+        left alone, or a paused one, could be played past the cap."""
+        settled = time.monotonic() - self.settings.evict_grace
+        cap = self.settings.max_runs_per_client
+        mine = (other for other in self.runs.values() if other.client == run.client)
+        if run.client and sum(o is not run and _holds(o, settled) for o in mine) >= cap:
+            raise ConflictError(SERVER.say("full.client", limit=cap))
 
     async def weights(self, run: Run, timeout: float = 5.0, checkpoint: bool = False) -> Weights:
         """The live run's weights now, from its worker (``checkpoint``: stored too)."""

@@ -188,6 +188,23 @@ def test_a_run_whose_page_left_before_it_played_frees_its_slot() -> None:
             assert refused.status_code == 429, refused.text
 
 
+def test_a_run_left_alone_cannot_be_played_past_the_cap() -> None:
+    """A made run left alone holds no slot, so playing it later must take one: a script
+    could otherwise make runs slowly, let them settle, and play them all past the cap."""
+    with make_client(max_runs_per_client=2) as client:
+        manager = client.app.state.manager  # type: ignore[attr-defined]
+        left = client.post("/api/runs", json={"start": False}).json()
+        manager.runs[left["id"]].last_seen -= manager.settings.evict_grace + 1
+        for _ in range(2):  # the client's two slots, taken by fresh runs
+            assert client.post("/api/runs", json={"start": False}).status_code == 201
+        with connect(client, left) as ws:
+            next_of(ws, "frame")
+            ws.send_json({"type": "play"})
+            refused = next_of(ws, "error")
+            assert refused["code"] == "full.client", refused
+            assert manager.runs[left["id"]].status == "created"
+
+
 def test_a_scripts_endless_run_nobody_looks_at_is_paused() -> None:
     with make_client(unwatched_limit=1.0) as client:
         manager = client.app.state.manager  # type: ignore[attr-defined]
