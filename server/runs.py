@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from engine import kernels, population_kernel
 from engine.config import ExperimentConfig
+from engine.messages import Message
 from server import protocol as p
 from server.audience import Audience
 from server.control import to_command
@@ -217,14 +218,11 @@ class RunManager:
         to: an idle run can always be evicted); when the server is full, evict the oldest
         run nobody watches or trains and nobody touched lately, or refuse."""
         settings = self.settings
-        settled = time.monotonic() - settings.evict_grace
-        if client:
-            held = sum(run.client == client and _holds(run, settled) for run in self.runs.values())
-            if held >= settings.max_runs_per_client:
-                limit = settings.max_runs_per_client
-                raise ClientLimitError(SERVER.say("full.client", limit=limit))
+        if said := self._client_full(client):
+            raise ClientLimitError(said)
         if len(self.runs) < settings.max_runs:
             return
+        settled = time.monotonic() - settings.evict_grace
         for run in self.runs.values():
             if not run.viewers and run.status != "running" and run.last_seen < settled:
                 self.remove(run)
@@ -257,19 +255,26 @@ class RunManager:
         if not run.live:
             raise ConflictError(SERVER.say("run.ended", status=run.status))
         command = message if isinstance(message, p.Command) else to_command(message, run.id)
-        if isinstance(command, p.Play | p.Step) and run.status != "running":
-            self._may_start(run)
+        # a run that starts training takes a slot: a made run left alone, or a paused one,
+        # could else be played past the cap (a conflict: the socket stays open)
+        starts = isinstance(command, p.Play | p.Step) and run.status != "running"
+        if starts and (said := self._client_full(run.client, beside=run)):
+            raise ConflictError(said)
         self._submit(run, command)
 
-    def _may_start(self, run: Run) -> None:
-        """A run that starts training takes one of its client's slots: refused (a conflict:
-        the socket stays open) when the client's other runs hold them all. Else a made run
-        left alone, or a paused one, could be played past the cap."""
+    def _client_full(self, client: str, beside: Run | None = None) -> Message | None:
+        """Why ``client`` may hold no more runs: its runs (``beside`` aside) hold every slot
+        one client may (``_holds``); None while it may."""
+        if not client:
+            return None
         settled = time.monotonic() - self.settings.evict_grace
+        mine = (run for run in self.runs.values() if run.client == client and run is not beside)
         cap = self.settings.max_runs_per_client
-        mine = (other for other in self.runs.values() if other.client == run.client)
-        if run.client and sum(o is not run and _holds(o, settled) for o in mine) >= cap:
-            raise ConflictError(SERVER.say("full.client", limit=cap))
+        return (
+            SERVER.say("full.client", limit=cap)
+            if sum(_holds(r, settled) for r in mine) >= cap
+            else None
+        )
 
     async def weights(self, run: Run, timeout: float = 5.0, checkpoint: bool = False) -> Weights:
         """The live run's weights now, from its worker (``checkpoint``: stored too)."""
