@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import avx2_env, measure_in_child
+from bench.cpu_paths import avx2_env, measure_in_child
 from bench.race import bench_race
 from engine import ExperimentConfig, Trainer
 from engine.genetic import Genetic

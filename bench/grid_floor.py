@@ -37,7 +37,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import PLAYGROUND_NET, avx2_env, bench_grid, measure_in_child, median_time
+from bench.cpu_paths import avx2_env, measure_in_child
+from bench.engine import PLAYGROUND_NET, bench_grid, median_time
 from engine.kernels import BLOCK, tanh_approx
 
 SIZES = [2, *PLAYGROUND_NET, 1]

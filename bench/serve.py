@@ -35,7 +35,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.engine import avx2_env  # noqa: E402
+from bench.cpu_paths import avx2_env  # noqa: E402
 from bench.lean_ws import connect_lean, run_clients  # noqa: E402
 from bench.serve_kit import (  # noqa: E402
     FPS,
