@@ -19,7 +19,7 @@ from server.classroom import Classroom, Student, with_cell
 from server.messages import SERVER
 from server.race_schemas import LaneSpec, RaceCreate
 from server.races import LanePlan, Race, RaceHub, same_shape
-from server.run import ConflictError
+from server.run import CapacityError, ConflictError
 from server.schemas import RunCreate
 
 
@@ -124,11 +124,14 @@ class ClassRaces:
             if run is None or not run.live:
                 continue
             race = self.races.races.get(student.race or "")
-            if race is not None and race.id not in raced:
-                raced.add(race.id)
-                self.races.control(race, body.type)  # a step: one epoch, the race's tick
-            elif race is None:
-                manager.control(run, command(body, run.id))
+            try:
+                if race is not None and race.id not in raced:
+                    raced.add(race.id)
+                    self.races.control(race, body.type)  # a step: one epoch, the race's tick
+                elif race is None:
+                    manager.control(run, command(body, run.id))
+            except (ConflictError, CapacityError):  # ended meanwhile, or its member is full
+                continue
             reached += 1
         return reached
 

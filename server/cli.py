@@ -119,21 +119,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(code)
 
 
+def fill_workers(settings: Settings) -> None:
+    """``serve``'s and ``sweep``'s workers when ``NNPG_WORKERS`` is unset: a process per core of
+    this machine, or with Ray an actor per CPU of the cluster (0 has the pool ask it)."""
+    if settings.workers is None:
+        from server.runs import default_workers  # noqa: PLC0415 - the web stack, as serve
+
+        settings.workers = 0 if settings.ray_address else default_workers()
+
+
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve until stopped. The store's lock is taken first: a second server on the same
     store is refused in one line (StoreError), before anything is started."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the web stack
 
     from server.app import create_app  # noqa: PLC0415
-    from server.runs import default_workers  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if host is not None:
         settings.host = host
     if port is not None:
         settings.port = port
-    if settings.workers is None:
-        settings.workers = default_workers()
+    fill_workers(settings)
     lock = StoreLock(settings.database)
     lock.acquire()
     lan = reachable_host(settings.host)
@@ -148,10 +155,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 def sweep_here(settings: Settings, spec: Path, *, top: int, csv: Path | None) -> int:
     """The sweep on a server of this process, on the store (its lock first: a store another
     server holds is refused, StoreError), stopped after it."""
-    if settings.workers is None:
-        from server.runs import default_workers  # noqa: PLC0415 - the web stack, as serve
-
-        settings.workers = default_workers()
+    fill_workers(settings)
     lock = StoreLock(settings.database)
     try:
         lock.acquire()

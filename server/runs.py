@@ -256,25 +256,29 @@ class RunManager:
             raise ConflictError(SERVER.say("run.ended", status=run.status))
         command = message if isinstance(message, p.Command) else to_command(message, run.id)
         # a run that starts training takes a slot: a made run left alone, or a paused one,
-        # could else be played past the cap (a conflict: the socket stays open)
-        starts = isinstance(command, p.Play | p.Step) and run.status != "running"
-        if starts and (said := self._client_full(run.client, beside=run)):
-            raise ConflictError(said)
+        # could else be played past the cap (over a socket an error; the socket stays open)
+        if isinstance(command, p.Play | p.Step):
+            self.check_room([run])
         self._submit(run, command)
 
-    def _client_full(self, client: str, beside: Run | None = None) -> Message | None:
-        """Why ``client`` may hold no more runs: its runs (``beside`` aside) hold every slot
-        one client may (``_holds``); None while it may."""
+    def check_room(self, runs: list[Run]) -> None:
+        """Before ``runs`` (one client's) play or step: those not running take a slot each,
+        so past the client's cap this raises ``ClientLimitError``."""
+        starting = [run for run in runs if run.status != "running"]
+        if starting and (said := self._client_full(starting[0].client, starting)):
+            raise ClientLimitError(said)
+
+    def _client_full(self, client: str, starting: list[Run] | None = None) -> Message | None:
+        """Why ``client`` may not start ``starting`` (default: a new run): its other runs
+        and these would hold more slots than one client may (``_holds``); None while not."""
         if not client:
             return None
         settled = time.monotonic() - self.settings.evict_grace
-        mine = (run for run in self.runs.values() if run.client == client and run is not beside)
+        taking = starting or []
+        mine = (run for run in self.runs.values() if run.client == client and run not in taking)
         cap = self.settings.max_runs_per_client
-        return (
-            SERVER.say("full.client", limit=cap)
-            if sum(_holds(r, settled) for r in mine) >= cap
-            else None
-        )
+        held = sum(_holds(r, settled) for r in mine) + max(1, len(taking))
+        return SERVER.say("full.client", limit=cap) if held > cap else None
 
     async def weights(self, run: Run, timeout: float = 5.0, checkpoint: bool = False) -> Weights:
         """The live run's weights now, from its worker (``checkpoint``: stored too)."""

@@ -120,17 +120,23 @@ async def read_race(race: FoundRace, hub: Hub) -> RacePublic:
     return hub.public(race)
 
 
+# lanes that start training take their client's slots
+STARTS: dict[int | str, dict[str, Any]] = {**CONTROL, 429: FULL[429]}
+
+
 async def _control(race: Race, hub: RaceHub, action: str, amount: int = 0) -> RacePublic:
     try:
         hub.control(race, action, amount)
     except ConflictError as error:
         raise refuse(409, error) from None
+    except CapacityError as error:  # lanes that start take their client's slots
+        raise full(error) from None
     if action in ("play", "pause"):
         await hub.settled(race, ("running",) if action == "play" else ("paused",))
     return hub.public(race)
 
 
-@router.post("/{race_id}/play", response_model=RacePublic, responses=CONTROL)
+@router.post("/{race_id}/play", response_model=RacePublic, responses=STARTS)
 async def play_race(race: ControlledRace, hub: Hub) -> RacePublic:
     """Every lane trains on, a tick at a time together."""
     return await _control(race, hub, "play")
@@ -142,7 +148,7 @@ async def pause_race(race: ControlledRace, hub: Hub) -> RacePublic:
     return await _control(race, hub, "pause")
 
 
-@router.post("/{race_id}/step", response_model=RacePublic, responses=CONTROL)
+@router.post("/{race_id}/step", response_model=RacePublic, responses=STARTS)
 async def step_race(race: ControlledRace, hub: Hub, body: RaceStep | None = None) -> RacePublic:
     """Every lane trains this far on, then pauses (answered at once: read the race, or watch
     a lane, to see it arrive)."""

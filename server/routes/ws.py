@@ -166,7 +166,7 @@ def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer:
         if locked:  # a student's own run: the teacher's locks hold over the socket too
             raise ConflictError(locked)
         manager.control(run, message)
-    except ConflictError as exc:
+    except (ConflictError, CapacityError) as exc:  # the socket stays open
         return fields(exc), False
     return None, False
 

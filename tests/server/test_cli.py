@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from engine.config import ExperimentConfig
 from engine.trainer import Trainer
 from server.app import create_app
-from server.cli import main
+from server.cli import fill_workers, main
 from server.records import new_run_id
+from server.runs import default_workers
 from server.settings import Settings
 from server.store import Store
 from tests.conftest import free_port
@@ -173,3 +174,15 @@ def test_every_list_setting_takes_commas_spaces_or_json(
     settings = Settings()
     assert settings.allowed_origins == ["http://a.local:8000", "http://b.local"]
     assert settings.allowed_hosts == ["a.local", "b.local"]
+
+
+def test_unset_workers_are_a_process_per_core_here_or_an_actor_per_cluster_cpu() -> None:
+    here = Settings()
+    fill_workers(here)
+    assert here.workers == default_workers()
+    on_ray = Settings(ray_address="auto")
+    fill_workers(on_ray)
+    assert on_ray.workers == 0  # the pool makes one actor per CPU of the cluster
+    chosen = Settings(ray_address="auto", workers=3)
+    fill_workers(chosen)
+    assert chosen.workers == 3

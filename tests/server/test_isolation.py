@@ -205,6 +205,23 @@ def test_a_run_left_alone_cannot_be_played_past_the_cap() -> None:
             assert manager.runs[left["id"]].status == "created"
 
 
+def test_resuming_a_run_past_the_cap_is_refused_as_making_one_is() -> None:
+    """The same limit answers the same way by REST: 429 with Retry-After and its code (it
+    was a 409, as if the run's status forbade the resume)."""
+    with make_client(max_runs_per_client=2) as client:
+        manager = client.app.state.manager  # type: ignore[attr-defined]
+        left = client.post("/api/runs", json={"start": False}).json()
+        manager.runs[left["id"]].last_seen -= manager.settings.evict_grace + 1
+        for _ in range(2):
+            assert client.post("/api/runs", json={"start": False}).status_code == 201
+        token = {"Authorization": f"Bearer {left['control_token']}"}
+        refused = client.post(f"/api/runs/{left['id']}/resume", headers=token)
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["Retry-After"] == "30"
+        assert refused.json()["code"] == "full.client"
+        assert manager.runs[left["id"]].status == "created"
+
+
 def test_a_scripts_endless_run_nobody_looks_at_is_paused() -> None:
     with make_client(unwatched_limit=1.0) as client:
         manager = client.app.state.manager  # type: ignore[attr-defined]
@@ -249,3 +266,20 @@ def test_a_viewer_cannot_make_a_big_runs_pictures_hold_up_the_worker(client: Tes
         assert cost <= FRAME_BUDGET
         _, arrays = next_of(student, "frame")
         assert arrays["output"].shape[0] < 200
+
+
+def test_a_race_left_alone_cannot_be_played_past_the_cap() -> None:
+    """A race's lanes are runs: playing it later takes a slot for each lane not training."""
+    with make_client(max_runs_per_client=3) as client:
+        manager = client.app.state.manager  # type: ignore[attr-defined]
+        lanes = [{"changes": {}}, {"changes": {"training": {"learning_rate": 0.3}}}]
+        race = client.post("/api/races", json={"lanes": lanes}).json()
+        for lane in race["lanes"]:  # made, then left alone: they hold no slot
+            manager.runs[lane["run_id"]].last_seen -= manager.settings.evict_grace + 1
+        for _ in range(2):  # 2 of the 3 slots: one left, for 2 lanes
+            assert client.post("/api/runs", json={"start": False}).status_code == 201
+        token = {"Authorization": f"Bearer {race['control_token']}"}
+        refused = client.post(f"/api/races/{race['id']}/play", headers=token)
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["code"] == "full.client"
+        assert {manager.runs[lane["run_id"]].status for lane in race["lanes"]} == {"created"}

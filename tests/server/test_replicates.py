@@ -83,3 +83,15 @@ def test_replicates_past_the_clients_share_leave_no_run(tmp_path: Path) -> None:
         made = client.post("/api/runs", json={**body, "replicates": 3})  # all 3 places free
         assert made.status_code == 201, made.text
         assert len(made.json()["replicates"]) == 3
+
+
+def test_each_replicate_counts_against_the_create_rate(tmp_path: Path) -> None:
+    """Ten replicates are ten runs made: a client allowed 4 a minute cannot make 10 in one
+    request (the lanes of a race count the same way)."""
+    settings = Settings(database=str(tmp_path / "runs.db"), creates_per_minute=4)
+    with TestClient(create_app(settings)) as client:
+        body = {"config": SETUP, "start": False}
+        too_many = client.post("/api/runs", json={**body, "replicates": 10})
+        assert too_many.status_code == 429, too_many.text
+        assert too_many.json()["code"] == "rate.too_many"
+        assert client.get("/api/runs", headers={"Authorization": "Bearer x"}).json()["runs"] == []
