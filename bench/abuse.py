@@ -7,7 +7,7 @@ processes for one bad row (2), the store race (5), CSV oddities (7), websocket a
 privacy (9) and the Host header (10); one with a single worker for the view flood (3) and one
 big run (4), so that the neighbour run measured shares its worker with the attacker; a fresh
 one for the slot grab (6), which takes this client's whole share. Every loop is bounded in
-count and time; the whole bench takes about three minutes. Prints one row per case (what was
+count and time; the whole bench takes about a minute and a half. Prints one row per case (what was
 sent, what held, what broke, the figures), then
 `RESULT abuse_cases=… server_errors=… neighbour_p99_ms=… lost_rows=… broken_cases=…`.
 """

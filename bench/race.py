@@ -1,4 +1,4 @@
-"""A 4-lane race's frame rate against 4 separate runs' (issue #15), for ``bench/compare.py``.
+"""A 4-lane race's frame rate against 4 separate runs', for ``bench/compare.py``.
 
 One worker loop (``server.scheduler.Scheduler``, in a thread, as a thread worker runs it)
 holds four [8, 8] runs of the optimizer race (SGD, momentum, RMSProp, Adam) on the circle,

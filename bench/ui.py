@@ -10,7 +10,7 @@ store times all widgets' work (``performance.now()`` around the listeners); fram
 count the network pictures painted. The reference, measured in the same run, is the budget:
 the issue's 4 ms per frame. Prints a table, then `RESULT paint_ms_p95=… fps=…`.
 
-Then the big net (issue #14 item 3: [64]×3 on circle, 8,577 weights): the page's animation
+Then the big net ([64]×3 on circle, 8,577 weights): the page's animation
 frames per second while it plays (the browser's own frame rate: ≥ 30 is smooth), the p95 of
 the store's work per painted frame (≤ 8 ms), the longest task, and a click's answer: from
 the Pause click's input event to the paint that shows the paused state, over a few clicks
@@ -47,7 +47,7 @@ BIG = "#seed=3&c=" + base64.urlsafe_b64encode(
 SCENARIOS = {
     "default [4,2], circle": "#seed=3",
     "[8]×6, spiral, 6 features": BIG,
-    "[8]×6 + probe + inspector": BIG,  # the Inspect panel open, a point probed (issue #13)
+    "[8]×6 + probe + inspector": BIG,  # the Inspect panel open, a point probed
 }
 INSPECTING = {"[8]×6 + probe + inspector"}
 BIG_NET = "#seed=3&c=" + base64.urlsafe_b64encode(

@@ -1,5 +1,5 @@
 """One weight's ∂E/∂w for one training example, for the teaching page: ``chain_rule`` gives
-it as the chain rule's factors, in the course slides' notation (output unit i, the hidden unit
+it as the chain rule's factors, named as the page names them (output unit i, the hidden unit
 j below it, the input k below that; x the activations, s the weighted sums, t the targets),
 checked by central finite differences. ``engine.inspect_step`` has the next update of the
 same weight, ``engine.inspect`` the rest.

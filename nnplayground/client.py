@@ -27,11 +27,37 @@ SWEEP_ENDED = frozenset({"finished", "cancelled", "interrupted"})
 
 
 class ApiError(RuntimeError):
-    """The server said no: ``status`` is the HTTP status, ``detail`` its explanation."""
+    """The server said no: ``status`` is the HTTP status, ``detail`` its explanation (a 422's:
+    the list of field errors), ``code`` and ``params`` the refusal's code and parameters
+    (docs/messages.md; None and {} when it has none, as a 422: each field error has its own)."""
 
-    def __init__(self, status: int, detail: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: Any,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{status}: {detail}")
         self.status, self.detail = status, detail
+        self.code, self.params = code, params or {}
+
+
+def _refusal(response: httpx.Response) -> ApiError:
+    """The ``ApiError`` of a refusal: its detail, code and parameters when the body has them."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return ApiError(response.status_code, response.text)
+    params = body.get("params")
+    return ApiError(
+        response.status_code,
+        body.get("detail", response.text),
+        body.get("code"),
+        params if isinstance(params, dict) else None,
+    )
 
 
 class Client:
@@ -64,11 +90,7 @@ class Client:
         else:
             response = self.http.request(method, f"/api{path}", **kwargs)
         if response.status_code >= 400:
-            try:
-                detail = response.json().get("detail", response.text)
-            except ValueError:
-                detail = response.text
-            raise ApiError(response.status_code, detail)
+            raise _refusal(response)
         return response
 
     def _control(self, run_id: str, token: str | None) -> dict[str, str]:

@@ -38,6 +38,7 @@ SERVER = Catalog(
         "run.not_interrupted": "only an interrupted run is resumed this way ({status})",
         "run.no_checkpoint": "the run has no checkpoint to resume from",
         "fork.no_states": "the run has no kept states to fork from yet",
+        "config.too_big": "the network has {size:,} parameters; the limit is {limit:,}",
         "fork.shape": "the changes make a network of {size} parameters; the kept state has {kept}",
         "race.unknown": "no race with id '{id}'",
         "race.needs_token": "this needs the race's control token: Authorization: Bearer …",

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
         None,
         ge=0,
         le=64,
-        description="worker processes; 0 = a thread; `serve` default: one per core",
+        description="worker processes; 0 = a thread; `serve` default: one per core (with "
+        "NNPG_RAY_ADDRESS: Ray actors; unset or 0: one per CPU of the cluster)",
     )
     default_fps: float = Field(20.0, gt=0, le=60, description="frames per second a viewer gets")
     # limits: going over gets 429/503 with Retry-After, or a websocket close with a reason
@@ -51,10 +52,14 @@ class Settings(BaseSettings):
         100,
         ge=1,
         description="runs one client (one address) may have training or starting at once; "
-        "a class behind one NAT address shares it",
+        "a class behind one NAT address shares it, save runs made through the class's routes "
+        "(each member has its own)",
     )
     reads_per_minute: int = Field(
-        120, ge=1, description="heavy reads (picture, model, export, predict, metrics) a minute"
+        120,
+        ge=1,
+        description="heavy reads (picture, model, export, predict, metrics, a kept state, "
+        "inspect) a minute",
     )
     reads_burst: int = Field(30, ge=1, description="heavy reads one client may make at once")
     heavy_concurrency: int = Field(

@@ -1,6 +1,6 @@
 """What the resource routes (runs, races, sweeps, classes) share: a body read and validated
-off the loop, its place in the OpenAPI, the create rate limit, the answers of a full server,
-and the check of a `Bearer` control token."""
+off the loop, its place in the OpenAPI, a coded field error, the create rate limit, the
+answers of a full server, and the check of a `Bearer` control token."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from engine.messages import Message
 from server.messages import refuse
 from server.records import token_matches
 from server.run import CapacityError, ClientLimitError
@@ -41,6 +42,14 @@ async def validated_body(request: Request, model: type[Body]) -> Body:
     except ValidationError as error:
         problems = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
         raise RequestValidationError(problems) from None
+
+
+def invalid(loc: tuple[str, ...], message: Message) -> RequestValidationError:
+    """A 422 whose ``loc`` names the field, its message coded (``field_errors``)."""
+    error = ValueError(message)
+    return RequestValidationError(
+        [{"loc": loc, "msg": str(message), "type": "value_error", "ctx": {"error": error}}]
+    )
 
 
 async def rate_limit(request: Request) -> None:

@@ -16,7 +16,7 @@ from server.clients import client_key
 from server.deps import ControlledRun, Found, FoundRun, Manager
 from server.messages import SERVER, refuse
 from server.records import RunRecord, hash_token
-from server.routes.common import FULL, full, json_body, rate_limit, validated_body
+from server.routes.common import FULL, full, invalid, json_body, rate_limit, validated_body
 from server.runs import CapacityError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
 
@@ -74,15 +74,8 @@ async def _run_create(request: Request) -> RunCreate:
     body = await validated_body(request, RunCreate)
     size, budget = body.config.n_parameters(), request.app.state.settings.max_parameters
     if size > budget:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("body", "config", "network", "hidden"),
-                    "type": "value_error",
-                    "msg": f"the network has {size:,} parameters; the limit is {budget:,}",
-                }
-            ]
-        )
+        said = SERVER.say("config.too_big", size=size, limit=budget)
+        raise invalid(("body", "config", "network", "hidden"), said)
     return body
 
 
@@ -107,6 +100,8 @@ async def create_run(
     """Create a run; it trains in the background when ``start`` is true. With
     ``training.max_epochs`` or a stop rule it ends ``succeeded``; nobody watching, it
     trains as fast as it goes (or at ``speed`` epochs per second)."""
+    for _ in range(body.replicates - 1):  # replicates are runs: each counts (the first did)
+        request.app.state.create_rates.check(request)
     runs, token = _create_replicates(body, manager, client_key(request))
     run = runs[0]
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
@@ -220,6 +215,8 @@ async def _control(found: Found, manager: Manager, command: type[p.Command]) -> 
         manager.control(run, command(run.id))
     except ConflictError as error:
         raise refuse(409, error) from None
+    except CapacityError as error:  # a run that starts takes one of its client's slots
+        raise full(error) from None
     if (command, before) not in ((p.Pause, "paused"), (p.Play, "running")):
         await run.reaches(LEADS_TO[command], SETTLE_SECONDS)
     return public(run.record(), run, manager)

@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.config import ExperimentConfig, LiveChanges
-from engine.messages import Message
 from engine.model import Model
 from engine.snapshot import from_bytes, restore
 from engine.trainer import Trainer
@@ -21,7 +20,7 @@ from server.forks import ForkError, choose, nearest, plan
 from server.heavy import BUSY, HeavyRead
 from server.messages import SERVER
 from server.records import RunRecord
-from server.routes.common import FULL, full, rate_limit
+from server.routes.common import FULL, full, invalid, rate_limit
 from server.routes.results import _model_json
 from server.routes.runs import NOT_FOUND, public
 from server.runs import CapacityError
@@ -43,14 +42,6 @@ class KeptState(BaseModel):
 class KeptStates(BaseModel):
     states: list[KeptState] = Field(description="oldest first; older epochs thinned with age")
     budget: int = Field(description="bytes of kept states stored per run, at most")
-
-
-def _invalid(loc: tuple[str, ...], message: Message) -> RequestValidationError:
-    """A 422 whose ``loc`` names the field, its message coded (``field_errors``)."""
-    error = ValueError(message)
-    return RequestValidationError(
-        [{"loc": loc, "msg": str(message), "type": "value_error", "ctx": {"error": error}}]
-    )
 
 
 @router.get("/{run_id}/states", response_model=KeptStates, responses=NOT_FOUND)
@@ -86,7 +77,7 @@ async def read_state(
     if saved is None:
         listed = ", ".join(map(str, nearest(manager.store.kept_states(record.id), epoch)))
         said = SERVER.say("state.not_kept", epoch=epoch, kept=listed)
-        raise _invalid(("path", "epoch"), said)
+        raise invalid(("path", "epoch"), said)
     if format == "frame":
         body = await asyncio.to_thread(_frame, record, epoch, saved[1], resolution)
         return Response(body, media_type="application/octet-stream")
@@ -134,7 +125,7 @@ async def fork_run(
         origin = choose(manager.store, found.record, body.epoch)
         create, origin = await asyncio.to_thread(plan, found.record, body, origin)
     except ForkError as error:
-        raise _invalid(("body", *error.field), error.args[0]) from None
+        raise invalid(("body", *error.field), error.args[0]) from None
     except ValidationError as error:
         problems = [{**e, "loc": ("body", "changes", *e["loc"])} for e in error.errors()]
         raise RequestValidationError(problems) from None

@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 from engine.history import COLUMNS
 from server.clients import client_key
 from server.messages import SERVER, refuse
-from server.routes.common import bearer_holds, json_body, validated_body
+from server.routes.common import bearer_holds, invalid, json_body, validated_body
 from server.sweep_schemas import SweepCreate, SweepCreated, SweepPublic, TrialPublic, goal_of
 from server.sweep_space import SpaceError, expand
 from server.sweeps import SweepConflict, SweepManager
@@ -92,8 +92,7 @@ async def create_sweep(
     client = client_key(request)
     _too_many(sweeps, client)
     if body.executor is not None and body.executor not in sweeps.executors:
-        problem = {"loc": ("body", "executor"), "type": "value_error"}
-        raise RequestValidationError([{**problem, "msg": str(SERVER.say("sweep.no_ray"))}])
+        raise invalid(("body", "executor"), SERVER.say("sweep.no_ray"))
     settings = sweeps.settings
     try:
         trials = await asyncio.to_thread(

@@ -54,6 +54,8 @@ def test_control_uses_the_remembered_token(api: Client) -> None:
     with pytest.raises(ApiError) as gone:
         api.get(run["id"])
     assert gone.value.status == 404
+    assert gone.value.code == "run.unknown"  # the case, without parsing the English
+    assert gone.value.params == {"id": run["id"]}
 
 
 def test_a_bad_config_raises_with_the_field(api: Client) -> None:

@@ -257,3 +257,20 @@ def test_the_python_example_runs(name: str) -> None:
         with contextlib.redirect_stdout(io.StringIO()) as printed:
             exec(compile(code, name, "exec"), {})
     assert printed.getvalue()
+
+
+# -- (f) every message code -------------------------------------------------------------
+
+
+def test_messages_md_lists_every_code_as_the_catalogs_say_it() -> None:
+    """docs/messages.md is written from the catalogs (scripts/messages_doc.py): a code added or
+    changed there without running it leaves the document behind."""
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location("messages_doc", ROOT / "scripts/messages_doc.py")
+    assert spec is not None and spec.loader is not None
+    writer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(writer)
+    assert (ROOT / "docs/messages.md").read_text() == writer.render(), (
+        "run: .venv/bin/python scripts/messages_doc.py"
+    )

@@ -105,10 +105,10 @@ def test_a_network_over_the_parameter_budget_is_a_422(client: TestClient) -> Non
     response = client.post("/api/runs", json={"config": {"network": {"hidden": [256] * 10}}})
     assert response.status_code == 422
     [error] = response.json()["detail"]
-    assert (
-        error["loc"] == ["body", "config", "network", "hidden"]
-        and "limit is 100,000" in error["msg"]
-    )
+    assert error["loc"] == ["body", "config", "network", "hidden"]
+    assert error["msg"] == "the network has 593,153 parameters; the limit is 100,000"
+    assert error["type"] == "config.too_big"  # the page says it in the student's language
+    assert error["params"] == {"size": 593153, "limit": 100000}
 
 
 def test_creating_too_fast_is_a_429_with_retry_after() -> None:

@@ -614,6 +614,7 @@ export default {
   "msg.run.not_interrupted": "중단된 실행만 이렇게 이어 갈 수 있습니다({status})",
   "msg.run.no_checkpoint": "이어 갈 체크포인트가 없습니다",
   "msg.fork.no_states": "이 실행에는 아직 포크할 저장된 상태가 없습니다",
+  "msg.config.too_big": "네트워크의 매개변수가 {size}개입니다. 최대 {limit}개까지입니다",
   "msg.fork.shape": "바꾼 설정으로는 매개변수가 {size}개인 네트워크가 되지만, 저장된 상태에는 {kept}개가 있습니다",
   "msg.state.not_kept": "에포크 {epoch}의 상태는 저장되어 있지 않습니다. 가장 가까운 저장된 에포크: {kept}",
   "msg.run.step_capped": "한 번에 진행하는 스텝이 {seconds}초가 되어 에포크 {epoch}에서 멈췄습니다",
