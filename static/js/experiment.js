@@ -139,6 +139,10 @@ export class ExperimentPanel {
       for (const c of cols) {
         const cell = cells.get(JSON.stringify([r, c])) ?? { losses: [], students: 0 };
         const mean = cell.losses.length ? cell.losses.reduce((a, b) => a + b, 0) / cell.losses.length : null;
+        if (!cell.students) { // more cells than students: nothing is on its way here
+          line.append(element("td", { class: "nobody" }, t("experiment.nobody")));
+          continue;
+        }
         const td = element("td", {}, mean === null ? "…" : Number.isFinite(mean) ? mean.toFixed(3) : t("alert.diverged"));
         td.append(element("small", {}, t("experiment.done", { n: cell.losses.length, total: cell.students })));
         if (mean !== null) td.style.background = shade(mean, low, high);
