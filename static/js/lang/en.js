@@ -401,6 +401,7 @@ export default {
   "reason.early_stopping_val": "the validation loss stopped improving (early stopping)",
   "connection_closed": "Connection closed ({code}). Reload to start again.",
   "reconnecting": "Connection lost; reconnecting…",
+  "run_moved": "Another page changed this run's setup, which made a new run: this page now shows the new one.",
   "could_not_start": "Could not start a run: {error}",
   "page_failed": "The page could not start: {error}",
   "server_error": "{message}",
