@@ -123,6 +123,9 @@ class Audience:
         viewer.view = capped(viewer.view, run.parameters)
         first = [m for m in (run.dataset, run.features) if m]
         first += [run.status_message(), self._history_message(run)]
+        # an old share link's watcher follows on; the owner reopening it (My runs) means it
+        if run.moved_to and not can_control:
+            first.append(run.moved_message())
         for message in first:
             viewer.offer_message(message)
         frame = latest_frame(run, viewer.view)

@@ -37,6 +37,7 @@ SERVER = Catalog(
         "run.no_weights": "the run has no weights yet",
         "run.not_interrupted": "only an interrupted run is resumed this way ({status})",
         "run.no_checkpoint": "the run has no checkpoint to resume from",
+        "run.moved_unknown": "no run with id '{id}' that this token controls",
         "fork.no_states": "the run has no kept states to fork from yet",
         "config.too_big": "the network has {size:,} parameters; the limit is {limit:,}",
         "fork.shape": "the changes make a network of {size} parameters; the kept state has {kept}",

@@ -68,6 +68,7 @@ class Run:
     dataset: str | None = None
     examples: int | None = None  # in the training set, once the worker has built it
     deleted: bool = False  # removed with everything stored about it (a race lists it no more)
+    moved_to: str | None = None  # the run its owner's page replaced it with (``moved_message``)
     _status_waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 
     @functools.cached_property
@@ -159,6 +160,10 @@ class Run:
                 "viewers_can_control": self.viewers_can_control,
             }
         )
+
+    def moved_message(self) -> str:
+        """Tells a viewer which run replaced this one: its page follows it."""
+        return dumps({"type": "moved", "run_id": self.id, "to": self.moved_to})
 
     def status_changes(self, report: p.Status) -> dict[str, object]:
         """Apply a worker's status report; returns the fields to store."""

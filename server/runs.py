@@ -31,7 +31,7 @@ from server.messages import SERVER
 from server.pool import WorkerPool, default_workers
 from server.records import RunRecord, hash_token, new_run_id, new_token, now
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
-from server.schemas import AnyClientMessage, Permissions, RunCreate, RunStatus
+from server.schemas import AnyClientMessage, Moved, Permissions, RunCreate, RunStatus
 from server.settings import Settings
 from server.store import Store
 from server.workers import Worker
@@ -252,6 +252,9 @@ class RunManager:
             run.viewers_can_control = message.viewers_can_control
             self.audience.broadcast(run, run.status_message())
             return
+        if isinstance(message, Moved):  # an ended run's viewers follow too
+            self._move(run, message)
+            return
         if not run.live:
             raise ConflictError(SERVER.say("run.ended", status=run.status))
         command = message if isinstance(message, p.Command) else to_command(message, run.id)
@@ -267,6 +270,15 @@ class RunManager:
         starting = [run for run in runs if run.status != "running"]
         if starting and (said := self._client_full(starting[0].client, starting)):
             raise ClientLimitError(said)
+
+    def _move(self, run: Run, message: Moved) -> None:
+        """Point the run's viewers (and any joining later) at the run that replaced it: one
+        the sender controls (its token), never the run itself."""
+        found = self.runs.get(message.to)
+        if found is None or found is run or not found.authorizes(message.token):
+            raise ConflictError(SERVER.say("run.moved_unknown", id=message.to))
+        run.moved_to = found.id
+        self.audience.broadcast(run, run.moved_message())
 
     def _client_full(self, client: str, starting: list[Run] | None = None) -> Message | None:
         """Why ``client`` may not start ``starting`` (default: a new run): its other runs

@@ -209,6 +209,16 @@ class Permissions(_Strict):
     viewers_can_control: bool
 
 
+class Moved(_Strict):
+    """The owner's page replaced the run with another it made (a new setup, a reset after
+    the end): every viewer of this run, now or joining later, is told to follow. ``token``
+    is the new run's control token, proof that the sender made it; it is passed on to no one."""
+
+    type: Literal["moved"]
+    to: str = Field(min_length=1, max_length=64, description="the id of the run that replaced it")
+    token: str = Field(min_length=1, max_length=200, description="that run's control token")
+
+
 class Weight(_Strict):
     """Set one weight (``source`` → ``target`` between ``layer`` and the next) or, when
     ``source`` is null, the bias of ``target``. Layers count from the inputs: 0 is
@@ -249,14 +259,11 @@ class View(_Strict):
         return data
 
 
-AnyClientMessage = (
-    Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View | AnyInspectMessage
-)
+# every client message but ``inspect``, each one shape
+_PLAIN = Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | Moved | View
+AnyClientMessage = _PLAIN | AnyInspectMessage
 # ``inspect`` is five messages, one per ``kind``: a union within the union, on ``kind``
-ClientMessage = Annotated[
-    Play | Pause | Step | Reset | Regenerate | Set | Weight | Permissions | View | InspectMessage,
-    Field(discriminator="type"),
-]
+ClientMessage = Annotated[_PLAIN | InspectMessage, Field(discriminator="type")]
 CLIENT_MESSAGE: TypeAdapter[AnyClientMessage] = TypeAdapter(ClientMessage)
 
 
@@ -270,4 +277,4 @@ def error_loc(error: Any) -> list[Any]:
 
 
 CONTROL_TYPES = frozenset({"play", "pause", "step", "reset", "regenerate", "set", "weight"})
-OWNER_TYPES = frozenset({"permissions"})  # never granted to viewers
+OWNER_TYPES = frozenset({"permissions", "moved"})  # never granted to viewers

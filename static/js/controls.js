@@ -19,7 +19,7 @@ export function statusText(state) {
     const validated = state.stopReason === "early_stopping" && state.run?.config.data.validation_ratio > 0;
     return t("status.succeeded", { reason: t(validated ? "reason.early_stopping_val" : `reason.${state.stopReason}`) });
   }
-  return state.error ?? "";
+  return state.error || state.notice || ""; // a notice (the run moved) until something goes wrong
 }
 
 export class Controls {
@@ -62,7 +62,7 @@ export class Controls {
     const text = statusText(state);
     this.status.textContent = text;
     this.status.hidden = !text;
-    this.status.classList.toggle("calm", state.status === "succeeded");
+    this.status.classList.toggle("calm", state.status === "succeeded" || (!state.error && Boolean(state.notice)));
   }
 
   readouts(header) {

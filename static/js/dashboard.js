@@ -140,6 +140,13 @@ class Dashboard {
     }
   }
 
+  // In the page's language again: what the class said last, the experiment panel, the tiles.
+  render() {
+    if (this.room) this.onMessage(this.room);
+    this.experiment.render();
+    this.paint();
+  }
+
   spotlight(student) {
     if (!student.run) return;
     updateClass(this.id, this.member.token, { spotlight: student.id }).catch((error) => this.say(error.message));
@@ -178,7 +185,7 @@ async function start() {
   }
   await fetchClass(id, member.token); // a wrong or stale token says so at once
   const dashboard = new Dashboard(id, member);
-  onLanguage(() => dashboard.paint());
+  onLanguage(() => dashboard.render());
   dashboard.open();
 }
 

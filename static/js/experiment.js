@@ -35,8 +35,22 @@ export class ExperimentPanel {
     this.project.addEventListener("click", () => this.change({ race: this.shown ? null : this.experimentRace }));
     const results = element("div", { class: "experiment-results" });
     results.append(this.grid, this.race.root);
-    this.root.replaceChildren(element("h2", {}, t("experiment.title")), this.form, this.project, results);
+    this.heading = element("h2", {}, t("experiment.title"));
+    this.root.replaceChildren(this.heading, this.form, this.project, results);
     this.buildForm();
+  }
+
+  // In the page's language again: the form is built anew with what the teacher typed in it.
+  render() {
+    const fields = () => [...this.form.querySelectorAll("select, input")];
+    const typed = fields().map((field) => [field.value, field.checked]);
+    this.form.replaceChildren();
+    this.buildForm();
+    fields().forEach((field, k) => ([field.value, field.checked] = typed[k]));
+    this.heading.textContent = t("experiment.title");
+    this.form.setAttribute("aria-label", t("experiment.setup"));
+    this.grid.setAttribute("aria-label", t("experiment.heatmap"));
+    if (this.room) this.update(this.room);
   }
 
   buildForm() {
@@ -90,6 +104,7 @@ export class ExperimentPanel {
   }
 
   update(room) {
+    this.room = room;
     this.experiment = room.experiment;
     this.stop.hidden = !room.experiment;
     this.experimentRace = room.experiment_race;
@@ -139,6 +154,10 @@ export class ExperimentPanel {
       for (const c of cols) {
         const cell = cells.get(JSON.stringify([r, c])) ?? { losses: [], students: 0 };
         const mean = cell.losses.length ? cell.losses.reduce((a, b) => a + b, 0) / cell.losses.length : null;
+        if (!cell.students) { // more cells than students: nothing is on its way here
+          line.append(element("td", { class: "nobody" }, t("experiment.nobody")));
+          continue;
+        }
         const td = element("td", {}, mean === null ? "…" : Number.isFinite(mean) ? mean.toFixed(3) : t("alert.diverged"));
         td.append(element("small", {}, t("experiment.done", { n: cell.losses.length, total: cell.students })));
         if (mean !== null) td.style.background = shade(mean, low, high);

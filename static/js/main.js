@@ -20,7 +20,7 @@ import { languagePicker, onLanguage, t } from "./i18n.js";
 import { Legend } from "./legend.js";
 import { Lessons, lessonConfig, lessonFromHash } from "./lessons.js";
 import { LossChart } from "./losschart.js";
-import { MyRuns, shownRun } from "./myruns.js";
+import { MyRuns, keptToken, rememberRun, shownRun } from "./myruns.js";
 import { OwnData } from "./owndata.js";
 import { ProbabilityReadout } from "./probabilities.js";
 import { ConfigEditor, NetworkSetup, TrainingSetup } from "./setup.js";
@@ -30,7 +30,7 @@ import { handleMessage } from "./runmessages.js";
 import { SharePanel } from "./share.js";
 import { Store } from "./store.js";
 import { TimeTravel } from "./timetravel.js";
-import { configFromHash, watchCode, writeHash } from "./urlstate.js";
+import { configFromHash, watchCode, writeHash, writeWatchCode } from "./urlstate.js";
 import { ENDED, OPTIONS } from "./vocabulary.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -46,7 +46,29 @@ const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, UNKNOWN_RUN]);
 const MAX_RECONNECTS = 12; // with the back-off, about a minute
 
 function onMessage(message, editor) {
-  handleMessage(message, { store, editor, inspector, defaults, showTest: showTestFor });
+  if (message.type === "moved") follow(message.to, editor);
+  else handleMessage(message, { store, editor, inspector, defaults, showTest: showTestFor });
+}
+
+// Another page replaced this run (its setup changed there): this page follows the new run,
+// as its owner if this browser made it (My runs keeps its token), and says so. A class
+// member's page follows the class instead.
+async function follow(to, editor) {
+  const from = store.state.run?.id;
+  if (session || from === to) return;
+  const [token, run] = await Promise.all([store.state.owner ? keptToken(to) : null, fetchRun(to).catch(() => null)]);
+  if (!run || store.state.run?.id !== from) return; // gone, or this page moved on meanwhile
+  if (token) own({ ...run, control_token: token }, editor);
+  else watch(run, editor);
+  if (watchCode() && run.share_code) writeWatchCode(run.share_code); // a reload watches it
+  store.set({ notice: t("run_moved") });
+}
+
+// This page's run is replaced by `run` (just made): its viewers, this browser's other tabs
+// among them, are told to follow (it is kept in My runs first: they find its token there).
+function announce(old, run) {
+  if (!session) rememberRun(run);
+  old.send({ type: "moved", to: run.id, token: run.control_token });
 }
 
 // Every mini-batch's loss costs the run a little each step: it keeps them while the loss
@@ -106,6 +128,7 @@ async function startRun(config, editor) {
     const run = await (session ? session.makeRun(config) : createRun(config, false));
     // the run left behind stops: it trains for nobody, and holds one of this client's slots
     if (before && stream?.run === before.run && !ENDED.has(before.status)) stream.send({ type: "pause" });
+    if (before && stream?.run === before.run) announce(stream, run);
     own(run, editor);
   } catch (error) {
     if (before && stream?.run === before.run) keepRun(before, editor, error);
@@ -131,7 +154,7 @@ function own(run, editor) {
   editor.canControl = true;
   editor.config = structuredClone(run.config);
   document.body.classList.remove("watching");
-  store.set({ run, status: run.status, owner: true, canControl: true, error: null });
+  store.set({ run, status: run.status, owner: true, canControl: true, error: null, notice: null });
   connect(run, editor);
   editor.render();
 }
@@ -164,7 +187,7 @@ async function reopenShown(editor) {
 function watch(run, editor) {
   editor.canControl = false;
   editor.config = structuredClone(run.config);
-  store.set({ run, status: run.status, owner: false, canControl: run.viewers_can_control, error: null, focus: null });
+  store.set({ run, status: run.status, owner: false, canControl: run.viewers_can_control, error: null, notice: null, focus: null });
   connect(run, editor);
   editor.render();
   document.body.classList.add("watching");

@@ -36,7 +36,22 @@ function write(storage, key, value) {
 // [{id, token}], newest first.
 export const keptRuns = () => read(localStorage, KEPT, []).filter((entry) => entry?.id && entry?.token);
 
-function keep(run) {
+// The token this browser keeps for run `id`: another tab kept it just before telling this one
+// (main.js, a replaced run), and the list reaches this tab a moment later; null if it does not.
+export async function keptToken(id, within = 3000) {
+  const deadline = performance.now() + within;
+  let found;
+  while (!(found = keptRuns().find((entry) => entry.id === id)) && performance.now() < deadline) {
+    await new Promise((resolve) => {
+      const done = () => (removeEventListener("storage", done), resolve());
+      addEventListener("storage", done);
+      setTimeout(done, deadline - performance.now());
+    });
+  }
+  return found?.token ?? null;
+}
+
+export function rememberRun(run) {
   const others = keptRuns().filter((entry) => entry.id !== run.id);
   const kept = [{ id: run.id, token: run.control_token }, ...others];
   kept.slice(MAX_KEPT).forEach((entry) => localStorage.removeItem(THUMB(entry.id)));
@@ -85,7 +100,7 @@ export class MyRuns {
     this.state = state;
     const run = state.owner && !state.member ? state.run : null;
     if (!run) return;
-    if (run.id !== this.keptId) keep(run);
+    if (run.id !== this.keptId) rememberRun(run);
     this.keptId = run.id;
     const hash = pageHash(); // null: a link pasted into the tab, which starts over from it
     if (hash && state.status !== "connecting" && !state.reconnecting) {

@@ -66,3 +66,10 @@ export function watchCode(search = location.search) {
   const code = new URLSearchParams(search).get("watch");
   return code && /^[A-Za-z0-9]{6}$/.test(code) ? code.toUpperCase() : null;
 }
+
+// The watched run's share code in the address (it moved to a new run): a reload watches that.
+export function writeWatchCode(code) {
+  const search = new URLSearchParams(location.search);
+  search.set("watch", code);
+  history.replaceState(history.state, "", `${location.pathname}?${search}${location.hash}`);
+}

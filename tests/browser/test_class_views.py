@@ -178,3 +178,33 @@ def test_the_mosaic_orders_names_as_people_read_them(
     readers = ["Ada", "Émile", "Student 1", "Student 2", "student 9", "Student 10"]
     expect(tiles).to_have_text(readers)
     assert dashboard.evaluate(ORDER_RULES) == ["Di", "Al", "Eve", "Bo", "Cy"]
+
+
+def test_a_cell_no_student_has_says_so(
+    contexts: list[BrowserContext], live_server: str, artifacts: Path
+) -> None:
+    """Three cells for two students: the third is nobody's, and says so (it said "0 of 0
+    done" under a "…" as if a run were on its way), in English and in Korean; the language
+    switch turns the whole panel Korean."""
+    _, _, dashboard = class_with_dashboard(contexts, live_server)
+    form = dashboard.get_by_role("form", name="Set up a class experiment")
+    form.get_by_label("Values of setting 1").fill("0.03, 0.3, 3")
+    form.get_by_label("Setting 2", exact=True).select_option("")
+    form.get_by_role("button", name="Give every student a cell").click()
+    heatmap = dashboard.get_by_role("group", name="Final test loss of each cell")
+    rows = heatmap.get_by_role("row")
+    expect(rows.nth(3)).to_contain_text("No student has this cell")
+    expect(rows.nth(1)).to_contain_text("0 of 1 done")  # Ada's: on its way
+    expect(heatmap).not_to_contain_text("0 of 0")
+    dashboard.get_by_label("Language").select_option("ko")
+    heatmap = dashboard.get_by_role("group", name="칸마다 마지막 테스트 손실")
+    expect(heatmap.get_by_role("row").nth(3)).to_contain_text("이 칸을 받은 학생이 없습니다")
+    # the whole panel speaks Korean (its form stayed English), and keeps what was typed
+    form = dashboard.get_by_role("form", name="수업 실험 설정")
+    expect(dashboard.get_by_role("heading", name="수업 실험")).to_be_visible()
+    expect(form.get_by_label("설정 1의 값들")).to_have_value("0.03, 0.3, 3")
+    expect(form.get_by_role("button", name="실험 끝내기")).to_be_visible()
+    expect(form.get_by_label("설정 2", exact=True)).to_have_value("")
+    expect(dashboard.get_by_role("button", name="모두 재생")).to_be_visible()  # Play all
+    expect(dashboard.get_by_role("heading", level=2).first).to_contain_text("참여 코드")
+    dashboard.screenshot(path=artifacts / "class-experiment-empty-cell-ko.png", full_page=True)

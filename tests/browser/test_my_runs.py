@@ -166,3 +166,36 @@ def test_an_interrupted_run_comes_back_from_my_runs_and_a_reload(
         page.wait_for_function(f"{RUN_ID} === '{first}'")
         expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Pause").click()
+
+
+def test_a_run_replaced_in_another_tab_is_followed_there(
+    page: Page, live_server: str, artifacts: Path
+) -> None:
+    """Two tabs of one browser show one run, and a watcher has its share link: a layer added
+    in the first tab makes a new run; the second tab follows it as its owner, the watcher as a
+    watcher (its link too), and both say why (they kept showing the old run, paused)."""
+    open_page(page, live_server)
+    first = run_id(page)
+    code = page.evaluate("window.nnplayground.store.state.run.share_code")
+    other = page.context.new_page()
+    open_page(other, live_server)
+    open_my_runs(other)
+    other.locator(f"li[data-run='{first}']").get_by_role("button", name="Open").click()
+    other.wait_for_function(f"{RUN_ID} === '{first}'")
+    watcher = page.context.browser.new_context(bypass_csp=True).new_page()  # type: ignore[union-attr]
+    watcher.goto(f"{live_server}/?watch={code}")
+    watcher.wait_for_function(f"{RUN_ID} === '{first}'")
+
+    page.get_by_role("button", name="Add a hidden layer").click()
+    page.wait_for_function(f"({RUN_ID} ?? '{first}') !== '{first}'")
+    second = run_id(page)
+    for follower in (other, watcher):
+        follower.wait_for_function(f"{RUN_ID} === '{second}'")
+        expect(follower.locator("#status")).to_contain_text("Another page changed this run's setup")
+        expect(follower.get_by_text("3 hidden layers")).to_be_visible()
+    expect(other.get_by_role("button", name="Play", exact=True)).to_be_enabled()  # its owner
+    expect(watcher.get_by_role("button", name="Play", exact=True)).to_be_disabled()
+    new_code = other.evaluate("window.nnplayground.store.state.run.share_code")
+    assert watcher.evaluate("new URLSearchParams(location.search).get('watch')") == new_code
+    other.screenshot(path=artifacts / "run-followed-in-another-tab.png")
+    watcher.context.close()

@@ -65,6 +65,35 @@ def test_a_share_code_lets_others_watch_and_the_owner_can_let_them_steer(
         assert "control token" in next_of(viewer, "error")["message"]
 
 
+def test_a_replaced_run_tells_its_viewers_which_run_to_follow(client: TestClient) -> None:
+    """The owner's page made a new run (a structural change): every viewer of the old one is
+    told its id, and so is a watcher joining later (not its owner, who reopens it to see it);
+    only with the new run's token, never passed on."""
+    old, new, stranger = create(client), create(client), create(client)
+    moved = {"type": "moved", "to": new["id"], "token": new["control_token"]}
+    with connect(client, old, token=False) as viewer, connect(client, old) as owner:
+        viewer.send_json(moved)  # a watcher may not
+        assert "control token" in next_of(viewer, "error")["message"]
+        owner.send_json({**moved, "token": stranger["control_token"]})  # not the new run's
+        refused = next_of(owner, "error")
+        assert refused["code"] == "run.moved_unknown" and refused["params"] == {"id": new["id"]}
+        owner.send_json({**moved, "to": old["id"], "token": old["control_token"]})  # itself
+        assert next_of(owner, "error")["code"] == "run.moved_unknown"
+        owner.send_json(moved)
+        told = next_of(viewer, "moved")
+        assert told == {"type": "moved", "run_id": old["id"], "to": new["id"]}
+        assert next_of(owner, "moved")["to"] == new["id"]
+    with connect(client, old, token=False) as later:  # an old share link's watcher
+        assert next_of(later, "moved")["to"] == new["id"]
+    with connect(client, old) as owner:  # its owner reopening it: that run, told nothing
+        owner.send_json({"type": "view", "bogus": 1})  # its answer ends what joining sent
+        kinds = []
+        while not kinds or kinds[-1] != "error":
+            message = owner.receive()
+            kinds.append(json.loads(message["text"])["type"] if message.get("text") else "frame")
+        assert "moved" not in kinds
+
+
 def test_repeat_offenders_are_closed_with_1008() -> None:
     with make_client(max_strikes=3) as client:
         run = create(client)
