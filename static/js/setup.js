@@ -121,8 +121,11 @@ export class TrainingSetup {
   }
 
   // Settings the chosen optimizer does not use (the genetic one takes no gradient step):
-  // shown disabled, their tooltip saying why.
+  // shown disabled, their tooltip saying why. Full batch is left out altogether (a generation
+  // takes every point anyway; the batch size's note says so), so that the genetic trainer's
+  // own six settings keep the bar to one row at 1280 px.
   idle(names) {
+    this.root.querySelector(".full-batch").hidden = true;
     for (const name of names) {
       const control = this.root.querySelector(`[name=${name}]`);
       control.disabled = true;

@@ -227,6 +227,24 @@ def test_the_top_bar_keeps_to_one_row_at_1280(page: Page, live_server: str) -> N
     assert corner[1] < play[1] + play[3], f"the top bar's corner {corner} under Play {play}"
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_genetic_settings_keep_to_one_row_at_1280(
+    page: Page, live_server: str, lang: str
+) -> None:
+    """The genetic trainer's six settings beside the rest: the settings bar stays one row at
+    1280 px, as with every other optimizer (its speed menu wrapped alone to a second row)."""
+    page.goto(f"{live_server}/?lang={lang}#seed=1")
+    expect(page.locator("#play")).to_be_enabled()
+    page.locator("#training-setup select[name=optimizer]").select_option("genetic")
+    # the batch size's note (a generation's cost) makes its field the widest: wait for it
+    expect(page.locator("#batch-info")).to_contain_text("15,500")
+    tops = page.locator("#training-setup > *").evaluate_all(
+        "(fields) => fields.filter((f) => f.getClientRects().length)"
+        ".map((f) => Math.round(f.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) == 1, f"the settings bar wrapped: the fields' tops {tops}"
+
+
 @pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])
 def test_a_deep_network_scrolls_in_its_column(
     page: Page, live_server: str, artifacts: Path, viewport: tuple[int, int]
