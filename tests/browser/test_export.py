@@ -94,10 +94,14 @@ def test_the_optimizers_hyper_parameters_are_set_on_the_page(
     wait_for_new_run(page)
     momentum = setup.get_by_role("spinbutton", name="Momentum μ")
     run = page.evaluate("window.nnplayground.store.state.run.id")
-    momentum.fill("1")  # μ < 1: not sent, set back
+    momentum.fill("1")  # μ < 1: refused, set back, and the page says why
     momentum.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Momentum μ: Input should be less than 1")
     expect(momentum).to_have_value("0.9")
     assert page.evaluate("window.nnplayground.store.state.run.id") == run
+    momentum.fill("")  # an emptied box keeps its value, and nothing is sent
+    momentum.press("Enter")
+    expect(momentum).to_have_value("0.9")
     page.get_by_label("Optimizer", exact=True).select_option("genetic")  # a population's settings
     wait_for_new_run(page)
     population = setup.get_by_role("spinbutton", name="Population")
