@@ -245,6 +245,27 @@ def test_the_genetic_settings_keep_to_one_row_at_1280(
     assert len(set(tops)) == 1, f"the settings bar wrapped: the fields' tops {tops}"
 
 
+CLIPPED_MENUS = """(menus) => {
+  const pen = document.createElement("canvas").getContext("2d");
+  return menus.filter((menu) => {
+    const style = getComputedStyle(menu);
+    pen.font = `${style.fontSize} ${style.fontFamily}`;
+    const text = pen.measureText(menu.selectedOptions[0].textContent).width;
+    return menu.getBoundingClientRect().width < text + 24; // and its arrow
+  }).map((menu) => menu.name);
+}"""
+
+
+def test_the_korean_settings_menus_show_their_whole_word(page: Page, live_server: str) -> None:
+    """The regularization menu's 없음 (none) was cut to 없읃 at 1280 px: a menu sized by its
+    short options was a pixel narrower than its text and arrow."""
+    page.goto(f"{live_server}/?lang=ko#seed=1")
+    expect(page.locator("#play")).to_be_enabled()
+    page.evaluate("document.fonts.ready")
+    clipped = page.locator("#training-setup select").evaluate_all(CLIPPED_MENUS)
+    assert clipped == [], f"menus narrower than their text: {clipped}"
+
+
 @pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])
 def test_a_deep_network_scrolls_in_its_column(
     page: Page, live_server: str, artifacts: Path, viewport: tuple[int, int]
