@@ -128,6 +128,25 @@ def test_labels_are_readable_at_1920(page: Page, live_server: str) -> None:
     assert sizes and min(sizes) >= 13, f"labels at 1920 px: {sorted(sizes)[:5]} px"
 
 
+def test_the_race_link_looks_and_focuses_as_the_buttons_beside_it(
+    page: Page, live_server: str
+) -> None:
+    """The top bar's Race is a link dressed as a button: at 1920 px its word was smaller than
+    its neighbours' (13 px beside 15 px), and its keyboard focus lacked their orange ring."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    font = "(e) => getComputedStyle(e).fontSize"
+    assert page.locator("#race-link").evaluate(font) == page.locator("#lessons-toggle").evaluate(
+        font
+    )
+    ring = "(e) => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineColor]; }"
+    page.locator("#lessons-toggle").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#race-link")).to_be_focused()
+    assert page.locator("#race-link").evaluate(ring) == ["solid", "rgb(255, 204, 128)"]
+
+
 def test_the_play_label_says_pause_while_training(page: Page, live_server: str) -> None:
     page.goto(live_server)
     page.get_by_role("button", name="Play", exact=True).click()
