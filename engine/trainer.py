@@ -7,9 +7,7 @@ population and breeding draw from a generator of their own, also from the seed).
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -29,11 +27,11 @@ from engine.network import InitializerFn, init_network
 from engine.optimizers import HYPER_FIELDS, OPTIMIZERS, Hyper, Optimizer
 from engine.population import Objective
 from engine.regularizers import REGULARIZERS
+from engine.steplosses import StepLosses
 from engine.stopping import Stopper
 from engine.trainer_step import TrainerStep
 
 __all__ = ["DataError", "DivergedError", "Trainer"]
-MAX_BATCH_LOSSES = 256  # the newest mini-batch losses kept for the per-step loss chart
 
 
 class Trainer(TrainerStep):
@@ -96,7 +94,7 @@ class Trainer(TrainerStep):
         self._cursor = 0
         self.stopper = Stopper(training)
         # (step, the data loss of that step's mini-batch as the optimizer saw it: with dropout)
-        self.batch_losses: deque[tuple[int, float]] = deque(maxlen=MAX_BATCH_LOSSES)
+        self.batch_losses = StepLosses()
         # kept only while wanted (a chart plots every step): the loss costs ~5 µs of a
         # ~35 µs step of a playground net
         self.keep_batch_losses = False
@@ -208,12 +206,9 @@ class Trainer(TrainerStep):
         return done
 
     def batch_losses_after(self, step: int) -> list[tuple[int, float]]:
-        """The kept mini-batch losses of steps after ``step``, oldest first."""
-        recent = self.batch_losses
-        start = len(recent)
-        while start > 0 and recent[start - 1][0] > step:
-            start -= 1
-        return list(itertools.islice(recent, start, None))
+        """The kept mini-batch losses of steps after ``step``, oldest first (read: the next
+        ones are kept afresh, ``engine.steplosses``)."""
+        return self.batch_losses.take_after(step)
 
     @property
     def at_epoch_start(self) -> bool:

@@ -4,8 +4,6 @@ divergence checks, the metrics, the history and the stopping rules."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from engine.data import Prepared
@@ -15,6 +13,7 @@ from engine.heads import Head
 from engine.health import MAX_LOSS, MAX_WEIGHT, DivergedError, check_data, divergence, exploded
 from engine.history import History
 from engine.metrics import Metrics, redated
+from engine.steplosses import StepLosses
 from engine.stopping import Stopper
 from engine.trainer_objective import TrainerObjective
 from engine.trainer_views import TrainerViews
@@ -29,7 +28,7 @@ class TrainerStep(TrainerObjective, TrainerViews):
     stopper: Stopper
     diverged: str | None
     history: History
-    batch_losses: deque[tuple[int, float]]
+    batch_losses: StepLosses
     _any_dead: bool
     _cursor: int
     _epoch_x: np.ndarray  # (features + 1, n): this epoch's shuffled training inputs
@@ -56,7 +55,7 @@ class TrainerStep(TrainerObjective, TrainerViews):
         self.step += 1
         self.forward_passes += end - self._cursor
         if self.keep_batch_losses:
-            self.batch_losses.append((self.step, self.batch_loss))
+            self.batch_losses.append(self.step, self.batch_loss)
         self._cursor = end
         if self._cursor >= n_train:  # a short last batch is its own step
             self._cursor = 0
@@ -72,7 +71,7 @@ class TrainerStep(TrainerObjective, TrainerViews):
         self.forward_passes += scored * len(self.data.train_t)
         self._end_epoch(taken)
         if self.keep_batch_losses:
-            self.batch_losses.append((self.step, self.latest.train_loss))
+            self.batch_losses.append(self.step, self.latest.train_loss)
 
     def _update(self) -> None:
         """The optimizer's step on the data gradient, then the penalty's own step with L1's

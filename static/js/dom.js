@@ -104,16 +104,19 @@ export function paintOnce(paint) {
   };
 }
 
-// Escape in an open panel closes it as its button would (a button with aria-controls and
+// Escape in an open panel, or on the button that opened it (where the focus stays after a
+// click or Enter), closes it as its button would (a button with aria-controls and
 // aria-expanded), and gives that button the focus back. A panel that closes itself on Escape
 // first (the inspector, the lessons menu) is left as it is.
 export function closeOnEscape(toggles) {
   for (const toggle of toggles) {
     const panel = document.getElementById(toggle.getAttribute("aria-controls"));
-    panel?.addEventListener("keydown", (event) => {
+    const close = (event) => {
       if (event.key !== "Escape" || toggle.getAttribute("aria-expanded") !== "true") return;
       toggle.click();
       toggle.focus();
-    });
+    };
+    panel?.addEventListener("keydown", close);
+    toggle.addEventListener("keydown", close);
   }
 }

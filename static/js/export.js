@@ -29,7 +29,9 @@ export class ExportPanel {
     }
     const links = FORMATS.map((format) => {
       const item = element("li");
-      item.append(element("a", { href: exportUrl(run.id, format), download: "" }, t(`export.${format}`)),
+      // the JSON answer names no file (a browser would call every run's model.json)
+      const name = format === "json" ? `run-${run.id}.json` : "";
+      item.append(element("a", { href: exportUrl(run.id, format), download: name }, t(`export.${format}`)),
         element("span", { class: "hint" }, ` — ${t(`export.${format}.tip`)}`));
       return item;
     });

@@ -98,7 +98,10 @@ export class Inspector {
     node.append(element("h3", { id: `inspect-${kind}` }, t(`inspect.${kind}`)));
     if (kind === "probe") {
       node.append(element("p", { class: "hint" }, t("inspect.probe_help")));
-      node.append(numberForm(t("inspect.example"), this.probeExample ?? 0, (n) => this.probe({ example: (this.probeExample = this.clampExample(n)) })));
+      node.append(numberForm(t("inspect.example"), this.probeExample ?? 0, (n) => {
+        this.probe({ example: (this.probeExample = this.clampExample(n)) });
+        return this.probeExample;
+      }));
     } else if (kind === "activations") {
       node.append(element("p", { class: "hint" }, t("inspect.activations_help")));
       this.actPicker = element("div", { class: "weight-picker" });
@@ -323,6 +326,7 @@ export class Inspector {
   setExample(n) {
     this.example = this.clampExample(n);
     this.ask("chain");
+    return this.example;
   }
 
   // "Step one batch": the prediction now, the weight after the step (checkStep).

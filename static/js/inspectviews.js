@@ -182,8 +182,7 @@ export function numberForm(label, value, onSubmit) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const n = Math.max(0, Math.round(Number(input.value) || 0));
-    input.value = String(n);
-    onSubmit(n);
+    input.value = String(onSubmit(n) ?? n); // the number shown: past the last example, the last
   });
   return form;
 }

@@ -39,11 +39,6 @@ function describe(kind, registry) {
     .join("\n");
 }
 
-// A number within a JSON schema's bounds (minimum, maximum, exclusiveMinimum, exclusiveMaximum).
-function within(value, { minimum = -Infinity, maximum = Infinity, exclusiveMinimum = -Infinity, exclusiveMaximum = Infinity }) {
-  return Number.isFinite(value) && value >= minimum && value <= maximum && value > exclusiveMinimum && value < exclusiveMaximum;
-}
-
 export class ConfigEditor {
   constructor(config, onChange) {
     this.config = structuredClone(config);
@@ -121,8 +116,11 @@ export class TrainingSetup {
   }
 
   // Settings the chosen optimizer does not use (the genetic one takes no gradient step):
-  // shown disabled, their tooltip saying why.
+  // shown disabled, their tooltip saying why. Full batch is left out altogether (a generation
+  // takes every point anyway; the batch size's note says so), so that the genetic trainer's
+  // own six settings keep the bar to one row at 1280 px.
   idle(names) {
+    this.root.querySelector(".full-batch").hidden = true;
     for (const name of names) {
       const control = this.root.querySelector(`[name=${name}]`);
       control.disabled = true;
@@ -131,20 +129,19 @@ export class TrainingSetup {
     }
   }
 
-  // The chosen optimizer's hyper-parameters (GET /api/options' optimizers[name].hypers), each
-  // within the config's bounds (its JSON schema); a change is a new run (the optimizer's state
-  // starts again).
+  // The chosen optimizer's hyper-parameters (GET /api/options' optimizers[name].hypers); a
+  // change is a new run (the optimizer's state starts again). A number out of the config's
+  // bounds goes too: the server refuses it, saying what the field takes, and the run goes on
+  // (it was set back without a word). An emptied box, or 1e309, keeps the value it had.
   hyperFields(training) {
     const bounds = this.options.config_schema.$defs.TrainingConfig.properties;
     return (this.options.optimizers[training.optimizer]?.hypers ?? []).map((name) => {
       const bound = bounds[name] ?? {};
-      const whole = bound.type === "integer";
-      const control = element("input", { type: "number", step: whole ? "1" : "any", name });
+      const control = element("input", { type: "number", step: bound.type === "integer" ? "1" : "any", name });
       control.value = String(training[name] ?? bound.default);
       control.addEventListener("change", () => {
         const value = Number(control.value);
-        const fits = control.value !== "" && within(value, bound) && (!whole || Number.isInteger(value));
-        if (!fits) control.value = String(training[name] ?? bound.default);
+        if (control.value === "" || !Number.isFinite(value)) control.value = String(training[name] ?? bound.default);
         else this.editor.change((config) => (config.training[name] = value));
       });
       return settingField(this.editor, `hyper.${name}`, control, "", "training");

@@ -51,6 +51,26 @@ def test_the_export_panel_downloads_the_network_as_it_is(
     expect(panel).to_be_hidden()
 
 
+def test_every_export_is_named_after_its_run(page: Page, live_server: str) -> None:
+    """Two runs' weights as JSON were both model.json (the arrays and code were named after
+    their run): each file says which run it is."""
+    open_page(page, live_server)
+    run = page.evaluate("window.nnplayground.store.state.run.id")
+    page.get_by_role("button", name="Export", exact=True).click()
+    panel = page.get_by_role("region", name="Export")
+    names = []
+    for link in panel.get_by_role("link").all():
+        with page.expect_download() as info:
+            link.click()
+        names.append(info.value.suggested_filename)
+    assert names == [
+        f"run-{run}.json",
+        f"run-{run}.npz",
+        f"run_{run.replace('-', '_')}_numpy.py",
+        f"run_{run.replace('-', '_')}_pytorch.py",
+    ]
+
+
 def test_the_link_holds_live_changes(page: Page, live_server: str) -> None:
     open_page(page, live_server)
     page.get_by_role("button", name="Play").click()
@@ -94,10 +114,14 @@ def test_the_optimizers_hyper_parameters_are_set_on_the_page(
     wait_for_new_run(page)
     momentum = setup.get_by_role("spinbutton", name="Momentum μ")
     run = page.evaluate("window.nnplayground.store.state.run.id")
-    momentum.fill("1")  # μ < 1: not sent, set back
+    momentum.fill("1")  # μ < 1: refused, set back, and the page says why
     momentum.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Momentum μ: Input should be less than 1")
     expect(momentum).to_have_value("0.9")
     assert page.evaluate("window.nnplayground.store.state.run.id") == run
+    momentum.fill("")  # an emptied box keeps its value, and nothing is sent
+    momentum.press("Enter")
+    expect(momentum).to_have_value("0.9")
     page.get_by_label("Optimizer", exact=True).select_option("genetic")  # a population's settings
     wait_for_new_run(page)
     population = setup.get_by_role("spinbutton", name="Population")

@@ -24,8 +24,9 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     assert tip is not None and "genetic algorithm: no gradient" in tip
     assert "Slower than backprop" in tip
     # it takes no gradient step: the learning rate and the batch size do nothing, and say so
-    for unused in ("Learning rate", "Batch size", "Full batch"):
+    for unused in ("Learning rate", "Batch size"):
         expect(page.get_by_label(unused, exact=True)).to_be_disabled()
+    expect(page.get_by_label("Full batch", exact=True)).to_be_hidden()
     rate = page.get_by_label("Learning rate", exact=True)
     rate_tip = page.locator("label.field", has=rate).get_attribute("title") or ""
     assert "no learning rate and no mini-batches" in rate_tip, rate_tip

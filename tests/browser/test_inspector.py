@@ -105,6 +105,12 @@ def test_a_click_on_the_plot_shows_every_neuron_as_numbers(
     expect(probe.locator(".taken")).not_to_have_text(taken or "")
     page.get_by_role("button", name="Pause").click()
     expect(probe).to_contain_text("Training example 3")
+    # past the last of the training set's examples: the last one, and the box says which
+    last = page.evaluate("window.nnplayground.store.state.dataset.train.length") - 1
+    probe.get_by_label("Training example").fill("99999")
+    probe.get_by_role("button", name="Show").click()
+    expect(probe).to_contain_text(f"Training example {last}")
+    expect(probe.get_by_label("Training example")).to_have_value(str(last))
 
 
 ADAM_L2 = {"training": {"optimizer": "adam", "regularization": "l2", "regularization_rate": 0.01}}

@@ -143,6 +143,28 @@ def test_the_run_a_change_leaves_behind_is_paused(page: Page, live_server: str) 
     assert page.evaluate(SETTLED, left) == "paused"
 
 
+def test_escape_on_a_panels_button_closes_it(page: Page, live_server: str) -> None:
+    """A keyboard user opens a panel with Enter (the focus stays on its button) and presses
+    Escape at once: the panel closes. It stayed open unless the focus was inside it."""
+    open_page(page, live_server)
+    for name, panel in (
+        ("Class", "#class"),
+        ("Inspect", "#inspector"),
+        ("My runs", "#my-runs"),
+        ("Share", "#share"),
+        ("Export", "#export"),
+    ):
+        toggle = page.get_by_role("button", name=name, exact=True)
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(panel)).to_be_visible()
+        expect(toggle).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(page.locator(panel)).to_be_hidden()
+        expect(toggle).to_be_focused()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+
+
 def test_escape_closes_the_panel_it_is_pressed_in(page: Page, live_server: str) -> None:
     """Escape in an open panel of the top bar closes it and gives its button the focus back,
     as the Inspect panel and the Lessons menu did; Class, My runs, Share and Export stayed."""

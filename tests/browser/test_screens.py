@@ -128,6 +128,25 @@ def test_labels_are_readable_at_1920(page: Page, live_server: str) -> None:
     assert sizes and min(sizes) >= 13, f"labels at 1920 px: {sorted(sizes)[:5]} px"
 
 
+def test_the_race_link_looks_and_focuses_as_the_buttons_beside_it(
+    page: Page, live_server: str
+) -> None:
+    """The top bar's Race is a link dressed as a button: at 1920 px its word was smaller than
+    its neighbours' (13 px beside 15 px), and its keyboard focus lacked their orange ring."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(live_server)
+    expect(page.locator("#play")).to_be_enabled()
+    font = "(e) => getComputedStyle(e).fontSize"
+    assert page.locator("#race-link").evaluate(font) == page.locator("#lessons-toggle").evaluate(
+        font
+    )
+    ring = "(e) => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineColor]; }"
+    page.locator("#lessons-toggle").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#race-link")).to_be_focused()
+    assert page.locator("#race-link").evaluate(ring) == ["solid", "rgb(255, 204, 128)"]
+
+
 def test_the_play_label_says_pause_while_training(page: Page, live_server: str) -> None:
     page.goto(live_server)
     page.get_by_role("button", name="Play", exact=True).click()
@@ -225,6 +244,45 @@ def test_the_top_bar_keeps_to_one_row_at_1280(page: Page, live_server: str) -> N
     expect(page.locator("#play")).to_be_enabled()
     corner, play = box(page, ".corner"), box(page, "#play")
     assert corner[1] < play[1] + play[3], f"the top bar's corner {corner} under Play {play}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_genetic_settings_keep_to_one_row_at_1280(
+    page: Page, live_server: str, lang: str
+) -> None:
+    """The genetic trainer's six settings beside the rest: the settings bar stays one row at
+    1280 px, as with every other optimizer (its speed menu wrapped alone to a second row)."""
+    page.goto(f"{live_server}/?lang={lang}#seed=1")
+    expect(page.locator("#play")).to_be_enabled()
+    page.locator("#training-setup select[name=optimizer]").select_option("genetic")
+    # the batch size's note (a generation's cost) makes its field the widest: wait for it
+    expect(page.locator("#batch-info")).to_contain_text("15,500")
+    tops = page.locator("#training-setup > *").evaluate_all(
+        "(fields) => fields.filter((f) => f.getClientRects().length)"
+        ".map((f) => Math.round(f.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) == 1, f"the settings bar wrapped: the fields' tops {tops}"
+
+
+CLIPPED_MENUS = """(menus) => {
+  const pen = document.createElement("canvas").getContext("2d");
+  return menus.filter((menu) => {
+    const style = getComputedStyle(menu);
+    pen.font = `${style.fontSize} ${style.fontFamily}`;
+    const text = pen.measureText(menu.selectedOptions[0].textContent).width;
+    return menu.getBoundingClientRect().width < text + 24; // and its arrow
+  }).map((menu) => menu.name);
+}"""
+
+
+def test_the_korean_settings_menus_show_their_whole_word(page: Page, live_server: str) -> None:
+    """The regularization menu's 없음 (none) was cut to 없읃 at 1280 px: a menu sized by its
+    short options was a pixel narrower than its text and arrow."""
+    page.goto(f"{live_server}/?lang=ko#seed=1")
+    expect(page.locator("#play")).to_be_enabled()
+    page.evaluate("document.fonts.ready")
+    clipped = page.locator("#training-setup select").evaluate_all(CLIPPED_MENUS)
+    assert clipped == [], f"menus narrower than their text: {clipped}"
 
 
 @pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])

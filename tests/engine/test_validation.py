@@ -101,9 +101,24 @@ def test_each_step_records_its_mini_batch_loss_while_wanted() -> None:
     assert [s for s, _ in trainer.batch_losses_after(3)] == [4, 5]
     for _ in range(60):
         trainer.train_epoch()
-    assert len(trainer.batch_losses) == 256 and trainer.batch_losses[-1][0] == trainer.step
+    assert 0 < len(trainer.batch_losses) <= 256
     trainer.reset()
     assert not trainer.batch_losses
+
+
+def test_the_losses_kept_between_two_reads_span_them_evenly() -> None:
+    """Batch size 1 takes thousands of steps between two metrics messages: the chart gets
+    the whole stretch thinned evenly and the newest step, not the newest 256 steps alone
+    (the noisy SGD line showed as bursts with gaps between them)."""
+    trainer = keeping(make_trainer(data={"n_samples": 100}, training={"batch_size": 1}))
+    for _ in range(21):
+        trainer.train_epoch()  # 50 steps an epoch: 1050 steps
+    steps = [step for step, _ in trainer.batch_losses_after(0)]
+    assert 128 < len(steps) <= 257 and steps[-1] == trainer.step == 1050
+    stride = steps[0]  # evenly from the start: every 8th step, then the newest
+    assert stride == 8 and set(np.diff(steps[:-1])) == {stride}
+    trainer.train_epoch()  # read: the next stretch is kept at every step again
+    assert [step for step, _ in trainer.batch_losses_after(1050)] == list(range(1051, 1101))
 
 
 def test_a_batch_loss_is_the_loss_of_the_batch_before_its_step() -> None:
