@@ -238,7 +238,7 @@ class RaceHub:
         if not any(lane.run.live for lane in race.present):
             raise ConflictError(SERVER.say("race.ended"))
         if action in ("play", "step"):  # lanes that start take their client's slots
-            self.manager.check_room([lane.run for lane in race.present if lane.run.live])
+            self.manager.room.check([lane.run for lane in race.present if lane.run.live])
         for lane in race.present:
             lane.run.last_seen = time.monotonic()
         self.manager.pool.submit(race.worker, p.RaceControl(race.id, action, amount))

@@ -19,7 +19,6 @@ from collections.abc import Callable
 
 from engine import kernels, population_kernel
 from engine.config import ExperimentConfig
-from engine.messages import Message
 from server import protocol as p
 from server.audience import Audience
 from server.control import to_command
@@ -30,6 +29,7 @@ from server.inspections import Inspections
 from server.messages import SERVER
 from server.pool import WorkerPool, default_workers
 from server.records import RunRecord, hash_token, new_run_id, new_token, now
+from server.room import Room
 from server.run import CapacityError, ClientLimitError, ConflictError, Run
 from server.schemas import AnyClientMessage, Moved, Permissions, RunCreate, RunStatus
 from server.settings import Settings
@@ -60,6 +60,7 @@ class RunManager:
             self._worker_died,
             ray=settings.ray_address is not None,
         )
+        self.room = Room(self.runs, settings, self.remove)  # a client's share, a full server
         self.janitor = Janitor(self)
         self.audience = Audience(settings, self.store, self.runs, self._submit)
         self.worker_listeners: list[Callable[[int], None]] = []  # told when a worker dies
@@ -124,7 +125,7 @@ class RunManager:
         its hash: the teacher sends a student a run). With ``origin``, a fork: it starts
         from another run's kept state, with that run's history up to there. ``worker``:
         placed there (a race's lanes share one), not where the load says."""
-        self._make_room(client)
+        self.room.make(client)
         if token or token_hash:
             token_hash = token_hash or hash_token(token)
         else:
@@ -182,7 +183,7 @@ class RunManager:
         saved = self.store.checkpoint(record.id)
         if saved is None:
             raise ConflictError(SERVER.say("run.no_checkpoint"))
-        self._make_room(client)
+        self.room.make(client)
         config = ExperimentConfig.model_validate_json(record.config)
         body = RunCreate(config=config, name=record.name, start=True, speed=record.speed)
         code = record.share_code
@@ -212,22 +213,6 @@ class RunManager:
         while (code := "".join(secrets.choice(SHARE_ALPHABET) for _ in range(6))) in self.by_code:
             pass
         return code
-
-    def _make_room(self, client: str) -> None:
-        """Refuse a client over its share of the runs that hold a slot (training, or about
-        to: an idle run can always be evicted); when the server is full, evict the oldest
-        run nobody watches or trains and nobody touched lately, or refuse."""
-        settings = self.settings
-        if said := self._client_full(client):
-            raise ClientLimitError(said)
-        if len(self.runs) < settings.max_runs:
-            return
-        settled = time.monotonic() - settings.evict_grace
-        for run in self.runs.values():
-            if not run.viewers and run.status != "running" and run.last_seen < settled:
-                self.remove(run)
-                return
-        raise CapacityError(SERVER.say("full.server", limit=settings.max_runs))
 
     def remove(self, run: Run, delete: bool = False) -> None:
         """Out of memory (and, with ``delete``, out of the store). A live run evicted this
@@ -261,15 +246,8 @@ class RunManager:
         # a run that starts training takes a slot: a made run left alone, or a paused one,
         # could else be played past the cap (over a socket an error; the socket stays open)
         if isinstance(command, p.Play | p.Step):
-            self.check_room([run])
+            self.room.check([run])
         self._submit(run, command)
-
-    def check_room(self, runs: list[Run]) -> None:
-        """Before ``runs`` (one client's) play or step: those not running take a slot each,
-        so past the client's cap this raises ``ClientLimitError``."""
-        starting = [run for run in runs if run.status != "running"]
-        if starting and (said := self._client_full(starting[0].client, starting)):
-            raise ClientLimitError(said)
 
     def _move(self, run: Run, message: Moved) -> None:
         """Point the run's viewers (and any joining later) at the run that replaced it: one
@@ -279,18 +257,6 @@ class RunManager:
             raise ConflictError(SERVER.say("run.moved_unknown", id=message.to))
         run.moved_to = found.id
         self.audience.broadcast(run, run.moved_message())
-
-    def _client_full(self, client: str, starting: list[Run] | None = None) -> Message | None:
-        """Why ``client`` may not start ``starting`` (default: a new run): its other runs
-        and these would hold more slots than one client may (``_holds``); None while not."""
-        if not client:
-            return None
-        settled = time.monotonic() - self.settings.evict_grace
-        taking = starting or []
-        mine = (run for run in self.runs.values() if run.client == client and run not in taking)
-        cap = self.settings.max_runs_per_client
-        held = sum(_holds(r, settled) for r in mine) + max(1, len(taking))
-        return SERVER.say("full.client", limit=cap) if held > cap else None
 
     async def weights(self, run: Run, timeout: float = 5.0, checkpoint: bool = False) -> Weights:
         """The live run's weights now, from its worker (``checkpoint``: stored too)."""
@@ -335,13 +301,3 @@ def place(loads: list[int], alike: list[int], slack: float = 0.1) -> int:
     least = min(loads)
     close = [k for k, load in enumerate(loads) if load <= least * (1.0 + slack)]
     return max(close, key=lambda k: (alike[k], -loads[k]))
-
-
-def _holds(run: Run, settled: float) -> bool:
-    """Whether ``run`` holds one of its client's slots: it trains, or it is about to (made,
-    and watched or touched since ``settled``). A run whose page closed before it ever played
-    holds none: behind one school NAT address, every reload would otherwise keep one for
-    ``idle_ttl`` and lock the class out of new runs."""
-    if run.status == "running":
-        return True
-    return run.status == "created" and (bool(run.viewers) or run.last_seen >= settled)
