@@ -65,12 +65,17 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--csv", type=Path, help="also write every trial as CSV")
     runs = sub.add_parser("runs", help="stored runs").add_subparsers(dest="action", required=True)
     listing = runs.add_parser("list", help="the newest runs")
-    listing.add_argument("--status", choices=get_args(RunStatus))
-    listing.add_argument("--limit", type=int, default=20)
-    runs.add_parser("show", help="one run, as JSON").add_argument("id")
+    listing.add_argument("--status", choices=get_args(RunStatus), help="only runs in it")
+    listing.add_argument("--limit", type=int, default=20, help="at most this many, newest first")
+    runs.add_parser("show", help="one run, as JSON").add_argument("id", help="the run's id")
     export = sub.add_parser("export", help="a stored run's model, as data or as Python code")
-    export.add_argument("id")
-    export.add_argument("--format", choices=FORMATS, default="json")
+    export.add_argument("id", help="a stored run's id (`runs list`)")
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="json",
+        help="json, npz: the weights; numpy, pytorch: a Python file rebuilding the network",
+    )
     export.add_argument("--out", type=Path, help="a file (default: stdout; npz: run-ID.npz)")
     return parser
 
