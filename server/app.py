@@ -95,18 +95,33 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.state.classes = classes
     app.state.sweeps = sweep_manager
     app.state.races = RaceHub(manager)
+    _serve_pages(app, settings)
+    for router in ROUTERS:
+        app.include_router(router)
+    _limit(app, settings)
+    _document_create_body(app)
+    return app
+
+
+ROUTERS = (
+    *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
+    *(inspect.router, sweeps.router, states.router, races.router),
+    *(classes_routes.router, joins.join_router, class_ws.router),
+    class_race_routes.router,
+)
+
+
+def _serve_pages(app: FastAPI, settings: Settings) -> None:
+    """The pages' templates and their static files."""
     app.state.templates = templates = Jinja2Templates(directory=settings.templates_dir)
     # a page's options keep their order (the registries' own, which the menus show)
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    routers = (
-        *(pages.router, meta.router, runs.router, results.router, runs.share_router, ws.router),
-        *(inspect.router, sweeps.router, states.router, races.router),
-        *(classes_routes.router, joins.join_router, class_ws.router),
-        class_race_routes.router,
-    )
-    for router in routers:
-        app.include_router(router)
+
+
+def _limit(app: FastAPI, settings: Settings) -> None:
+    """The per-client rates, the heavy reads' gate, the error answers and the middlewares
+    (security headers outside, then the Host guard, then the body limit)."""
     app.state.create_rates = ClientRates(
         settings.creates_per_minute, settings.creates_per_minute, SERVER.say("rate.creates")
     )
@@ -120,8 +135,6 @@ def create_app(settings: Settings | None = None, lock: StoreLock | None = None) 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HostGuard, settings=settings)
     app.add_middleware(SecurityHeaders)
-    _document_create_body(app)
-    return app
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
