@@ -92,8 +92,8 @@ export class ClassPanel {
   }
 
   joinForm() {
-    const code = element("input", { type: "text", maxlength: "6", autocomplete: "off", spellcheck: "false", value: this.code ?? "" });
-    const name = element("input", { type: "text", maxlength: "32", autocomplete: "nickname" });
+    const code = this.typed("code", element("input", { type: "text", maxlength: "6", autocomplete: "off", spellcheck: "false", value: this.code ?? "" }));
+    const name = this.typed("name", element("input", { type: "text", maxlength: "32", autocomplete: "nickname" }));
     const join = element("form", { class: "class-form", "aria-label": t("class.join") });
     const room = this.joinable;
     const heading = room ? t("class.join_named", { name: room.name, teacher: room.teacher }) : t("class.join");
@@ -108,8 +108,8 @@ export class ClassPanel {
   }
 
   startForm() {
-    const title = element("input", { type: "text", maxlength: "32", value: t("class.default_name") });
-    const teacher = element("input", { type: "text", maxlength: "32" });
+    const title = this.typed("title", element("input", { type: "text", maxlength: "32", value: t("class.default_name") }));
+    const teacher = this.typed("teacher", element("input", { type: "text", maxlength: "32" }));
     const start = element("form", { class: "class-form", "aria-label": t("class.start") });
     start.append(element("h2", {}, t("class.start")), field(t("class.name"), title), field(t("class.your_name"), teacher),
       element("button", { type: "submit", class: "wide dark" }, t("class.start_button")));
@@ -118,6 +118,15 @@ export class ClassPanel {
       this.start(title.value, teacher.value);
     });
     return start;
+  }
+
+  // A field that keeps what was typed in it when the panel is built again: a refused join
+  // says why in a panel built anew, and the student fixes the code, not retypes their name.
+  typed(key, control) {
+    this.kept ??= {};
+    if (key in this.kept) control.value = this.kept[key];
+    control.addEventListener("input", () => (this.kept[key] = control.value));
+    return control;
   }
 
   async check(code) {

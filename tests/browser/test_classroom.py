@@ -251,3 +251,17 @@ def test_a_teacher_starts_a_lesson_for_the_whole_class(
         theirs.get_by_role("button", name="Jump up and down").click()  # each answers alone
         expect(theirs.get_by_role("status")).to_contain_text("Not quite")
     students[0].screenshot(path=artifacts / "class-lesson-student.png")
+
+
+def test_a_mistyped_code_keeps_what_was_typed(page: Page, live_server: str) -> None:
+    """A wrong code says so, and the student types the code again, not their name too (the
+    form was built anew, empty)."""
+    page.goto(live_server)
+    page.get_by_role("button", name="Class").click()
+    form = page.get_by_role("form", name="Join a class")
+    form.get_by_label("Join code").fill("ZZZZZ2")
+    form.get_by_label("Your name").fill("Ada Lovelace")
+    form.get_by_role("button", name="Join").click()
+    expect(page.locator("#class")).to_contain_text("No class has the code ZZZZZ2")
+    expect(form.get_by_label("Your name")).to_have_value("Ada Lovelace")
+    expect(form.get_by_label("Join code")).to_have_value("ZZZZZ2")
