@@ -4,7 +4,7 @@
 // code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
 // shown as text, never as HTML.
 import { controlClass, createClass, deleteClass, fetchClass, fetchJoinable, joinClass, removeStudent, updateClass } from "./api.js";
-import { classRaceUrl, classUrl, forget, remember } from "./classroom.js";
+import { classRaceUrl, classUrl, forget, memberOf, remember } from "./classroom.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { qrSvg } from "./qr.js";
@@ -97,7 +97,7 @@ export class ClassPanel {
     const join = element("form", { class: "class-form", "aria-label": t("class.join") });
     const room = this.joinable;
     const heading = room ? t("class.join_named", { name: room.name, teacher: room.teacher }) : t("class.join");
-    join.append(element("h2", {}, heading), field(t("class.code"), code), field(t("class.your_name"), name),
+    join.append(element("h2", {}, heading), ...this.alreadyIn(room), field(t("class.code"), code), field(t("class.your_name"), name),
       element("button", { type: "submit", class: "wide dark" }, t("class.join_button")));
     join.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -105,6 +105,15 @@ export class ClassPanel {
     });
     if (this.code && !this.checked) this.check(this.code);
     return join;
+  }
+
+  // This browser is in the class already (the join link opened again, the tab closed): its
+  // place back, rather than a second student of the same name.
+  alreadyIn(room) {
+    const member = room && memberOf(room.id);
+    if (!member) return [];
+    const back = button(t("class.back_in"), () => location.assign(classUrl(room.id).replace(/#.*$/, "")), { class: "wide dark" });
+    return [element("p", {}, t("class.already_in", { you: member.name })), back];
   }
 
   startForm() {

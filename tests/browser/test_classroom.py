@@ -265,3 +265,19 @@ def test_a_mistyped_code_keeps_what_was_typed(page: Page, live_server: str) -> N
     expect(page.locator("#class")).to_contain_text("No class has the code ZZZZZ2")
     expect(form.get_by_label("Your name")).to_have_value("Ada Lovelace")
     expect(form.get_by_label("Join code")).to_have_value("ZZZZZ2")
+
+
+def test_a_student_opening_the_join_link_again_goes_back_in(
+    contexts: list[BrowserContext], live_server: str
+) -> None:
+    """A student who closed the tab opens the join link (the QR code) again: the page offers
+    their place back, and taking it adds nobody (a second join made a second "Ada")."""
+    teacher, student = (context.new_page() for context in contexts[:2])
+    code = start_class(teacher, live_server)
+    join(student, live_server, code, "Ada")
+    student.goto(f"{live_server}/join/{code}")
+    panel = student.locator("#class")
+    expect(panel).to_contain_text("You are already in this class as Ada")
+    panel.get_by_role("button", name="Back to the class").click()
+    expect(student.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
+    expect(teacher.locator(".roster")).to_contain_text("1 connected of 1")

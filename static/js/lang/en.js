@@ -423,6 +423,8 @@ export default {
   "class_toggle.tip": "Teach a class, or join one: a code everyone can type, and a class that follows the teacher's run.",
   "class.join": "Join a class",
   "class.join_named": "Join {name} ({teacher})",
+  "class.already_in": "You are already in this class as {you}.",
+  "class.back_in": "Back to the class",
   "class.code": "Join code",
   "class.code_spelled": "Join code {code}",
   "class.your_name": "Your name",

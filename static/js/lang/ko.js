@@ -415,6 +415,8 @@ export default {
   "class_toggle.tip": "수업을 열거나 참여합니다: 모두가 입력할 수 있는 코드, 그리고 선생님의 실행을 따라가는 수업.",
   "class.join": "수업 참여",
   "class.join_named": "{name} ({teacher}) 수업에 참여",
+  "class.already_in": "이 수업에 이미 {you}(으)로 들어와 있습니다.",
+  "class.back_in": "수업으로 돌아가기",
   "class.code": "참여 코드",
   "class.code_spelled": "참여 코드 {code}",
   "class.your_name": "이름",
