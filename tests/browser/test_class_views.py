@@ -193,12 +193,12 @@ def test_a_cell_no_student_has_says_so(
     form.get_by_role("button", name="Give every student a cell").click()
     heatmap = dashboard.get_by_role("group", name="Final test loss of each cell")
     rows = heatmap.get_by_role("row")
-    expect(rows.nth(3)).to_contain_text("No student has this cell")
+    expect(rows.nth(3)).to_contain_text("No student yet")
     expect(rows.nth(1)).to_contain_text("0 of 1 done")  # Ada's: on its way
     expect(heatmap).not_to_contain_text("0 of 0")
     dashboard.get_by_label("Language").select_option("ko")
     heatmap = dashboard.get_by_role("group", name="칸마다 마지막 테스트 손실")
-    expect(heatmap.get_by_role("row").nth(3)).to_contain_text("이 칸을 받은 학생이 없습니다")
+    expect(heatmap.get_by_role("row").nth(3)).to_contain_text("아직 학생 없음")
     # the whole panel speaks Korean (its form stayed English), and keeps what was typed
     form = dashboard.get_by_role("form", name="수업 실험 설정")
     expect(dashboard.get_by_role("heading", name="수업 실험")).to_be_visible()

@@ -529,7 +529,7 @@ export default {
   "experiment.heatmap": "Final test loss of each cell",
   "experiment.final_loss": "final test loss",
   "experiment.done": "{n} of {total} done",
-  "experiment.nobody": "No student has this cell",
+  "experiment.nobody": "No student yet",
   "experiment.your_cell": "Your cell: {cell}",
   "lessons.for_class": "Start this lesson for the class",
   "lessons.class_started": "The class has this lesson",

@@ -521,7 +521,7 @@ export default {
   "experiment.heatmap": "칸마다 마지막 테스트 손실",
   "experiment.final_loss": "마지막 테스트 손실",
   "experiment.done": "{total}명 중 {n}명 완료",
-  "experiment.nobody": "이 칸을 받은 학생이 없습니다",
+  "experiment.nobody": "아직 학생 없음",
   "experiment.your_cell": "내 칸: {cell}",
   "lessons.for_class": "수업 전체에 이 레슨 시작하기",
   "lessons.class_started": "수업 전체가 이 레슨 중",
