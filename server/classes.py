@@ -25,6 +25,7 @@ from server.classroom import (
     message_groups,
     new_join_code,
     refused,
+    same_name,
     with_cell,
 )
 from server.classstore import ClassStore
@@ -107,6 +108,8 @@ class ClassHub(ClassMembers):
         cap = self.manager.settings.students_per_client
         if client and sum(s.client == client for s in room.students.values()) >= cap:
             raise ClientLimitError(SERVER.say("class.client_full", limit=cap))
+        if any(same_name(name, other.name) for other in room.students.values()):
+            raise ConflictError(SERVER.say("class.name_taken", name=name))  # a second "Ada"
         token, token_hash = new_token()
         student = Student(new_id(9), name, token_hash, cell=room.next_cell(), client=client)
         room.students[student.id] = student

@@ -63,6 +63,7 @@ SERVER = Catalog(
         "class.needs_member": "this needs the class's teacher token or a student's token",
         "class.needs_teacher": "this needs the class's teacher token",
         "class.full": "the class has its maximum of {limit} students",
+        "class.name_taken": "someone in the class already has the name '{name}': add an initial",
         "class.client_full": (
             "{limit} students of this class joined from this address already: ask your teacher"
         ),

@@ -107,6 +107,23 @@ def test_a_name_stacks_a_few_marks_on_a_letter_not_dozens(client: TestClient) ->
         assert join(client, room["code"], name)["student_id"]  # decomposed Vietnamese, Tibetan
 
 
+def test_a_name_someone_in_the_class_has_is_refused(client: TestClient) -> None:
+    """A second "Ada" (a classmate impersonated, or Ada joining twice) makes the teacher's
+    roster, dashboard and spotlight ambiguous: refused whatever its case; once the teacher
+    removes the first Ada, the name is free."""
+    room = new_class(client)
+    ada = join(client, room["code"], "Ada")
+    for name in ("Ada", "ADA", "ａｄａ"):  # full-width letters read the same
+        answer = client.post(f"/api/join/{room['code']}", json={"name": name})
+        assert answer.status_code == 409, name
+        assert answer.json()["code"] == "class.name_taken"
+        assert answer.json()["params"] == {"name": name}
+    assert join(client, room["code"], "Ada L")["student_id"]
+    path = f"/api/classes/{room['id']}/students/{ada['student_id']}"
+    assert client.delete(path, headers=bearer(room["teacher_token"])).status_code == 204
+    assert join(client, room["code"], "ada")["student_id"]
+
+
 @pytest.mark.parametrize(
     ("grid", "where"),
     [

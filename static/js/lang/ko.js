@@ -635,6 +635,7 @@ export default {
   "msg.class.needs_member": "선생님이나 학생의 토큰이 필요합니다",
   "msg.class.needs_teacher": "선생님의 토큰이 필요합니다",
   "msg.class.full": "수업 인원이 최대 {limit}명입니다",
+  "msg.class.name_taken": "수업에 이미 '{name}'(이)라는 이름이 있습니다. 성의 첫 글자 같은 것을 덧붙이세요",
   "msg.class.client_classes": "이 주소에서 이미 수업 {limit}개를 만들었습니다. 더 이상 가르치지 않는 수업을 삭제하세요",
   "msg.class.client_full": "이 주소에서 이미 학생 {limit}명이 이 수업에 참여했습니다. 선생님께 말씀하세요",
   "msg.class.watching": "지금은 선생님의 실행을 보는 시간입니다. 자기 실행은 실습 시간에 만듭니다",
