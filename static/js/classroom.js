@@ -4,6 +4,7 @@
 // hands-on mode, the student's own run. The page's runs are made and watched by main.js;
 // this module decides which.
 import { createClassRun, fetchRun, openClassStream } from "./api.js";
+import { t } from "./i18n.js";
 import { ENDED } from "./vocabulary.js";
 
 const KEY = (id) => `nnpg.class.${id}`;
@@ -52,6 +53,7 @@ export class ClassSession {
     this.you = null;
     this.shown = null; // what the page shows now: "stage:<run id>" or "own"
     this.attempt = 0;
+    this.older = new Set(); // stage runs older than what this teacher page shows: never followed
   }
 
   get teacher() {
@@ -127,10 +129,25 @@ export class ClassSession {
   async followAsTeacher(stage) {
     const wanted = stage?.student ? `stage:${stage.run_id}` : "mine";
     const was = this.shown;
+    if (wanted === was && wanted === "mine") await this.followNewer(stage);
     if (wanted === was) return;
     this.shown = wanted;
     if (stage?.student) await this.page.watch(stage.run_id);
     else if (was && stage) this.page.own({ ...(await fetchRun(stage.run_id)), control_token: this.member.token });
+  }
+
+  // Another page of this teacher made the class a newer run (a second tab, a reload there):
+  // this page shows it too (its Play else trained a run nobody watched). An older one, a
+  // message from before this page's own new run, is not followed.
+  async followNewer(stage) {
+    const shown = this.store.state.run;
+    if (!stage || stage.race || !shown?.created_at || stage.run_id === shown.id || this.older.has(stage.run_id)) return;
+    const run = await fetchRun(stage.run_id);
+    if (Date.parse(run.created_at) <= Date.parse(shown.created_at)) this.older.add(run.id);
+    else if (this.store.state.run === shown) {
+      this.page.own({ ...run, control_token: this.member.token });
+      this.store.set({ notice: t("class.stage_moved") });
+    }
   }
 
   // The student's own run: the one they had (after a reload), or a new one from the

@@ -281,3 +281,32 @@ def test_a_student_opening_the_join_link_again_goes_back_in(
     panel.get_by_role("button", name="Back to the class").click()
     expect(student.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
     expect(teacher.locator(".roster")).to_contain_text("1 connected of 1")
+
+
+def test_the_teachers_second_tab_and_the_first_follow_the_newest_run(
+    contexts: list[BrowserContext], live_server: str
+) -> None:
+    """The teacher opens the class in a second tab (the dashboard's way back, a projector
+    window): that tab's new run is the class's, and the first tab follows it (it kept its
+    old run, which its Play then trained for nobody); a layer added in the first takes the
+    second along, and the students."""
+    first = contexts[0].new_page()
+    code = start_class(first, live_server)
+    expect(first.locator("#test-loss")).not_to_have_text("—")
+    student = contexts[1].new_page()
+    join(student, live_server, code, "Ada")
+    second = contexts[0].new_page()
+    second.goto(first.url)
+    expect(second.locator("#test-loss")).not_to_have_text("—")
+    newest = run_id(second)
+    assert newest
+    for page in (first, student):
+        wait_for_run(page, newest)
+    expect(first.locator("#status")).to_contain_text("Another page of yours started the class")
+    expect(first.get_by_role("button", name="Play", exact=True)).to_be_enabled()
+    first.get_by_role("button", name="Add a hidden layer").click()
+    wait_for_another_run(first, newest)
+    latest = run_id(first)
+    assert latest
+    for page in (second, student):
+        wait_for_run(page, latest)

@@ -425,6 +425,7 @@ export default {
   "class.join_named": "Join {name} ({teacher})",
   "class.already_in": "You are already in this class as {you}.",
   "class.back_in": "Back to the class",
+  "class.stage_moved": "Another page of yours started the class's run anew: this page shows it too, as the class does.",
   "class.code": "Join code",
   "class.code_spelled": "Join code {code}",
   "class.your_name": "Your name",

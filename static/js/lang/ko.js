@@ -417,6 +417,7 @@ export default {
   "class.join_named": "{name} ({teacher}) 수업에 참여",
   "class.already_in": "이 수업에 이미 {you}(으)로 들어와 있습니다.",
   "class.back_in": "수업으로 돌아가기",
+  "class.stage_moved": "내 다른 페이지에서 수업의 실행을 새로 시작했습니다. 이 페이지도 수업처럼 그 실행을 보여 줍니다.",
   "class.code": "참여 코드",
   "class.code_spelled": "참여 코드 {code}",
   "class.your_name": "이름",
