@@ -33,7 +33,7 @@ from server.messages import SERVER
 from server.records import new_id, new_token
 from server.run import ClientLimitError, ConflictError, Run
 from server.runs import RunManager
-from server.schemas import RunCreate
+from server.schemas import AnyClientMessage, RunCreate, Set
 
 log = logging.getLogger(__name__)
 REMOVED = 4403  # the class socket's close code for a token that is no member's (any more)
@@ -220,11 +220,18 @@ class ClassHub(ClassMembers):
         record = self.manager.store.get_run(stage[0]) if stage and stage[0] else None
         return ExperimentConfig.from_stored(record.config) if record else None
 
-    def refusal(self, run: Run, kind: str) -> Message | None:
-        """Why a control message ``kind`` on ``run`` is refused by its class's locks: only a
+    def refusal(self, run: Run, message: AnyClientMessage) -> Message | None:
+        """Why a control message on ``run`` is refused by its class's locks, or by the
+        experiment cell it measures (a live change of a setting the cell fixes): only a
         student's own run is held to them."""
         owner = self.owners.get(run.id)
-        return None if owner is None else refused(owner[0].locks, message_groups(kind))
+        if owner is None:
+            return None
+        room, student = owner
+        changes = message.model_dump(exclude_none=True) if isinstance(message, Set) else {}
+        if room.experiment and set(student.cell or ()) & changes.keys():
+            return SERVER.say("class.cell_fixed")
+        return refused(room.locks, message_groups(message.type))
 
     # -- the teacher's settings -----------------------------------------------------------
 

@@ -77,6 +77,7 @@ SERVER = Catalog(
         "class.experiment_needs_run": "start a run first: the experiment varies the teacher's "
         "setup",
         "class.locked": "locked by the teacher: {locks}",
+        "class.cell_fixed": "your experiment cell sets this while the experiment lasts",
         "class.race_lane": "your run is a lane of the class's race: the teacher drives it",
         "class.race_elsewhere": "the race '{id}' was not made with this class's teacher token",
         "lock.data": "data",

@@ -89,6 +89,7 @@ export class ClassSession {
       const moved = this.you && message.run_id && message.run_id !== this.you.run_id;
       this.you = message;
       this.store.set({ you: message });
+      if (this.shown === "own") this.page.locks(this.locks(this.store.state.classroom)); // a cell came
       if (moved && this.shown === "own") this.showOwn(message.run_id).catch((error) => this.failed(error)); // the teacher sent a run
     } else if (message.type === "roster") {
       this.store.set({ roster: message.students });
@@ -116,12 +117,19 @@ export class ClassSession {
     }
     const own = room.mode === "hands_on" && stage && !stage.student;
     const wanted = !stage ? "waiting" : own ? "own" : `stage:${stage.run_id}`;
-    this.page.locks(own ? room.locks : []);
+    this.page.locks(own ? this.locks(room) : []);
     if (wanted === this.shown) return;
     this.shown = wanted;
     if (!stage) this.page.waiting();
     else if (own) await this.ownRun(stage.run_id);
     else await this.page.watch(stage.run_id);
+  }
+
+  // What a student may not change in their own run: the teacher's locked groups, and the
+  // settings their experiment cell fixes ("cell:learning_rate"; the server holds both).
+  locks(room) {
+    const cell = room?.experiment && this.you?.cell ? Object.keys(this.you.cell).map((key) => `cell:${key}`) : [];
+    return [...(room?.locks ?? []), ...cell];
   }
 
   // The teacher's page drives the stage, but shows a spotlit student's run too (the projector

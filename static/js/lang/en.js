@@ -473,6 +473,7 @@ export default {
   "lock.training": "Training settings",
   "lock.own_data": "Own data",
   "locked": "Locked by the teacher ({what})",
+  "cell_fixed": "Your experiment cell sets this while the experiment lasts",
   "banner.teacher": "Teaching {name} · join code {code} · {n} watching",
   "banner.teacher_spotlight": "Spotlight on {name}'s run · join code {code} · {n} watching",
   "banner.waiting": "Waiting for {teacher} to start a run",
