@@ -22,7 +22,7 @@ from engine.messages import Catalog, Message, message_of
 SERVER = Catalog(
     {
         "rate.creates": "runs created",
-        "rate.share_lookups": "share codes looked up",
+        "rate.share_lookups": "join and share codes looked up",
         "rate.heavy": "pictures, models and exports",
         "rate.too_many": "too many {what}; try again in {seconds} s",
         "busy.heavy": "the server is computing {count} pictures, models or exports; try again",

@@ -596,7 +596,7 @@ export default {
   "msg.genetic.work": "training.population: 네트워크 {population}개가 학습 점 전부를 도는 한 세대는 곱셈·덧셈 약 {work}번입니다. 최대 {limit}번",
   "msg.genetic.no_step": "유전 트레이너는 경사 스텝을 밟지 않습니다: 다음 세대는 가장 잘 맞는 네트워크들에서 무작위로 교배됩니다",
   "msg.rate.creates": "실행 만들기",
-  "msg.rate.share_lookups": "공유 코드 조회",
+  "msg.rate.share_lookups": "참여·공유 코드 조회",
   "msg.rate.heavy": "그림·모델·내보내기",
   "msg.body.too_large": "데이터가 한도인 {limit}바이트를 넘습니다. 파일이 너무 큽니다",
   "msg.rate.too_many": "{what} 요청이 너무 많습니다. {seconds}초 뒤에 다시 해 보세요",
