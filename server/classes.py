@@ -25,6 +25,7 @@ from server.classroom import (
     message_groups,
     new_join_code,
     refused,
+    same_name,
     with_cell,
 )
 from server.classstore import ClassStore
@@ -32,7 +33,7 @@ from server.messages import SERVER
 from server.records import new_id, new_token
 from server.run import ClientLimitError, ConflictError, Run
 from server.runs import RunManager
-from server.schemas import RunCreate
+from server.schemas import AnyClientMessage, RunCreate, Set
 
 log = logging.getLogger(__name__)
 REMOVED = 4403  # the class socket's close code for a token that is no member's (any more)
@@ -107,6 +108,8 @@ class ClassHub(ClassMembers):
         cap = self.manager.settings.students_per_client
         if client and sum(s.client == client for s in room.students.values()) >= cap:
             raise ClientLimitError(SERVER.say("class.client_full", limit=cap))
+        if any(same_name(name, other.name) for other in room.students.values()):
+            raise ConflictError(SERVER.say("class.name_taken", name=name))  # a second "Ada"
         token, token_hash = new_token()
         student = Student(new_id(9), name, token_hash, cell=room.next_cell(), client=client)
         room.students[student.id] = student
@@ -217,11 +220,18 @@ class ClassHub(ClassMembers):
         record = self.manager.store.get_run(stage[0]) if stage and stage[0] else None
         return ExperimentConfig.from_stored(record.config) if record else None
 
-    def refusal(self, run: Run, kind: str) -> Message | None:
-        """Why a control message ``kind`` on ``run`` is refused by its class's locks: only a
+    def refusal(self, run: Run, message: AnyClientMessage) -> Message | None:
+        """Why a control message on ``run`` is refused by its class's locks, or by the
+        experiment cell it measures (a live change of a setting the cell fixes): only a
         student's own run is held to them."""
         owner = self.owners.get(run.id)
-        return None if owner is None else refused(owner[0].locks, message_groups(kind))
+        if owner is None:
+            return None
+        room, student = owner
+        changes = message.model_dump(exclude_none=True) if isinstance(message, Set) else {}
+        if room.experiment and set(student.cell or ()) & changes.keys():
+            return SERVER.say("class.cell_fixed")
+        return refused(room.locks, message_groups(message.type))
 
     # -- the teacher's settings -----------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 import itertools
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -26,6 +27,12 @@ Role = Literal["teacher", "student"]
 # each group covers (``changed_groups``, ``message_groups``).
 LOCKS = ("data", "features", "network", "activation", "training", "own_data")
 USER_DATA = ("points", "csv")
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names read the same on the roster: case and width aside (Ada, ADA, ａｄａ)."""
+    read = [unicodedata.normalize("NFKC", name).casefold() for name in (a, b)]
+    return read[0] == read[1]
 
 
 def new_join_code(taken: set[str] | dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from engine.messages import Catalog, Message, message_of
 SERVER = Catalog(
     {
         "rate.creates": "runs created",
-        "rate.share_lookups": "share codes looked up",
+        "rate.share_lookups": "join and share codes looked up",
         "rate.heavy": "pictures, models and exports",
         "rate.too_many": "too many {what}; try again in {seconds} s",
         "busy.heavy": "the server is computing {count} pictures, models or exports; try again",
@@ -64,6 +64,7 @@ SERVER = Catalog(
         "class.needs_member": "this needs the class's teacher token or a student's token",
         "class.needs_teacher": "this needs the class's teacher token",
         "class.full": "the class has its maximum of {limit} students",
+        "class.name_taken": "someone in the class already has the name '{name}': add an initial",
         "class.client_full": (
             "{limit} students of this class joined from this address already: ask your teacher"
         ),
@@ -77,6 +78,7 @@ SERVER = Catalog(
         "class.experiment_needs_run": "start a run first: the experiment varies the teacher's "
         "setup",
         "class.locked": "locked by the teacher: {locks}",
+        "class.cell_fixed": "your experiment cell sets this while the experiment lasts",
         "class.race_lane": "your run is a lane of the class's race: the teacher drives it",
         "class.race_elsewhere": "the race '{id}' was not made with this class's teacher token",
         "lock.data": "data",

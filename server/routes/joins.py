@@ -35,7 +35,7 @@ async def read_joinable(code: str, hub: Hub, request: Request) -> ClassPublic:
     response_model=Joined,
     responses={
         **NO_CODE,
-        409: {"description": "the class has its maximum of students"},
+        409: {"description": "the class has its maximum of students, or one with that name"},
         429: {
             "description": "too many codes missed, too many joins a minute, or this client "
             "joined its maximum of students to the class"

@@ -162,7 +162,7 @@ def _handle(text: str, manager: RunManager, classes: ClassHub, run: Run, viewer:
     if (message.type in CONTROL_TYPES or message.type in OWNER_TYPES) and not allowed:
         return fields(SERVER.say("socket.needs_token", kind=message.type)), True
     try:
-        locked = classes.refusal(run, message.type)
+        locked = classes.refusal(run, message)
         if locked:  # a student's own run: the teacher's locks hold over the socket too
             raise ConflictError(locked)
         manager.control(run, message)

@@ -4,7 +4,7 @@
 // code), the mode, the locks, everyone who joined, and class-wide controls. Every name is
 // shown as text, never as HTML.
 import { controlClass, createClass, deleteClass, fetchClass, fetchJoinable, joinClass, removeStudent, updateClass } from "./api.js";
-import { classRaceUrl, classUrl, forget, remember } from "./classroom.js";
+import { classRaceUrl, classUrl, forget, memberOf, remember } from "./classroom.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { qrSvg } from "./qr.js";
@@ -92,12 +92,12 @@ export class ClassPanel {
   }
 
   joinForm() {
-    const code = element("input", { type: "text", maxlength: "6", autocomplete: "off", spellcheck: "false", value: this.code ?? "" });
-    const name = element("input", { type: "text", maxlength: "32", autocomplete: "nickname" });
+    const code = this.typed("code", element("input", { type: "text", maxlength: "6", autocomplete: "off", spellcheck: "false", value: this.code ?? "" }));
+    const name = this.typed("name", element("input", { type: "text", maxlength: "32", autocomplete: "nickname" }));
     const join = element("form", { class: "class-form", "aria-label": t("class.join") });
     const room = this.joinable;
     const heading = room ? t("class.join_named", { name: room.name, teacher: room.teacher }) : t("class.join");
-    join.append(element("h2", {}, heading), field(t("class.code"), code), field(t("class.your_name"), name),
+    join.append(element("h2", {}, heading), ...this.alreadyIn(room), field(t("class.code"), code), field(t("class.your_name"), name),
       element("button", { type: "submit", class: "wide dark" }, t("class.join_button")));
     join.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -107,9 +107,18 @@ export class ClassPanel {
     return join;
   }
 
+  // This browser is in the class already (the join link opened again, the tab closed): its
+  // place back, rather than a second student of the same name.
+  alreadyIn(room) {
+    const member = room && memberOf(room.id);
+    if (!member) return [];
+    const back = button(t("class.back_in"), () => location.assign(classUrl(room.id).replace(/#.*$/, "")), { class: "wide dark" });
+    return [element("p", {}, t("class.already_in", { you: member.name })), back];
+  }
+
   startForm() {
-    const title = element("input", { type: "text", maxlength: "32", value: t("class.default_name") });
-    const teacher = element("input", { type: "text", maxlength: "32" });
+    const title = this.typed("title", element("input", { type: "text", maxlength: "32", value: t("class.default_name") }));
+    const teacher = this.typed("teacher", element("input", { type: "text", maxlength: "32" }));
     const start = element("form", { class: "class-form", "aria-label": t("class.start") });
     start.append(element("h2", {}, t("class.start")), field(t("class.name"), title), field(t("class.your_name"), teacher),
       element("button", { type: "submit", class: "wide dark" }, t("class.start_button")));
@@ -118,6 +127,15 @@ export class ClassPanel {
       this.start(title.value, teacher.value);
     });
     return start;
+  }
+
+  // A field that keeps what was typed in it when the panel is built again: a refused join
+  // says why in a panel built anew, and the student fixes the code, not retypes their name.
+  typed(key, control) {
+    this.kept ??= {};
+    if (key in this.kept) control.value = this.kept[key];
+    control.addEventListener("input", () => (this.kept[key] = control.value));
+    return control;
   }
 
   async check(code) {

@@ -4,6 +4,7 @@
 // hands-on mode, the student's own run. The page's runs are made and watched by main.js;
 // this module decides which.
 import { createClassRun, fetchRun, openClassStream } from "./api.js";
+import { t } from "./i18n.js";
 import { ENDED } from "./vocabulary.js";
 
 const KEY = (id) => `nnpg.class.${id}`;
@@ -52,6 +53,7 @@ export class ClassSession {
     this.you = null;
     this.shown = null; // what the page shows now: "stage:<run id>" or "own"
     this.attempt = 0;
+    this.older = new Set(); // stage runs older than what this teacher page shows: never followed
   }
 
   get teacher() {
@@ -87,6 +89,7 @@ export class ClassSession {
       const moved = this.you && message.run_id && message.run_id !== this.you.run_id;
       this.you = message;
       this.store.set({ you: message });
+      if (this.shown === "own") this.page.locks(this.locks(this.store.state.classroom)); // a cell came
       if (moved && this.shown === "own") this.showOwn(message.run_id).catch((error) => this.failed(error)); // the teacher sent a run
     } else if (message.type === "roster") {
       this.store.set({ roster: message.students });
@@ -114,7 +117,7 @@ export class ClassSession {
     }
     const own = room.mode === "hands_on" && stage && !stage.student;
     const wanted = !stage ? "waiting" : own ? "own" : `stage:${stage.run_id}`;
-    this.page.locks(own ? room.locks : []);
+    this.page.locks(own ? this.locks(room) : []);
     if (wanted === this.shown) return;
     this.shown = wanted;
     if (!stage) this.page.waiting();
@@ -122,15 +125,37 @@ export class ClassSession {
     else await this.page.watch(stage.run_id);
   }
 
+  // What a student may not change in their own run: the teacher's locked groups, and the
+  // settings their experiment cell fixes ("cell:learning_rate"; the server holds both).
+  locks(room) {
+    const cell = room?.experiment && this.you?.cell ? Object.keys(this.you.cell).map((key) => `cell:${key}`) : [];
+    return [...(room?.locks ?? []), ...cell];
+  }
+
   // The teacher's page drives the stage, but shows a spotlit student's run too (the projector
   // shows what the class sees), and goes back to its own run when the spotlight ends.
   async followAsTeacher(stage) {
     const wanted = stage?.student ? `stage:${stage.run_id}` : "mine";
     const was = this.shown;
+    if (wanted === was && wanted === "mine") await this.followNewer(stage);
     if (wanted === was) return;
     this.shown = wanted;
     if (stage?.student) await this.page.watch(stage.run_id);
     else if (was && stage) this.page.own({ ...(await fetchRun(stage.run_id)), control_token: this.member.token });
+  }
+
+  // Another page of this teacher made the class a newer run (a second tab, a reload there):
+  // this page shows it too (its Play else trained a run nobody watched). An older one, a
+  // message from before this page's own new run, is not followed.
+  async followNewer(stage) {
+    const shown = this.store.state.run;
+    if (!stage || stage.race || !shown?.created_at || stage.run_id === shown.id || this.older.has(stage.run_id)) return;
+    const run = await fetchRun(stage.run_id);
+    if (Date.parse(run.created_at) <= Date.parse(shown.created_at)) this.older.add(run.id);
+    else if (this.store.state.run === shown) {
+      this.page.own({ ...run, control_token: this.member.token });
+      this.store.set({ notice: t("class.stage_moved") });
+    }
   }
 
   // The student's own run: the one they had (after a reload), or a new one from the

@@ -17,17 +17,23 @@ const LOCK_OF = {
   activation: "activation", output_activation: "activation", layer_activation: "activation", init: "network",
 };
 
-// Disable a control the page may not change (a watcher's, or one the teacher locked), and say why.
-export function guard(editor, control, group) {
-  control.disabled = !editor.can(group);
+// The experiment cell's setting a control sets (a student's cell fixes it: "cell:<setting>").
+const CELL_OF = { full_batch: "batch_size", layer_activation: "activation", layer_dropout: "dropout" };
+
+// Disable a control the page may not change (a watcher's, one the teacher locked, or the
+// setting `key` the student's experiment cell fixes), and say why.
+export function guard(editor, control, group, key) {
+  const cell = key !== undefined && editor.locks.has(`cell:${CELL_OF[key] ?? key}`);
+  control.disabled = !editor.can(group) || cell;
   if (editor.canControl && editor.locks.has(group)) control.title = t("locked", { what: t(`lock.${group}`) });
+  else if (editor.canControl && cell) control.title = t("cell_fixed");
   return control;
 }
 
 // A setting's control with its label and tooltip (what it does, plus `extra`), disabled for a
 // page that may not steer the run.
 function settingField(editor, key, control, extra = "", group = LOCK_OF[key]) {
-  guard(editor, control, group);
+  guard(editor, control, group, key);
   const tip = [t(`${key}.tip`), extra, control.disabled && control.title].filter(Boolean).join("\n");
   return labelled(t(key), control, tip);
 }
@@ -212,8 +218,8 @@ export class NetworkSetup {
         this.editor.layer(index).dropout = Number(dropout.value);
         this.editor.live({ dropout: this.editor.dropouts() });
       });
-      guard(this.editor, activation, LOCK_OF.layer_activation);
-      guard(this.editor, dropout, LOCK_OF.layer_dropout);
+      guard(this.editor, activation, LOCK_OF.layer_activation, "layer_activation");
+      guard(this.editor, dropout, LOCK_OF.layer_dropout, "layer_dropout");
       row.append(element("span", { class: "layer-name" }, t("layer", { k })), activation,
         element("span", { class: "muted" }, t("dropout")), dropout);
       table.append(row);

@@ -4,6 +4,7 @@ server restart."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,7 +122,11 @@ def test_a_class_experiment_fills_its_heatmap(
     expect(end).to_be_visible()
     for page, rate in zip(students, ("0.03", "0.3"), strict=True):
         expect(page.locator("#class-banner")).to_contain_text(f"Learning rate {rate}")
-        expect(page.get_by_label("Learning rate", exact=True)).to_have_value(rate)
+        rate_control = page.get_by_label("Learning rate", exact=True)
+        expect(rate_control).to_have_value(rate)
+        expect(rate_control).to_be_disabled()  # the cell's measurement: not the student's to change
+        expect(rate_control).to_have_attribute("title", re.compile("Your experiment cell sets"))
+        expect(page.get_by_label("Batch size", exact=True)).to_be_enabled()  # not in the grid
     dashboard.get_by_role("button", name="Play all").click()
     heatmap = dashboard.get_by_role("group", name="Final test loss of each cell")
     expect(heatmap.get_by_text("1 of 1 done")).to_have_count(2, timeout=FOLLOW_MS * 2)
@@ -193,12 +198,12 @@ def test_a_cell_no_student_has_says_so(
     form.get_by_role("button", name="Give every student a cell").click()
     heatmap = dashboard.get_by_role("group", name="Final test loss of each cell")
     rows = heatmap.get_by_role("row")
-    expect(rows.nth(3)).to_contain_text("No student has this cell")
+    expect(rows.nth(3)).to_contain_text("No student yet")
     expect(rows.nth(1)).to_contain_text("0 of 1 done")  # Ada's: on its way
     expect(heatmap).not_to_contain_text("0 of 0")
     dashboard.get_by_label("Language").select_option("ko")
     heatmap = dashboard.get_by_role("group", name="칸마다 마지막 테스트 손실")
-    expect(heatmap.get_by_role("row").nth(3)).to_contain_text("이 칸을 받은 학생이 없습니다")
+    expect(heatmap.get_by_role("row").nth(3)).to_contain_text("아직 학생 없음")
     # the whole panel speaks Korean (its form stayed English), and keeps what was typed
     form = dashboard.get_by_role("form", name="수업 실험 설정")
     expect(dashboard.get_by_role("heading", name="수업 실험")).to_be_visible()

@@ -251,3 +251,62 @@ def test_a_teacher_starts_a_lesson_for_the_whole_class(
         theirs.get_by_role("button", name="Jump up and down").click()  # each answers alone
         expect(theirs.get_by_role("status")).to_contain_text("Not quite")
     students[0].screenshot(path=artifacts / "class-lesson-student.png")
+
+
+def test_a_mistyped_code_keeps_what_was_typed(page: Page, live_server: str) -> None:
+    """A wrong code says so, and the student types the code again, not their name too (the
+    form was built anew, empty)."""
+    page.goto(live_server)
+    page.get_by_role("button", name="Class").click()
+    form = page.get_by_role("form", name="Join a class")
+    form.get_by_label("Join code").fill("ZZZZZ2")
+    form.get_by_label("Your name").fill("Ada Lovelace")
+    form.get_by_role("button", name="Join").click()
+    expect(page.locator("#class")).to_contain_text("No class has the code ZZZZZ2")
+    expect(form.get_by_label("Your name")).to_have_value("Ada Lovelace")
+    expect(form.get_by_label("Join code")).to_have_value("ZZZZZ2")
+
+
+def test_a_student_opening_the_join_link_again_goes_back_in(
+    contexts: list[BrowserContext], live_server: str
+) -> None:
+    """A student who closed the tab opens the join link (the QR code) again: the page offers
+    their place back, and taking it adds nobody (a second join made a second "Ada")."""
+    teacher, student = (context.new_page() for context in contexts[:2])
+    code = start_class(teacher, live_server)
+    join(student, live_server, code, "Ada")
+    student.goto(f"{live_server}/join/{code}")
+    panel = student.locator("#class")
+    expect(panel).to_contain_text("You are already in this class as Ada")
+    panel.get_by_role("button", name="Back to the class").click()
+    expect(student.locator("#class-banner")).to_contain_text("Watching Ms Kim's run")
+    expect(teacher.locator(".roster")).to_contain_text("1 connected of 1")
+
+
+def test_the_teachers_second_tab_and_the_first_follow_the_newest_run(
+    contexts: list[BrowserContext], live_server: str
+) -> None:
+    """The teacher opens the class in a second tab (the dashboard's way back, a projector
+    window): that tab's new run is the class's, and the first tab follows it (it kept its
+    old run, which its Play then trained for nobody); a layer added in the first takes the
+    second along, and the students."""
+    first = contexts[0].new_page()
+    code = start_class(first, live_server)
+    expect(first.locator("#test-loss")).not_to_have_text("—")
+    student = contexts[1].new_page()
+    join(student, live_server, code, "Ada")
+    second = contexts[0].new_page()
+    second.goto(first.url)
+    expect(second.locator("#test-loss")).not_to_have_text("—")
+    newest = run_id(second)
+    assert newest
+    for page in (first, student):
+        wait_for_run(page, newest)
+    expect(first.locator("#status")).to_contain_text("Another page of yours started the class")
+    expect(first.get_by_role("button", name="Play", exact=True)).to_be_enabled()
+    first.get_by_role("button", name="Add a hidden layer").click()
+    wait_for_another_run(first, newest)
+    latest = run_id(first)
+    assert latest
+    for page in (second, student):
+        wait_for_run(page, latest)

@@ -107,6 +107,23 @@ def test_a_name_stacks_a_few_marks_on_a_letter_not_dozens(client: TestClient) ->
         assert join(client, room["code"], name)["student_id"]  # decomposed Vietnamese, Tibetan
 
 
+def test_a_name_someone_in_the_class_has_is_refused(client: TestClient) -> None:
+    """A second "Ada" (a classmate impersonated, or Ada joining twice) makes the teacher's
+    roster, dashboard and spotlight ambiguous: refused whatever its case; once the teacher
+    removes the first Ada, the name is free."""
+    room = new_class(client)
+    ada = join(client, room["code"], "Ada")
+    for name in ("Ada", "ADA", "ａｄａ"):  # full-width letters read the same
+        answer = client.post(f"/api/join/{room['code']}", json={"name": name})
+        assert answer.status_code == 409, name
+        assert answer.json()["code"] == "class.name_taken"
+        assert answer.json()["params"] == {"name": name}
+    assert join(client, room["code"], "Ada L")["student_id"]
+    path = f"/api/classes/{room['id']}/students/{ada['student_id']}"
+    assert client.delete(path, headers=bearer(room["teacher_token"])).status_code == 204
+    assert join(client, room["code"], "ada")["student_id"]
+
+
 @pytest.mark.parametrize(
     ("grid", "where"),
     [
@@ -123,6 +140,32 @@ def test_an_experiment_refuses_true_and_a_value_given_twice(
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"][0]["loc"][: len(where)] == where
     assert patch(client, room).json()["experiment"] is None
+
+
+def test_a_student_cannot_change_their_cell_live(client: TestClient) -> None:
+    """An experiment's cell is the lesson's measurement: a student's live `set` of a setting
+    their cell fixes is refused (the heatmap would show lr 3's loss under lr 0.03); the
+    settings it leaves free, and the page's speed, stay the student's."""
+    room = new_class(client)
+    class_run(client, room["id"], room["teacher_token"])
+    ada = join(client, room["code"], "Ada")
+    grid = {"learning_rate": [0.03, 0.3], "batch_size": [10]}
+    assert patch(client, room, experiment={"settings": grid, "epochs": 5}).status_code == 200
+    run_id = patch(client, room).json()["students"][0]["run"]["id"]
+    stream = f"/api/runs/{run_id}/stream?token={ada['student_token']}"
+    with client.websocket_connect(stream) as ws:
+        for change in ({"learning_rate": 3.0}, {"batch_size": 1, "speed": 5}):
+            ws.send_json({"type": "set", **change})
+            ws.send_json({"type": "view", "bogus": 1})  # an error comes either way
+            refused = next_of(ws, "error")
+            assert refused["code"] == "class.cell_fixed", refused
+            assert next_of(ws, "error")["message"] == "invalid message"
+        ws.send_json({"type": "set", "regularization_rate": 0.01, "speed": 5})
+        assert next_of(ws, "settings")["changes"] == {"regularization_rate": 0.01}
+    assert patch(client, room, experiment=None).status_code == 200  # over: free again
+    with client.websocket_connect(stream) as ws:
+        ws.send_json({"type": "set", "learning_rate": 3.0})
+        assert next_of(ws, "settings")["changes"] == {"learning_rate": 3.0}
 
 
 def test_a_class_run_keeps_to_the_servers_network_budget(client: TestClient) -> None:

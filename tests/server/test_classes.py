@@ -268,7 +268,9 @@ def test_a_whole_class_joins_from_one_address(tmp_path: Any) -> None:
             assert client.get(f"/api/share/{run['share_code']}").status_code == 200
         misses = [client.get("/api/join/ZZZZZZ").status_code for _ in range(11)]
         assert misses == [404] * 10 + [429]
-        assert client.get(f"/api/join/{room['code']}").status_code == 429  # out of guesses
+        out = client.get(f"/api/join/{room['code']}")  # out of guesses
+        assert out.status_code == 429
+        assert out.json()["detail"].startswith("too many join and share codes looked up")
 
 
 def finished(client: TestClient, run_id: str) -> dict[str, Any]:

@@ -55,3 +55,12 @@ def test_the_korean_teachers_banner_names_the_default_class_once() -> None:
     banner = table["banner.teacher"].replace("{name}", table["class.default_name"])
     words = banner.split()
     assert all(a != b for a, b in itertools.pairwise(words)), banner
+
+
+def test_removing_a_student_does_not_read_as_export_in_korean() -> None:
+    """The roster's one-click Remove read "내보내기", the top bar's Export: a Korean teacher
+    exporting a student's run removed the student."""
+    text = (STATIC / "js" / "lang" / "ko.js").read_text()
+    table = dict(re.findall(r'^\s*"([^"]+)": "(.*)",$', text, flags=re.M))
+    assert table["class.remove"] != table["export"]
+    assert table["export"] not in table["class.remove_who"]
