@@ -129,6 +129,27 @@ def test_a_bad_sweep_is_refused_naming_the_field(
     assert answer.json()["detail"][0]["loc"] == loc
 
 
+# a range or a list, a count or a list: one problem at the field's path, never one per kind
+# pydantic tried ("random.…learning_rate.function-after[_ordered(), Range]" and "….list[…]")
+ONE_PROBLEM = [
+    ({"random": {LR: {"low": 1, "high": 0.1}}}, ["body", "random", LR], "low must be at most"),
+    ({"random": {LR: {"low": "x", "high": 1}}}, ["body", "random", LR], "low: "),
+    ({"random": {LR: {"lo": 0.1, "high": 1}}}, ["body", "random", LR], "lo: "),
+    ({"random": {LR: 0.1}}, ["body", "random", LR], "a range"),
+    ({"seeds": "five"}, ["body", "seeds"], "a count of seeds"),
+]
+
+
+@pytest.mark.parametrize(("change", "loc", "said"), ONE_PROBLEM)
+def test_a_bad_range_or_seed_count_is_one_problem_at_its_field(
+    client: TestClient, change: dict[str, Any], loc: list[str], said: str
+) -> None:
+    answer = client.post("/api/sweeps", json={"config": BASE, **change})
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == loc and said in problem["msg"]
+
+
 def test_a_sweep_over_the_servers_trial_limit_is_refused(tmp_path: Path) -> None:
     settings = Settings(database=str(tmp_path / "runs.db"), max_sweep_trials=4)
     with TestClient(create_app(settings)) as client:
