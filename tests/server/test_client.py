@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
-from nnplayground import ApiError, Client
+from nnplayground import ApiError, Client, RunStalled
+from nnplayground import client as client_module
 from server.app import create_app
 from server.settings import Settings
 
@@ -71,6 +74,38 @@ def test_wait_gives_up_after_its_timeout(api: Client) -> None:
         api.wait(run["id"], timeout=0.3, poll=0.05)
     api.cancel(run["id"])
 
+
+def test_wait_raises_on_a_run_that_cannot_end_by_itself(
+    api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each used to poll forever: a fork or a run made with start=False, a paused run, and
+    (without a timeout) a run with no stop rule. Now the first poll says so."""
+
+    def polled_on(seconds: float) -> None:
+        raise AssertionError("wait() polled on a run that cannot end")
+
+    ended = api.create({"seed": 3, "training": {"max_epochs": 5}})
+    api.wait(ended["id"], timeout=30)
+    clock = SimpleNamespace(monotonic=time.monotonic, sleep=polled_on)  # the client's alone
+    monkeypatch.setattr(client_module, "time", clock)
+    unstarted = api.create({"seed": 1, "training": {"max_epochs": 5}}, start=False)
+    with pytest.raises(RunStalled, match="start=False") as stalled:
+        api.wait(unstarted["id"], timeout=60)
+    assert stalled.value.run["status"] == "created"
+    fork = api.fork(ended["id"])  # a fork waits for resume() too, by default
+    with pytest.raises(RunStalled, match=r"start=False|paused"):  # created, then paused
+        api.wait(fork["id"])
+    endless = api.create({"seed": 2})
+    with pytest.raises(RunStalled, match="no stop rule"):
+        api.wait(endless["id"])
+    api.pause(endless["id"])
+    with pytest.raises(RunStalled, match="paused") as paused:
+        api.wait(endless["id"], timeout=60)
+    assert paused.value.run["status"] == "paused"
+    api.cancel(endless["id"])
+    monkeypatch.undo()
+    api.resume(unstarted["id"])
+    assert api.wait(unstarted["id"], timeout=30)["status"] == "succeeded"
 
 def test_runs_lists_what_this_client_made_or_all_with_the_admin_token(tmp_path: Path) -> None:
     settings = Settings(database=str(tmp_path / "runs.db"), admin_token="a" * 20)
