@@ -107,6 +107,7 @@ def test_wait_raises_on_a_run_that_cannot_end_by_itself(
     api.resume(unstarted["id"])
     assert api.wait(unstarted["id"], timeout=30)["status"] == "succeeded"
 
+
 def test_runs_lists_what_this_client_made_or_all_with_the_admin_token(tmp_path: Path) -> None:
     settings = Settings(database=str(tmp_path / "runs.db"), admin_token="a" * 20)
     with TestClient(create_app(settings)) as http:
