@@ -179,6 +179,20 @@ def test_cancel_needs_the_token_and_stops_the_unfinished_trials(client: TestClie
     assert client.post(f"/api/runs/{trial}/resume", headers=token).status_code == 409
 
 
+def test_a_cancelled_trial_keeps_its_last_metrics_as_its_result(client: TestClient) -> None:
+    """As the docs say (``result``: the final metrics row, once it has ended): a sweep
+    stopped with Ctrl-C in ``nnplayground sweep`` shows how far each trial got."""
+    long = {**BASE, "training": {**BASE["training"], "max_epochs": 1_000_000}}
+    sweep = client.post("/api/sweeps", json={**sweep_body(), "config": long}).json()
+    first = sweep["trials"][0]["run_id"]
+    wait_for(lambda: client.get(f"/api/runs/{first}").json()["epoch"] >= 2)
+    token = {"Authorization": f"Bearer {sweep['control_token']}"}
+    cancelled = client.post(f"/api/sweeps/{sweep['id']}/cancel", headers=token).json()
+    trial = next(t for t in cancelled["trials"] if t["run_id"] == first)
+    assert trial["status"] == "cancelled" and trial["result"]["epoch"] >= 2
+    assert trial["score"] == trial["result"]["test_loss"] and cancelled["best"] is None
+
+
 def test_a_sweep_survives_a_server_restart_and_resumes_from_checkpoints(tmp_path: Path) -> None:
     settings = Settings(database=str(tmp_path / "runs.db"))
     long = {**BASE, "training": {**BASE["training"], "max_epochs": 1_000_000}}
