@@ -29,6 +29,17 @@ from server.storelock import StoreLock
 FORMATS = ("json", "npz", "numpy", "pytorch")
 
 
+def _count(text: str) -> int:
+    """An option's count: a whole number of at least 1 (argparse names the option)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"a whole number, at least 1 (not {text!r})")
+    return count
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnplayground", description=__doc__)
     parser.add_argument("--db", help="the run store (default: NNPG_DATABASE or ~/.nnplayground)")
@@ -48,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--epochs",
-        type=int,
+        type=_count,
         help="stop after this many epochs (default: the "
         f"config's max_epochs, else {commands.DEFAULT_EPOCHS})",
     )
@@ -66,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="stored runs").add_subparsers(dest="action", required=True)
     listing = runs.add_parser("list", help="the newest runs")
     listing.add_argument("--status", choices=get_args(RunStatus), help="only runs in it")
-    listing.add_argument("--limit", type=int, default=20, help="at most this many, newest first")
+    listing.add_argument("--limit", type=_count, default=20, help="at most this many, newest first")
     runs.add_parser("show", help="one run, as JSON").add_argument("id", help="the run's id")
     export = sub.add_parser("export", help="a stored run's model, as data or as Python code")
     export.add_argument("id", help="a stored run's id (`runs list`)")

@@ -110,6 +110,26 @@ def test_a_bad_config_file_names_each_field(
     assert run_cli("--db", str(tmp_path / "r.db"), "train", str(tmp_path / "missing.json")) == 2
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--epochs", "0"), ("--epochs", "-5"), ("--limit", "0"), ("--limit", "-3")],
+)
+def test_a_count_below_one_is_refused_naming_its_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    """``--epochs 0`` trained the default 200 epochs and ``--epochs -5`` one (``succeeded``);
+    ``--limit 0`` was a traceback (IndexError) and ``--limit -3`` listed every run."""
+    config, database = tmp_path / "xor.json", tmp_path / "runs.db"
+    config.write_text(json.dumps(CONFIG))
+    command = ["train", str(config)] if option == "--epochs" else ["runs", "list"]
+    assert run_cli("--db", str(database), *command, option, value) == 2
+    err = capsys.readouterr().err
+    assert f"{option}: a whole number, at least 1" in err and "Traceback" not in err
+    store = Store(str(database), read_only=True)
+    assert store.list_runs(None, 10)[0] == []  # nothing was trained
+    store.close()
+
+
 @pytest.mark.parametrize("command", [["runs", "list"], ["serve", "--port", "1"]])
 def test_a_store_that_cannot_be_opened_is_named_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
