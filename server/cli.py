@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import copy
 import logging
+import os
 import socket
 import sys
 import threading
@@ -103,6 +104,17 @@ def _settings(db: str | None) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        try:
+            _command(argv)
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can be caught
+    except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+
+
+def _command(argv: Sequence[str] | None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "sweep" and args.url:  # that server's work: no store here
         sys.exit(sweep_command.sweep(args.spec, args.url, top=args.top, csv=args.csv))

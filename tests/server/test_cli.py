@@ -92,6 +92,23 @@ def test_export_in_every_format(trained: tuple[Path, str], tmp_path: Path) -> No
     assert "nn.Linear(2, 4" in paths["pytorch"].read_text()
 
 
+@pytest.mark.parametrize("command", [["runs", "list"], ["export", "ID", "--format", "numpy"]])
+def test_a_reader_that_stops_early_is_no_traceback(
+    trained: tuple[Path, str], command: list[str]
+) -> None:
+    """``nnplayground runs list | head -1``: the reader closes the pipe before the output is
+    written; that was a BrokenPipeError traceback."""
+    database, run_id = trained
+    argv = [arg.replace("ID", run_id) for arg in command]
+    cli = [sys.executable, "-m", "server.cli", "--db", str(database), *argv]
+    process = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command has started: it writes into a closed pipe
+    err = process.stderr.read().decode()
+    assert process.wait(60) == 1 and "Traceback" not in err and "Exception" not in err, err
+    process.stderr.close()
+
+
 def test_no_id_reads_as_an_option() -> None:
     """A run id that began with "-" (one in 64) was read by the command line as an option:
     ``export`` said the id was missing. No id starts with "-" or "_" now."""
