@@ -112,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C outside training (which ends its run `cancelled`)
+        print("nnplayground: interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 def _command(argv: Sequence[str] | None) -> None:

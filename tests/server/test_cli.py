@@ -109,6 +109,25 @@ def test_a_reader_that_stops_early_is_no_traceback(
     process.stderr.close()
 
 
+def test_ctrl_c_before_training_leaves_no_running_run_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the data and network were being made left a run ``running`` in the store
+    for good (nothing would ever end it), after a KeyboardInterrupt traceback."""
+
+    def interrupted(config: ExperimentConfig) -> Trainer:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("server.commands.Trainer", interrupted)
+    config, database = tmp_path / "xor.json", tmp_path / "runs.db"
+    config.write_text(json.dumps(CONFIG))
+    assert run_cli("--db", str(database), "train", str(config)) == 130
+    assert "interrupted" in capsys.readouterr().err
+    store = Store(str(database), read_only=True)
+    assert store.list_runs(None, 10)[0] == []
+    store.close()
+
+
 def test_no_id_reads_as_an_option() -> None:
     """A run id that began with "-" (one in 64) was read by the command line as an option:
     ``export`` said the id was missing. No id starts with "-" or "_" now."""
