@@ -50,6 +50,8 @@ class Client:
         self.http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if "json" in kwargs:
+            kwargs["json"] = plain(kwargs["json"])
         for _ in range(self.retries):
             response = self.http.request(method, f"/api{path}", **kwargs)
             wait = _retry_after(response)
@@ -73,13 +75,15 @@ class Client:
 
     def create(
         self,
-        config: Json | None = None,
+        config: Json | Any = None,
         *,
         name: str | None = None,
         start: bool = True,
         speed: float | None = None,
     ) -> Json:
-        """A new run (trained in the background when ``start``); its id is ``run["id"]``."""
+        """A new run (trained in the background when ``start``); its id is ``run["id"]``.
+        ``config``: a dict, or the engine's ``ExperimentConfig`` (any body may hold NumPy
+        arrays and numbers: they are sent as lists and numbers)."""
         body = {"config": config or {}, "name": name, "start": start, "speed": speed}
         run: Json = self._call("POST", "/runs", json=body).json()
         self._keep(run, start)
@@ -215,7 +219,7 @@ class Client:
 
     def sweep(
         self,
-        config: Json | None = None,
+        config: Json | Any = None,
         *,
         grid: dict[str, list[Any]] | None = None,
         random: dict[str, Any] | None = None,
@@ -274,6 +278,20 @@ class Client:
         headers = self._control(sweep_id, token)
         sweep: Json = self._call("POST", f"/sweeps/{sweep_id}/{action}", headers=headers).json()
         return sweep
+
+
+def plain(value: Any) -> Any:
+    """A notebook's value as JSON takes it: a pydantic model (the engine's
+    ``ExperimentConfig``) as its fields, a NumPy array or number as lists and numbers."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 def _retry_after(response: httpx.Response, longest: float = 60.0) -> float | None:

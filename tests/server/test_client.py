@@ -6,9 +6,11 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.config import ExperimentConfig
 from nnplayground import ApiError, Client, RunStalled
 from nnplayground import client as client_module
 from server.app import create_app
@@ -39,6 +41,22 @@ def test_create_wait_metrics_model_predict(api: Client) -> None:
     assert api.picture(run["id"], size=60)[:4] == b"\x89PNG"
     assert "def predict" in api.export(run["id"])
     assert run["id"] in [r["id"] for r in api.runs(status="succeeded")]
+
+
+def test_a_notebooks_engine_config_and_numpy_points_are_taken_as_they_are(api: Client) -> None:
+    """Beside ``import engine``: an ``ExperimentConfig`` and a NumPy array of points were a
+    TypeError (not JSON serializable) before anything reached the server."""
+    config = ExperimentConfig.model_validate(
+        {"seed": 1, "data": {"dataset": "xor"}, "training": {"max_epochs": 60}}
+    )
+    run = api.create(config)
+    assert api.wait(run["id"], timeout=30)["config"] == config.model_dump(mode="json")
+    points = np.array([[3, 3], [-3, 3]])
+    assert api.predict(run["id"], points)["labels"] == [1.0, -1.0]
+    assert api.predict(run["id"], points) == api.predict(run["id"], [[3, 3], [-3, 3]])
+    rates = np.logspace(-2, -1, 2)
+    trials = api.sweep(config, grid={"training.learning_rate": rates}, seeds=np.int64(2))
+    assert trials["total"] == 4
 
 
 def test_control_uses_the_remembered_token(api: Client) -> None:
