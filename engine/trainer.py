@@ -8,7 +8,7 @@ population and breeding draw from a generator of their own, also from the seed).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,8 @@ __all__ = ["DataError", "DivergedError", "Trainer"]
 class Trainer(TrainerStep):
     """One run's data, network, optimizer and progress; what one step does is ``TrainerStep``'s."""
 
-    def __init__(self, config: ExperimentConfig) -> None:
+    def __init__(self, config: ExperimentConfig | Mapping[str, Any]) -> None:
+        config = ExperimentConfig.model_validate(config)  # a dict as the REST API takes it
         self.config = config
         self.rng = np.random.default_rng(config.seed)
         # the pictures' dropout masks: from the seed too (the engine is deterministic), but a

@@ -20,44 +20,12 @@ from typing import Any
 
 import httpx
 
-Json = dict[str, Any]
+from nnplayground.errors import ApiError, Json, RunStalled, check_can_end, refusal
+
+__all__ = ["ApiError", "Client", "Json", "RunStalled"]
 MAX_TOKENS = 100  # tokens the server reads from one listing request
 ENDED = frozenset({"succeeded", "failed", "diverged", "cancelled", "interrupted"})
 SWEEP_ENDED = frozenset({"finished", "cancelled", "interrupted"})
-
-
-class ApiError(RuntimeError):
-    """The server said no: ``status`` is the HTTP status, ``detail`` its explanation (a 422's:
-    the list of field errors), ``code`` and ``params`` the refusal's code and parameters
-    (docs/messages.md; None and {} when it has none, as a 422: each field error has its own)."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: Any,
-        code: str | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(f"{status}: {detail}")
-        self.status, self.detail = status, detail
-        self.code, self.params = code, params or {}
-
-
-def _refusal(response: httpx.Response) -> ApiError:
-    """The ``ApiError`` of a refusal: its detail, code and parameters when the body has them."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return ApiError(response.status_code, response.text)
-    params = body.get("params")
-    return ApiError(
-        response.status_code,
-        body.get("detail", response.text),
-        body.get("code"),
-        params if isinstance(params, dict) else None,
-    )
 
 
 class Client:
@@ -72,6 +40,7 @@ class Client:
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
         self.tokens: dict[str, str] = {}
+        self.unstarted: set[str] = set()  # runs made with start=False and not resumed since
         self.admin_token, self.retries = admin_token, retries
 
     def __enter__(self) -> Client:
@@ -81,6 +50,8 @@ class Client:
         self.http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if "json" in kwargs:
+            kwargs["json"] = plain(kwargs["json"])
         for _ in range(self.retries):
             response = self.http.request(method, f"/api{path}", **kwargs)
             wait = _retry_after(response)
@@ -90,7 +61,7 @@ class Client:
         else:
             response = self.http.request(method, f"/api{path}", **kwargs)
         if response.status_code >= 400:
-            raise _refusal(response)
+            raise refusal(response)
         return response
 
     def _control(self, run_id: str, token: str | None) -> dict[str, str]:
@@ -104,16 +75,18 @@ class Client:
 
     def create(
         self,
-        config: Json | None = None,
+        config: Json | Any = None,
         *,
         name: str | None = None,
         start: bool = True,
         speed: float | None = None,
     ) -> Json:
-        """A new run (trained in the background when ``start``); its id is ``run["id"]``."""
+        """A new run (trained in the background when ``start``); its id is ``run["id"]``.
+        ``config``: a dict, or the engine's ``ExperimentConfig`` (any body may hold NumPy
+        arrays and numbers: they are sent as lists and numbers)."""
         body = {"config": config or {}, "name": name, "start": start, "speed": speed}
         run: Json = self._call("POST", "/runs", json=body).json()
-        self.tokens[run["id"]] = run["control_token"]
+        self._keep(run, start)
         return run
 
     def get(self, run_id: str) -> Json:
@@ -137,9 +110,12 @@ class Client:
         return found[:limit]
 
     def wait(self, run_id: str, timeout: float | None = None, poll: float = 0.2) -> Json:
-        """Poll until the run has ended (succeeded, diverged, …); returns the run."""
+        """Poll until the run has ended (succeeded, diverged, …); returns the run. A run that
+        cannot end by itself raises ``RunStalled`` instead of waiting forever: paused, not
+        started (made with ``start=False``), or, without ``timeout``, with no stop rule."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while (run := self.get(run_id))["status"] not in ENDED:
+            check_can_end(run, run_id in self.unstarted, timeout is None)
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"run {run_id} is still {run['status']} at epoch {run['epoch']}")
             time.sleep(poll)
@@ -203,8 +179,14 @@ class Client:
         to its config (nested as in the config); its token is remembered, as ``create``'s."""
         body = {"epoch": epoch, "changes": changes or {}, "start": start}
         run: Json = self._call("POST", f"/runs/{run_id}/fork", json=body).json()
-        self.tokens[run["id"]] = run["control_token"]
+        self._keep(run, start)
         return run
+
+    def _keep(self, run: Json, start: bool) -> None:
+        """Remember a new run's token, and that it waits for ``resume`` when not ``start``."""
+        self.tokens[run["id"]] = run["control_token"]
+        if not start:
+            self.unstarted.add(run["id"])
 
     # -- control ---------------------------------------------------------------------
 
@@ -225,6 +207,8 @@ class Client:
         headers = self._control(run_id, token)
         path = f"/runs/{run_id}/{action}"
         run: Json = self._call("POST", path, headers=headers, params=params).json()
+        if run["status"] != "created":
+            self.unstarted.discard(run_id)
         return run
 
     def delete(self, run_id: str, token: str | None = None) -> None:
@@ -235,7 +219,7 @@ class Client:
 
     def sweep(
         self,
-        config: Json | None = None,
+        config: Json | Any = None,
         *,
         grid: dict[str, list[Any]] | None = None,
         random: dict[str, Any] | None = None,
@@ -294,6 +278,20 @@ class Client:
         headers = self._control(sweep_id, token)
         sweep: Json = self._call("POST", f"/sweeps/{sweep_id}/{action}", headers=headers).json()
         return sweep
+
+
+def plain(value: Any) -> Any:
+    """A notebook's value as JSON takes it: a pydantic model (the engine's
+    ``ExperimentConfig``) as its fields, a NumPy array or number as lists and numbers."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 def _retry_after(response: httpx.Response, longest: float = 60.0) -> float | None:

@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import copy
 import logging
+import os
 import socket
 import sys
 import threading
@@ -29,6 +30,17 @@ from server.storelock import StoreLock
 FORMATS = ("json", "npz", "numpy", "pytorch")
 
 
+def _count(text: str) -> int:
+    """An option's count: a whole number of at least 1 (argparse names the option)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"a whole number, at least 1 (not {text!r})")
+    return count
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnplayground", description=__doc__)
     parser.add_argument("--db", help="the run store (default: NNPG_DATABASE or ~/.nnplayground)")
@@ -48,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--epochs",
-        type=int,
+        type=_count,
         help="stop after this many epochs (default: the "
         f"config's max_epochs, else {commands.DEFAULT_EPOCHS})",
     )
@@ -66,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="stored runs").add_subparsers(dest="action", required=True)
     listing = runs.add_parser("list", help="the newest runs")
     listing.add_argument("--status", choices=get_args(RunStatus), help="only runs in it")
-    listing.add_argument("--limit", type=int, default=20, help="at most this many, newest first")
+    listing.add_argument("--limit", type=_count, default=20, help="at most this many, newest first")
     runs.add_parser("show", help="one run, as JSON").add_argument("id", help="the run's id")
     export = sub.add_parser("export", help="a stored run's model, as data or as Python code")
     export.add_argument("id", help="a stored run's id (`runs list`)")
@@ -92,6 +104,20 @@ def _settings(db: str | None) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        try:
+            _command(argv)
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can be caught
+    except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C outside training (which ends its run `cancelled`)
+        print("nnplayground: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+def _command(argv: Sequence[str] | None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "sweep" and args.url:  # that server's work: no store here
         sys.exit(sweep_command.sweep(args.spec, args.url, top=args.top, csv=args.csv))

@@ -103,6 +103,7 @@ def train(
         config = config.model_copy(
             update={"training": training.model_copy(update={"max_epochs": limit})}
         )
+    trainer = Trainer(config)  # before the record: a Ctrl-C here leaves nothing "running"
     token, token_hash = new_token()
     record = RunRecord(
         id=new_run_id(),
@@ -115,7 +116,6 @@ def train(
         started_at=now(),
     )
     store.insert_run(record)
-    trainer = Trainer(config)
     status, error = _fit(trainer, Progress(config.training.max_epochs or 1, sys.stderr))
     _keep(store, record.id, trainer, status, error)
     print(f"run {record.id}: {status} at epoch {trainer.epoch}", file=sys.stderr)

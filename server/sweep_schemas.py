@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 
 SweepStatus = Literal["running", "finished", "cancelled", "interrupted"]
 Metric = Literal[
@@ -43,6 +53,31 @@ class Range(_Strict):
 Choices = list[JsonValue]
 
 
+def _range_or_choices(value: Any, handler: ValidatorFunctionWrapHandler) -> Range | Choices:
+    """A random field's spec, its problems in one error at the field's path (pydantic's own
+    union lists a problem for each kind it tried, at paths naming its internal types)."""
+    if isinstance(value, list):
+        choices: Choices = handler(value)
+        return choices
+    if not isinstance(value, dict):
+        raise ValueError('a range {"low": …, "high": …} or a list of values')
+    try:
+        return Range.model_validate(value)
+    except ValidationError as error:
+        raise ValueError("; ".join(_said(problem) for problem in error.errors())) from None
+
+
+def _said(problem: Any) -> str:
+    """``field: why`` of one of a range's problems (a check of the whole range: ``why``)."""
+    cause = problem.get("ctx", {}).get("error")
+    why = str(cause) if isinstance(cause, ValueError) else problem["msg"]
+    where = ".".join(str(part) for part in problem["loc"])
+    return f"{where}: {why}" if where else why
+
+
+RandomSpec = Annotated[Range | Choices, WrapValidator(_range_or_choices)]
+
+
 class SweepCreate(_Strict):
     config: dict[str, Any] = Field(
         default_factory=dict, description="the base run config every trial starts from"
@@ -53,7 +88,7 @@ class SweepCreate(_Strict):
         "each takes: every combination is a trial (the first field slowest)",
         max_length=8,
     )
-    random: dict[str, Range | Choices] = Field(
+    random: dict[str, RandomSpec] = Field(
         default_factory=dict,
         description="config fields drawn at random: a range, or a list to choose from",
         max_length=8,
@@ -82,10 +117,15 @@ class SweepCreate(_Strict):
     name: str | None = Field(None, max_length=200)
     sample_seed: int = Field(0, ge=0, lt=2**63, description="the random draws' seed")
 
-    @field_validator("seeds")
+    @field_validator("seeds", mode="wrap")
     @classmethod
-    def _bounded(cls, seeds: int | list[int] | None) -> int | list[int] | None:
-        """Checked before any is made: a count of a billion would be a billion-item list."""
+    def _bounded(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> int | list[int] | None:
+        """Checked before any is made: a count of a billion would be a billion-item list. A
+        wrong type is one problem at ``seeds`` (not one per kind of the union)."""
+        try:
+            seeds: int | list[int] | None = handler(value)
+        except ValidationError:
+            raise ValueError("a count of seeds or a list of them (integers)") from None
         if seeds is None:
             return None
         count = seeds if isinstance(seeds, int) else len(seeds)

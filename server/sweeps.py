@@ -190,6 +190,8 @@ class SweepManager:
             for run_id in ids:
                 self._leave_group(run_id)
         self.db.set_runs(ids, status="cancelled", ended_at=now())
+        for run_id in ids:  # how far each got: its final row, as an ended trial's
+            self.db.set_result(run_id, self.runs.store.summary(run_id)["latest"])
         self.db.set_status(record.id, "cancelled", ended=True)
         self._dispatch()
 

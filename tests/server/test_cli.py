@@ -92,6 +92,42 @@ def test_export_in_every_format(trained: tuple[Path, str], tmp_path: Path) -> No
     assert "nn.Linear(2, 4" in paths["pytorch"].read_text()
 
 
+@pytest.mark.parametrize("command", [["runs", "list"], ["export", "ID", "--format", "numpy"]])
+def test_a_reader_that_stops_early_is_no_traceback(
+    trained: tuple[Path, str], command: list[str]
+) -> None:
+    """``nnplayground runs list | head -1``: the reader closes the pipe before the output is
+    written; that was a BrokenPipeError traceback."""
+    database, run_id = trained
+    argv = [arg.replace("ID", run_id) for arg in command]
+    cli = [sys.executable, "-m", "server.cli", "--db", str(database), *argv]
+    process = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command has started: it writes into a closed pipe
+    err = process.stderr.read().decode()
+    assert process.wait(60) == 1 and "Traceback" not in err and "Exception" not in err, err
+    process.stderr.close()
+
+
+def test_ctrl_c_before_training_leaves_no_running_run_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the data and network were being made left a run ``running`` in the store
+    for good (nothing would ever end it), after a KeyboardInterrupt traceback."""
+
+    def interrupted(config: ExperimentConfig) -> Trainer:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("server.commands.Trainer", interrupted)
+    config, database = tmp_path / "xor.json", tmp_path / "runs.db"
+    config.write_text(json.dumps(CONFIG))
+    assert run_cli("--db", str(database), "train", str(config)) == 130
+    assert "interrupted" in capsys.readouterr().err
+    store = Store(str(database), read_only=True)
+    assert store.list_runs(None, 10)[0] == []
+    store.close()
+
+
 def test_no_id_reads_as_an_option() -> None:
     """A run id that began with "-" (one in 64) was read by the command line as an option:
     ``export`` said the id was missing. No id starts with "-" or "_" now."""
@@ -108,6 +144,26 @@ def test_a_bad_config_file_names_each_field(
     err = capsys.readouterr().err
     assert "training.learning_rate" in err and "training.optimiser" in err
     assert run_cli("--db", str(tmp_path / "r.db"), "train", str(tmp_path / "missing.json")) == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--epochs", "0"), ("--epochs", "-5"), ("--limit", "0"), ("--limit", "-3")],
+)
+def test_a_count_below_one_is_refused_naming_its_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    """``--epochs 0`` trained the default 200 epochs and ``--epochs -5`` one (``succeeded``);
+    ``--limit 0`` was a traceback (IndexError) and ``--limit -3`` listed every run."""
+    config, database = tmp_path / "xor.json", tmp_path / "runs.db"
+    config.write_text(json.dumps(CONFIG))
+    command = ["train", str(config)] if option == "--epochs" else ["runs", "list"]
+    assert run_cli("--db", str(database), *command, option, value) == 2
+    err = capsys.readouterr().err
+    assert f"{option}: a whole number, at least 1" in err and "Traceback" not in err
+    store = Store(str(database), read_only=True)
+    assert store.list_runs(None, 10)[0] == []  # nothing was trained
+    store.close()
 
 
 @pytest.mark.parametrize("command", [["runs", "list"], ["serve", "--port", "1"]])

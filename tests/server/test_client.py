@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from nnplayground import ApiError, Client
+from engine.config import ExperimentConfig
+from nnplayground import ApiError, Client, RunStalled
+from nnplayground import client as client_module
 from server.app import create_app
 from server.settings import Settings
 
@@ -36,6 +41,22 @@ def test_create_wait_metrics_model_predict(api: Client) -> None:
     assert api.picture(run["id"], size=60)[:4] == b"\x89PNG"
     assert "def predict" in api.export(run["id"])
     assert run["id"] in [r["id"] for r in api.runs(status="succeeded")]
+
+
+def test_a_notebooks_engine_config_and_numpy_points_are_taken_as_they_are(api: Client) -> None:
+    """Beside ``import engine``: an ``ExperimentConfig`` and a NumPy array of points were a
+    TypeError (not JSON serializable) before anything reached the server."""
+    config = ExperimentConfig.model_validate(
+        {"seed": 1, "data": {"dataset": "xor"}, "training": {"max_epochs": 60}}
+    )
+    run = api.create(config)
+    assert api.wait(run["id"], timeout=30)["config"] == config.model_dump(mode="json")
+    points = np.array([[3, 3], [-3, 3]])
+    assert api.predict(run["id"], points)["labels"] == [1.0, -1.0]
+    assert api.predict(run["id"], points) == api.predict(run["id"], [[3, 3], [-3, 3]])
+    rates = np.logspace(-2, -1, 2)
+    trials = api.sweep(config, grid={"training.learning_rate": rates}, seeds=np.int64(2))
+    assert trials["total"] == 4
 
 
 def test_control_uses_the_remembered_token(api: Client) -> None:
@@ -70,6 +91,39 @@ def test_wait_gives_up_after_its_timeout(api: Client) -> None:
     with pytest.raises(TimeoutError, match="running"):
         api.wait(run["id"], timeout=0.3, poll=0.05)
     api.cancel(run["id"])
+
+
+def test_wait_raises_on_a_run_that_cannot_end_by_itself(
+    api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each used to poll forever: a fork or a run made with start=False, a paused run, and
+    (without a timeout) a run with no stop rule. Now the first poll says so."""
+
+    def polled_on(seconds: float) -> None:
+        raise AssertionError("wait() polled on a run that cannot end")
+
+    ended = api.create({"seed": 3, "training": {"max_epochs": 5}})
+    api.wait(ended["id"], timeout=30)
+    clock = SimpleNamespace(monotonic=time.monotonic, sleep=polled_on)  # the client's alone
+    monkeypatch.setattr(client_module, "time", clock)
+    unstarted = api.create({"seed": 1, "training": {"max_epochs": 5}}, start=False)
+    with pytest.raises(RunStalled, match="start=False") as stalled:
+        api.wait(unstarted["id"], timeout=60)
+    assert stalled.value.run["status"] == "created"
+    fork = api.fork(ended["id"])  # a fork waits for resume() too, by default
+    with pytest.raises(RunStalled, match=r"start=False|paused"):  # created, then paused
+        api.wait(fork["id"])
+    endless = api.create({"seed": 2})
+    with pytest.raises(RunStalled, match="no stop rule"):
+        api.wait(endless["id"])
+    api.pause(endless["id"])
+    with pytest.raises(RunStalled, match="paused") as paused:
+        api.wait(endless["id"], timeout=60)
+    assert paused.value.run["status"] == "paused"
+    api.cancel(endless["id"])
+    monkeypatch.undo()
+    api.resume(unstarted["id"])
+    assert api.wait(unstarted["id"], timeout=30)["status"] == "succeeded"
 
 
 def test_runs_lists_what_this_client_made_or_all_with_the_admin_token(tmp_path: Path) -> None:

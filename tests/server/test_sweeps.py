@@ -129,6 +129,27 @@ def test_a_bad_sweep_is_refused_naming_the_field(
     assert answer.json()["detail"][0]["loc"] == loc
 
 
+# a range or a list, a count or a list: one problem at the field's path, never one per kind
+# pydantic tried ("random.…learning_rate.function-after[_ordered(), Range]" and "….list[…]")
+ONE_PROBLEM = [
+    ({"random": {LR: {"low": 1, "high": 0.1}}}, ["body", "random", LR], "low must be at most"),
+    ({"random": {LR: {"low": "x", "high": 1}}}, ["body", "random", LR], "low: "),
+    ({"random": {LR: {"lo": 0.1, "high": 1}}}, ["body", "random", LR], "lo: "),
+    ({"random": {LR: 0.1}}, ["body", "random", LR], "a range"),
+    ({"seeds": "five"}, ["body", "seeds"], "a count of seeds"),
+]
+
+
+@pytest.mark.parametrize(("change", "loc", "said"), ONE_PROBLEM)
+def test_a_bad_range_or_seed_count_is_one_problem_at_its_field(
+    client: TestClient, change: dict[str, Any], loc: list[str], said: str
+) -> None:
+    answer = client.post("/api/sweeps", json={"config": BASE, **change})
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == loc and said in problem["msg"]
+
+
 def test_a_sweep_over_the_servers_trial_limit_is_refused(tmp_path: Path) -> None:
     settings = Settings(database=str(tmp_path / "runs.db"), max_sweep_trials=4)
     with TestClient(create_app(settings)) as client:
@@ -156,6 +177,20 @@ def test_cancel_needs_the_token_and_stops_the_unfinished_trials(client: TestClie
     assert client.post(f"{path}/cancel", headers=token).status_code == 409
     trial = cancelled["trials"][0]["run_id"]  # a trial is controlled through its sweep
     assert client.post(f"/api/runs/{trial}/resume", headers=token).status_code == 409
+
+
+def test_a_cancelled_trial_keeps_its_last_metrics_as_its_result(client: TestClient) -> None:
+    """As the docs say (``result``: the final metrics row, once it has ended): a sweep
+    stopped with Ctrl-C in ``nnplayground sweep`` shows how far each trial got."""
+    long = {**BASE, "training": {**BASE["training"], "max_epochs": 1_000_000}}
+    sweep = client.post("/api/sweeps", json={**sweep_body(), "config": long}).json()
+    first = sweep["trials"][0]["run_id"]
+    wait_for(lambda: client.get(f"/api/runs/{first}").json()["epoch"] >= 2)
+    token = {"Authorization": f"Bearer {sweep['control_token']}"}
+    cancelled = client.post(f"/api/sweeps/{sweep['id']}/cancel", headers=token).json()
+    trial = next(t for t in cancelled["trials"] if t["run_id"] == first)
+    assert trial["status"] == "cancelled" and trial["result"]["epoch"] >= 2
+    assert trial["score"] == trial["result"]["test_loss"] and cancelled["best"] is None
 
 
 def test_a_sweep_survives_a_server_restart_and_resumes_from_checkpoints(tmp_path: Path) -> None:
