@@ -392,7 +392,7 @@ export default {
   "watching": "Watching a shared run",
 
   // status
-  "status.diverged": "Training diverged: {error}",
+  "status.diverged": "Training diverged: {error}. Reset starts again with the settings as they are now.",
   "status.failed": "The run failed: {error}",
   "status.succeeded": "Training stopped: {reason}",
   "reason.max_epochs": "the last epoch was reached",

@@ -385,7 +385,7 @@ export default {
   "let_viewers_control": "시청자도 조작할 수 있게",
   "watching": "공유된 실행을 보는 중",
 
-  "status.diverged": "학습이 발산했습니다: {error}",
+  "status.diverged": "학습이 발산했습니다: {error} 초기화하면 지금의 설정으로 다시 시작합니다.",
   "status.failed": "실행이 실패했습니다: {error}",
   "status.succeeded": "학습이 멈췄습니다: {reason}",
   "reason.max_epochs": "마지막 에포크에 도달했습니다",
