@@ -113,11 +113,16 @@ def test_a_class_watches_the_teachers_run_by_its_code(
     student.goto(f"{live_server}/?watch={code}")
     expect(student.locator("#test-loss")).not_to_have_text("—")
     expect(student.get_by_role("button", name="Play")).to_be_disabled()
+    banner = student.locator("#class-banner")  # why the controls are disabled
+    expect(banner).to_have_text(
+        "Watching a shared run: whoever shared it plays, pauses and changes it"
+    )
     page.get_by_role("button", name="Play").click()
     student.wait_for_function(f"{EPOCH} >= 5")
     student.screenshot(path=artifacts / "student-watching.png")
     page.get_by_label("Let viewers control the run").check()
     expect(student.get_by_role("button", name="Pause")).to_be_enabled()
+    expect(banner).to_have_text("Watching a shared run, its controls shared with you")
     student.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()  # the teacher sees it too
     student.context.close()

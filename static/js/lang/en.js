@@ -389,7 +389,8 @@ export default {
   "copy": "Copy",
   "copied": "Copied",
   "let_viewers_control": "Let viewers control the run",
-  "watching": "Watching a shared run",
+  "watching": "Watching a shared run: whoever shared it plays, pauses and changes it",
+  "watching.control": "Watching a shared run, its controls shared with you",
 
   // status
   "status.diverged": "Training diverged: {error}. Reset starts again with the settings as they are now.",

@@ -383,7 +383,8 @@ export default {
   "copy": "복사",
   "copied": "복사됨",
   "let_viewers_control": "시청자도 조작할 수 있게",
-  "watching": "공유된 실행을 보는 중",
+  "watching": "공유된 실행을 보는 중: 공유한 사람이 재생, 일시 정지, 설정 변경을 합니다",
+  "watching.control": "공유된 실행을 보는 중: 조작도 함께 할 수 있습니다",
 
   "status.diverged": "학습이 발산했습니다: {error} 초기화하면 지금의 설정으로 다시 시작합니다.",
   "status.failed": "실행이 실패했습니다: {error}",
