@@ -11,6 +11,8 @@ export default {
   "step.tip": "Train one epoch (every training point once), then pause",
   "step_batch": "Step one batch",
   "step_batch.tip": "Train one mini-batch (one gradient step), then pause",
+  "step_generation": "Step one generation",
+  "step_generation.tip": "Breed one generation (each new network scored on the whole training set), then pause",
   "reset": "Reset",
   "reset.tip": "Back to epoch 0 with the same initial weights",
   "reset_new": "New weights",

@@ -10,6 +10,8 @@ export default {
   "step.tip": "한 에포크(모든 학습 점을 한 번씩) 학습한 뒤 멈춥니다",
   "step_batch": "한 배치 진행",
   "step_batch.tip": "미니배치 하나(경사 한 걸음)를 학습한 뒤 멈춥니다",
+  "step_generation": "한 세대 진행",
+  "step_generation.tip": "한 세대를 번식시킨 뒤 멈춥니다(새 네트워크마다 학습 점 전체로 점수를 매깁니다)",
   "reset": "초기화",
   "reset.tip": "같은 초기 가중치로 에포크 0으로 돌아갑니다",
   "reset_new": "새 가중치",
