@@ -138,6 +138,8 @@ export default {
   "full_batch.tip": "Every training point in each gradient step, however many there are: one step an epoch, down the exact gradient of the training loss. Changes live.",
   "speed": "Epochs per second",
   "speed.tip": "How fast the run trains; the pictures still update 20 times a second.",
+  "speed_generations": "Generations per second",
+  "speed_generations.tip": "How fast the run breeds; the pictures still update 20 times a second.",
   "loss": "Loss",
   "loss.tip": "What training minimises; auto picks the one that fits the output.",
   "output_activation": "Output",

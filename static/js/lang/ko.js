@@ -136,6 +136,8 @@ export default {
   "full_batch.tip": "경사 한 걸음마다 학습 점 전부를 씁니다 (점이 몇 개든): 에포크당 한 걸음, 학습 손실의 정확한 경사를 따라 내려갑니다. 학습 중에 바로 바뀝니다.",
   "speed": "초당 에포크",
   "speed.tip": "학습 속도. 그림은 여전히 초당 20번 갱신됩니다.",
+  "speed_generations": "초당 세대",
+  "speed_generations.tip": "번식 속도. 그림은 여전히 초당 20번 갱신됩니다.",
   "loss": "손실",
   "loss.tip": "학습이 최소화하는 값. auto는 출력에 맞는 것을 고릅니다.",
   "output_activation": "출력",
