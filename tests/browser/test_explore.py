@@ -142,6 +142,24 @@ def test_early_stopping_ends_the_run_and_marks_the_chart(
     page.screenshot(path=artifacts / "early-stopping.png")
 
 
+def test_early_stopping_watches_held_out_validation_data(page: Page, live_server: str) -> None:
+    """The course stops before the validation loss rises: the page holds out validation
+    data (it had no control for it, and early stopping watched the test loss)."""
+    open_page(page, live_server)
+    page.get_by_label("Validation data", exact=True).select_option("0.2")
+    wait_for_new_run(page)
+    assert page.evaluate("window.nnplayground.store.state.run.config.data.validation_ratio") == 0.2
+    expect(page.locator("#batch-info")).to_contain_text("200 training points")  # 250, 50 held out
+    page.get_by_label("Early stopping", exact=True).select_option("5")
+    wait_for_new_run(page)
+    page.get_by_label("Learning rate", exact=True).select_option("3")
+    page.get_by_label("Epochs per second").select_option("200")
+    page.get_by_role("button", name="Play").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("the validation loss stopped improving", timeout=30_000)
+    expect(page.locator("#loss-readout, .loss-readout").first).to_contain_text("validation")
+
+
 def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str, artifacts: Path) -> None:
     open_page(page, live_server)
     page.get_by_role("radio", name="Plane").click()

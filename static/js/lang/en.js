@@ -167,6 +167,8 @@ export default {
   "noise.tip": "How much the points scatter around the pattern.",
   "train_ratio": "Training data {value} %",
   "train_ratio.tip": "The share of points the network trains on; the rest test it.",
+  "validation_ratio": "Validation data",
+  "validation_ratio.tip": "The share of the training points held out to validate: the chart shows their loss, and early stopping watches it instead of the test loss. A change starts a new run.",
   "samples": "Points",
   "samples.tip": "How many points the dataset has.",
   "class_count": "Classes",

@@ -164,6 +164,8 @@ export default {
   "noise.tip": "점들이 패턴 주위로 흩어진 정도.",
   "train_ratio": "학습 데이터 {value} %",
   "train_ratio.tip": "신경망이 학습하는 점의 비율. 나머지로 테스트합니다.",
+  "validation_ratio": "검증 데이터",
+  "validation_ratio.tip": "학습 점 가운데 검증용으로 떼어 두는 비율. 차트가 그 손실을 보여 주고, 조기 종료는 테스트 손실 대신 그것을 봅니다. 바꾸면 새 실행이 시작됩니다.",
   "samples": "점 개수",
   "samples.tip": "데이터셋의 점 개수.",
   "class_count": "클래스 수",
