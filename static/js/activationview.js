@@ -42,7 +42,7 @@ export const FUNCTIONS = {
 const FLAT = 0.1; // as engine/inspect.py: |f′| under this share of its peak is flat
 const W = 320; // the canvas's CSS pixels
 const H = 210;
-const PAD = { left: 36, right: 36, top: 10 };
+const PAD = { left: 42, right: 42, top: 10 };
 const CURVES = { bottom: 130 }; // f and f′ above, the histogram from here down
 const BARS = { top: 142, bottom: 188 };
 const COLORS = { f: "#183d4e", df: cssOf(PALETTE.negative), flat: "rgba(200, 60, 40, 0.10)", bar: "#8fa6b2", flatBar: "#d0574a", axis: "#999", text: "#555" };
@@ -137,10 +137,14 @@ function paint(canvas, data, functions, lo, hi) {
       ctx.lineTo(x(0), BARS.bottom);
     }
     ctx.stroke();
+    // a number beside the curves, kept inside the canvas (a long one overlaps the plot a little
+    // rather than losing its sign or its last digit at the canvas's edge)
     const label = (text, px, py, align, color) => {
+      const width = ctx.measureText(text).width;
       ctx.fillStyle = color;
-      ctx.textAlign = align;
-      ctx.fillText(text, px, py);
+      ctx.textAlign = "left";
+      const left = align === "right" ? px - width : px;
+      ctx.fillText(text, Math.max(2, Math.min(W - 2 - width, left)), py);
     };
     const [fLo, fHi] = [Math.min(...fs), Math.max(...fs)];
     const [dLo, dHi] = [Math.min(...dfs), Math.max(...dfs)];

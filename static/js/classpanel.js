@@ -329,7 +329,8 @@ export class ClassBanner {
   say(state) {
     if (state.classError) return t(state.classError);
     const room = state.classroom;
-    if (!room) return null;
+    // a run watched by its share code: whose its controls are (they stood disabled, unsaid)
+    if (!room) return state.run && state.owner === false && !state.member ? t(state.canControl ? "watching.control" : "watching") : null;
     const n = room.viewers;
     if (state.member?.role === "teacher") {
       if (room.stage?.race) return t("banner.teacher_race", { code: room.code, n });

@@ -56,6 +56,10 @@ export class Controls {
     const breeds = this.options.optimizers[state.run?.config.training.optimizer]?.gradient_free;
     this.epochLabel.dataset.i18n = breeds ? "generation" : "epoch"; // kept on a language switch
     this.epochLabel.textContent = t(this.epochLabel.dataset.i18n);
+    // a trainer that breeds generations steps one; it has no mini-batch (the button said so)
+    this.words(this.step, breeds ? "step_generation" : "step");
+    this.words(this.stepBatch, "step_batch", breeds ? "no_gradient.tip" : "step_batch.tip");
+    if (breeds) this.stepBatch.disabled = true;
     const header = state.frame?.header;
     if (header) this.readouts(header);
     else for (const output of [this.testLoss, this.trainLoss, this.accuracy, this.rmse]) output.textContent = "—";
@@ -63,6 +67,16 @@ export class Controls {
     this.status.textContent = text;
     this.status.hidden = !text;
     this.status.classList.toggle("calm", state.status === "succeeded" || (!state.error && Boolean(state.notice)));
+  }
+
+  // A transport button's caption, name and tooltip by their string keys (kept on a language switch).
+  words(button, key, tip = `${key}.tip`) {
+    const caption = button.querySelector(".caption");
+    caption.dataset.i18n = button.dataset.i18nLabel = key;
+    button.dataset.i18nTitle = tip;
+    caption.textContent = t(key);
+    button.setAttribute("aria-label", t(key));
+    button.title = t(tip);
   }
 
   readouts(header) {

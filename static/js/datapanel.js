@@ -27,6 +27,7 @@ export class DataPanel {
       this.picker(data.dataset),
       this.slider("noise", data.noise, (v) => (data.noise = v)),
       this.slider("train_ratio", data.train_ratio, (v) => (data.train_ratio = v)),
+      this.validation(data),
       this.samples(data),
       ...this.classCount(data),
       regenerate,
@@ -92,6 +93,18 @@ export class DataPanel {
     control.disabled ||= !own; // your own data has its own count
     control.addEventListener("change", () => this.editor.change((c) => (c.data.n_samples = Number(control.value))));
     return labelled(t("samples"), control, t("samples.tip"));
+  }
+
+  // The share of the training points held out to validate: the chart's validation line, and
+  // early stopping then watches it (the course's rule) rather than the test loss.
+  validation(data) {
+    const { maximum } = this.options.config_schema.$defs.DataConfig.properties.validation_ratio;
+    const shares = Array.from({ length: Math.round(maximum * 10) + 1 }, (_, i) => i / 10);
+    const choices = shares.map((share) => [share, share ? `${Math.round(share * 100)} %` : t("off")]);
+    const control = select("validation_ratio", choices, data.validation_ratio ?? 0);
+    guard(this.editor, control, "data");
+    control.addEventListener("change", () => this.editor.change((c) => (c.data.validation_ratio = Number(control.value))));
+    return labelled(t("validation_ratio"), control, t("validation_ratio.tip"));
   }
 
   // How many classes, for a multi-class dataset: within the config's own bounds (its schema).

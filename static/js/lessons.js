@@ -49,6 +49,9 @@ export class Lessons {
     this.chosen = null;
     toggle.addEventListener("click", () => this.showMenu(menu.hidden));
     menu.addEventListener("keydown", (event) => event.key === "Escape" && this.closeMenu());
+    // Escape in the lesson's panel closes it as its × does; in the intro, as "Got it" does
+    panel.addEventListener("keydown", (event) => event.key === "Escape" && this.lesson && this.close());
+    intro.addEventListener("keydown", (event) => event.key === "Escape" && this.closeIntro());
     document.addEventListener("click", (event) => {
       if (!menu.hidden && !menu.contains(event.target) && !toggle.contains(event.target)) this.showMenu(false);
     });
@@ -100,6 +103,11 @@ export class Lessons {
 
   closeMenu() {
     this.showMenu(false);
+    this.toggle.focus();
+  }
+
+  closeIntro() {
+    this.intro.hidden = true;
     this.toggle.focus();
   }
 

@@ -225,12 +225,17 @@ function joinClass(id, member, editor) {
   session.open();
 }
 
-function send(editor, message) {
-  if (message.type === "reset" && ENDED.has(store.state.status) && store.state.owner) {
-    startRun(store.state.run.config, editor); // an ended run cannot rewind: start it again
-  } else {
-    stream?.send(message);
-  }
+// An ended run cannot rewind, nor take a live change: Reset starts it again with the settings
+// as the controls show them (a smaller learning rate after it diverged: it restarted with
+// the one it was made with), New weights then draws new ones, and a live change waits in the
+// controls for it (the server's refusal of it hid why the run had ended).
+async function send(editor, message) {
+  const ended = store.state.owner && ENDED.has(store.state.status);
+  if (!ended || !["reset", "set"].includes(message.type)) return void stream?.send(message);
+  if (message.type === "set") return;
+  const before = store.state.run;
+  await startRun({ ...editor.config, seed: before.config.seed }, editor);
+  if (!message.same_init && store.state.run && store.state.run !== before) stream?.send(message);
 }
 
 // Hovering a neuron asks the server for its picture at full resolution: the newest hover,

@@ -14,6 +14,9 @@ export class Presenter {
     document.addEventListener("keydown", (event) => event.key === "Escape" && this.present(false));
     document.addEventListener("fullscreenchange", () => !document.fullscreenElement && this.present(false, false));
     if (new URLSearchParams(location.search).has("present")) this.present(true, false);
+    // the stage's height bounds the plot (presenter.css): what a lesson's panel leaves of it
+    const stage = document.querySelector("main.columns");
+    if (stage) new ResizeObserver(() => document.body.style.setProperty("--stage", `${stage.clientHeight}px`)).observe(stage);
   }
 
   present(on, fullscreen = true) {

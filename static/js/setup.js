@@ -97,6 +97,7 @@ export class TrainingSetup {
 
   render() {
     const training = this.editor.config.training;
+    const breeds = this.options.optimizers[training.optimizer]?.gradient_free;
     const live = (key, parse) => (control) => control.addEventListener("change", () => {
       training[key] = parse(control.value);
       this.editor.live({ [key]: training[key] });
@@ -112,13 +113,14 @@ export class TrainingSetup {
       this.field("regularization_rate", select("regularization_rate", this.options.regularization_rates, training.regularization_rate),
         live("regularization_rate", Number)),
       ...batchFields(this.editor, this.options.choices.batch_size, (key, control) => settingField(this.editor, key, control)),
-      this.field("speed", select("speed", this.options.speeds, this.editor.speed), (c) => c.addEventListener("change", () => {
+      // a trainer that breeds generations trains so many of them a second (the counter's word)
+      this.field(breeds ? "speed_generations" : "speed", select("speed", this.options.speeds, this.editor.speed), (c) => c.addEventListener("change", () => {
         this.editor.speed = Number(c.value);
         this.editor.live({ speed: this.editor.speed });
       })),
     ];
     this.root.replaceChildren(...fields);
-    if (this.options.optimizers[training.optimizer]?.gradient_free) this.idle(["learning_rate", "batch_size", "full_batch"]);
+    if (breeds) this.idle(["learning_rate", "batch_size", "full_batch"]);
   }
 
   // Settings the chosen optimizer does not use (the genetic one takes no gradient step):

@@ -53,6 +53,26 @@ def test_the_layer_plots_and_says_it_is_saturated(
     expect(picker).to_be_focused()
 
 
+# columns of a canvas's own pixels with ink in them, of its first and last 2 (the numbers
+# beside the curves ran into its edges: 0.0415 lost its last digit, −0.975 its minus sign)
+INKED_EDGES = """(canvas) => {
+  const { width, height } = canvas;
+  const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+  const inked = (x) => [...Array(height).keys()].some((y) => pixels[(y * width + x) * 4 + 3] > 0);
+  return [0, 1, width - 2, width - 1].filter(inked);
+}"""
+
+
+def test_the_plots_numbers_stay_inside_it(page: Page, live_server: str) -> None:
+    open_run(page, live_server)
+    page.get_by_role("button", name="Step one epoch").click()
+    expect(page.locator("#epoch")).to_have_text("000,001")
+    page.get_by_role("button", name="Inspect", exact=True).click()
+    plot = page.locator("canvas.activation-plot")
+    expect(plot).to_have_attribute("data-activation", "tanh")
+    assert plot.evaluate(INKED_EDGES) == []
+
+
 def test_the_korean_sentence(page: Page, live_server: str, artifacts: Path) -> None:
     open_run(page, live_server, LR3, lang="ko")
     page.get_by_role("button", name="들여다보기", exact=True).click()

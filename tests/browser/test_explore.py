@@ -113,11 +113,16 @@ def test_a_class_watches_the_teachers_run_by_its_code(
     student.goto(f"{live_server}/?watch={code}")
     expect(student.locator("#test-loss")).not_to_have_text("—")
     expect(student.get_by_role("button", name="Play")).to_be_disabled()
+    banner = student.locator("#class-banner")  # why the controls are disabled
+    expect(banner).to_have_text(
+        "Watching a shared run: whoever shared it plays, pauses and changes it"
+    )
     page.get_by_role("button", name="Play").click()
     student.wait_for_function(f"{EPOCH} >= 5")
     student.screenshot(path=artifacts / "student-watching.png")
     page.get_by_label("Let viewers control the run").check()
     expect(student.get_by_role("button", name="Pause")).to_be_enabled()
+    expect(banner).to_have_text("Watching a shared run, its controls shared with you")
     student.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()  # the teacher sees it too
     student.context.close()
@@ -135,6 +140,24 @@ def test_early_stopping_ends_the_run_and_marks_the_chart(
     expect(page.get_by_role("alert")).to_contain_text("early stopping", timeout=30_000)
     expect(page.locator("#early-mark")).to_contain_text("stopped at epoch")
     page.screenshot(path=artifacts / "early-stopping.png")
+
+
+def test_early_stopping_watches_held_out_validation_data(page: Page, live_server: str) -> None:
+    """The course stops before the validation loss rises: the page holds out validation
+    data (it had no control for it, and early stopping watched the test loss)."""
+    open_page(page, live_server)
+    page.get_by_label("Validation data", exact=True).select_option("0.2")
+    wait_for_new_run(page)
+    assert page.evaluate("window.nnplayground.store.state.run.config.data.validation_ratio") == 0.2
+    expect(page.locator("#batch-info")).to_contain_text("200 training points")  # 250, 50 held out
+    page.get_by_label("Early stopping", exact=True).select_option("5")
+    wait_for_new_run(page)
+    page.get_by_label("Learning rate", exact=True).select_option("3")
+    page.get_by_label("Epochs per second").select_option("200")
+    page.get_by_role("button", name="Play").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("the validation loss stopped improving", timeout=30_000)
+    expect(page.locator("#loss-readout, .loss-readout").first).to_contain_text("validation")
 
 
 def test_regression_reads_out_rmse_and_r2(page: Page, live_server: str, artifacts: Path) -> None:

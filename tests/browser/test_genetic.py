@@ -13,6 +13,7 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     page.get_by_label("Optimizer", exact=True).select_option("genetic")
     wait_for_new_run(page)
     expect(page.locator("#epoch-label")).to_have_text("Generation")
+    expect(page.get_by_label("Generations per second", exact=True)).to_be_visible()
     # the default population of 64 keeps 2 elites: 62 new networks over 250 points
     expect(page.locator("#batch-info")).to_have_text(
         "250 training points · no batches: a generation sends all of them through "
@@ -27,6 +28,14 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     for unused in ("Learning rate", "Batch size"):
         expect(page.get_by_label(unused, exact=True)).to_be_disabled()
     expect(page.get_by_label("Full batch", exact=True)).to_be_hidden()
+    # it steps a generation, and has no mini-batch to step (the buttons spoke of both)
+    step = page.locator("#step")
+    expect(step).to_have_accessible_name("Step one generation")
+    expect(step.locator(".caption")).to_have_text("Step one generation")
+    expect(page.locator("#step-batch")).to_be_disabled()
+    assert "no mini-batches" in (page.locator("#step-batch").get_attribute("title") or "")
+    step.click()
+    expect(page.locator("#epoch")).to_have_text("000,001")
     rate = page.get_by_label("Learning rate", exact=True)
     rate_tip = page.locator("label.field", has=rate).get_attribute("title") or ""
     assert "no learning rate and no mini-batches" in rate_tip, rate_tip
@@ -44,5 +53,8 @@ def test_the_genetic_trainer_learns_circle_from_the_page(page: Page, live_server
     wait_for_new_run(page)
     expect(page.locator("#epoch-label")).to_have_text("Epoch")
     expect(page.locator("#batch-info")).to_have_text("250 training points · 25 batches an epoch")
+    expect(page.locator("#step")).to_have_accessible_name("Step one epoch")
+    expect(page.get_by_label("Epochs per second", exact=True)).to_be_visible()
+    expect(page.locator("#step-batch")).to_be_enabled()
     for used in ("Learning rate", "Batch size", "Full batch"):
         expect(page.get_by_label(used, exact=True)).to_be_enabled()

@@ -209,6 +209,26 @@ def test_the_intro_shows_once(page: Page, live_server: str) -> None:
     expect(intro).to_be_visible()
 
 
+def test_escape_closes_the_intro_and_the_lessons_panel(page: Page, live_server: str) -> None:
+    """A keyboard user dismisses the first-visit intro and a lesson's panel with Escape, the
+    focus back on the Lessons button (Escape did nothing in either)."""
+    page.goto(f"{live_server}/#seed=1")
+    intro = page.get_by_role("region", name="Watch a neural network learn")
+    intro.get_by_role("button", name="Got it").focus()
+    page.keyboard.press("Escape")
+    expect(intro).to_be_hidden()
+    lessons = page.get_by_role("button", name="Lessons")
+    expect(lessons).to_be_focused()
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="The learning rate").click()
+    panel = page.locator("#lesson")
+    expect(panel).to_be_visible()
+    panel.get_by_role("button").first.focus()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(lessons).to_be_focused()
+
+
 def test_the_genetic_lesson_trains_with_the_genetic_trainer(
     page: Page, live_server: str, artifacts: Path
 ) -> None:

@@ -85,3 +85,41 @@ def test_presenter_mode_fits_the_projector(
     # the chart repaints at its new size in an animation frame: until its ticks are readable
     page.wait_for_function(f"({TICK_TEXT})() >= 24", timeout=15_000)
     context.close()
+
+
+STAGE = """() => {
+  const box = (node) => {
+    const r = node.getBoundingClientRect();
+    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+  };
+  const one = (selector) => box(document.querySelector(selector));
+  const diagram = one("#diagram");
+  const labels = [...document.querySelectorAll(".node.feature:not(.off) .node-label")];
+  return { network: one(".column.network"), readout: one(".readouts"), chart: one("#loss-chart"),
+           plot: one("#output"), cut: labels.filter((l) => box(l).left < diagram.left).length };
+}"""
+
+
+@pytest.mark.parametrize("screen", [(1280, 720), (1920, 1080)])
+def test_a_lesson_and_a_big_network_on_the_projector(
+    browser: Browser, live_server: str, artifacts: Path, screen: tuple[int, int]
+) -> None:
+    """The overfitting lesson projected: its question over the stage, a network of three
+    layers of 8 on seven features. The network ran over the readouts, the plot past the
+    screen's bottom, and the features' names lost their first letters (₁X₂ for X₁X₂)."""
+    width, height = screen
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    page = context.new_page()
+    page.add_init_script("localStorage.setItem('nnplayground.intro-seen', '1')")
+    page.goto(f"{live_server}/#lesson=overfitting")
+    expect(page.locator("#test-loss")).not_to_have_text("—")
+    page.locator("#present-toggle").click()
+    expect(page.locator("#lesson")).to_be_visible()
+    page.screenshot(path=artifacts / f"presenter-lesson-{width}x{height}.png")
+    boxes = page.evaluate(STAGE)
+    for one, other in [("network", "readout"), ("network", "chart"), ("readout", "chart")]:
+        assert apart(boxes[one], boxes[other]), (one, other, boxes)
+    for name in ("plot", "readout", "chart"):
+        assert boxes[name]["bottom"] <= height + 0.5 and boxes[name]["right"] <= width, boxes
+    assert boxes["cut"] == 0, "features' names cut at the diagram's left edge"
+    context.close()

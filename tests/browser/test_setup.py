@@ -106,17 +106,27 @@ def test_reset_goes_back_to_epoch_zero(page: Page, live_server: str) -> None:
     expect(page.locator("#test-loss")).to_have_text(first_loss)  # the same initial weights
 
 
-def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path) -> None:
+def open_relu_regression(page: Page, live_server: str) -> None:
+    """Plane with ReLU: a learning rate of 10 diverges it in its first epoch."""
     open_page(page, live_server)
     page.get_by_role("radio", name="Plane").click()
     wait_for_new_run(page)
     page.get_by_label("Activation", exact=True).select_option("relu")
     wait_for_new_run(page)
+
+
+def diverge(page: Page) -> None:
     page.get_by_label("Learning rate", exact=True).select_option("10")
     page.get_by_role("button", name="Play").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("learning rate 10 is probably too high", timeout=30_000)
     expect(alert).to_contain_text("Training diverged")
+
+
+def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path) -> None:
+    open_relu_regression(page, live_server)
+    diverge(page)
+    alert = page.get_by_role("alert")
     expect(page.locator("#epoch")).not_to_have_text("000,000")  # the epoch it stopped at
     expect(page.get_by_role("button", name="Play")).to_be_disabled()
     assert "NaN" not in page.locator("#test-loss").inner_text()
@@ -124,6 +134,46 @@ def test_a_diverging_run_says_why(page: Page, live_server: str, artifacts: Path)
     page.get_by_role("button", name="Reset").click()  # an ended run starts again
     wait_for_new_run(page)
     expect(alert).to_be_hidden()
+
+
+def test_after_diverging_a_smaller_rate_and_reset_train(page: Page, live_server: str) -> None:
+    """The student does what the divergence says: a smaller learning rate, then Reset. The
+    rate was refused ("the run has ended; create a new one", over why it had ended) and Reset
+    started again with the rate the run was made with, neither 10 nor the chosen one."""
+    open_relu_regression(page, live_server)
+    diverge(page)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Reset starts again with the settings as they are now")
+    first = page.evaluate("window.nnplayground.store.state.run.id")
+    page.get_by_label("Learning rate", exact=True).select_option("0.01")
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(f"window.nnplayground.store.state.run?.id !== {first!r}")
+    wait_for_new_run(page)
+    expect(alert).to_be_hidden()
+    expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.01")
+    rate = "window.nnplayground.store.state.run.config.training.learning_rate"
+    assert page.evaluate(rate) == 0.01
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"{EPOCH} >= 20", timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(alert).to_be_hidden()  # it trains
+
+
+def test_new_weights_after_a_run_ended_draws_new_ones(page: Page, live_server: str) -> None:
+    """New weights on an ended run started it again with the same first weights (the same
+    seed), as Reset did."""
+    open_relu_regression(page, live_server)
+    loss = page.locator("#test-loss").inner_text()  # the first weights' loss
+    diverge(page)
+    page.get_by_label("Learning rate", exact=True).select_option("0.03")
+    page.get_by_role("button", name="Reset").click()
+    wait_for_new_run(page)
+    expect(page.locator("#test-loss")).to_have_text(loss)  # the same first weights
+    diverge(page)
+    page.get_by_role("button", name="New weights").click()
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(page.locator("#epoch")).to_have_text("000,000")
+    expect(page.locator("#test-loss")).not_to_have_text(loss)  # newly drawn ones
 
 
 def test_step_one_batch_moves_the_step_not_the_epoch(page: Page, live_server: str) -> None:
