@@ -58,6 +58,13 @@ async def rate_limit(request: Request) -> None:
     request.app.state.create_rates.check(request)
 
 
+def rate_limit_more(request: Request, runs: int) -> None:
+    """A request that makes ``runs`` more runs than the one ``rate_limit`` counted (a race's
+    other lanes, replicates): each counts against the create rate too."""
+    for _ in range(runs):
+        request.app.state.create_rates.check(request)
+
+
 def full(error: CapacityError) -> HTTPException:
     """429 for a client over its own share, 503 for a full server; both say when to retry."""
     code = 429 if isinstance(error, ClientLimitError) else 503

@@ -14,7 +14,16 @@ from server.clients import client_key
 from server.messages import SERVER, refuse
 from server.race_schemas import RaceCreate, RaceCreated, RacePublic, RaceStep
 from server.races import LaneError, Race, RaceHub
-from server.routes.common import FULL, bearer_holds, full, json_body, rate_limit, validated_body
+from server.routes.common import (
+    FULL,
+    bearer_holds,
+    full,
+    invalid,
+    json_body,
+    rate_limit,
+    rate_limit_more,
+    validated_body,
+)
 from server.run import CapacityError, ConflictError
 
 router = APIRouter(prefix="/api/races", tags=["races"])
@@ -105,9 +114,7 @@ async def create_race(
     """2–4 lanes, each the first lane's setup with its ``changes``, on the same data, trained
     in lockstep; lanes whose network has the first's shape start from its very weights.
     With ``fork``, each lane is a fork of that run's kept state instead."""
-    rates = request.app.state.create_rates
-    for _ in body.lanes[1:]:  # a race's lanes are runs: each counts (the first did already)
-        rates.check(request)
+    rate_limit_more(request, len(body.lanes) - 1)
     with lane_refusals():
         plans, parent = await hub.plans(body)
         race, token = hub.create(body, plans, parent, client_key(request))
@@ -155,9 +162,7 @@ async def step_race(race: ControlledRace, hub: Hub, body: RaceStep | None = None
     body = body or RaceStep()
     wrong = "epochs" if race.unit == "forward_passes" else "forward_passes"
     if getattr(body, wrong) is not None:
-        said = SERVER.say("race.unit", unit=race.unit)
-        problem = {"loc": ("body", wrong), "msg": str(said), "type": "value_error"}
-        raise RequestValidationError([{**problem, "ctx": {"error": ValueError(said)}}])
+        raise invalid(("body", wrong), SERVER.say("race.unit", unit=race.unit))
     amount = (body.epochs if race.unit == "epochs" else body.forward_passes) or 0
     return await _control(race, hub, "step", amount)
 

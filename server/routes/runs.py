@@ -16,7 +16,15 @@ from server.clients import client_key
 from server.deps import ControlledRun, Found, FoundRun, Manager
 from server.messages import SERVER, refuse
 from server.records import RunRecord, hash_token
-from server.routes.common import FULL, full, invalid, json_body, rate_limit, validated_body
+from server.routes.common import (
+    FULL,
+    full,
+    invalid,
+    json_body,
+    rate_limit,
+    rate_limit_more,
+    validated_body,
+)
 from server.runs import CapacityError, ConflictError, Run, RunManager
 from server.schemas import TERMINAL_STATUSES, RunCreate, RunCreated, RunList, RunPublic, RunStatus
 
@@ -100,8 +108,7 @@ async def create_run(
     """Create a run; it trains in the background when ``start`` is true. With
     ``training.max_epochs`` or a stop rule it ends ``succeeded``; nobody watching, it
     trains as fast as it goes (or at ``speed`` epochs per second)."""
-    for _ in range(body.replicates - 1):  # replicates are runs: each counts (the first did)
-        request.app.state.create_rates.check(request)
+    rate_limit_more(request, body.replicates - 1)
     runs, token = _create_replicates(body, manager, client_key(request))
     run = runs[0]
     response.headers["Location"] = str(request.url_for("read_run", run_id=run.id))
