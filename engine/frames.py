@@ -20,6 +20,7 @@ from engine.features import feature_matrix
 from engine.heads import Head
 from engine.metrics import Metrics
 from engine.network import Network
+from engine.network_buffers import PictureTrace
 from engine.shading import picture_form
 from engine.weightspace import project
 
@@ -100,8 +101,35 @@ def render_frame(
 ) -> Frame:
     """One forward pass over ``grid`` (from ``grid_inputs``) -> the frame's arrays.
     ``focus``: also hidden neuron number ``focus`` (in layer order) at full resolution."""
-    full = resolution * resolution
     trace = network.forward_picture(grid)
+    return frame_of(
+        trace,
+        network,
+        network.params,
+        head,
+        metrics,
+        resolution=resolution,
+        thumbnail=thumbnail,
+        value_range=value_range,
+        focus=focus,
+    )
+
+
+def frame_of(
+    trace: PictureTrace,
+    network: Network,
+    params: Array,
+    head: Head,
+    metrics: Metrics,
+    *,
+    resolution: int,
+    thumbnail: int,
+    value_range: tuple[float, float] = UNIT_RANGE,
+    focus: int | None = None,
+) -> Frame:
+    """The frame of a picture pass's ``trace``, with the weights ``params`` (laid out as
+    ``network.params``) that made it."""
+    full = resolution * resolution
     units = [len(layer) for layer in trace.hidden]
     neurons = [trace.act(k, np.s_[:, full:]) for k in range(len(units))]  # each (units, T²)
     stacked = np.concatenate(neurons) if neurons else np.zeros((0, thumbnail**2))
@@ -113,10 +141,10 @@ def render_frame(
         picture = trace.act(layer, np.s_[unit, :full]).reshape(resolution, resolution)
         frame.picture("focus", picture, UNIT_RANGE)
     _output(frame, head, _activate(head, trace.output[:full]), resolution, value_range)
-    for k, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
-        frame.arrays[f"weights.{k}"] = w.astype(np.float32)
-        frame.arrays[f"biases.{k}"] = b.astype(np.float32)
-    frame.arrays["weight_space"] = project(network.params, network.sizes).astype(np.float32)
+    for k, part in enumerate(network.views(params)):
+        frame.arrays[f"weights.{k}"] = part[:-1].astype(np.float32)
+        frame.arrays[f"biases.{k}"] = part[-1].astype(np.float32)
+    frame.arrays["weight_space"] = project(params, network.sizes).astype(np.float32)
     return frame
 
 
@@ -129,6 +157,7 @@ def sampled_output(
     *,
     resolution: int,
     value_range: tuple[float, float] = UNIT_RANGE,
+    params: Array | None = None,
 ) -> None:
     """Add ``dropout_output`` (and for multi-class ``dropout_confidence``) to ``frame``: the
     output picture of one sampled training-mode network: each hidden unit kept with
@@ -138,9 +167,10 @@ def sampled_output(
     evaluation-mode ``output``, up to float32 rounding on a shade's edge."""
     full = resolution * resolution
     a = np.asarray(grid[:-1, :full].T, np.float64)  # (R², n_in): the grid's features
+    layers = network.views(network.params if params is None else params)
     with np.errstate(all="ignore"):
         for k in range(network.n_layers):
-            z = a @ network.weights[k].astype(np.float64) + network.biases[k]
+            z = a @ layers[k][:-1].astype(np.float64) + layers[k][-1]
             if k == len(network.activations):
                 break
             a = network.activations[k](z)

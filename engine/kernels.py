@@ -215,18 +215,21 @@ def layer_block(  # noqa: PLR0917
 
 
 @_jit()
-def picture_pass(w: Array, plan: Array, grid: Array, out: Array, points: int) -> None:
-    """Every layer of ``plan`` over ``points`` points: ``grid`` (flat (inputs + 1, points),
-    feature-major) in, ``out`` (flat (Σ units, points)) filled with each layer's core output,
-    row after row, the last layer's z at the end. ``w``: the folded float32 parameters."""
+def picture_pass(  # noqa: PLR0917
+    w: Array, plan: Array, grid: Array, out: Array, points: int, first: int, last: int
+) -> None:
+    """Every layer of ``plan`` over points ``first`` to ``last`` (of ``points``): ``grid``
+    (flat (inputs + 1, points), feature-major) in, ``out`` (flat (Σ units, points)) filled
+    there with each layer's core output, row after row, the last layer's z at the end.
+    ``w``: the folded float32 parameters."""
     accumulators = (
         np.empty(BLOCK, out.dtype),
         np.empty(BLOCK, out.dtype),
         np.empty(BLOCK, out.dtype),
         np.empty(BLOCK, out.dtype),
     )
-    for start in range(0, points, BLOCK):
-        n = min(BLOCK, points - start)
+    for start in range(first, last, BLOCK):
+        n = min(BLOCK, last - start)
         for layer in range(plan.shape[0]):
             spec = plan[layer]
             src = grid if spec[SOURCE] == FROM_GRID else out[spec[SOURCE] * points :]
@@ -239,4 +242,5 @@ def warm() -> None:
     if not AVAILABLE:
         return
     plan = np.array([[0, 1, 1, FROM_GRID, 0, TANH]], np.int64)
-    picture_pass(np.ones(2, np.float32), plan, np.ones(2, np.float32), np.ones(1, np.float32), 1)
+    one = np.ones(1, np.float32)
+    picture_pass(np.ones(2, np.float32), plan, np.ones(2, np.float32), one, 1, 0, 1)

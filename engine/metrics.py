@@ -51,7 +51,7 @@ def redated(metrics: Metrics, epoch: int, step: int, forward_passes: int) -> Met
     return later
 
 
-def _layer_norms(matrices: list[Array]) -> tuple[float, ...]:
+def layer_norms(matrices: list[Array]) -> tuple[float, ...]:
     """Frobenius norm of each matrix."""
     return tuple(np.sqrt([float(np.vdot(m, m)) for m in matrices]).tolist())
 
@@ -61,8 +61,8 @@ def with_norms(metrics: Metrics, network: Network) -> Metrics:
     weight gradients."""
     return replace(
         metrics,
-        weight_norms=_layer_norms(network.weights),
-        grad_norms=_layer_norms(network.grad_weights),
+        weight_norms=layer_norms(network.weights),
+        grad_norms=layer_norms(network.grad_weights),
     )
 
 
@@ -104,7 +104,16 @@ def evaluate(
     """The task's metrics on the train, test and validation sets (no dropout, no penalty).
     ``detail`` adds the per-layer weight and gradient norms."""
     # all sets in one float32 pass (4× cheaper activations; read-outs need no more)
-    z = network.forward(data.all_x_aug, augmented=True).output.astype(data.train_t.dtype)
+    z = network.forward(data.all_x_aug, augmented=True).output
+    metrics = metrics_of(z, data, head, epoch, step, forward_passes)
+    return with_norms(metrics, network) if detail else metrics
+
+
+def metrics_of(  # noqa: PLR0917
+    z: Array, data: Prepared, head: Head, epoch: int, step: int, forward_passes: int = 0
+) -> Metrics:
+    """``evaluate``'s metrics from the network's outputs ``z`` (all sets, as ``all_x_aug``)."""
+    z = z.astype(data.train_t.dtype)
     n_train, n_test = len(data.train_t), len(data.test_t)
     a = head.activate(z)
     cut = n_train + n_test
@@ -144,4 +153,4 @@ def evaluate(
             val_loss=head.loss_value(val_z, val_a, data.val_t),
             val_accuracy=val_accuracy,
         )
-    return with_norms(metrics, network) if detail else metrics
+    return metrics

@@ -29,7 +29,7 @@ import numpy as np
 
 from engine import kernels
 from engine.activations import Activation
-from engine.network_buffers import Buffers, PictureTrace, Trace
+from engine.network_buffers import Buffers, PicturePass, PictureTrace, Trace
 from engine.shading import PictureForm, picture_forms
 
 Array = np.ndarray
@@ -157,30 +157,22 @@ class Network:
         """An ``augment``-ed float32 grid (n_in + 1, B) -> every neuron, for pictures: by the
         compiled pass (``engine.kernels``) where it takes these activations, else a layer is
         one matmul and its form's core, in place. No dropout. Valid until the next pass of
-        the same batch size and dtype."""
+        the same batch size and dtype. (``engine.picture_job`` does it in pieces.)"""
         buf = self._buffers_for(grid.shape[1], grid.dtype)
-        forms = picture_forms(self.activations, grid.dtype)
-        key = (tuple(forms), grid.dtype.str)
+        forms, folding = self.picture_folding(grid.dtype)
+        picture = PicturePass(forms, folding.plan, folding.cast, folding.fold(self))
+        picture.fill(grid, buf, 0, grid.shape[1])
+        return picture.trace(buf)
+
+    def picture_folding(self, dtype: np.dtype) -> tuple[list[PictureForm], _Folding]:
+        """The picture forms of the activations, and the folding of the parameters into
+        layers for them (kept per dtype)."""
+        forms = picture_forms(self.activations, dtype)
+        key = (tuple(forms), dtype.str)
         folding = self._foldings.get(key)
         if folding is None:
-            folding = self._foldings[key] = _Folding(self, forms, grid.dtype)
-        layers = folding.fold(self)
-        if folding.plan is not None:
-            block = buf.picture_block
-            flat_grid = np.ascontiguousarray(grid).reshape(-1)
-            kernels.picture_pass(
-                folding.cast, folding.plan, flat_grid, block.reshape(-1), buf.batch
-            )
-            return PictureTrace(buf.picture_hidden, forms, block[-self.sizes[-1] :].T)
-        inputs = grid
-        with np.errstate(over="ignore", invalid="ignore"):  # eᵘ → inf in 1/(1 + eᵘ) gives 0, right
-            for k, form in enumerate(forms):
-                fed = buf.fed[k]
-                np.matmul(layers[k], inputs, out=fed)
-                form.core(fed, buf.spare[: len(fed)])
-                inputs = buf.inputs[k + 1]
-            np.matmul(layers[-1], inputs, out=buf.pre[-1])
-        return PictureTrace(buf.fed, forms, buf.pre[-1].T)
+            folding = self._foldings[key] = _Folding(self, forms, dtype)
+        return forms, folding
 
     def predict(self, x: Array) -> Array:
         """x (B, n_in) -> output z (B, n_out), a fresh array, no dropout."""

@@ -4,6 +4,7 @@ training step allocates next to nothing."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import kernels
 from engine.shading import PictureForm
 
 Array = np.ndarray
@@ -50,6 +52,48 @@ class PictureTrace:
         """Hidden layer ``layer``'s activation at ``index`` of its (units, B) array (fresh, or
         a view of the work buffer where the form has no affine step)."""
         return self.forms[layer].finish(self.hidden[layer][index])
+
+
+@dataclass
+class PicturePass:
+    """``Network.forward_picture``'s folded layers, ready to fill the columns of a buffer:
+    all of them, or a piece at a time (``engine.picture_job``)."""
+
+    forms: list[PictureForm]
+    plan: Array | None  # the compiled pass's plan (``engine.kernels``); None: NumPy's pass
+    cast: Array  # the folded parameters, flat, in the grid's dtype (the compiled pass's)
+    layers: list[Array]  # views of ``cast``, each (fan_out, fan_in + 1) (NumPy's pass)
+
+    def fill(self, grid: Array, buf: Buffers, first: int, last: int) -> None:
+        """Every neuron at the grid's points ``first`` to ``last`` into ``buf``."""
+        if self.plan is not None:
+            flat_grid = np.ascontiguousarray(grid).reshape(-1)
+            block = buf.picture_block.reshape(-1)
+            kernels.picture_pass(self.cast, self.plan, flat_grid, block, buf.batch, first, last)
+            return
+        inputs = grid[:, first:last]
+        with np.errstate(over="ignore", invalid="ignore"):  # eᵘ → inf in 1/(1 + eᵘ) gives 0
+            for k, form in enumerate(self.forms):
+                fed = buf.fed[k][:, first:last]
+                np.matmul(self.layers[k], inputs, out=fed)
+                form.core(fed, buf.spare[: len(fed), first:last])
+                inputs = buf.inputs[k + 1][:, first:last]
+            np.matmul(self.layers[-1], inputs, out=buf.pre[-1][:, first:last])
+
+    def trace(self, buf: Buffers) -> PictureTrace:
+        """What ``fill`` wrote (views of ``buf``)."""
+        if self.plan is not None:
+            return PictureTrace(buf.picture_hidden, self.forms, buf.picture_block[-buf.n_out :].T)
+        return PictureTrace(buf.fed, self.forms, buf.pre[-1].T)
+
+    def frozen(self, sizes: Sequence[int]) -> PicturePass:
+        """The same pass over a copy of the parameters: training may go on while it draws."""
+        cast, layers, offset = self.cast.copy(), [], 0
+        for fan_in, fan_out in itertools.pairwise(sizes):
+            size = (fan_in + 1) * fan_out
+            layers.append(cast[offset : offset + size].reshape(fan_in + 1, fan_out).T)
+            offset += size
+        return PicturePass(self.forms, self.plan, cast, layers)
 
 
 class Buffers:

@@ -24,6 +24,7 @@ from engine.messages import ENGINE
 from engine.metrics import Metrics
 from engine.model import build_head, build_network
 from engine.network import InitializerFn, init_network
+from engine.network_buffers import Buffers
 from engine.optimizers import HYPER_FIELDS, OPTIMIZERS, Hyper, Optimizer
 from engine.population import Objective
 from engine.regularizers import REGULARIZERS
@@ -53,6 +54,7 @@ class Trainer(TrainerStep):
         self.network = build_network(config, self.dtype)
         self.train_x_aug = self.network.augment(self.data.train_x)
         self._grids: dict[tuple[int, int], np.ndarray] = {}  # the picture's inputs, cached
+        self._job_buffers: dict[int, Buffers] = {}  # a frame job's, by grid points (reused)
         training = config.training
         self.learning_rate = training.learning_rate
         self.batch_size = training.batch_size

@@ -19,7 +19,7 @@ from server.inspect_worker import Inspector
 from server.messages import SERVER, coded
 from server.race_worker import RaceHost
 from server.reporting import CHECKPOINT_EVERY, SHIP_EVERY, Reporter
-from server.slot import Slot
+from server.slot import Slot, first_frame_cost
 from server.trials import TrialHost
 from server.wire import dataset_message, encode_features
 
@@ -95,6 +95,7 @@ class Handlers(Reporter):
             return
         fps = self._default_fps
         slot = Slot(trainer=trainer, fps=fps, speed=command.speed, viewer_pace=fps)
+        slot.frame_cost = first_frame_cost(trainer)
         self.slots[run_id] = slot
         self.outbox.append(p.Dataset(run_id, dataset_message(trainer)))
         self.outbox.append(p.Features(run_id, encode_features(run_id, trainer.feature_maps())))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+from engine.frames import Frame
 from engine.messages import Message
 from engine.snapshot import capture, to_bytes
 from engine.trainer import DataError, DivergedError
@@ -73,27 +74,37 @@ class Reporter:
     ) -> None:
         self._hold(slot)
         self.checkpoint(run_id, slot)
-        self.status(run_id, slot, status, error, reason)  # after the last rows and frame
+        self.status(run_id, slot, status, error, reason, at_once=True)  # after its last frame
         del self.slots[run_id]
 
-    def status(
+    def status(  # noqa: PLR0917
         self,
         run_id: str,
         slot: Slot,
         status: RunStatus,
         error: str | Message | None = None,
         reason: str | None = None,
+        at_once: bool = False,
     ) -> None:
         """Report a status, after the rows and (when something changed) the frames that
-        show where the run stands: a page never shows a paused run behind its real epoch."""
+        show where the run stands: a page never shows a paused run behind its real epoch.
+        A costly run's frames are drawn in pieces, and the status follows them when they
+        go; ``at_once`` (its last): drawn now, whatever they cost."""
         trainer = slot.trainer
         self.ship(run_id, slot)
+        best = trainer.stopper.best_epoch if trainer.stopper.early else None
+        report = p.Status(run_id, status, trainer.epoch, trainer.step, error, reason, best)
+        if slot.costly and not at_once and (slot.due_views or slot.drawing):
+            if slot.due_views:  # changed since a drawing began: draw where it stands now
+                slot.drawing, slot.job = [], None
+                self.draw(run_id, slot, 0.0)
+            slot.held.append(report)
+            return
         if slot.due_views:
             self.send_frames(run_id, slot)
-        best = trainer.stopper.best_epoch if trainer.stopper.early else None
-        self.outbox.append(
-            p.Status(run_id, status, trainer.epoch, trainer.step, error, reason, best)
-        )
+        self.outbox.extend(slot.held)
+        slot.held = []
+        self.outbox.append(report)
 
     def ship(self, run_id: str, slot: Slot, reset: bool = False) -> None:
         """Send the history rows not sent yet (``reset``: the history starts over)."""
@@ -116,16 +127,46 @@ class Reporter:
 
     def send_frames(self, run_id: str, slot: Slot) -> None:
         """One frame per view that needs one: every view when the run changed, else the new
-        ones (a viewer joining or hovering never redraws anybody else's picture)."""
+        ones (a viewer joining or hovering never redraws anybody else's picture). Frames
+        being drawn in pieces are dropped: these are newer."""
         views = slot.due_views
-        slot.dirty, slot.undrawn = False, set()
+        slot.dirty, slot.undrawn, slot.drawing, slot.job = False, set(), [], None
         for view in views:
             frame = slot.trainer.frame(
                 view.resolution, focus=view.focus, dropout_sample=view.dropout_sample
             )
-            metrics = frame.metrics
-            data = encode_frame(run_id, frame)
-            self.outbox.append(p.Frame(run_id, metrics.epoch, metrics.step, view, data))
+            self._send_frame(run_id, view, frame)
+
+    def draw(self, run_id: str, slot: Slot, seconds: float) -> bool:
+        """``send_frames`` in pieces of about ``seconds`` (``engine.picture_job``), for a
+        run whose frames are slow to draw: each view's frame of the run as it is when its
+        drawing begins, sent once drawn, while the worker trains and draws its other runs
+        between the pieces. Whether they have all gone (and the statuses held for them)."""
+        if not slot.drawing:
+            slot.drawing = list(slot.due_views)
+            slot.dirty, slot.undrawn = False, set()
+        end = time.perf_counter() + seconds
+        while slot.drawing:
+            view = slot.drawing[0]
+            if slot.job is None:
+                slot.job = slot.trainer.frame_job(
+                    view.resolution, focus=view.focus, dropout_sample=view.dropout_sample
+                )
+            if not slot.job.advance(end - time.perf_counter()):
+                return False
+            self._send_frame(run_id, view, slot.job.frame())
+            del slot.drawing[0]
+            slot.job = None
+            if slot.drawing and time.perf_counter() >= end:
+                return False
+        self.outbox.extend(slot.held)  # the statuses that waited for these frames
+        slot.held = []
+        return True
+
+    def _send_frame(self, run_id: str, view: p.ViewKey, frame: Frame) -> None:
+        data = encode_frame(run_id, frame)
+        metrics = frame.metrics
+        self.outbox.append(p.Frame(run_id, metrics.epoch, metrics.step, view, data))
 
     def _hold(self, slot: Slot) -> None:
         """Stop playing and owe nothing: a pause, a reset, a step's cap, the end."""

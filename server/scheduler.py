@@ -36,7 +36,7 @@ SLICE = 0.02  # seconds of training the flat-out runs share per turn
 PACED_SLICE = 0.01  # at most this per turn for a paced run or a step (they stop when done)
 PACED_TOTAL = 0.02  # … and the paced runs share this when many are behind at once
 PACED_FLOOR = 0.002  # the least a paced run gets a turn, however many there are
-COSTLY_FRAME = 0.01  # seconds: a run whose frames take longer draws at most one a turn
+PIECE = 0.015  # seconds: a costly frame's piece a turn, when other runs share the worker
 MAX_DRAIN = 512  # commands taken per turn: a flood cannot starve training
 GRID_SLACK = 1e-6  # in periods
 TRIAL_SLICE = 0.02  # seconds a turn for sweeps' trials, after the live runs' work and frames
@@ -104,7 +104,7 @@ class Scheduler(Handlers):
         for slot in self.slots.values():
             if slot.busy:
                 due.append(now if slot.owed_epochs or slot.owed_batches else slot.next_epoch)
-            if slot.due_views:
+            if slot.due_views or slot.drawing:
                 due.append(slot.next_frame)
         return max(0.0, min(due) - now) if due else 0.5
 
@@ -126,18 +126,30 @@ class Scheduler(Handlers):
 
     def _draw(self, now: float) -> None:
         """The frames due: every run's whose frames are quick, and of the costly ones (a big
-        network's pictures) only the one waiting longest: several big runs on a worker take
-        turns at their pictures instead of stretching every turn, so their neighbours' frames
-        keep coming (and a costly run alone still draws every turn)."""
-        due = [(r, s) for r, s in self.slots.items() if s.due_views and s.next_frame <= now]
-        costly = [slot for _, slot in due if slot.frame_cost > COSTLY_FRAME]
+        network's pictures) only the one waiting longest, and that one in a piece of about
+        ``PIECE`` seconds when other runs share the worker (``Reporter.draw``): their frames
+        keep coming whatever a big run draws, and a costly run alone draws at once."""
+        due = [
+            (run_id, slot)
+            for run_id, slot in self.slots.items()
+            if (slot.drawing or slot.due_views) and slot.next_frame <= now
+        ]
+        costly = [slot for _, slot in due if slot.costly]
         chosen = min(costly, key=lambda slot: slot.next_frame, default=None)
+        piece = PIECE if len(self.slots) > 1 else math.inf
         for run_id, slot in due:
-            if slot.frame_cost > COSTLY_FRAME and slot is not chosen:
-                continue  # due still: it waits its turn
             started = time.thread_time()  # its own CPU time: a busy machine's waits aside
-            self.send_frames(run_id, slot)
-            slot.frame_cost = time.thread_time() - started
+            if not slot.costly:
+                self.send_frames(run_id, slot)
+                slot.frame_cost = time.thread_time() - started
+            elif slot is not chosen:
+                continue  # due still: it waits its turn
+            else:
+                done = self.draw(run_id, slot, piece)
+                slot.drawing_cost += time.thread_time() - started
+                if not done:
+                    continue  # its next piece next turn
+                slot.frame_cost, slot.drawing_cost = slot.drawing_cost, 0.0
             moment = slot.next_frame + 1.0 / slot.fps
             slot.next_frame = next_on_grid(moment, now, slot.fps, self.phase)
 

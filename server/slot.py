@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.picture_job import FrameJob
 from engine.trainer import Trainer
-from server.protocol import ViewKey
+from server.protocol import Result, ViewKey
+
+COSTLY_FRAME = 0.01  # seconds: a run whose frames take longer draws them in pieces
+PICTURE_SECONDS = 5e-11  # a frame's cost, a parameter at a grid point (measured: [256, 256,
+# 128]'s ~98,000 parameters at the default view's 10,400 points took ~35 ms, [8]×6's 0.23 ms)
+
+
+def first_frame_cost(trainer: Trainer) -> float:
+    """What a run's frames will cost before one was drawn: roughly its parameters times the
+    default view's grid points (the output's 100² and a neuron's 20²)."""
+    return PICTURE_SECONDS * trainer.network.params.size * (100 * 100 + 20 * 20)
 
 
 @dataclass
@@ -30,6 +41,15 @@ class Slot:
     owed_batches: int = 0  # a step of single mini-batches
     step_deadline: float = 0.0  # a step still owed past this is cut short
     frame_cost: float = 0.0  # seconds its last frames took to draw (the scheduler's estimate)
+    drawing: list[ViewKey] = field(default_factory=list)  # views whose frames are in pieces
+    job: FrameJob | None = None  # the first one's, under way
+    drawing_cost: float = 0.0  # seconds the pieces drawn so far took
+    held: list[Result] = field(default_factory=list)  # statuses to follow the frames drawing
+
+    @property
+    def costly(self) -> bool:
+        """Its frames are slow to draw: they are drawn in pieces (``Reporter.draw``)."""
+        return self.frame_cost > COSTLY_FRAME
 
     @property
     def pace(self) -> float | None:
