@@ -27,7 +27,8 @@ from engine.network import Network
 from engine.network_buffers import Buffers, PicturePass
 
 Array = np.ndarray
-FIRST_PIECE = 2 * BLOCK  # points: a pass's first piece, and the least any piece draws
+FIRST_PIECE = 2 * BLOCK  # points: a pass's first piece, and the least any piece draws …
+MOST_PIECE = 4 * BLOCK  # … and the most: a piece's work arrays stay small, and are reused
 
 
 class GridPass:
@@ -110,7 +111,8 @@ class FrameJob:
             left = end - time.perf_counter()
             piece = FIRST_PIECE
             if work.per_point:
-                piece = max(FIRST_PIECE, int(min(1e9, left / work.per_point)) // BLOCK * BLOCK)
+                fits = int(min(MOST_PIECE, left / work.per_point)) // BLOCK * BLOCK
+                piece = max(FIRST_PIECE, fits)
             started, last = time.perf_counter(), min(work.points, self._done + piece)
             work.fill(self._done, last)
             work.per_point = (time.perf_counter() - started) / (last - self._done)

@@ -16,7 +16,7 @@ from engine.trainer import DataError, DivergedError
 from server import protocol as p
 from server.messages import coded
 from server.schemas import RunStatus
-from server.slot import Slot
+from server.slot import Slot, grid_points
 from server.wire import encode_frame
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,7 @@ class Reporter:
         between the pieces. Whether they have all gone (and the statuses held for them)."""
         if not slot.drawing:
             slot.drawing = list(slot.due_views)
+            slot.drawing_points, slot.drawing_cost = grid_points(slot.drawing), 0.0
             slot.dirty, slot.undrawn = False, set()
         end = time.perf_counter() + seconds
         while slot.drawing:

@@ -21,12 +21,14 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Protocol
 
+from numpy._core import multiarray
+
 from engine import generation_kernel, kernels, population_kernel
 from engine.batch import batch_key, train_epochs
 from server import protocol as p
 from server.handlers import Handlers
 from server.inspect_worker import INSPECT_SLICE
-from server.slot import Slot
+from server.slot import Slot, grid_points
 from server.trials import STACK_MAX_STEPS
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Scheduler(Handlers):
 
     def run(self) -> None:
         """Serve commands and train until the ``Stop`` command."""
+        small_pages()
         kernels.warm()  # compiled or loaded before the first frame, not during it
         population_kernel.warm()  # and before a genetic run's first generation
         generation_kernel.warm()
@@ -140,8 +143,9 @@ class Scheduler(Handlers):
         for run_id, slot in due:
             started = time.thread_time()  # its own CPU time: a busy machine's waits aside
             if not slot.costly:
+                points = grid_points(slot.due_views)
                 self.send_frames(run_id, slot)
-                slot.frame_cost = time.thread_time() - started
+                slot.frame_cost, slot.frame_points = time.thread_time() - started, points
             elif slot is not chosen:
                 continue  # due still: it waits its turn
             else:
@@ -149,7 +153,8 @@ class Scheduler(Handlers):
                 slot.drawing_cost += time.thread_time() - started
                 if not done:
                     continue  # its next piece next turn
-                slot.frame_cost, slot.drawing_cost = slot.drawing_cost, 0.0
+                slot.frame_cost, slot.frame_points = slot.drawing_cost, slot.drawing_points
+                slot.drawing_cost = 0.0
             moment = slot.next_frame + 1.0 / slot.fps
             slot.next_frame = next_on_grid(moment, now, slot.fps, self.phase)
 
@@ -211,6 +216,18 @@ class Scheduler(Handlers):
             return
         if self.settle(run_id, slot, None):
             self.step_progress(run_id, slot, now)
+
+
+def small_pages() -> None:
+    """Big NumPy arrays on ordinary pages in this process, not transparent huge pages.
+    NumPy asks the kernel for huge pages for arrays of 4 MB or more; the first touch of a
+    fresh one then zeroes whole 2 MB pages at once, and on this project's virtual machines
+    that stalled a worker ~10 ms a megabyte (a big run's first 26 MB picture block: 240 ms,
+    every other run on the worker waiting). On small pages it was 14 ms for the whole block,
+    spread over the pieces that touch it, and the arithmetic no slower."""
+    setter = getattr(multiarray, "_set_madvise_hugepage", None)  # NumPy's, on Linux
+    if setter is not None:
+        setter(False)
 
 
 def _coalesced(commands: list[p.Command]) -> list[p.Command]:

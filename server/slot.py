@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from engine.picture_job import FrameJob
@@ -13,10 +14,18 @@ PICTURE_SECONDS = 5e-11  # a frame's cost, a parameter at a grid point (measured
 # 128]'s ~98,000 parameters at the default view's 10,400 points took ~35 ms, [8]×6's 0.23 ms)
 
 
+DEFAULT_POINTS = 100 * 100 + 20 * 20  # the default view's grid: the output's, a neuron's
+
+
+def grid_points(views: Iterable[ViewKey]) -> int:
+    """The grid points of the frames of ``views``."""
+    return sum(view.resolution**2 + 20 * 20 for view in views)
+
+
 def first_frame_cost(trainer: Trainer) -> float:
-    """What a run's frames will cost before one was drawn: roughly its parameters times the
-    default view's grid points (the output's 100² and a neuron's 20²)."""
-    return PICTURE_SECONDS * trainer.network.params.size * (100 * 100 + 20 * 20)
+    """What a run's frames of the default view cost before one was drawn: roughly its
+    parameters times the grid's points."""
+    return PICTURE_SECONDS * trainer.network.params.size * DEFAULT_POINTS
 
 
 @dataclass
@@ -41,15 +50,23 @@ class Slot:
     owed_batches: int = 0  # a step of single mini-batches
     step_deadline: float = 0.0  # a step still owed past this is cut short
     frame_cost: float = 0.0  # seconds its last frames took to draw (the scheduler's estimate)
+    frame_points: int = DEFAULT_POINTS  # … over this many grid points
     drawing: list[ViewKey] = field(default_factory=list)  # views whose frames are in pieces
     job: FrameJob | None = None  # the first one's, under way
-    drawing_cost: float = 0.0  # seconds the pieces drawn so far took
+    drawing_cost: float = 0.0  # seconds the pieces drawn so far took …
+    drawing_points: int = 0  # … of the frames of this many grid points
     held: list[Result] = field(default_factory=list)  # statuses to follow the frames drawing
 
     @property
     def costly(self) -> bool:
-        """Its frames are slow to draw: they are drawn in pieces (``Reporter.draw``)."""
-        return self.frame_cost > COSTLY_FRAME
+        """Its frames are slow to draw (``COSTLY_FRAME``), so they are drawn in pieces
+        (``Reporter.draw``): by what its last frames took a grid point, times the points of
+        those it has to draw (a big run's tiny view is quick, its next big one not)."""
+        if self.drawing:
+            return True
+        views = self.due_views or self.views
+        cost = self.frame_cost / max(1, self.frame_points) * grid_points(views)
+        return cost > COSTLY_FRAME
 
     @property
     def pace(self) -> float | None:

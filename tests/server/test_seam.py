@@ -20,7 +20,7 @@ from server import handlers, reporting
 from server import protocol as p
 from server import scheduler as scheduler_module
 from server.scheduler import Scheduler, _coalesced
-from server.slot import COSTLY_FRAME
+from server.slot import COSTLY_FRAME, grid_points
 
 BIG = {
     "seed": 1,
@@ -267,3 +267,34 @@ def test_a_costly_runs_status_waits_for_the_frame_of_where_it_stands(
     big.frame_cost, big.dirty = 10 * COSTLY_FRAME, True
     results = turn(scheduler, [p.Cancel("big")])
     assert [type(r) for r in results if r.run_id == "big"][-2:] == [p.Frame, p.Status]
+
+
+def test_a_big_runs_tiny_view_does_not_make_its_next_big_one_quick() -> None:
+    """In a view flood a big run's 10×10 view drew in 2 ms: counted as its frames' cost,
+    its next 200×200 view (~150 ms) was drawn whole, and its neighbour waited."""
+    scheduler = new_scheduler()
+    turn(scheduler, [create("big", seed=1)])
+    big = scheduler.slots["big"]
+    big.views = (p.ViewKey(10),)
+    big.frame_cost, big.frame_points = 0.002, grid_points(big.views)  # 500 points in 2 ms
+    big.dirty = True
+    assert not big.costly
+    big.views = (p.ViewKey(200),)
+    assert big.costly
+
+
+def test_a_worker_keeps_big_arrays_off_huge_pages() -> None:
+    """On a virtual machine the first touch of a fresh huge-page array stalled a worker ~10 ms
+    a megabyte: a big run's first picture block held its neighbours 240 ms."""
+    from numpy._core import multiarray  # noqa: PLC0415
+
+    getter = multiarray._get_madvise_hugepage
+    setter = multiarray._set_madvise_hugepage
+    before = setter(True)
+    try:
+        inbox: queue.SimpleQueue[p.Command] = queue.SimpleQueue()
+        inbox.put(p.Stop())
+        Scheduler(lambda _: None, 20.0, inbox).run()
+        assert getter() is False
+    finally:
+        setter(before)
