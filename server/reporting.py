@@ -7,6 +7,7 @@ frames that show where it stands, and its end. Everything goes to ``outbox`` as
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from engine.frames import Frame
@@ -102,6 +103,8 @@ class Reporter:
             return
         if slot.due_views:
             self.send_frames(run_id, slot)
+        elif slot.drawing:  # the frame under way shows where the run stands: finish it
+            self.draw(run_id, slot, math.inf)
         self.outbox.extend(slot.held)
         slot.held = []
         self.outbox.append(report)

@@ -265,8 +265,12 @@ def test_a_costly_runs_status_waits_for_the_frame_of_where_it_stands(
     assert results.index(frame) < results.index(status) and status.status == "paused"
     assert frame.epoch == status.epoch
     big.frame_cost, big.dirty = 10 * COSTLY_FRAME, True
+    turn(scheduler, [p.Play("big")])  # its picture of now begun, the run ends before it is done
+    big.dirty = False  # and it has not changed since (its step's training aside)
+    assert big.drawing
     results = turn(scheduler, [p.Cancel("big")])
-    assert [type(r) for r in results if r.run_id == "big"][-2:] == [p.Frame, p.Status]
+    kinds = [type(r) for r in results if r.run_id == "big"]
+    assert kinds[-3:] == [p.Frame, p.Status, p.Status]  # the play's, then the cancel's
 
 
 def test_a_big_runs_tiny_view_does_not_make_its_next_big_one_quick() -> None:
