@@ -109,7 +109,8 @@ class Delivery:
             log.exception("run %s: could not be marked failed", run.id)
 
     def _frame(self, run: Run, frame: p.Frame) -> None:
-        run.epoch, run.step = frame.epoch, frame.step
+        if frame.step >= run.step:  # a frame drawn in pieces may show an earlier moment
+            run.epoch, run.step = frame.epoch, frame.step
         deliver_frame(run, frame.view, frame.data)
 
     def _features(self, run: Run, features: p.Features) -> None:
@@ -122,9 +123,10 @@ class Delivery:
         _broadcast(run, run.dataset)
 
     def _rows(self, run: Run, rows: p.Rows) -> None:
-        if rows.reset:
+        if rows.reset:  # back to its start (a reset): its count too
             self._store.clear_metrics(run.id)
             run.latest = None
+            run.epoch = run.step = 0
         self._store.append_metrics(run.id, rows.rows)
         if rows.rows:
             run.latest = rows.rows[-1]

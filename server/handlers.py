@@ -178,6 +178,8 @@ class Handlers(Reporter):
     def _on_reset(self, run_id: str, slot: Slot, command: p.Reset) -> None:
         self._hold(slot)
         slot.trainer.reset(same_init=command.same_init)
+        self.restart(slot)  # a frame under way shows the run before: never sent
+        slot.dirty = True
         slot.shipped = slot.shipped_step = -1
         self.ship(run_id, slot, reset=True)
         self.status(run_id, slot, "paused")

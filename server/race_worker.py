@@ -115,6 +115,7 @@ class RaceHost:
         trainer = slot.trainer
         trainer.initial_params = first.initial_params.astype(trainer.dtype, copy=True)
         trainer.reset(same_init=True)
+        host.restart(slot)  # a frame under way shows the lane before: never sent
         slot.shipped = slot.shipped_step = -1
         host.ship(lane, slot, reset=True)
         host.checkpoint(lane, slot)

@@ -96,10 +96,10 @@ class Reporter:
         best = trainer.stopper.best_epoch if trainer.stopper.early else None
         report = p.Status(run_id, status, trainer.epoch, trainer.step, error, reason, best)
         if slot.costly and not at_once and (slot.due_views or slot.drawing):
-            if slot.due_views:  # changed since a drawing began: draw where it stands now
-                slot.drawing, slot.job = [], None
-                self.draw(run_id, slot, 0.0)
-            slot.held.append(report)
+            if slot.dirty:  # changed since a drawing began: draw where it stands now
+                self.restart(slot)
+            slot.held.append(report)  # sent once the frames are (``draw``), from next turn
+            slot.next_frame = min(slot.next_frame, time.monotonic())
             return
         if slot.due_views:
             self.send_frames(run_id, slot)
@@ -132,8 +132,9 @@ class Reporter:
         """One frame per view that needs one: every view when the run changed, else the new
         ones (a viewer joining or hovering never redraws anybody else's picture). Frames
         being drawn in pieces are dropped: these are newer."""
+        self.restart(slot)  # a frame under way is drawn anew, of now
         views = slot.due_views
-        slot.dirty, slot.undrawn, slot.drawing, slot.job = False, set(), [], None
+        slot.dirty, slot.undrawn = False, set()
         for view in views:
             frame = slot.trainer.frame(
                 view.resolution, focus=view.focus, dropout_sample=view.dropout_sample
@@ -152,6 +153,10 @@ class Reporter:
         end = time.perf_counter() + seconds
         while slot.drawing:
             view = slot.drawing[0]
+            if view not in slot.views:  # its viewers have gone (or hover elsewhere)
+                del slot.drawing[0]
+                slot.job = None
+                continue
             if slot.job is None:
                 slot.job = slot.trainer.frame_job(
                     view.resolution, focus=view.focus, dropout_sample=view.dropout_sample
@@ -166,6 +171,13 @@ class Reporter:
         self.outbox.extend(slot.held)  # the statuses that waited for these frames
         slot.held = []
         return True
+
+    @staticmethod
+    def restart(slot: Slot) -> None:
+        """Drop the frames being drawn: their views are drawn anew, of the run as it is then
+        (it changed, or went back in time)."""
+        slot.undrawn |= set(slot.drawing) & set(slot.views)
+        slot.drawing, slot.job = [], None
 
     def _send_frame(self, run_id: str, view: p.ViewKey, frame: Frame) -> None:
         data = encode_frame(run_id, frame)

@@ -21,7 +21,10 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Protocol
 
-from numpy._core import multiarray
+try:
+    from numpy._core import multiarray
+except ImportError:  # NumPy 1
+    from numpy.core import multiarray  # type: ignore[no-redef]
 
 from engine import generation_kernel, kernels, population_kernel
 from engine.batch import batch_key, train_epochs

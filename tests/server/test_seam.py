@@ -14,13 +14,11 @@ from typing import Any
 
 import pytest
 
-from engine import picture_job
 from engine.config import ExperimentConfig
 from server import handlers, reporting
 from server import protocol as p
-from server import scheduler as scheduler_module
 from server.scheduler import Scheduler, _coalesced
-from server.slot import COSTLY_FRAME, grid_points
+from server.slot import COSTLY_FRAME
 
 BIG = {
     "seed": 1,
@@ -198,107 +196,3 @@ def test_costly_pictures_take_turns_and_a_quick_neighbour_draws_every_turn() -> 
         slots["quick"].next_frame = 0.0
         drawn = {frame.run_id for frame in of(turn(scheduler, []), p.Frame)}
         assert drawn == {"quick", f"big{k}"}  # one costly picture a turn, the oldest first
-
-
-def test_a_costly_picture_is_drawn_in_pieces_while_its_neighbour_draws_every_turn(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A big network's picture went out whole in one turn (~35 ms for [256, 256, 128], three
-    times that on a busy core): its neighbour's frames waited, past 150 ms at times. Now a
-    turn draws a piece of it; the frame shows the run as it was when the drawing began."""
-    monkeypatch.setattr(scheduler_module, "PIECE", 0.0)  # one smallest piece a turn
-    scheduler = new_scheduler()
-    turn(scheduler, [create("big", seed=1), create("quick", seed=2)])
-    turn(scheduler, [p.Watch(run, (p.ViewKey(),), 20.0) for run in ("big", "quick")])
-    big, quick = scheduler.slots["big"], scheduler.slots["quick"]
-    big.frame_cost, big.next_frame, big.dirty = 10 * COSTLY_FRAME, 0.0, True
-    began = big.trainer.epoch
-    pieces = -(-(100 * 100 + 20 * 20) // picture_job.FIRST_PIECE)
-    for k in range(pieces):
-        quick.next_frame, quick.dirty = 0.0, True
-        frames = of(turn(scheduler, []), p.Frame)
-        assert {f.run_id for f in frames} == ({"quick", "big"} if k == pieces - 1 else {"quick"})
-        if k == 0:
-            big.trainer.train_epoch()  # it trains on between the pieces
-    [frame] = of(frames, p.Frame, "big")
-    assert frame.epoch == began == big.trainer.epoch - 1
-    assert big.drawing == []
-
-
-def test_a_run_alone_on_its_worker_draws_its_costly_picture_at_once() -> None:
-    scheduler = new_scheduler()
-    turn(scheduler, [create("big", seed=1)])
-    turn(scheduler, [p.Watch("big", (p.ViewKey(),), 20.0)])
-    big = scheduler.slots["big"]
-    big.frame_cost, big.next_frame, big.dirty = 10 * COSTLY_FRAME, 0.0, True
-    assert [f.run_id for f in of(turn(scheduler, []), p.Frame)] == ["big"]
-
-
-def test_a_big_network_counts_as_costly_before_its_first_picture() -> None:
-    scheduler = new_scheduler()
-    turn(scheduler, [create("big", network={"hidden": [256, 256, 128]}), create("small")])
-    assert scheduler.slots["big"].frame_cost > COSTLY_FRAME
-    assert scheduler.slots["small"].frame_cost < COSTLY_FRAME
-
-
-def test_a_costly_runs_status_waits_for_the_frame_of_where_it_stands(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A pause (or a play) drew the whole picture of that moment at once, before its status:
-    for a big run a stall of its neighbours at every click. Now the picture is drawn in
-    pieces like any other, and the status goes out right after it; the last status of a run
-    (here a cancel) still draws at once."""
-    monkeypatch.setattr(scheduler_module, "PIECE", 0.0)
-    scheduler = new_scheduler()
-    turn(scheduler, [create("big", seed=1), create("quick", seed=2)])
-    turn(scheduler, [p.Watch(run, (p.ViewKey(),), 20.0) for run in ("big", "quick")])
-    big = scheduler.slots["big"]
-    big.frame_cost, big.next_frame, big.dirty = 10 * COSTLY_FRAME, 0.0, True  # it trained
-    results = turn(scheduler, [p.Pause("big")])
-    assert not of(results, p.Status, "big") and not of(results, p.Frame, "big")
-    for _ in range(30):
-        results = turn(scheduler, [])
-        if of(results, p.Status, "big"):
-            break
-    [frame] = of(results, p.Frame, "big")
-    [status] = of(results, p.Status, "big")
-    assert results.index(frame) < results.index(status) and status.status == "paused"
-    assert frame.epoch == status.epoch
-    big.frame_cost, big.dirty = 10 * COSTLY_FRAME, True
-    turn(scheduler, [p.Play("big")])  # its picture of now begun, the run ends before it is done
-    big.dirty = False  # and it has not changed since (its step's training aside)
-    assert big.drawing
-    results = turn(scheduler, [p.Cancel("big")])
-    kinds = [type(r) for r in results if r.run_id == "big"]
-    assert kinds[-3:] == [p.Frame, p.Status, p.Status]  # the play's, then the cancel's
-
-
-def test_a_big_runs_tiny_view_does_not_make_its_next_big_one_quick() -> None:
-    """In a view flood a big run's 10×10 view drew in 2 ms: counted as its frames' cost,
-    its next 200×200 view (~150 ms) was drawn whole, and its neighbour waited."""
-    scheduler = new_scheduler()
-    turn(scheduler, [create("big", seed=1)])
-    big = scheduler.slots["big"]
-    big.views = (p.ViewKey(10),)
-    big.frame_cost, big.frame_points = 0.002, grid_points(big.views)  # 500 points in 2 ms
-    big.dirty = True
-    assert not big.costly
-    big.views = (p.ViewKey(200),)
-    assert big.costly
-
-
-def test_a_worker_keeps_big_arrays_off_huge_pages() -> None:
-    """On a virtual machine the first touch of a fresh huge-page array stalled a worker ~10 ms
-    a megabyte: a big run's first picture block held its neighbours 240 ms."""
-    from numpy._core import multiarray  # noqa: PLC0415
-
-    getter = multiarray._get_madvise_hugepage
-    setter = multiarray._set_madvise_hugepage
-    before = setter(True)
-    try:
-        inbox: queue.SimpleQueue[p.Command] = queue.SimpleQueue()
-        inbox.put(p.Stop())
-        Scheduler(lambda _: None, 20.0, inbox).run()
-        assert getter() is False
-    finally:
-        setter(before)
