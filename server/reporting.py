@@ -120,8 +120,10 @@ class Reporter:
             self.outbox.append(p.Rows(run_id, rows, reset, short))
 
     def checkpoint(self, run_id: str, slot: Slot) -> float:
-        """Send the run's state to store (and keep, ``server.states``); returns the seconds
-        that took."""
+        """Send the run's state to store (and keep, ``server.states``), after the rows up to
+        it: a resumed run's history is the store's, so a checkpoint ahead of its rows left a
+        gap in it; returns the seconds that took."""
+        self.ship(run_id, slot)
         started, trainer = time.perf_counter(), slot.trainer
         state = to_bytes(capture(trainer))
         kept = trainer.between_epochs  # a half-done epoch would resume with a new shuffle

@@ -196,3 +196,20 @@ def test_costly_pictures_take_turns_and_a_quick_neighbour_draws_every_turn() -> 
         slots["quick"].next_frame = 0.0
         drawn = {frame.run_id for frame in of(turn(scheduler, []), p.Frame)}
         assert drawn == {"quick", f"big{k}"}  # one costly picture a turn, the oldest first
+
+
+def test_a_checkpoint_goes_after_the_rows_up_to_it() -> None:
+    """Rows ship every 0.25 s, checkpoints every second: a checkpoint between two shipments
+    was stored ahead of its rows, and a server killed then resumed the run past a gap in its
+    history (the loaded CI run: epochs 343…423 missing)."""
+    scheduler = new_scheduler()
+    turn(scheduler, [create("a")])
+    slot = scheduler.slots["a"]
+    slot.next_ship = float("inf")  # between two shipments
+    for _ in range(5):
+        slot.trainer.train_epoch()
+    scheduler.checkpoint("a", slot)
+    rows = of(scheduler.outbox, p.Rows, "a")
+    [saved] = of(scheduler.outbox, p.Saved, "a")
+    assert rows and rows[-1].rows[-1][0] == saved.epoch == 5
+    assert scheduler.outbox.index(rows[-1]) < scheduler.outbox.index(saved)
