@@ -88,33 +88,6 @@ def grid_inputs(
     return network.augment(feature_matrix(points, features).astype(np.float32))
 
 
-def render_frame(
-    network: Network,
-    head: Head,
-    grid: Array,
-    metrics: Metrics,
-    *,
-    resolution: int,
-    thumbnail: int,
-    value_range: tuple[float, float] = UNIT_RANGE,
-    focus: int | None = None,
-) -> Frame:
-    """One forward pass over ``grid`` (from ``grid_inputs``) -> the frame's arrays.
-    ``focus``: also hidden neuron number ``focus`` (in layer order) at full resolution."""
-    trace = network.forward_picture(grid)
-    return frame_of(
-        trace,
-        network,
-        network.params,
-        head,
-        metrics,
-        resolution=resolution,
-        thumbnail=thumbnail,
-        value_range=value_range,
-        focus=focus,
-    )
-
-
 def frame_of(
     trace: PictureTrace,
     network: Network,
@@ -127,8 +100,10 @@ def frame_of(
     value_range: tuple[float, float] = UNIT_RANGE,
     focus: int | None = None,
 ) -> Frame:
-    """The frame of a picture pass's ``trace``, with the weights ``params`` (laid out as
-    ``network.params``) that made it."""
+    """The frame of a picture pass's ``trace`` over ``grid_inputs`` (``forward_picture``,
+    or ``engine.picture_job`` in pieces), with the weights ``params`` (laid out as
+    ``network.params``) that made it. ``focus``: also hidden neuron number ``focus`` (in
+    layer order) at full resolution."""
     full = resolution * resolution
     units = [len(layer) for layer in trace.hidden]
     neurons = [trace.act(k, np.s_[:, full:]) for k in range(len(units))]  # each (units, T²)

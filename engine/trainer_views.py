@@ -13,7 +13,7 @@ from engine.config import ExperimentConfig
 from engine.data import Prepared
 from engine.datasets import Dataset
 from engine.features import FEATURES
-from engine.frames import Frame, feature_maps, grid_inputs, render_frame, sampled_output
+from engine.frames import Frame, feature_maps, frame_of, grid_inputs, sampled_output
 from engine.genetic import Genetic
 from engine.heads import Head
 from engine.messages import ENGINE
@@ -69,10 +69,11 @@ class TrainerViews:
         training-mode network through a fresh mask (``sampled_output``), drawn from a
         generator of its own: training's random numbers are the same with or without it."""
         grid = self._frame_grid(resolution, thumbnail)
-        frame = render_frame(
+        frame = frame_of(
+            self.network.forward_picture(grid),
             self.network,
+            self.network.params,
             self.head,
-            grid,
             self.latest,
             resolution=resolution,
             thumbnail=thumbnail,

@@ -94,8 +94,8 @@ class Handlers(Reporter):
             self.outbox.append(p.Status(run_id, "failed", 0, 0, error=coded(error)))
             return
         fps = self._default_fps
-        slot = Slot(trainer=trainer, fps=fps, speed=command.speed, viewer_pace=fps)
-        slot.frame_cost = first_frame_cost(trainer)
+        cost = first_frame_cost(trainer)  # until its first frames are timed
+        slot = Slot(trainer, fps, command.speed, viewer_pace=fps, frame_cost=cost)
         self.slots[run_id] = slot
         self.outbox.append(p.Dataset(run_id, dataset_message(trainer)))
         self.outbox.append(p.Features(run_id, encode_features(run_id, trainer.feature_maps())))

@@ -178,8 +178,9 @@ class Reporter:
     def restart(slot: Slot) -> None:
         """Drop the frames being drawn: their views are drawn anew, of the run as it is then
         (it changed, or went back in time)."""
-        slot.undrawn |= set(slot.drawing) & set(slot.views)
-        slot.drawing, slot.job = [], None
+        if slot.drawing:
+            slot.undrawn |= set(slot.drawing) & set(slot.views)
+            slot.drawing, slot.job = [], None
 
     def _send_frame(self, run_id: str, view: p.ViewKey, frame: Frame) -> None:
         data = encode_frame(run_id, frame)

@@ -136,16 +136,16 @@ class Scheduler(Handlers):
         ``PIECE`` seconds when other runs share the worker (``Reporter.draw``): their frames
         keep coming whatever a big run draws, and a costly run alone draws at once."""
         due = [
-            (run_id, slot)
+            (run_id, slot, slot.costly)
             for run_id, slot in self.slots.items()
             if (slot.drawing or slot.due_views) and slot.next_frame <= now
         ]
-        costly = [slot for _, slot in due if slot.costly]
+        costly = [slot for _, slot, dear in due if dear]
         chosen = min(costly, key=lambda slot: slot.next_frame, default=None)
         piece = PIECE if len(self.slots) > 1 else math.inf
-        for run_id, slot in due:
+        for run_id, slot, dear in due:
             started = time.thread_time()  # its own CPU time: a busy machine's waits aside
-            if not slot.costly:
+            if not dear:
                 points = grid_points(slot.due_views)
                 self.send_frames(run_id, slot)
                 slot.frame_cost, slot.frame_points = time.thread_time() - started, points
